@@ -1,0 +1,60 @@
+"""One exception hierarchy, so callers can catch everything we raise with a single clause."""
+
+from __future__ import annotations
+
+
+class XhsTranslateError(Exception):
+    """Base class of every error xhs-translate raises on purpose."""
+
+
+class ModelError(XhsTranslateError):
+    """Something is wrong with a translation model package or its installation."""
+
+
+class ModelNotInstalledError(ModelError):
+    """No installed package serves a language pair that the work needs."""
+
+    def __init__(self, from_code: str, to_code: str, models_dir: object = None, message: str | None = None):
+        self.from_code = from_code
+        self.to_code = to_code
+        self.models_dir = models_dir
+        if message is None:
+            where = f" in {models_dir}" if models_dir is not None else ""
+            message = (
+                f"no Argos model package for {from_code}->{to_code} is installed{where}. "
+                f"Install it with `xhs-translate models install {from_code} {to_code}`, "
+                f"or offline from a file: `xhs-translate models install PATH/translate-{from_code}_{to_code}-*.argosmodel`."
+            )
+        super().__init__(message)
+
+
+class PackageError(ModelError):
+    """A package archive or folder is corrupt, truncated, unsafe or not an Argos package."""
+
+
+class UnsupportedPackageError(PackageError):
+    """A well-formed package that this engine cannot run (for example a non-SentencePiece tokenizer)."""
+
+
+class PackageIndexError(ModelError):
+    """The online package index cannot be reached, or does not list the wanted pair."""
+
+
+class InputError(XhsTranslateError):
+    """The caller's comments or texts are not what the API accepts."""
+
+    def __init__(self, message: str, comment_id: object = None):
+        self.comment_id = comment_id
+        super().__init__(message)
+
+
+class FormatError(InputError):
+    """An input file cannot be parsed in the requested or detected format."""
+
+
+class GlossaryError(XhsTranslateError):
+    """A glossary file cannot be read or parsed."""
+
+
+class CacheError(XhsTranslateError):
+    """The translation cache cannot be used. Translation degrades to no cache instead of raising this."""
