@@ -40,6 +40,15 @@ class PackageIndexError(ModelError):
     """The online package index cannot be reached, or does not list the wanted pair."""
 
 
+class PackageIndexUnreachableError(PackageIndexError):
+    """The package index (or a download from it) cannot be reached, typically because the machine is offline."""
+
+    def __init__(self, message: str, url: str = "", reason: object = None):
+        self.url = url
+        self.reason = reason
+        super().__init__(message)
+
+
 class InputError(XhsTranslateError):
     """The caller's comments or texts are not what the API accepts."""
 

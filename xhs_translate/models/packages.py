@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import PackageError
+from ..errors import ModelNotInstalledError, PackageError
 
 METADATA_FILE = "metadata.json"
 SENTENCEPIECE_FILE = "sentencepiece.model"
 BPE_FILE = "bpe.model"
+
+MODELS_DIR_ENV = "XHS_TRANSLATE_MODELS_DIR"
+ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
+# The directory argospm and LibreTranslate install into, so their packages are reused as they are.
+DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
+
+
+class PackageWarning(UserWarning):
+    """A folder in the models directory was skipped because it is not a usable package."""
 
 
 @dataclass(frozen=True)
@@ -77,3 +91,76 @@ def read_package(path: str | Path) -> ModelPackage:
         target_prefix=str(meta.get("target_prefix", "") or ""),
         tokenizer=tokenizer,
     )
+
+
+def resolve_models_dir(models_dir: str | Path | None = None) -> Path:
+    """Where packages live: the argument, else $XHS_TRANSLATE_MODELS_DIR, else $ARGOS_PACKAGES_DIR, else Argos' default."""
+    for candidate in (models_dir, os.environ.get(MODELS_DIR_ENV), os.environ.get(ARGOS_PACKAGES_DIR_ENV)):
+        if candidate is not None and str(candidate) != "":
+            return Path(candidate).expanduser()
+    return DEFAULT_MODELS_DIR.expanduser()
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that compares versions numerically ("1.10" > "1.9"); trailing zeros do not count ("1.0" == "1")."""
+    parts = [(1, int(p)) if p.isdigit() else (0, p) for p in re.findall(r"\d+|[A-Za-z]+", version)]
+    while parts and parts[-1] == (1, 0):
+        parts.pop()
+    return tuple(parts)
+
+
+def list_packages(models_dir: str | Path | None = None) -> list[ModelPackage]:
+    """Every usable package folder in the models dir, sorted by folder name.
+
+    A folder that is not a package is skipped with a PackageWarning rather than an error, because one stray
+    folder must not make every installed package unusable. Hidden entries (our own in-progress installs) are
+    skipped silently.
+    """
+    root = resolve_models_dir(models_dir)
+    if not root.is_dir():
+        return []
+    packages = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        try:
+            packages.append(read_package(child))
+        except PackageError as exc:
+            warnings.warn(f"ignoring {child}: {exc}", PackageWarning, stacklevel=2)
+    return packages
+
+
+def find_package(from_code: str, to_code: str, models_dir: str | Path | None = None) -> ModelPackage | None:
+    """The newest installed package for the pair, or None. Traditional Chinese packages use Argos' code "zt"."""
+    matches = [p for p in list_packages(models_dir) if p.from_code == from_code and p.to_code == to_code]
+    return max(matches, key=lambda p: version_key(p.package_version), default=None)
+
+
+def remove_package(
+    package: ModelPackage | str, to_code: str | None = None, models_dir: str | Path | None = None
+) -> list[Path]:
+    """Remove one package (``remove_package(pkg)``) or every version of a pair (``remove_package("zh", "en")``).
+
+    Each folder is first renamed to a hidden name, so that it disappears from the models dir at once and a
+    crash half-way through deletion never leaves a half-package that looks installed. Returns the removed paths.
+    """
+    if isinstance(package, ModelPackage):
+        if not package.path.is_dir():
+            raise ModelNotInstalledError(
+                package.from_code, package.to_code, package.path.parent,
+                message=f"{package.path} is not installed (no such folder)",
+            )
+        targets = [package.path]
+    else:
+        if to_code is None:
+            raise TypeError("remove_package(from_code, to_code) needs both language codes")
+        targets = [
+            p.path for p in list_packages(models_dir) if p.from_code == package and p.to_code == to_code
+        ]
+        if not targets:
+            raise ModelNotInstalledError(package, to_code, resolve_models_dir(models_dir))
+    for path in targets:
+        trash = path.with_name(f".remove-{path.name}-{uuid.uuid4().hex[:8]}")
+        os.replace(path, trash)
+        shutil.rmtree(trash)
+    return targets

@@ -1,0 +1,93 @@
+"""A small reader of the Argos online package index, so installing by pair does not need argostranslate (and torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from ..errors import PackageIndexError, PackageIndexUnreachableError
+
+INDEX_ENV = "ARGOS_PACKAGE_INDEX"
+DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+DEFAULT_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One package the index offers; field names follow the index's own JSON keys."""
+
+    from_code: str
+    to_code: str
+    package_version: str
+    links: tuple[str, ...]
+    name: str = ""
+    code: str = ""
+    from_name: str = ""
+    to_name: str = ""
+    argos_version: str = ""
+
+
+def resolve_index_url(index_url: str | None = None) -> str:
+    """The index URL: the argument, else $ARGOS_PACKAGE_INDEX, else Argos' default.
+
+    Like argostranslate, a value that does not end in ``.json`` is a repository base and gets ``/index.json``
+    appended, so an ``ARGOS_PACKAGE_INDEX`` set for argostranslate works here unchanged.
+    """
+    url = index_url or os.environ.get(INDEX_ENV) or DEFAULT_INDEX_URL
+    if not url.endswith(".json"):
+        url = url.rstrip("/") + "/index.json"
+    return url
+
+
+def offline_help(url: str, reason: object, from_code: str = "zh", to_code: str = "en") -> str:
+    """The message for an unreachable index: what failed and how to install from a file instead."""
+    example = f"translate-{from_code}_{to_code}-1_9.argosmodel"
+    return (
+        f"the Argos package index at {url} could not be reached ({reason}). "
+        f"Install from a file instead: on a machine with internet, download {example} "
+        f"(the index at {DEFAULT_INDEX_URL} lists the download links, e.g. https://argos-net.com/v1/{example}), "
+        f"copy it here and run `xhs-translate models install /path/to/{example}`."
+    )
+
+
+def load_index(index_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[IndexEntry]:
+    """Fetch and parse the index (http(s) or file:// URL). Entries without a language pair are skipped."""
+    url = resolve_index_url(index_url)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            raw = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise PackageIndexUnreachableError(offline_help(url, reason), url=url, reason=reason) from exc
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PackageIndexError(f"the package index at {url} is not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("packages"), list):
+        data = data["packages"]
+    if not isinstance(data, list):
+        raise PackageIndexError(f"the package index at {url} is not a JSON list of packages")
+    return [entry for entry in map(_parse_entry, data) if entry is not None]
+
+
+def _parse_entry(item: object) -> IndexEntry | None:
+    if not isinstance(item, dict):
+        return None
+    from_code, to_code = item.get("from_code"), item.get("to_code")
+    if not (isinstance(from_code, str) and from_code and isinstance(to_code, str) and to_code):
+        return None
+    links = item.get("links") or ()
+    return IndexEntry(
+        from_code=from_code,
+        to_code=to_code,
+        package_version=str(item.get("package_version", "0")),
+        links=tuple(str(link) for link in links if isinstance(link, str)),
+        name=str(item.get("name", "") or ""),
+        code=str(item.get("code", "") or ""),
+        from_name=str(item.get("from_name", "") or ""),
+        to_name=str(item.get("to_name", "") or ""),
+        argos_version=str(item.get("argos_version", "") or ""),
+    )

@@ -1,0 +1,260 @@
+"""Installing Argos packages from a file, a URL or the online index, atomically and safely.
+
+Installed folders are named ``translate-{from}_{to}-{version with dots as underscores}`` (the name of the
+``.argosmodel`` files Argos publishes), whatever the folder inside the archive is called, so that two versions of
+a pair never collide and a folder name says what it holds.
+
+An archive is checked completely before anything is written; it is then extracted into a hidden temporary folder
+inside the models dir (same filesystem) and renamed into place. A bad archive raises PackageError and leaves the
+models dir exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from .index import DEFAULT_TIMEOUT, load_index, offline_help, resolve_index_url
+from .packages import (
+    BPE_FILE,
+    METADATA_FILE,
+    SENTENCEPIECE_FILE,
+    ModelPackage,
+    PackageWarning,
+    find_package,
+    read_package,
+    remove_package,
+    resolve_models_dir,
+    version_key,
+)
+
+# Real Argos packages are 50-400 MB uncompressed; anything near this cap is a zip bomb, not a model.
+MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
+_CHUNK = 1 << 20
+_SAFE_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
+_SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def package_folder_name(from_code: str, to_code: str, package_version: str) -> str:
+    """The installed folder name, e.g. ``translate-zh_en-1_9``."""
+    return f"translate-{from_code}_{to_code}-{package_version.replace('.', '_')}"
+
+
+def install_package(
+    source: str | Path, models_dir: str | Path | None = None, progress: bool | None = None
+) -> ModelPackage:
+    """Install a local ``.argosmodel`` file or an http(s) URL to one; return the installed package.
+
+    Re-installing the installed version is a no-op. A newer version replaces the older one (the old folder is
+    removed only after the new one is in place). An older version than the installed one is not installed: the
+    installed, newer package is returned and a PackageWarning says so.
+    ``progress`` shows a download bar on stderr; None means "when stderr is a terminal".
+    """
+    root = resolve_models_dir(models_dir)
+    if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=_ensure_dir(root)) as tmp:
+            archive = Path(tmp) / "package.argosmodel"
+            _download(source, archive, progress)
+            return _install_archive(archive, root, label=source)
+    archive = Path(source).expanduser()
+    if not archive.is_file():
+        raise PackageError(f"{archive}: no such package file")
+    return _install_archive(archive, root, label=str(archive))
+
+
+def install_pair(
+    from_code: str,
+    to_code: str,
+    models_dir: str | Path | None = None,
+    index_url: str | None = None,
+    progress: bool | None = None,
+) -> ModelPackage:
+    """Install the newest package the online index lists for the pair (the index honours $ARGOS_PACKAGE_INDEX)."""
+    try:
+        entries = load_index(index_url)
+    except PackageIndexUnreachableError as exc:
+        raise PackageIndexUnreachableError(
+            offline_help(exc.url, exc.reason, from_code, to_code), url=exc.url, reason=exc.reason
+        ) from exc
+    matches = [e for e in entries if e.from_code == from_code and e.to_code == to_code]
+    if not matches:
+        pairs = ", ".join(sorted({f"{e.from_code}->{e.to_code}" for e in entries})) or "none"
+        raise PackageIndexError(
+            f"the package index at {resolve_index_url(index_url)} has no {from_code}->{to_code} package. "
+            f"Available pairs: {pairs}"
+        )
+    entry = max(matches, key=lambda e: version_key(e.package_version))
+    if not entry.links:
+        raise PackageIndexError(f"the index entry for {from_code}->{to_code} {entry.package_version} has no download link")
+    try:
+        return install_package(entry.links[0], models_dir=models_dir, progress=progress)
+    except PackageIndexUnreachableError as exc:
+        raise PackageIndexUnreachableError(
+            offline_help(exc.url, exc.reason, from_code, to_code), url=exc.url, reason=exc.reason
+        ) from exc
+
+
+def _ensure_dir(root: Path) -> Path:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PackageError(f"cannot create the models directory {root}: {exc}") from exc
+    return root
+
+
+def _download(url: str, dest: Path, progress: bool | None) -> None:
+    """Stream ``url`` into ``dest`` with an optional tqdm bar on stderr."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        with urllib.request.urlopen(url, timeout=DEFAULT_TIMEOUT) as response, open(dest, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
+                      file=sys.stderr, disable=not show) as bar:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise PackageIndexUnreachableError(
+            f"cannot download {url} ({reason}). Download it on a machine with internet and run "
+            f"`xhs-translate models install /path/to/{url.rsplit('/', 1)[-1]}`.",
+            url=url, reason=reason,
+        ) from exc
+
+
+def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            top = _check_members(zf, label)
+            _check_existing_root(root)
+            with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
+                _extract(zf, Path(tmp), label)
+                staged = Path(tmp) / top
+                package = read_package(staged)
+                _check_metadata(package, label)
+                return _move_into_place(package, root)
+    except zipfile.BadZipFile as exc:
+        raise PackageError(f"{label} is not a valid .argosmodel (zip) file: {exc}") from exc
+    except (EOFError, zipfile.LargeZipFile) as exc:
+        raise PackageError(f"{label} is truncated or unreadable: {exc}") from exc
+
+
+def _check_existing_root(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise PackageError(f"the models directory {root} exists but is not a directory")
+
+
+def _check_members(zf: zipfile.ZipFile, label: str) -> str:
+    """Reject anything but one top-level folder with metadata, model and tokenizer, and any path trick."""
+    infos = zf.infolist()
+    if not infos:
+        raise PackageError(f"{label} is an empty archive")
+    tops = set()
+    for info in infos:
+        name = info.filename
+        parts = PurePosixPath(name).parts
+        if (
+            not name
+            or "\\" in name
+            or "\x00" in name
+            or name.startswith("/")
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in parts
+            or any(part in ("", ".") for part in name.rstrip("/").split("/"))
+        ):
+            raise PackageError(f"{label} is unsafe: member {name!r} points outside the package folder")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise PackageError(f"{label} is unsafe: member {name!r} is a symbolic link")
+        if info.flag_bits & 0x1:
+            raise PackageError(f"{label} contains an encrypted member {name!r}")
+        if len(parts) == 1 and not info.is_dir():
+            raise PackageError(f"{label} must hold one top-level folder, but {name!r} is a file at the top level")
+        tops.add(parts[0])
+    if len(tops) != 1:
+        raise PackageError(f"{label} must hold exactly one top-level folder, found {len(tops)}: {sorted(tops)}")
+    top = tops.pop()
+    names = {info.filename for info in infos}
+    if f"{top}/{METADATA_FILE}" not in names:
+        raise PackageError(f"{label} is not an Argos package: {top}/{METADATA_FILE} is missing")
+    if not any(n.startswith(f"{top}/model/") and not n.endswith("/") for n in names):
+        raise PackageError(f"{label} is not an Argos package: {top}/model/ (the CTranslate2 model) is missing")
+    if not {f"{top}/{SENTENCEPIECE_FILE}", f"{top}/{BPE_FILE}"} & names:
+        raise PackageError(f"{label} is not an Argos package: no {SENTENCEPIECE_FILE} or {BPE_FILE} tokenizer")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise PackageError(
+            f"{label} would unpack to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GiB "
+            "limit for a model package; refusing it as a likely zip bomb"
+        )
+    return top
+
+
+def _extract(zf: zipfile.ZipFile, dest: Path, label: str) -> None:
+    """Extract checked members; the CRC of every file is verified while reading (one pass instead of testzip()).
+
+    zipfile stops each member at its declared size, so the size cap checked before also bounds what is written.
+    """
+    for info in zf.infolist():
+        target = dest.joinpath(*PurePosixPath(info.filename).parts)
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with zf.open(info) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out, _CHUNK)
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+            raise PackageError(f"{label} is corrupt: cannot extract {info.filename!r}: {exc}") from exc
+
+
+def _check_metadata(package: ModelPackage, label: str) -> None:
+    for field, value, pattern in (
+        ("from_code", package.from_code, _SAFE_CODE),
+        ("to_code", package.to_code, _SAFE_CODE),
+        ("package_version", package.package_version, _SAFE_VERSION),
+    ):
+        if not pattern.match(value):
+            raise PackageError(f"{label} has an invalid {field} {value!r} in {METADATA_FILE}")
+
+
+def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
+    """Rename the checked, staged folder into place, then drop older versions of the same pair."""
+    installed = find_package(staged.from_code, staged.to_code, root)
+    if installed is not None:
+        order = (version_key(staged.package_version) > version_key(installed.package_version)) - (
+            version_key(staged.package_version) < version_key(installed.package_version)
+        )
+        if order == 0:
+            return installed
+        if order < 0:
+            warnings.warn(
+                f"{staged.package_id} not installed: the newer {installed.package_id} is already installed "
+                f"at {installed.path}; remove it first to downgrade",
+                PackageWarning,
+                stacklevel=4,
+            )
+            return installed
+    target = root / package_folder_name(staged.from_code, staged.to_code, staged.package_version)
+    if target.exists():
+        raise PackageError(
+            f"cannot install {staged.package_id}: {target} already exists and is not a usable package; "
+            "remove or rename it first"
+        )
+    try:
+        staged.path.rename(target)
+    except OSError as exc:
+        raise PackageError(f"cannot move {staged.package_id} into {target}: {exc}") from exc
+    if installed is not None:
+        remove_package(installed)
+    return read_package(target)
