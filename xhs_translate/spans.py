@@ -1,0 +1,187 @@
+"""Split comment text into translatable runs and protected spans (pure, linear time).
+
+Protected spans (emoji, Xiaohongshu ``[xx]`` emoji codes, hashtags, @mentions, URLs, kaomoji) must
+come back verbatim whatever a model emits, and must not confuse language detection, so both the
+translator and the detector start here. The invariant ``"".join(s.text for s in split_spans(t)) == t``
+holds for every ``str`` (lone surrogates and control characters included).
+
+All patterns are alternations of bounded or unambiguous pieces, so the scan is linear in the input:
+no nested quantifier can overlap with itself, and the open-ended pieces (URLs, domains) only start at
+a token boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+TEXT = "text"
+EMOJI = "emoji"
+EMOJI_CODE = "emoji_code"
+HASHTAG = "hashtag"
+MENTION = "mention"
+URL = "url"
+KAOMOJI = "kaomoji"
+
+PROTECTED_KINDS = frozenset({EMOJI, EMOJI_CODE, HASHTAG, MENTION, URL, KAOMOJI})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text: ``kind`` is ``"text"`` for translatable runs, else a protected kind."""
+
+    text: str
+    kind: str = TEXT
+
+    @property
+    def protected(self) -> bool:
+        return self.kind != TEXT
+
+
+# --- emoji -----------------------------------------------------------------------------------
+# Extended_Pictographic, approximated by ranges (no emoji library needed). BMP symbols that are
+# emoji-presented only with VS16 (©, ®, ™, ↔ ...) are included: they carry no language either way.
+_PICTO = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf"
+    "\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf"
+    "\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
+    "\U0001f000-\U0001f1e5\U0001f200-\U0001faff"
+)
+_MODIFIER = "\ufe0f\ufe0e\U0001f3fb-\U0001f3ff\u20e3"  # variation selectors, skin tones, keycap
+_TAGS = "\U000e0020-\U000e007f"  # subdivision flags (England, Scotland, Wales)
+_ONE_EMOJI = (
+    rf"(?:[{_PICTO}][{_MODIFIER}]*[{_TAGS}]*(?:\u200d[{_PICTO}][{_MODIFIER}]*)*"
+    r"|[\U0001f1e6-\U0001f1ff]{1,2}"  # regional indicator pairs (flags); a lone one too
+    r"|[0-9#*]\ufe0f?\u20e3)"  # keycaps 1️⃣ #️⃣
+)
+_EMOJI = rf"{_ONE_EMOJI}+"
+
+# --- Xiaohongshu emoji codes: [笑哭R] [赞R] [doge] [话题] ------------------------------------------
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_EMOJI_CODE = rf"\[(?:[{_CJK}]{{1,6}}R?|[A-Za-z][A-Za-z0-9_]{{0,11}})\]"
+
+# --- hashtags: #美国人[话题]#, #tiktokrefugee#, #tiktokrefugee ------------------------------------
+_HASHTAG = (
+    r"#[^#\n\[\]]{1,60}\[话题\]#"
+    r"|#[^\s#\[\]]{1,60}#"
+    r"|#\w+"
+)
+
+# --- mentions without known nicknames: up to a space or punctuation --------------------------------
+_MENTION = r"(?<![A-Za-z0-9._%+-])@[^\s@#\[\]，。！？、；：,.!?:;()（）]{1,30}"
+
+# --- URLs and bare domains --------------------------------------------------------------------------
+_URL_CHARS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%"
+_URL = (
+    rf"(?<![\w.-])(?:https?://|www\.)[{_URL_CHARS}]+"
+    rf"|(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|io|co|me|ly|tv|app|gov|edu)\b(?:/[{_URL_CHARS}]*)?"
+)
+_URL_TRAILING = ".,!?;:'\")]"
+
+# --- kaomoji ----------------------------------------------------------------------------------------
+_KAOMOJI_LITERALS = (
+    "(╯°□°）╯︵ ┻━┻", "(╯°□°)╯︵ ┻━┻", "(╯°□°）╯", "(╯°□°)╯", "┻━┻", "¯\\_(ツ)_/¯", "(ﾉ◕ヮ◕)ﾉ*:･ﾟ✧",
+    "ヽ(✿ﾟ▽ﾟ)ノ", "(๑•̀ㅂ•́)و✧", "o(╥﹏╥)o", "(｡•́︿•̀｡)", "(*^▽^*)", "(≧▽≦)", "(⊙o⊙)", "(｀・ω・´)",
+    "( ˘ω˘ )", "(๑•́ ₃ •̀๑)", "( •̀ ω •́ )✧", "(￣▽￣)", "(ಥ_ಥ)", "ಥ_ಥ", "(T_T)", "(>_<)", "(^_^)",
+    "^_^", "^o^", "^^", "T_T", "T^T", "TvT", ">_<", "-_-||", "-_-", "=_=", "o_O", "O_o",
+    ":-)", ":-(", ":-D", ":)", ":(", ":D", ":P", ":p", ";)", ":'(", "<3",
+)
+# Word-like kaomoji only count as whole tokens, so "QAQ" is protected but "QAQx" is not.
+_KAOMOJI_WORDS = ("QAQ", "QwQ", "TAT", "OwO", "UwU", "orz", "OTZ", "xD", "XD")
+_KAOMOJI_GENERIC = (  # a bracketed face of symbols: (⊙﹏⊙) （＞﹏＜） (｡◕‿◕｡)
+    rf"[(（][^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa]{{2,16}}[)）]"
+)
+_KAOMOJI = (
+    "|".join(re.escape(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
+    + "|(?<![A-Za-z0-9])(?:" + "|".join(_KAOMOJI_WORDS) + ")(?![A-Za-z0-9])"
+    + "|" + _KAOMOJI_GENERIC
+)
+
+_GROUPS = (
+    (HASHTAG, _HASHTAG),
+    (EMOJI_CODE, _EMOJI_CODE),
+    (URL, _URL),
+    (MENTION, _MENTION),
+    (KAOMOJI, _KAOMOJI),
+    (EMOJI, _EMOJI),
+)
+
+
+def _prefilter() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Two cheap searches that find every text in which some protected span *could* start.
+
+    Most comments contain none; a single-charset search is several times faster than the full
+    alternation, so ``split_spans`` skips the full scan when both come back empty. The first
+    pattern holds every non-alphanumeric character a pattern needs; the second the alphanumeric
+    cues (URL schemes, domains, word-like kaomoji).
+    """
+    symbol_starts = {k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()}
+    letter_kaomoji = [k for k in _KAOMOJI_LITERALS if k[0].isalnum()] + list(_KAOMOJI_WORDS)
+    chars = "".join(re.escape(c) for c in sorted(symbol_starts | set("#[@(（")))
+    symbols = re.compile(rf"[{chars}{_PICTO}\U0001f1e6-\U0001f1ff\u20e3]")
+    letters = re.compile(r"://|www\.|\.[A-Za-z]|" + "|".join(re.escape(k) for k in letter_kaomoji))
+    return symbols, letters
+
+
+_MAY_HAVE_SYMBOL, _MAY_HAVE_LETTER_CUE = _prefilter()
+
+
+def _may_have_protected(text: str) -> bool:
+    return bool(_MAY_HAVE_SYMBOL.search(text) or _MAY_HAVE_LETTER_CUE.search(text))
+
+
+def _normalise_mentions(mentions: Sequence[str]) -> tuple[str, ...]:
+    names = {m.lstrip("@") for m in mentions if isinstance(m, str)}
+    return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=256)
+def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
+    """The combined scanner; cached per distinct nickname set (an explicit, bounded cache)."""
+    parts = []
+    if mentions:
+        parts.append(f"(?P<known>@(?:{'|'.join(re.escape(m) for m in mentions)}))")
+    parts.extend(f"(?P<{kind}>{pattern})" for kind, pattern in _GROUPS)
+    return re.compile("|".join(parts))
+
+
+def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
+    """Split ``text`` into ``Span``s whose texts join back to ``text`` exactly.
+
+    ``mentions`` are the exact nicknames of the comment's ``at_users`` (with or without ``@``);
+    they are matched first, longest first, because nicknames may contain spaces and emoji.
+    Adjacent emoji form one span; text runs keep their whitespace and are never adjacent.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"split_spans expects str, got {type(text).__name__}")
+    if not _may_have_protected(text):
+        return (Span(text, TEXT),) if text else ()
+    spans: list[Span] = []
+    pending_text_start = 0
+    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
+        start, end = match.span()
+        kind = match.lastgroup
+        if kind == "known":
+            kind = MENTION
+        elif kind == URL:
+            while end > start and text[end - 1] in _URL_TRAILING:
+                end -= 1
+            if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
+                end += 1  # keep the closing paren of wiki-style URLs
+        if start > pending_text_start:
+            spans.append(Span(text[pending_text_start:start], TEXT))
+        spans.append(Span(text[start:end], kind))
+        pending_text_start = end
+    if pending_text_start < len(text):
+        spans.append(Span(text[pending_text_start:], TEXT))
+    return tuple(spans)
+
+
+def strip_protected(text: str, mentions: Sequence[str] = ()) -> str:
+    """The linguistic content of ``text``: text runs, with each protected span replaced by a space
+    (so ``"hi👍there"`` does not fuse into one word), stripped at both ends."""
+    if not mentions and not _may_have_protected(text):
+        return text.strip()
+    return "".join(s.text if not s.protected else " " for s in split_spans(text, mentions)).strip()
