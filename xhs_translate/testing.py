@@ -1,0 +1,313 @@
+"""Deterministic random-weight Argos packages, shared by the tests and the benchmarks.
+
+No real model weights can be downloaded in CI, yet the engine must be exercised through the real
+CTranslate2 + SentencePiece path. So we build genuine Argos packages whose Transformer weights are drawn
+from a seeded RNG: the output is gibberish, but the files, the tokenizer and the compute cost are real.
+
+* ``tiny``: 2+2 layers, d_model 64, builds in seconds, for tests.
+* ``base``: 6+6 layers, d_model 512, 8 heads, ffn 2048, ~32k vocabulary, int8: the size of a real
+  Argos zh<->en package, for benchmarks.
+
+The SentencePiece model is trained on ``../shared/data`` text when that folder exists, else on text
+generated from the seed. The decoder's end-of-sentence logit gets a bias so random models stop after a
+handful of tokens instead of running to the length limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Bump whenever the bytes a build produces change, so that on-disk caches are rebuilt.
+BUILDER_VERSION = "1"
+
+FIXTURES_DIR_ENV = "XHS_TRANSLATE_FIXTURES_DIR"
+SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+_ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed, so two builds of the same seed give the same archive bytes
+_LANG_NAMES = {"zh": "Chinese", "zt": "Chinese (traditional)", "en": "English"}
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    encoder_layers: int
+    decoder_layers: int
+    d_model: int
+    heads: int
+    ffn: int
+    vocab: int
+    corpus_lines: int  # SentencePiece training lines: enough for the vocabulary, few enough to train fast
+    character_coverage: float  # below 1 so rare characters go to byte pieces instead of eating the vocabulary
+
+
+SIZES = {
+    "tiny": ModelSize(2, 2, 64, 4, 128, 4000, 20_000, 0.995),
+    "base": ModelSize(6, 6, 512, 8, 2048, 32000, 200_000, 0.9995),
+}
+
+#: Length of the position tables. A source longer than this makes CTranslate2 raise, which the tests use
+#: as a genuine per-batch failure. Real Argos packages allow far longer inputs.
+MAX_POSITIONS = 512
+
+# Stopping: the last model dimension carries a ramp that grows with the decoder position, and only the EOS row
+# of the output projection reads it, so the EOS logit climbs step by step until it beats the random logits.
+_RAMP_SLOPE = 2.5
+_EOS_BIAS = -1.0
+
+
+def build_package(
+    out_dir: str | Path,
+    from_code: str,
+    to_code: str,
+    *,
+    size: str = "tiny",
+    seed: int = 0,
+    package_version: str = "1.0",
+    target_prefix: str = "",
+) -> Path:
+    """Write ``translate-{from}_{to}-{version}.argosmodel`` into ``out_dir`` and return its path."""
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {sorted(SIZES)}")
+    dims = SIZES[size]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    folder_name = f"translate-{from_code}_{to_code}-{package_version.replace('.', '_')}"
+    archive = out_dir / f"{folder_name}.argosmodel"
+    with tempfile.TemporaryDirectory(prefix="xhs-build-") as tmp:
+        root = Path(tmp) / folder_name
+        (root / "model").mkdir(parents=True)
+        sp_path = _train_sentencepiece(root, dims, seed, extra_symbols=[target_prefix] if target_prefix else [])
+        # Weights depend on the pair too, so a zh->en/en->zh mix-up shows in the output.
+        weights_rng = np.random.default_rng([seed, zlib.crc32(f"{from_code}_{to_code}".encode())])
+        _save_random_model(root / "model", sp_path, dims, weights_rng)
+        metadata = {
+            "package_version": package_version,
+            "argos_version": "1.9.0",
+            "from_code": from_code,
+            "from_name": _LANG_NAMES.get(from_code, from_code),
+            "to_code": to_code,
+            "to_name": _LANG_NAMES.get(to_code, to_code),
+            "name": f"random-weight {size} test model (seed {seed})",
+            "type": "translate",
+        }
+        if target_prefix:
+            metadata["target_prefix"] = target_prefix
+        (root / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _write_zip(root, archive)
+    return archive
+
+
+def cached_package(from_code: str, to_code: str, *, size: str = "tiny", seed: int = 0) -> Path:
+    """Return a built archive from the on-disk fixture cache, building it on first use.
+
+    The cache folder is keyed by BUILDER_VERSION, size, seed, pair and the training text source. Builds go to
+    a private temporary folder that is renamed into place, so concurrent processes never see a partial archive.
+    """
+    key = f"v{BUILDER_VERSION}-{size}-seed{seed}-{_corpus_source()}-{from_code}_{to_code}"
+    target = fixtures_dir() / key
+    found = sorted(target.glob("*.argosmodel")) if target.is_dir() else []
+    if found:
+        return found[0]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
+    try:
+        archive = build_package(staging, from_code, to_code, size=size, seed=seed)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not any(target.glob("*.argosmodel")):  # not a concurrent winner: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / archive.name
+
+
+def fixtures_dir() -> Path:
+    """Where cached_package keeps archives: ``$XHS_TRANSLATE_FIXTURES_DIR`` or the user cache dir."""
+    override = os.environ.get(FIXTURES_DIR_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("xhs-translate")) / "fixtures"
+
+
+def training_corpus(lines: int, seed: int) -> list[str]:
+    """SentencePiece training text: zh and en lines of ../shared/data, or generated text without it."""
+    if SHARED_DATA_DIR.is_dir():
+        return _shared_corpus(lines)
+    return _synthetic_corpus(lines, seed)
+
+
+def _corpus_source() -> str:
+    return "shared" if SHARED_DATA_DIR.is_dir() else "synthetic"
+
+
+def _shared_corpus(lines: int) -> list[str]:
+    parallel = SHARED_DATA_DIR / "parallel"
+    langid = SHARED_DATA_DIR / "langid"
+    files = [
+        parallel / "flores200_devtest.zho_Hans",
+        parallel / "flores200_devtest.eng_Latn",
+        parallel / "tico19-test.zho",
+        parallel / "tico19-test.eng",
+        parallel / "tatoeba-test-v2021-08-07.eng-zho.zho",
+        parallel / "tatoeba-test-v2021-08-07.eng-zho.eng",
+        langid / "zh" / "sentences.txt",
+        langid / "en" / "sentences.txt",
+    ]
+    per_file = [
+        [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for path in files
+        if path.is_file()
+    ]
+    # Interleave the files so that a short corpus still mixes both languages and all domains.
+    out: list[str] = []
+    for row in range(max(map(len, per_file), default=0)):
+        out.extend(chunk[row] for chunk in per_file if row < len(chunk))
+    return out[:lines]
+
+
+def _synthetic_corpus(lines: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    hanzi = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    letters = list("abcdefghijklmnopqrstuvwxyz")
+    en_words = ["".join(rng.choice(letters, size=rng.integers(2, 9))) for _ in range(4000)]
+    zh_words = ["".join(rng.choice(hanzi, size=rng.integers(1, 4))) for _ in range(6000)]
+    out = []
+    for i in range(lines):
+        if i % 2:
+            out.append(" ".join(rng.choice(en_words, size=rng.integers(3, 16))) + ".")
+        else:
+            out.append("".join(rng.choice(zh_words, size=rng.integers(3, 12))) + "。")
+    return out
+
+
+def _train_sentencepiece(root: Path, dims: ModelSize, seed: int, extra_symbols: list[str]) -> Path:
+    import io
+
+    import sentencepiece as spm
+
+    model = io.BytesIO()  # in memory: a file-based run records its temporary paths in the model, breaking determinism
+    spm.set_random_generator_seed(seed)  # unigram training samples; pin it
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(training_corpus(dims.corpus_lines, seed)),
+        model_writer=model,
+        model_type="unigram",
+        vocab_size=dims.vocab,
+        hard_vocab_limit=False,  # small corpora may not support the full size; take what they give
+        character_coverage=dims.character_coverage,
+        byte_fallback=True,  # emoji and rare characters become bytes instead of <unk>
+        num_threads=1,  # multi-threaded EM is not bit-reproducible
+        shuffle_input_sentence=False,
+        input_sentence_size=0,
+        user_defined_symbols=extra_symbols,
+        minloglevel=2,
+    )
+    path = root / "sentencepiece.model"
+    path.write_bytes(model.getvalue())
+    return path
+
+
+def _save_random_model(model_dir: Path, sp_path: Path, dims: ModelSize, rng: np.random.Generator) -> None:
+    import ctranslate2
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=str(sp_path))
+    vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    # CTranslate2's default special tokens must be where SentencePiece puts them, so ids round-trip.
+    assert vocab[:3] == ["<unk>", "<s>", "</s>"], vocab[:3]
+    spec = ctranslate2.specs.TransformerSpec.from_config((dims.encoder_layers, dims.decoder_layers), dims.heads)
+    _fill_random(spec, rng, dims.d_model, dims.ffn, len(vocab), eos_id=sp.eos_id())
+    spec.register_source_vocabulary(vocab)
+    spec.register_target_vocabulary(vocab)
+    spec.validate()
+    spec.optimize("int8")
+    spec.save(str(model_dir))
+
+
+def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, vocab: int, eos_id: int) -> None:
+    """Set every weight of a pre-norm Transformer spec, with a biased EOS logit."""
+
+    def normal(*shape: int, std: float) -> np.ndarray:
+        return rng.normal(0.0, std, size=shape).astype(np.float32)
+
+    def norm(layer) -> None:
+        layer.gamma = 1.0 + normal(d, std=0.1)
+        layer.beta = normal(d, std=0.1)
+
+    def linear(layer, out_dim: int, in_dim: int) -> None:
+        layer.weight = normal(out_dim, in_dim, std=in_dim**-0.5)
+        layer.bias = normal(out_dim, std=0.02)
+
+    def ffn_block(block) -> None:
+        norm(block.layer_norm)
+        linear(block.linear_0, ffn, d)
+        linear(block.linear_1, d, ffn)
+
+    spec.encoder.embeddings[0].weight = normal(vocab, d, std=d**-0.5)
+    norm(spec.encoder.layer_norm)
+    for layer in spec.encoder.layer:
+        norm(layer.self_attention.layer_norm)
+        linear(layer.self_attention.linear[0], 3 * d, d)
+        linear(layer.self_attention.linear[1], d, d)
+        ffn_block(layer.ffn)
+
+    spec.decoder.embeddings.weight = normal(vocab, d, std=d**-0.5)
+    norm(spec.decoder.layer_norm)
+    for layer in spec.decoder.layer:
+        norm(layer.self_attention.layer_norm)
+        linear(layer.self_attention.linear[0], 3 * d, d)
+        linear(layer.self_attention.linear[1], d, d)
+        norm(layer.attention.layer_norm)
+        linear(layer.attention.linear[0], d, d)
+        linear(layer.attention.linear[1], 2 * d, d)
+        linear(layer.attention.linear[2], d, d)
+        ffn_block(layer.ffn)
+    linear(spec.decoder.projection, vocab, d)
+    # Logits are ~N(0, 1): unit-variance hidden state, weights of std d**-0.5. The ramp dimension (the last one)
+    # feeds the EOS logit only, so EOS starts below the random logits and overtakes them after a few steps.
+    ramp = d - 1
+    spec.decoder.projection.weight[:, ramp] = 0.0
+    spec.decoder.projection.weight[eos_id] = 0.0
+    spec.decoder.projection.weight[eos_id, ramp] = 1.0
+    spec.decoder.projection.bias[eos_id] = _EOS_BIAS
+    for embeddings in (*spec.encoder.embeddings, spec.decoder.embeddings):
+        embeddings.weight[:, ramp] = 0.0
+    spec.encoder.position_encodings.encodings = _position_encodings(d, ramp=False)
+    spec.decoder.position_encodings.encodings = _position_encodings(d, ramp=True)
+
+
+def _position_encodings(d: int, ramp: bool) -> np.ndarray:
+    """Sinusoidal table over the first d-1 dimensions; the last one is zero, or the decoder's EOS ramp."""
+    table = np.zeros((MAX_POSITIONS, d), dtype=np.float32)
+    half = (d - 1) // 2
+    positions = np.arange(MAX_POSITIONS, dtype=np.float64)[:, None]
+    angles = positions / np.power(10000.0, np.arange(half) / max(half, 1))[None, :]
+    table[:, :half] = np.sin(angles)
+    table[:, half : 2 * half] = np.cos(angles)
+    if ramp:
+        table[:, d - 1] = _RAMP_SLOPE * positions[:, 0]
+    return table
+
+
+def _write_zip(root: Path, archive: Path) -> None:
+    """Zip ``root`` as the archive's single top-level folder, byte-reproducibly (sorted names, fixed dates)."""
+    partial = archive.with_name(archive.name + ".part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            name = path.relative_to(root.parent).as_posix() + ("/" if path.is_dir() else "")
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.external_attr = (0o40755 << 16) | 0x10 if path.is_dir() else 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, b"" if path.is_dir() else path.read_bytes())
+    os.replace(partial, archive)
+
