@@ -95,12 +95,7 @@ def install_pair(
     entry = max(matches, key=lambda e: version_key(e.package_version))
     if not entry.links:
         raise PackageIndexError(f"the index entry for {from_code}->{to_code} {entry.package_version} has no download link")
-    try:
-        return install_package(entry.links[0], models_dir=models_dir, progress=progress)
-    except PackageIndexUnreachableError as exc:
-        raise PackageIndexUnreachableError(
-            offline_help(exc.url, exc.reason, from_code, to_code), url=exc.url, reason=exc.reason
-        ) from exc
+    return install_package(entry.links[0], models_dir=models_dir, progress=progress)
 
 
 def _ensure_dir(root: Path) -> Path:
