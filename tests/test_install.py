@@ -201,3 +201,19 @@ def test_an_unrelated_folder_with_the_target_name_is_not_overwritten(archive, mo
     with pytest.raises(PackageError, match="already exists"), pytest.warns(PackageWarning):
         install_package(archive, models)
     assert snapshot(models) == before
+
+
+def test_a_failed_install_does_not_create_the_models_dir(archive, tmp_path):
+    bad = repack(archive, tmp_path / "bad.argosmodel", drop={f"{TOP}/metadata.json"})
+    with pytest.raises(PackageError):
+        install_package(bad, tmp_path / "new-models")
+    bad_crc = _corrupt_member_data(archive, tmp_path / "crc.argosmodel")
+    with pytest.raises(PackageError, match="corrupt"):
+        install_package(bad_crc, tmp_path / "new-models")
+    assert not (tmp_path / "new-models").exists()
+
+
+def test_installs_from_a_file_url(archive, models):
+    package = install_package(archive.as_uri(), models, progress=False)
+    assert package.path == models / package_folder_name("zh", "en", "1.0")
+    assert [p.name for p in models.iterdir()] == [package.path.name]

@@ -52,7 +52,7 @@ def package_folder_name(from_code: str, to_code: str, package_version: str) -> s
 def install_package(
     source: str | Path, models_dir: str | Path | None = None, progress: bool | None = None
 ) -> ModelPackage:
-    """Install a local ``.argosmodel`` file or an http(s) URL to one; return the installed package.
+    """Install a local ``.argosmodel`` file or an http(s)/file URL to one; return the installed package.
 
     Re-installing the installed version is a no-op. A newer version replaces the older one (the old folder is
     removed only after the new one is in place). An older version than the installed one is not installed: the
@@ -60,15 +60,21 @@ def install_package(
     ``progress`` shows a download bar on stderr; None means "when stderr is a terminal".
     """
     root = resolve_models_dir(models_dir)
-    if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
-        with tempfile.TemporaryDirectory(prefix=".download-", dir=_ensure_dir(root)) as tmp:
-            archive = Path(tmp) / "package.argosmodel"
-            _download(source, archive, progress)
-            return _install_archive(archive, root, label=source)
-    archive = Path(source).expanduser()
-    if not archive.is_file():
-        raise PackageError(f"{archive}: no such package file")
-    return _install_archive(archive, root, label=str(archive))
+    existed = root.exists()
+    try:
+        if isinstance(source, str) and source.lower().startswith(("http://", "https://", "file://")):
+            with tempfile.TemporaryDirectory(prefix=".download-", dir=_ensure_dir(root)) as tmp:
+                archive = Path(tmp) / "package.argosmodel"
+                _download(source, archive, progress)
+                return _install_archive(archive, root, label=source)
+        archive = Path(source).expanduser()
+        if not archive.is_file():
+            raise PackageError(f"{archive}: no such package file")
+        return _install_archive(archive, root, label=str(archive))
+    except BaseException:
+        if not existed and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()  # a failed install leaves no trace, not even the models dir it created
+        raise
 
 
 def install_pair(
@@ -249,6 +255,9 @@ def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
     try:
         staged.path.rename(target)
     except OSError as exc:
+        raced = find_package(staged.from_code, staged.to_code, root)
+        if raced is not None and raced.package_version == staged.package_version:
+            return raced  # a concurrent install of the same version won the rename
         raise PackageError(f"cannot move {staged.package_id} into {target}: {exc}") from exc
     if installed is not None:
         remove_package(installed)
