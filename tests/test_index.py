@@ -165,3 +165,13 @@ def test_bad_archive_from_the_index_leaves_models_untouched(index_site, tmp_path
     with pytest.raises(PackageError, match="not a valid"):
         install_pair("zh", "en", models_dir=models, index_url=f"{base}/index.json")
     assert snapshot(models) == {}
+
+
+def test_install_pair_skips_the_download_when_up_to_date(index_site, tmp_path):
+    root, base = index_site
+    models = tmp_path / "models"
+    first = install_pair("zh", "en", models_dir=models, index_url=f"{base}/index.json", progress=False)
+    (root / first.path.name).with_suffix(".argosmodel").unlink()  # a second download would now fail
+    before = snapshot(models)
+    assert install_pair("zh", "en", models_dir=models, index_url=f"{base}/index.json", progress=False) == first
+    assert snapshot(models) == before

@@ -84,7 +84,10 @@ def install_pair(
     index_url: str | None = None,
     progress: bool | None = None,
 ) -> ModelPackage:
-    """Install the newest package the online index lists for the pair (the index honours $ARGOS_PACKAGE_INDEX)."""
+    """Install the newest package the online index lists for the pair (the index honours $ARGOS_PACKAGE_INDEX).
+
+    When the installed package is already that version or newer, it is returned without downloading.
+    """
     try:
         entries = load_index(index_url)
     except PackageIndexUnreachableError as exc:
@@ -99,6 +102,9 @@ def install_pair(
             f"Available pairs: {pairs}"
         )
     entry = max(matches, key=lambda e: version_key(e.package_version))
+    installed = find_package(from_code, to_code, models_dir)
+    if installed is not None and version_key(installed.package_version) >= version_key(entry.package_version):
+        return installed  # up to date: skip a download of a few hundred MB
     if not entry.links:
         raise PackageIndexError(f"the index entry for {from_code}->{to_code} {entry.package_version} has no download link")
     return install_package(entry.links[0], models_dir=models_dir, progress=progress)
