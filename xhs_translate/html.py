@@ -1,0 +1,225 @@
+"""A self-contained bilingual HTML page for a translated comment thread.
+
+One file, inline CSS, no scripts and no external assets, so it opens offline and can be mailed around.
+Replies are nested under their parents (``parent_comment_id`` in flat exports, ``sub_comments`` /
+``replies`` lists in nested ones); the original and the translation sit side by side with language badges
+and a status marker; protected spans (emoji codes, hashtags, mentions, ...) are styled. Every piece of
+comment data is HTML-escaped, so a comment containing ``<script>`` is shown, never run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import escape
+from typing import Iterable, Sequence
+
+from .spans import split_spans
+
+NESTED_FIELDS = ("sub_comments", "replies")
+ROOT_PARENTS = ("", "0", "None", "null")
+
+_LANG_NAMES = {"zh": "中文", "en": "English", "und": "—"}
+
+_CSS = """
+:root { --fg:#1f2328; --muted:#6b7280; --line:#e5e7eb; --bg:#fafafa; --red:#ff2442; }
+* { box-sizing:border-box; }
+body { margin:0; background:var(--bg); color:var(--fg);
+  font:15px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif; }
+header { padding:20px 24px 12px; border-bottom:3px solid var(--red); background:#fff; }
+header h1 { margin:0 0 4px; font-size:20px; }
+header p { margin:0; color:var(--muted); font-size:13px; }
+main { max-width:1100px; margin:0 auto; padding:16px 24px 48px; }
+ol.thread, ol.replies { list-style:none; margin:0; padding:0; }
+ol.replies { margin:8px 0 0 22px; padding-left:14px; border-left:2px solid var(--line); }
+li.comment { margin:10px 0; }
+.card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:10px 14px; }
+.meta { font-size:12px; color:var(--muted); display:flex; flex-wrap:wrap; gap:10px; align-items:center; margin-bottom:6px; }
+.author { font-weight:600; color:var(--fg); }
+.pair { display:grid; grid-template-columns:1fr 1fr; gap:14px; }
+@media (max-width:700px) { .pair { grid-template-columns:1fr; } }
+.text { white-space:pre-wrap; overflow-wrap:anywhere; }
+.translation .text { color:#0f3d75; }
+.translation.none .text { color:var(--muted); font-style:italic; }
+.badge { display:inline-block; font-size:11px; font-weight:600; border-radius:4px; padding:0 6px; margin-right:6px;
+  background:#eef2ff; color:#3730a3; vertical-align:1px; }
+.badge.zh { background:#fff1f2; color:#be123c; }
+.badge.en { background:#ecfeff; color:#0e7490; }
+.status { font-size:11px; border-radius:999px; padding:0 8px; border:1px solid currentColor; }
+.status.translated { color:#15803d; } .status.cached { color:#0369a1; }
+.status.same_language, .status.no_text { color:var(--muted); }
+.status.unsupported_language { color:#b45309; } .status.failed { color:#b91c1c; font-weight:600; }
+.flag { font-size:11px; color:#92400e; background:#fffbeb; border-radius:4px; padding:0 5px; }
+.p { border-radius:4px; padding:0 2px; }
+.p-emoji_code { background:#fef3c7; color:#92400e; }
+.p-hashtag { color:#1d4ed8; background:#eff6ff; }
+.p-mention { color:#7c3aed; background:#f5f3ff; }
+.p-url { color:#0369a1; text-decoration:underline; }
+.p-emoji, .p-kaomoji { background:#f3f4f6; }
+.orphan { font-size:11px; color:#b45309; }
+footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
+"""
+
+
+@dataclass
+class _Node:
+    record: dict
+    children: list["_Node"] = field(default_factory=list)
+
+
+def render_html(
+    records: Sequence[dict],
+    *,
+    id_field: str = "comment_id",
+    text_field: str = "content",
+    parent_field: str = "parent_comment_id",
+    title: str = "Comment thread",
+    subtitle: str = "",
+) -> str:
+    """The page for ``records`` (translated comment dicts, flat or nested), as one HTML string."""
+    roots, orphans = build_tree(records, id_field=id_field, parent_field=parent_field)
+    body = "".join(
+        _render_node(node, id_field, text_field, orphan=id(node) in orphans) for node in roots
+    )
+    count = _count(roots)
+    sub = escape(subtitle or f"{count} comments")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-Hans"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n"
+        f"<body><header><h1>{escape(title)}</h1><p>{sub}</p></header>\n"
+        f'<main><ol class="thread">\n{body}</ol></main>\n'
+        "<footer>xhs-translate · original left, translation right</footer></body></html>\n"
+    )
+
+
+def build_tree(
+    records: Iterable[dict], *, id_field: str = "comment_id", parent_field: str = "parent_comment_id"
+) -> tuple[list[_Node], set[int]]:
+    """Roots in input order, each with its replies; and the ids (``id(node)``) of replies whose parent is
+    not in the input (shown at the top level, marked). Nested lists are kept; flat parent ids are linked."""
+    nodes = [_from_nested(r) for r in records]
+    by_id = {_key(n.record.get(id_field)): n for n in _walk(nodes)}
+    roots: list[_Node] = []
+    orphans: set[int] = set()
+    for node in nodes:
+        parent_key = _key(node.record.get(parent_field))
+        parent = by_id.get(parent_key) if parent_key not in ROOT_PARENTS else None
+        if parent is None or parent is node or _is_descendant(parent, node):
+            if parent_key not in ROOT_PARENTS:
+                orphans.add(id(node))
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    return roots, orphans
+
+
+def _from_nested(record: dict) -> _Node:
+    node = _Node(record)
+    for name in NESTED_FIELDS:
+        replies = record.get(name)
+        if isinstance(replies, list):
+            node.children.extend(_from_nested(r) for r in replies if isinstance(r, dict))
+    return node
+
+
+def _walk(nodes: Iterable[_Node]) -> Iterable[_Node]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
+def _is_descendant(candidate: _Node, ancestor: _Node) -> bool:
+    """True when linking ``ancestor`` under ``candidate`` would make a cycle."""
+    return any(n is candidate for n in _walk(ancestor.children))
+
+
+def _count(nodes: Iterable[_Node]) -> int:
+    return sum(1 for _ in _walk(nodes))
+
+
+def _key(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _render_node(node: _Node, id_field: str, text_field: str, orphan: bool = False) -> str:
+    r = node.record
+    text = r.get(text_field)
+    text = text if isinstance(text, str) else ("" if text is None else str(text))
+    mentions = [u.get("nickname", "") for u in r.get("at_users") or [] if isinstance(u, dict) and u.get("nickname")]
+    source, target = _lang(r.get("source_lang")), _lang(r.get("target_lang"))
+    translation = r.get("translation")
+    status = _key(r.get("translation_status"))
+    flags = r.get("translation_flags") or []
+    parts = [
+        f'<li class="comment" id="c-{escape(_key(r.get(id_field)), quote=True)}" data-id="{escape(_key(r.get(id_field)), quote=True)}">',
+        '<div class="card"><div class="meta">',
+        _meta(r),
+        f'<span class="status {escape(status, quote=True)}">{escape(status.replace("_", " "))}</span>' if status else "",
+        "".join(f'<span class="flag">{escape(str(f).replace("_", " "))}</span>' for f in flags if isinstance(f, str)),
+        '<span class="orphan">reply to a comment not in this file</span>' if orphan else "",
+        '</div><div class="pair">',
+        f'<div class="original" lang="{escape(source, quote=True)}"><span class="badge {escape(source, quote=True)}">{escape(_LANG_NAMES.get(source, source.upper()))}</span>',
+        f'<span class="text">{_with_spans(text, mentions)}</span></div>',
+    ]
+    if isinstance(translation, str):
+        parts.append(
+            f'<div class="translation" lang="{escape(target, quote=True)}"><span class="badge {escape(target, quote=True)}">'
+            f'{escape(_LANG_NAMES.get(target, target.upper()))}</span><span class="text">{_with_spans(translation, mentions)}</span></div>'
+        )
+    else:
+        parts.append(f'<div class="translation none"><span class="text">{escape(_no_translation(status))}</span></div>')
+    parts.append("</div></div>")
+    if node.children:
+        parts.append('<ol class="replies">')
+        parts.extend(_render_node(child, id_field, text_field) for child in node.children)
+        parts.append("</ol>")
+    parts.append("</li>\n")
+    return "".join(parts)
+
+
+def _lang(value: object) -> str:
+    return _key(value) or "und"
+
+
+def _no_translation(status: str) -> str:
+    return {
+        "same_language": "(already in the target language)",
+        "no_text": "(no text to translate)",
+        "unsupported_language": "(no model for this language)",
+        "failed": "(translation failed)",
+    }.get(status, "(not translated)")
+
+
+def _meta(r: dict) -> str:
+    author = r.get("nickname") or r.get("creator_hash") or r.get("user_id")
+    bits = [f'<span class="author">{escape(_key(author))}</span>'] if author else []
+    if r.get("ip_location"):
+        bits.append(f"<span>{escape(_key(r['ip_location']))}</span>")
+    when = _time(r.get("create_time"))
+    if when:
+        bits.append(f"<time>{escape(when)}</time>")
+    if r.get("like_count") not in (None, "", 0, "0"):
+        bits.append(f"<span>♥ {escape(_key(r['like_count']))}</span>")
+    return "".join(bits)
+
+
+def _time(value: object) -> str:
+    """MediaCrawler's ``create_time`` is milliseconds since the epoch (an int in JSON, a string in CSV)."""
+    try:
+        ms = int(str(value))
+    except ValueError:
+        return _key(value) if value not in (None, "") else ""
+    seconds = ms / 1000 if ms > 10**11 else ms
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (OverflowError, OSError, ValueError):
+        return _key(value)
+
+
+def _with_spans(text: str, mentions: Sequence[str]) -> str:
+    return "".join(
+        f'<span class="p p-{escape(s.kind, quote=True)}">{escape(s.text)}</span>' if s.protected else escape(s.text)
+        for s in split_spans(text, mentions)
+    )

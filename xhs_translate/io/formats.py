@@ -1,0 +1,82 @@
+"""Telling input and output formats apart, from the file name first and the first bytes second."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+
+from ..errors import UnknownFormatError
+
+INPUT_FORMATS = ("json", "jsonl", "csv")
+OUTPUT_FORMATS = ("jsonl", "json", "csv", "html")
+STDIO = "-"
+
+_EXTENSIONS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def format_from_name(name: str) -> str | None:
+    """The format an extension names (``.json``, ``.jsonl``, ``.ndjson``, ``.csv``, ``.html``), or None."""
+    if name == STDIO:
+        return None
+    return _EXTENSIONS.get(PurePath(name).suffix.lower())
+
+
+def sniff_input_format(name: str, head: bytes) -> str:
+    """Pick json, jsonl or csv for an input from its extension and its first bytes.
+
+    Content wins when it is unambiguous, because exports get renamed: ``[`` opens a JSON array, and a first
+    line that is a complete JSON object means JSONL (a pretty-printed object would not parse on one line).
+    Anything else is CSV when the extension says so or the first line looks like a header row.
+    """
+    if b"\x00" in head:
+        raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    by_name = format_from_name(name)
+    if text.startswith("["):
+        return "json"
+    if text.startswith("{"):
+        first_line = text.split("\n", 1)[0].strip()
+        try:
+            complete = isinstance(json.loads(first_line), dict)
+        except ValueError:
+            complete = False
+        return "jsonl" if complete else (by_name if by_name in ("json", "jsonl") else "json")
+    if by_name in INPUT_FORMATS:
+        return by_name
+    first_line = text.split("\n", 1)[0]
+    if by_name is None and ("," in first_line or "\t" in first_line):
+        return "csv"
+    if not text:
+        return by_name if by_name in INPUT_FORMATS else "jsonl"
+    suffix = PurePath(name).suffix or "(none)"
+    raise UnknownFormatError(
+        f"cannot tell the format of {_label(name)} (extension {suffix}); "
+        f"pass --input-format {'|'.join(INPUT_FORMATS)}"
+    )
+
+
+def output_format_for(name: str | None, explicit: str | None, default: str = "jsonl") -> str:
+    """The output format: the explicit choice, else the output file's extension, else ``default`` (stdout)."""
+    if explicit:
+        return explicit
+    if name is None or name == STDIO:
+        return default
+    found = format_from_name(name)
+    if found is None:
+        suffix = PurePath(name).suffix or "(none)"
+        raise UnknownFormatError(
+            f"cannot tell the output format from {name!r} (extension {suffix}); "
+            f"pass --output-format {'|'.join(OUTPUT_FORMATS)}"
+        )
+    return found
+
+
+def _label(name: str) -> str:
+    return "standard input" if name == STDIO else repr(name)
