@@ -61,6 +61,14 @@ class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
 
+class UnknownFormatError(FormatError):
+    """The format of an input or output cannot be told from its name or content (a usage error in the CLI)."""
+
+
+class OutputPathError(InputError):
+    """An output path cannot be written: its directory is missing, or it is a directory (a usage error in the CLI)."""
+
+
 class GlossaryError(XhsTranslateError):
     """A glossary file cannot be read or parsed."""
 
