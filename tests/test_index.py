@@ -8,7 +8,6 @@ import shutil
 import socket
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from xhs_translate.errors import PackageError, PackageIndexError, PackageIndexUn
 from xhs_translate.models.index import DEFAULT_INDEX_URL, IndexEntry, load_index, resolve_index_url
 from xhs_translate.models.install import install_pair, package_folder_name
 from xhs_translate.models.packages import find_package
-from xhs_translate.testing import cached_package
 
 from test_install import snapshot, translate_batch
 
@@ -57,10 +55,10 @@ def entry(from_code, to_code, version, link):
 
 
 @pytest.fixture
-def index_site(served):
+def index_site(served, tiny_archives):
     """The fixture zh->en package plus an index listing it as the newest of two versions."""
     root, base = served
-    archive = cached_package("zh", "en")
+    archive = tiny_archives[("zh", "en")]
     shutil.copy(archive, root / archive.name)
     entries = [
         entry("zh", "en", "0.9", f"{base}/missing-old-version.argosmodel"),

@@ -15,14 +15,13 @@ from xhs_translate.errors import PackageError
 from xhs_translate.models import install as install_module
 from xhs_translate.models.install import install_package, package_folder_name
 from xhs_translate.models.packages import PackageWarning, find_package, list_packages
-from xhs_translate.testing import cached_package
 
 TOP = "translate-zh_en-1_0"
 
 
 @pytest.fixture(scope="module")
-def archive() -> Path:
-    return cached_package("zh", "en")
+def archive(tiny_archives) -> Path:
+    return tiny_archives[("zh", "en")]
 
 
 @pytest.fixture
@@ -72,9 +71,9 @@ def with_metadata(src: Path, dest: Path, **changes) -> Path:
 def translate_batch(package) -> list[str]:
     from xhs_translate.models.engine import DecodeOptions, load_engine
 
-    engine = load_engine(package)
-    result = engine.translate(["今天天气很好", "这个口红颜色绝了", "谢谢"], DecodeOptions())
-    return list(getattr(result, "texts", result))
+    result = load_engine(package).translate(["今天天气很好", "这个口红颜色绝了", "谢谢"], DecodeOptions())
+    assert result.errors == ()
+    return list(result.translations)
 
 
 def test_installs_from_file_and_translates_through_ctranslate2(archive, models):
