@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -26,12 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .models.install import package_folder_name
+
 #: Bump whenever the bytes a build produces change, so that on-disk caches are rebuilt.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 
 FIXTURES_DIR_ENV = "XHS_TRANSLATE_FIXTURES_DIR"
 SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
+# SentencePiece's training RNG is process-global: builds in one process train one at a time.
+_TRAIN_LOCK = threading.Lock()
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed, so two builds of the same seed give the same archive bytes
 _LANG_NAMES = {"zh": "Chinese", "zt": "Chinese (traditional)", "en": "English"}
 
@@ -79,7 +84,7 @@ def build_package(
     dims = SIZES[size]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    folder_name = f"translate-{from_code}_{to_code}-{package_version.replace('.', '_')}"
+    folder_name = package_folder_name(from_code, to_code, package_version)
     archive = out_dir / f"{folder_name}.argosmodel"
     with tempfile.TemporaryDirectory(prefix="xhs-build-") as tmp:
         root = Path(tmp) / folder_name
@@ -197,21 +202,22 @@ def _train_sentencepiece(root: Path, dims: ModelSize, seed: int, extra_symbols: 
     import sentencepiece as spm
 
     model = io.BytesIO()  # in memory: a file-based run records its temporary paths in the model, breaking determinism
-    spm.set_random_generator_seed(seed)  # unigram training samples; pin it
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(training_corpus(dims.corpus_lines, seed)),
-        model_writer=model,
-        model_type="unigram",
-        vocab_size=dims.vocab,
-        hard_vocab_limit=False,  # small corpora may not support the full size; take what they give
-        character_coverage=dims.character_coverage,
-        byte_fallback=True,  # emoji and rare characters become bytes instead of <unk>
-        num_threads=1,  # multi-threaded EM is not bit-reproducible
-        shuffle_input_sentence=False,
-        input_sentence_size=0,
-        user_defined_symbols=extra_symbols,
-        minloglevel=2,
-    )
+    with _TRAIN_LOCK:
+        spm.set_random_generator_seed(seed)  # unigram training samples; pin it
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(training_corpus(dims.corpus_lines, seed)),
+            model_writer=model,
+            model_type="unigram",
+            vocab_size=dims.vocab,
+            hard_vocab_limit=False,  # small corpora may not support the full size; take what they give
+            character_coverage=dims.character_coverage,
+            byte_fallback=True,  # emoji and rare characters become bytes instead of <unk>
+            num_threads=1,  # multi-threaded EM is not bit-reproducible
+            shuffle_input_sentence=False,
+            input_sentence_size=0,
+            user_defined_symbols=extra_symbols,
+            minloglevel=2,
+        )
     path = root / "sentencepiece.model"
     path.write_bytes(model.getvalue())
     return path

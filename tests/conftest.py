@@ -1,0 +1,35 @@
+"""Shared fixtures: the tiny random-weight Argos packages, installed through the public install function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xhs_translate.models.install import install_package
+from xhs_translate.testing import SHARED_DATA_DIR, cached_package
+
+PAIRS = (("zh", "en"), ("en", "zh"))
+
+
+@pytest.fixture(scope="session")
+def tiny_archives() -> dict[tuple[str, str], Path]:
+    """``{("zh", "en"): Path, ("en", "zh"): Path}`` of cached tiny ``.argosmodel`` files (built once per builder version)."""
+    return {pair: cached_package(*pair) for pair in PAIRS}
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory, tiny_archives) -> Path:
+    """A models dir holding both tiny packages, installed from file like a user would. Do not modify it."""
+    root = tmp_path_factory.mktemp("models")
+    for archive in tiny_archives.values():
+        install_package(archive, models_dir=root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (evaluation text); tests that need it skip when it is absent."""
+    if not SHARED_DATA_DIR.is_dir():
+        pytest.skip(f"{SHARED_DATA_DIR} is absent: this test reads the shared evaluation data")
+    return SHARED_DATA_DIR

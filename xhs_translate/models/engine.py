@@ -1,0 +1,230 @@
+"""Running one Argos package: SentencePiece + ``ctranslate2.Translator``, with length-bucketed token batching.
+
+Argos itself translates 32 sentences per call whatever their length; padding short comments to the longest
+one wastes most of the work. Here texts are sorted by token length and packed into buckets under a token
+budget (padding included), and each bucket gets a decoding-length bound derived from its own longest source,
+so one long comment cannot make a bucket of short ones decode for hundreds of steps.
+
+Loaded engines live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
+model costs far more than translating a comment, and ``ctranslate2.Translator`` is safe to share across threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+from ..errors import InputError, PackageError, UnsupportedPackageError
+from .packages import ModelPackage
+
+# A failing translate_batch raises one of these (CTranslate2 reports bad input and resource limits as
+# RuntimeError/ValueError); anything else is a bug in this module and should propagate.
+_BATCH_ERRORS = (RuntimeError, ValueError, MemoryError)
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to decode. Every field goes into :meth:`fingerprint`, so cached translations follow option changes.
+
+    ``no_repeat_ngram_size=4`` stops the known Argos loops (``(掌声) (掌声) (掌声) ...``, one word repeated
+    dozens of times) at the second occurrence of any 4-token sequence, while a legitimate short repeat such as
+    哈哈哈 or "very very" (at most 3 tokens of a kind in a row) still decodes. ``repetition_penalty`` stays
+    at 1.0 (off): it would also penalise every reuse of ordinary words like "the" or 的.
+    """
+
+    beam_size: int = 2
+    max_batch_tokens: int = 4096
+    length_ratio: float = 2.0
+    length_extra: int = 10
+    max_decoding_length: int = 256
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 4
+    length_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        positive = ("beam_size", "max_batch_tokens", "max_decoding_length")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InputError(f"DecodeOptions.{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.length_extra, int) or self.length_extra < 0:
+            raise InputError(f"DecodeOptions.length_extra must be an integer >= 0, got {self.length_extra!r}")
+        if not isinstance(self.no_repeat_ngram_size, int) or self.no_repeat_ngram_size < 0:
+            raise InputError(
+                f"DecodeOptions.no_repeat_ngram_size must be an integer >= 0 (0 = off), got {self.no_repeat_ngram_size!r}"
+            )
+        if not self.length_ratio > 0:
+            raise InputError(f"DecodeOptions.length_ratio must be > 0, got {self.length_ratio!r}")
+        if not self.repetition_penalty > 0:
+            raise InputError(f"DecodeOptions.repetition_penalty must be > 0, got {self.repetition_penalty!r}")
+
+    def fingerprint(self) -> str:
+        """Stable short hash of every option, for cache keys."""
+        payload = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Translations in input order; ``None`` where that item's batch failed (see ``errors``)."""
+
+    translations: tuple[str | None, ...]
+    batches: int
+    source_tokens: int
+    target_tokens: int
+    errors: tuple[str, ...] = ()
+
+
+def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
+    """Group item indices into buckets of similar length whose padded size fits the token budget.
+
+    Items are taken shortest first; a bucket costs ``len(bucket) * longest item``. An item longer than the
+    budget on its own gets a bucket of its own rather than being dropped.
+    """
+    if max_batch_tokens < 1:
+        raise InputError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    buckets: list[tuple[int, ...]] = []
+    current: list[int] = []
+    for index in order:
+        cost = max(1, lengths[index])  # sorted ascending: this item is now the bucket's longest
+        if current and (len(current) + 1) * cost > max_batch_tokens:
+            buckets.append(tuple(current))
+            current = []
+        current.append(index)
+    if current:
+        buckets.append(tuple(current))
+    return tuple(buckets)
+
+
+def decoding_length(max_source_tokens: int, options: DecodeOptions) -> int:
+    """Decoding bound for a bucket: proportional to its longest source, never above the options' cap."""
+    return min(options.max_decoding_length, math.ceil(options.length_ratio * max_source_tokens) + options.length_extra)
+
+
+class Engine:
+    """One loaded package. Build it with :func:`load_engine`, which caches it; ``translate`` is thread-safe."""
+
+    def __init__(self, package: ModelPackage, *, compute_type: str = "auto", inter_threads: int = 1, intra_threads: int = 0):
+        _check_supported(package)
+        import ctranslate2
+        import sentencepiece
+
+        self.package = package
+        self.compute_type = resolve_compute_type(compute_type)
+        self.signature = f"{package.package_id} {self.compute_type} ctranslate2-{ctranslate2.__version__}"
+        try:
+            self._translator = ctranslate2.Translator(
+                str(package.model_dir),
+                device="cpu",
+                compute_type=self.compute_type,
+                inter_threads=inter_threads,
+                intra_threads=intra_threads,
+            )
+            self._sp = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer_path))
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise PackageError(f"cannot load package {package.package_id} from {package.path}: {exc}") from exc
+        self._prefix = [package.target_prefix] if package.target_prefix else []
+
+    def __repr__(self) -> str:
+        return f"Engine({self.signature})"
+
+    def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
+        """Translate ``texts`` in length buckets. Blank texts come back as themselves without decoding."""
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+        translations: list[str | None] = [text if not text.strip() else None for text in texts]
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        pieces = self._sp.encode([texts[i] for i in todo], out_type=str) if todo else []
+        errors: list[str] = []
+        target_tokens = 0
+        buckets = plan_batches([len(p) for p in pieces], options.max_batch_tokens)
+        for bucket in buckets:
+            source = [pieces[j] for j in bucket]
+            longest = max(len(s) for s in source)
+            try:
+                results = self._translator.translate_batch(
+                    source,
+                    target_prefix=[self._prefix] * len(source) if self._prefix else None,
+                    max_batch_size=options.max_batch_tokens,
+                    batch_type="tokens",
+                    beam_size=options.beam_size,
+                    max_input_length=0,  # never truncate silently; callers split long text into sentences
+                    max_decoding_length=decoding_length(longest, options) + len(self._prefix),
+                    repetition_penalty=options.repetition_penalty,
+                    no_repeat_ngram_size=options.no_repeat_ngram_size,
+                    length_penalty=options.length_penalty,
+                )
+            except _BATCH_ERRORS as exc:
+                errors.append(
+                    f"batch of {len(source)} texts (longest {longest} tokens) failed: {type(exc).__name__}: {exc}"
+                )
+                continue
+            hypotheses = [self._strip_prefix(result.hypotheses[0]) for result in results]
+            target_tokens += sum(len(h) for h in hypotheses)
+            for j, text in zip(bucket, self._sp.decode(hypotheses)):
+                translations[todo[j]] = text
+        return EngineResult(
+            translations=tuple(translations),
+            batches=len(buckets),
+            source_tokens=sum(len(p) for p in pieces),
+            target_tokens=target_tokens,
+            errors=tuple(errors),
+        )
+
+    def _strip_prefix(self, tokens: list[str]) -> list[str]:
+        n = len(self._prefix)
+        return tokens[n:] if n and tokens[:n] == self._prefix else tokens
+
+
+def _check_supported(package: ModelPackage) -> None:
+    if package.tokenizer != "sentencepiece":
+        raise UnsupportedPackageError(
+            f"package {package.package_id} at {package.path} uses a {package.tokenizer!r} tokenizer "
+            f"({package.tokenizer_path.name}); xhs-translate runs only SentencePiece packages "
+            "(sentencepiece.model), which is what the Argos zh<->en packages ship"
+        )
+
+
+def resolve_compute_type(requested: str = "auto") -> str:
+    """``auto`` means int8 where this CPU supports it (Argos packages are int8 already), else float32."""
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types("cpu")
+    if requested == "auto":
+        return "int8" if "int8" in supported else "float32"
+    if requested not in supported and requested != "default":
+        raise InputError(f"compute_type {requested!r} is not supported on this CPU; choose one of {sorted(supported)} or 'auto'")
+    return requested
+
+
+# Process-wide engine cache: (package path, version, compute type, threads) -> Engine. Explicit and documented;
+# clear_engine_cache() empties it. The lock makes concurrent first calls load a package once.
+_ENGINES: dict[tuple, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def load_engine(
+    package: ModelPackage, *, compute_type: str = "auto", inter_threads: int = 1, intra_threads: int = 0
+) -> Engine:
+    """Return the cached Engine for ``package`` and these settings, loading it on first use."""
+    _check_supported(package)
+    resolved = resolve_compute_type(compute_type)
+    key = (str(package.path.resolve()), package.package_version, resolved, inter_threads, intra_threads)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = Engine(package, compute_type=resolved, inter_threads=inter_threads, intra_threads=intra_threads)
+            _ENGINES[key] = engine
+        return engine
+
+
+def clear_engine_cache() -> None:
+    """Forget every loaded engine (their memory is freed once no caller holds them)."""
+    with _ENGINES_LOCK:
+        _ENGINES.clear()
