@@ -1,0 +1,153 @@
+"""Pure per-segment text functions: sentence splitting, normalisation, and the degenerate-output guard.
+
+A sentence is the unit of caching and batching: short units dedupe well across a thread (``哈哈哈``,
+``好可爱``) and keep one bad model output from spoiling a whole comment. Everything here is pure and
+loss-free: ``"".join(split_sentences(t)) == t`` and ``"".join(split_edges(t)) == t`` for every str.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A sentence ends after a terminator run, plus closing quotes/brackets and the whitespace after it.
+# Chinese terminators end a sentence anywhere; ASCII ones only before whitespace or the end, so that
+# "3.14", "v1.2" and "e.g.x" stay whole. A line break always ends a sentence.
+_CLOSERS = "”’」』）)\\]\"'"
+_BOUNDARY = re.compile(
+    rf"[。！？…]+[。！？!?…．.]*[{_CLOSERS}]*\s*"
+    rf"|[.!?]+[{_CLOSERS}]*(?:\s+|\Z)"
+    r"|[^\S\n]*\n\s*"
+)
+_WORD = re.compile(r"[^\W\d_]")  # a letter of any script: segments without one are kept verbatim
+_SPACES = re.compile(r"\s+")
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Split into sentences, each keeping its terminators and trailing whitespace (join == text)."""
+    pieces: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if end > start:
+            pieces.append(text[start:end])
+            start = end
+    if start < len(text):
+        pieces.append(text[start:])
+    return tuple(pieces)
+
+
+def split_long(text: str, limit: int = 300) -> tuple[str, ...]:
+    """Cut a sentence longer than ``limit`` characters at a comma or space (else hard) into pieces (join == text).
+
+    The model never truncates its input silently, so a 10,000-character run without a full stop
+    must reach it in pieces of a size it was trained on.
+    """
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(ch) for ch in "，、；,; \n")
+        cut = cut + 1 if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    if text:
+        pieces.append(text)
+    return tuple(pieces)
+
+
+def split_edges(text: str) -> tuple[str, str, str]:
+    """``(leading whitespace, core, trailing whitespace)``: whitespace stays outside the model."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return lead, core, trail
+
+
+def has_words(text: str) -> bool:
+    """True when the text has a letter of some script; digits and punctuation alone are not translated."""
+    return _WORD.search(text) is not None
+
+
+def normalize_segment(text: str) -> str:
+    """The form sent to the model and hashed for the cache: NFC, whitespace runs collapsed, stripped."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+# --- degenerate outputs ------------------------------------------------------------------------------
+# Argos/OPUS models sometimes loop: "(掌声) (掌声) (掌声) ..." or one word fifty times. A loop is a unit
+# of up to _MAX_UNIT tokens repeated back to back more often than the source itself repeats anything.
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+|[^\w\s]|_")
+_MAX_UNIT = 8
+_MIN_LOOP = 4  # a unit may appear this many times minus one in a row before it counts as a loop
+_LENGTH_FACTOR = 6  # output characters per source character beyond which a translation is suspicious
+_LENGTH_SLACK = 40
+
+REPETITION_GUARDED = "repetition_guarded"
+LENGTH_ANOMALY = "length_anomaly"
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """A model output after the loop guard, with the flags that say what was wrong with it."""
+
+    text: str
+    flags: tuple[str, ...] = ()
+
+
+def _max_repeat(tokens: list[str]) -> int:
+    """The longest back-to-back repetition count of any unit of up to _MAX_UNIT tokens."""
+    best = 1
+    i = 0
+    while i < len(tokens):
+        step = 1
+        for n in range(1, _MAX_UNIT + 1):
+            reps = _repeats(tokens, i, n)
+            best = max(best, reps)
+            step = max(step, (reps - 1) * n)  # skip the run: linear time even on "aaaa...a"
+        i += step
+    return best
+
+
+def _repeats(tokens: list[str], i: int, n: int) -> int:
+    unit = tokens[i : i + n]
+    if len(unit) < n:
+        return 0
+    reps = 1
+    while tokens[i + reps * n : i + (reps + 1) * n] == unit:
+        reps += 1
+    return reps
+
+
+def guard_output(source: str, output: str) -> GuardResult:
+    """Collapse repetition loops that the source does not have, and flag outputs far longer than their source."""
+    matches = list(_TOKEN.finditer(output))
+    tokens = [m.group() for m in matches]
+    source_repeat = _max_repeat(_TOKEN.findall(source))
+    allowed = max(_MIN_LOOP - 1, source_repeat)
+    keep_reps = max(1, source_repeat)
+    parts: list[str] = []
+    flags: list[str] = []
+    pos = 0  # character offset in output up to which parts[] holds the result
+    i = 0
+    while i < len(tokens):
+        for n in range(1, _MAX_UNIT + 1):
+            reps = _repeats(tokens, i, n)
+            if reps > allowed:
+                keep_end = matches[i + keep_reps * n - 1].end()
+                loop_end = matches[i + reps * n - 1].end()
+                parts.append(output[pos:keep_end])
+                pos = loop_end
+                i += reps * n
+                if REPETITION_GUARDED not in flags:
+                    flags.append(REPETITION_GUARDED)
+                break
+        else:
+            i += 1
+    parts.append(output[pos:])
+    text = "".join(parts)
+    if (source.strip() and not text.strip()) or len(text) > _LENGTH_FACTOR * len(source) + _LENGTH_SLACK:
+        flags.append(LENGTH_ANOMALY)
+    return GuardResult(text=text, flags=tuple(flags))

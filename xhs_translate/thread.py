@@ -1,0 +1,117 @@
+"""Flatten comment threads (flat MediaCrawler exports or nested raw-API threads) and rebuild them with new fields.
+
+The caller's objects are never touched: ``flatten_thread`` only reads them, and ``rebuild_thread``
+builds new dicts (and new lists for nested replies), deep-copying every original value, so that
+adding ``translation`` to a reply can never show up in the caller's data.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import InputError
+
+CHILD_FIELDS = ("sub_comments", "replies")
+MENTIONS_FIELD = "at_users"
+
+
+@dataclass(frozen=True)
+class FlatComment:
+    """One comment of a thread, in pre-order (a comment, then its nested replies)."""
+
+    source: Mapping[str, Any]  # the caller's dict: read, never written
+    comment_id: Any
+    parent_id: Any
+    depth: int
+    text: Any  # the raw value of the text field; None when missing
+    mentions: tuple[str, ...]  # exact @nicknames from at_users, for split_spans
+
+    @property
+    def label(self) -> str:
+        """How errors name this comment."""
+        return repr(self.comment_id)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The caller's top-level comments and every comment of the thread, flattened."""
+
+    roots: tuple[Mapping[str, Any], ...]
+    comments: tuple[FlatComment, ...]
+
+
+def _mentions(comment: Mapping[str, Any]) -> tuple[str, ...]:
+    users = comment.get(MENTIONS_FIELD)
+    if not isinstance(users, list):
+        return ()
+    names = []
+    for user in users:
+        if isinstance(user, Mapping):
+            name = user.get("nickname", user.get("nick_name"))
+            if isinstance(name, str) and name.strip():
+                names.append(name)
+    return tuple(names)
+
+
+def _children(comment: Mapping[str, Any], children_fields: Sequence[str]) -> Iterable[tuple[str, list]]:
+    for name in children_fields:
+        value = comment.get(name)
+        if isinstance(value, list):
+            yield name, value
+
+
+def flatten_thread(
+    comments: Iterable[Any],
+    id_field: str = "comment_id",
+    text_field: str = "content",
+    parent_field: str = "parent_comment_id",
+    children_fields: Sequence[str] = CHILD_FIELDS,
+) -> Thread:
+    """Read any iterable of comment dicts (a generator too, consumed once). A non-dict raises InputError."""
+    if isinstance(comments, (str, bytes, Mapping)):
+        raise InputError(f"comments must be an iterable of comment dicts, not a single {type(comments).__name__}")
+    try:
+        roots = tuple(comments)
+    except TypeError as exc:
+        raise InputError(f"comments must be an iterable of comment dicts: {exc}") from exc
+    flat: list[FlatComment] = []
+
+    def visit(comment: Any, where: str, parent_id: Any, depth: int) -> None:
+        if not isinstance(comment, Mapping):
+            raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
+        comment_id = comment.get(id_field, where)
+        parent = comment.get(parent_field, parent_id)
+        flat.append(FlatComment(comment, comment_id, parent, depth, comment.get(text_field), _mentions(comment)))
+        for name, replies in _children(comment, children_fields):
+            for i, reply in enumerate(replies):
+                visit(reply, f"{comment_id!r}.{name}[{i}]", comment_id, depth + 1)
+
+    for index, root in enumerate(roots):
+        visit(root, f"#{index}", None, 0)
+    return Thread(roots=roots, comments=tuple(flat))
+
+
+def rebuild_thread(
+    thread: Thread,
+    added: Sequence[Mapping[str, Any]],
+    children_fields: Sequence[str] = CHILD_FIELDS,
+) -> list[dict]:
+    """New comment dicts in the same order and nesting: the original fields deep-copied, plus ``added[i]`` for ``thread.comments[i]``."""
+    if len(added) != len(thread.comments):
+        raise ValueError("one mapping of added fields per flattened comment is required")
+    fields_by_id = {}
+    for flat, extra in zip(thread.comments, added):
+        fields_by_id.setdefault(id(flat.source), extra)
+
+    def build(comment: Mapping[str, Any]) -> dict:
+        child_names = {name for name, _ in _children(comment, children_fields)}
+        new = {
+            key: [build(reply) for reply in value] if key in child_names else copy.deepcopy(value)
+            for key, value in comment.items()
+        }
+        new.update(copy.deepcopy(fields_by_id[id(comment)]))
+        return new
+
+    return [build(root) for root in thread.roots]
