@@ -1,0 +1,98 @@
+"""Sentence splitting, edge whitespace, normalisation and the repetition-loop guard."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xhs_translate.segment import (
+    LENGTH_ANOMALY,
+    REPETITION_GUARDED,
+    guard_output,
+    has_words,
+    normalize_segment,
+    split_edges,
+    split_long,
+    split_sentences,
+)
+
+TEXTS = st.text(alphabet=st.sampled_from(list("你好。！？…!?. \n\tab3c") + ["哈", "”", "."]), max_size=60) | st.text(max_size=80)
+
+
+@given(TEXTS)
+def test_split_sentences_is_lossless(text):
+    pieces = split_sentences(text)
+    assert "".join(pieces) == text
+    assert all(pieces)
+
+
+@given(TEXTS, st.integers(min_value=1, max_value=40))
+def test_split_long_is_lossless_and_bounded(text, limit):
+    pieces = split_long(text, limit)
+    assert "".join(pieces) == text
+    assert all(0 < len(p) <= limit for p in pieces)
+
+
+@given(st.text())
+def test_split_edges_is_lossless(text):
+    lead, core, trail = split_edges(text)
+    assert lead + core + trail == text
+    assert core == core.strip()
+
+
+def test_chinese_terminators_split_without_spaces():
+    assert split_sentences("你好。今天天气好！！真的吗？好") == ("你好。", "今天天气好！！", "真的吗？", "好")
+
+
+def test_english_terminators_need_whitespace():
+    assert split_sentences("I love it. So cute!! v1.2 costs 3.50") == ("I love it. ", "So cute!! ", "v1.2 costs 3.50")
+
+
+def test_newlines_end_sentences_and_stay_attached():
+    assert split_sentences("第一行\n\n第二行\nthird") == ("第一行\n\n", "第二行\n", "third")
+
+
+def test_ellipsis_and_closing_quotes_stay_with_the_sentence():
+    assert split_sentences("他说“真的吗？”我不信…好吧") == ("他说“真的吗？”", "我不信…", "好吧")
+
+
+def test_has_words():
+    assert has_words("好") and has_words("ok") and has_words("Ελλάδα")
+    assert not has_words("123 !!! ，。") and not has_words("")
+
+
+def test_normalize_segment():
+    assert normalize_segment("  so \t cute\n ") == "so cute"
+    assert normalize_segment("e\u0301") == "\u00e9"
+
+
+def test_guard_collapses_applause_loop():
+    result = guard_output("掌声", "(掌声) (掌声) (掌声) (掌声) (掌声) (掌声)")
+    assert result.text == "(掌声)"
+    assert REPETITION_GUARDED in result.flags
+
+
+def test_guard_collapses_one_word_loop_and_keeps_the_rest():
+    result = guard_output("好", "the the the the the the the the cat")
+    assert result.text == "the cat"
+    assert result.flags == (REPETITION_GUARDED,)
+
+
+def test_guard_allows_repeats_the_source_has():
+    assert guard_output("好好好好", "good good good good") == guard_output("好好好好", "good good good good")
+    assert guard_output("好好好好", "good good good good").text == "good good good good"
+    assert guard_output("very", "very very very nice").flags == ()
+
+
+def test_guard_flags_overlong_and_empty_outputs():
+    assert LENGTH_ANOMALY in guard_output("好", "x" * 200).flags
+    assert LENGTH_ANOMALY in guard_output("你好", "  ").flags
+    assert guard_output("你好", "hello").flags == ()
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=30), st.text(max_size=200))
+def test_guard_never_grows_output(source, output):
+    result = guard_output(source, output)
+    assert len(result.text) <= len(output)
+    assert guard_output(source, output) == result
