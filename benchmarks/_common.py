@@ -9,12 +9,15 @@ without it the generator makes up text of similar lengths, so the benchmarks sti
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import platform
 import re
 import resource
+import shutil
 import sys
+import tempfile
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,9 +191,11 @@ def import_argostranslate(packages_dir: Path, *, beam_size: int | None = None, t
     """Import ``argostranslate.translate`` offline, reading packages from ``packages_dir`` only.
 
     Its settings module reads the environment at import time and creates data/config/cache folders, so
-    everything is pointed at ``packages_dir``'s parent first. Returns the module, or None when absent.
+    those are pointed at a private temporary folder (removed at exit) first. Returns the module, or None
+    when argostranslate is not installed.
     """
-    root = Path(packages_dir).parent
+    root = Path(tempfile.mkdtemp(prefix="argos-state-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     env = {
         "ARGOS_PACKAGES_DIR": str(packages_dir),
         "XDG_DATA_HOME": str(root / "data"),
