@@ -120,6 +120,13 @@ def _throughput_short_comments(files: dict, names: list[str], runs: dict) -> Non
         runs[name](texts)
         cells.append(f"{len(texts) / (time.perf_counter() - start):17,.0f}")
     print(f"{'short comments/s (batch)':30} " + " ".join(cells) + f"   ({len(texts)} items, 20% distinct)")
+    distinct = list(dict.fromkeys(texts))
+    cells = []
+    for name in names:
+        start = time.perf_counter()
+        runs[name](distinct)
+        cells.append(f"{len(distinct) / (time.perf_counter() - start):17,.0f}")
+    print(f"{'distinct short comments/s':30} " + " ".join(cells) + f"   ({len(distinct)} items, all distinct)")
 
 
 def _tweets(path: Path, limit: int | None, sample: int) -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xhs_translate.errors import InputError
 from xhs_translate.detect import Detection, DetectorError, detect, detect_many
 
 # (text, lang, script or ..., mixed or ...); ... means "not checked"
@@ -106,7 +107,7 @@ def test_backends():
     assert detect("\ud800 hello", backend="langdetect") == detect("\ud800 hello", backend="langdetect")
     with pytest.raises(DetectorError):
         detect("hi", backend="nope")
-    with pytest.raises(TypeError):
+    with pytest.raises(InputError):
         detect(None)  # type: ignore[arg-type]
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xhs_translate.errors import InputError
 from xhs_translate.spans import Span, split_spans, strip_protected
 
 
@@ -68,7 +69,7 @@ def test_span_protected_property_and_strip():
 
 
 def test_rejects_non_str():
-    with pytest.raises(TypeError):
+    with pytest.raises(InputError):
         split_spans(b"bytes")  # type: ignore[arg-type]
 
 

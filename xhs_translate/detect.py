@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import XhsTranslateError
+from .errors import InputError, XhsTranslateError
 from .spans import strip_protected
 
 BACKENDS = ("auto", "fasttext", "langdetect")
@@ -278,7 +278,7 @@ def _backend(name: str) -> Callable[[str], Detection]:
 
 def _check_text(text: object) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"detect expects str, got {type(text).__name__}")
+        raise InputError(f"detect expects str, got {type(text).__name__}")
     return text
 
 
@@ -293,8 +293,8 @@ def detect_many(texts: Iterable[str], backend: str = "auto") -> list[Detection]:
     memo: dict[str, Detection] = {}
     out = []
     for text in texts:
-        found = memo.get(text)  # type: ignore[arg-type]
+        found = memo.get(_check_text(text))
         if found is None:
-            found = memo[text] = run(_check_text(text))
+            found = memo[text] = run(text)
         out.append(found)
     return out

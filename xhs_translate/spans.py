@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
+from .errors import InputError
+
 TEXT = "text"
 EMOJI = "emoji"
 EMOJI_CODE = "emoji_code"
@@ -155,7 +157,7 @@ def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
     Adjacent emoji form one span; text runs keep their whitespace and are never adjacent.
     """
     if not isinstance(text, str):
-        raise TypeError(f"split_spans expects str, got {type(text).__name__}")
+        raise InputError(f"split_spans expects str, got {type(text).__name__}")
     if not _may_have_protected(text):
         return (Span(text, TEXT),) if text else ()
     spans: list[Span] = []
