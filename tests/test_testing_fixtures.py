@@ -97,3 +97,17 @@ def test_eos_bias_gives_short_non_empty_outputs(tiny_archives, tmp_path):
 def test_unknown_size_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="tiny"):
         build_package(tmp_path, "zh", "en", size="huge")
+
+
+def test_builds_without_shared_data_from_generated_text(tmp_path, monkeypatch):
+    """A clean clone without ../shared still gets working packages (SentencePiece trained on generated text)."""
+    from xhs_translate import testing
+    from xhs_translate.models.engine import load_engine
+
+    monkeypatch.setattr(testing, "SHARED_DATA_DIR", tmp_path / "absent")
+    corpus = training_corpus(50, seed=0)
+    assert corpus == training_corpus(50, seed=0) and len(corpus) == 50
+    assert any("。" in line for line in corpus) and any(line.endswith(".") for line in corpus)
+    package = read_package(extract(build_package(tmp_path / "out", "zh", "en"), tmp_path / "pkg"))
+    result = load_engine(package).translate(["好可爱", "so cute"])
+    assert result.errors == () and all(result.translations)

@@ -30,7 +30,7 @@ import numpy as np
 from .models.install import package_folder_name
 
 #: Bump whenever the bytes a build produces change, so that on-disk caches are rebuilt.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 
 FIXTURES_DIR_ENV = "XHS_TRANSLATE_FIXTURES_DIR"
 SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -54,7 +54,7 @@ class ModelSize:
 
 
 SIZES = {
-    "tiny": ModelSize(2, 2, 64, 4, 128, 4000, 20_000, 0.995),
+    "tiny": ModelSize(2, 2, 64, 4, 128, 4000, 8_000, 0.995),
     "base": ModelSize(6, 6, 512, 8, 2048, 32000, 200_000, 0.9995),
 }
 
