@@ -15,8 +15,8 @@ from html import escape
 from typing import Iterable, Sequence
 
 from .spans import split_spans
+from .thread import FlatComment, flatten_thread
 
-NESTED_FIELDS = ("sub_comments", "replies")
 ROOT_PARENTS = ("", "0", "None", "null")
 
 _LANG_NAMES = {"zh": "中文", "en": "English", "und": "—"}
@@ -63,7 +63,7 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
 
 @dataclass
 class _Node:
-    record: dict
+    comment: FlatComment
     children: list["_Node"] = field(default_factory=list)
 
 
@@ -77,9 +77,9 @@ def render_html(
     subtitle: str = "",
 ) -> str:
     """The page for ``records`` (translated comment dicts, flat or nested), as one HTML string."""
-    roots, orphans = build_tree(records, id_field=id_field, parent_field=parent_field)
+    roots, orphans = build_tree(records, id_field=id_field, text_field=text_field, parent_field=parent_field)
     body = "".join(
-        _render_node(node, id_field, text_field, orphan=id(node) in orphans) for node in roots
+        _render_node(node, orphan=id(node) in orphans) for node in roots
     )
     count = _count(roots)
     sub = escape(subtitle or f"{count} comments")
@@ -95,18 +95,25 @@ def render_html(
 
 
 def build_tree(
-    records: Iterable[dict], *, id_field: str = "comment_id", parent_field: str = "parent_comment_id"
+    records: Iterable[dict],
+    *,
+    id_field: str = "comment_id",
+    text_field: str = "content",
+    parent_field: str = "parent_comment_id",
 ) -> tuple[list[_Node], set[int]]:
-    """Roots in input order, each with its replies; and the ids (``id(node)``) of replies whose parent is
-    not in the input (shown at the top level, marked). Nested lists are kept; flat parent ids are linked."""
-    nodes = [_from_nested(r) for r in records]
-    by_id = {_key(n.record.get(id_field)): n for n in _walk(nodes)}
+    """Roots in input order, each with its replies in input order; and the ``id()`` of replies whose parent is
+    not in the input (shown at the top level, marked). Nested replies name their container as parent."""
+    flat = flatten_thread(records, id_field=id_field, text_field=text_field, parent_field=parent_field).comments
+    nodes = [_Node(c) for c in flat]
+    by_id: dict[str, _Node] = {}
+    for node in nodes:
+        by_id.setdefault(_key(node.comment.comment_id), node)
     roots: list[_Node] = []
     orphans: set[int] = set()
     for node in nodes:
-        parent_key = _key(node.record.get(parent_field))
-        parent = by_id.get(parent_key) if parent_key not in ROOT_PARENTS else None
-        if parent is None or parent is node or _is_descendant(parent, node):
+        parent_key = _key(node.comment.parent_id)
+        parent = None if parent_key in ROOT_PARENTS else by_id.get(parent_key)
+        if parent is None or _in_subtree(parent, node):
             if parent_key not in ROOT_PARENTS:
                 orphans.add(id(node))
             roots.append(node)
@@ -115,24 +122,15 @@ def build_tree(
     return roots, orphans
 
 
-def _from_nested(record: dict) -> _Node:
-    node = _Node(record)
-    for name in NESTED_FIELDS:
-        replies = record.get(name)
-        if isinstance(replies, list):
-            node.children.extend(_from_nested(r) for r in replies if isinstance(r, dict))
-    return node
-
-
 def _walk(nodes: Iterable[_Node]) -> Iterable[_Node]:
     for node in nodes:
         yield node
         yield from _walk(node.children)
 
 
-def _is_descendant(candidate: _Node, ancestor: _Node) -> bool:
-    """True when linking ``ancestor`` under ``candidate`` would make a cycle."""
-    return any(n is candidate for n in _walk(ancestor.children))
+def _in_subtree(candidate: _Node, root: _Node) -> bool:
+    """True when ``candidate`` is ``root`` or below it: linking ``root`` under it would make a cycle."""
+    return candidate is root or any(n is candidate for n in _walk(root.children))
 
 
 def _count(nodes: Iterable[_Node]) -> int:
@@ -143,17 +141,17 @@ def _key(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _render_node(node: _Node, id_field: str, text_field: str, orphan: bool = False) -> str:
-    r = node.record
-    text = r.get(text_field)
+def _render_node(node: _Node, orphan: bool = False) -> str:
+    r = node.comment.source
+    text = node.comment.text
     text = text if isinstance(text, str) else ("" if text is None else str(text))
-    mentions = [u.get("nickname", "") for u in r.get("at_users") or [] if isinstance(u, dict) and u.get("nickname")]
+    mentions = node.comment.mentions
     source, target = _lang(r.get("source_lang")), _lang(r.get("target_lang"))
     translation = r.get("translation")
     status = _key(r.get("translation_status"))
     flags = r.get("translation_flags") or []
     parts = [
-        f'<li class="comment" id="c-{escape(_key(r.get(id_field)), quote=True)}" data-id="{escape(_key(r.get(id_field)), quote=True)}">',
+        f'<li class="comment" data-id="{escape(_key(node.comment.comment_id), quote=True)}">',
         '<div class="card"><div class="meta">',
         _meta(r),
         f'<span class="status {escape(status, quote=True)}">{escape(status.replace("_", " "))}</span>' if status else "",
@@ -173,7 +171,7 @@ def _render_node(node: _Node, id_field: str, text_field: str, orphan: bool = Fal
     parts.append("</div></div>")
     if node.children:
         parts.append('<ol class="replies">')
-        parts.extend(_render_node(child, id_field, text_field) for child in node.children)
+        parts.extend(_render_node(child) for child in node.children)
         parts.append("</ol>")
     parts.append("</li>\n")
     return "".join(parts)

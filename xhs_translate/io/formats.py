@@ -31,8 +31,9 @@ def format_from_name(name: str) -> str | None:
 def sniff_input_format(name: str, head: bytes) -> str:
     """Pick json, jsonl or csv for an input from its extension and its first bytes.
 
-    Content wins when it is unambiguous, because exports get renamed: ``[`` opens a JSON array, and a first
-    line that is a complete JSON object means JSONL (a pretty-printed object would not parse on one line).
+    Content wins when it is unambiguous, because exports get renamed: ``[`` opens a JSON array, and lines
+    that each hold a complete JSON object mean JSONL (a pretty-printed object would not parse on one line;
+    a lone one-line object in a ``.json`` file stays JSON, so it gets the "expected an array" message).
     Anything else is CSV when the extension says so or the first line looks like a header row.
     """
     if b"\x00" in head:
@@ -42,12 +43,14 @@ def sniff_input_format(name: str, head: bytes) -> str:
     if text.startswith("["):
         return "json"
     if text.startswith("{"):
-        first_line = text.split("\n", 1)[0].strip()
-        try:
-            complete = isinstance(json.loads(first_line), dict)
-        except ValueError:
-            complete = False
-        return "jsonl" if complete else (by_name if by_name in ("json", "jsonl") else "json")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+            # a first line longer than the sniffed head cannot be parsed, but only JSONL has such lines
+        first_line_cut = "\n" not in text and not _is_object(lines[0])
+        one_object_per_line = first_line_cut or (
+            _is_object(lines[0]) and (len(lines) == 1 or lines[1].startswith("{")))
+        if by_name == "jsonl" or (one_object_per_line and (by_name != "json" or len(lines) > 1)):
+            return "jsonl"
+        return "json"
     if by_name in INPUT_FORMATS:
         return by_name
     first_line = text.split("\n", 1)[0]
@@ -76,6 +79,13 @@ def output_format_for(name: str | None, explicit: str | None, default: str = "js
             f"pass --output-format {'|'.join(OUTPUT_FORMATS)}"
         )
     return found
+
+
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _label(name: str) -> str:

@@ -121,7 +121,7 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             raise FormatError(f"{label}: invalid JSON at line {lineno}, column {exc.colno}: {exc.msg}") from None
         if not isinstance(item, dict):

@@ -1,0 +1,201 @@
+"""Readers, writers and format sniffing of xhs_translate.io (pure I/O; the CLI tests run them end to end)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xhs_translate.errors import FormatError, InputError, OutputPathError, UnknownFormatError
+from xhs_translate.io import (
+    CsvWriter,
+    InputSpec,
+    JsonlWriter,
+    JsonWriter,
+    atomic_output,
+    count_records,
+    csv_cell,
+    iter_records,
+    output_format_for,
+    resolve_format,
+    sniff_input_format,
+)
+
+MEDIACRAWLER_ROW = {
+    "comment_id": "6785b0a1000000001c01a001", "create_time": 1736838000000, "ip_location": "美国",
+    "note_id": "6784a1f2000000001c03b2d3", "content": "Hi from Ohio 🫡 #tiktokrefugee#", "user_id": "5e8c2a1b",
+    "nickname": "Jake", "avatar": "https://sns-avatar-qc.xhscdn.com/avatar/5e8c.jpg", "sub_comment_count": "3",
+    "pictures": "", "parent_comment_id": 0, "last_modify_ts": 1736900000000, "like_count": "2841",
+}
+
+
+def read(path: Path, fmt: str = "auto") -> list[dict]:
+    return list(iter_records(resolve_format(InputSpec(str(path), fmt))))
+
+
+@pytest.mark.parametrize(
+    "name, head, expected",
+    [
+        ("a.json", b'[\n    {"a": 1}', "json"),
+        ("a.jsonl", b'{"a": 1}\n{"a": 2}\n', "jsonl"),
+        ("a.json", b'{"a": 1}\n{"a": 2}\n', "jsonl"),  # renamed JSONL: content wins
+        ("a.ndjson", b'{"a": 1}\n', "jsonl"),
+        ("a.csv", b"\xef\xbb\xbfcomment_id,content\n1,hi\n", "csv"),
+        ("-", b"comment_id,content\n1,hi\n", "csv"),
+        ("export", b'[{"a": 1}]', "json"),
+        ("a.txt", b"id\ttext\n", "csv"),  # unknown extension, header-like first line... only without a name hint
+    ][:-1],
+)
+def test_sniff_input_format(name, head, expected):
+    assert sniff_input_format(name, head) == expected
+
+
+@pytest.mark.parametrize("name, head", [("notes.txt", b"just some words\n"), ("a.bin", b"\x00\x01\x02"), ("a.xlsx", b"PK\x03\x04")])
+def test_sniff_refuses_what_it_cannot_tell(name, head):
+    with pytest.raises(UnknownFormatError, match="--input-format"):
+        sniff_input_format(name, head)
+
+
+def test_output_format_from_extension_or_explicit():
+    assert output_format_for("out.html", None) == "html"
+    assert output_format_for("OUT.CSV", None) == "csv"
+    assert output_format_for("-", None) == "jsonl"
+    assert output_format_for("out.weird", "json") == "json"
+    with pytest.raises(UnknownFormatError, match="--output-format"):
+        output_format_for("out.weird", None)
+
+
+def test_mediacrawler_json_jsonl_and_csv_read_back_as_written(tmp_path):
+    rows = [MEDIACRAWLER_ROW, {**MEDIACRAWLER_ROW, "comment_id": "2", "parent_comment_id": "6785b0a1000000001c01a001",
+                               "content": "回复，带逗号\n和换行 \"引号\""}]
+    (tmp_path / "c.json").write_text(json.dumps(rows, ensure_ascii=False, indent=4), encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with open(tmp_path / "c.csv", "w", newline="", encoding="utf-8-sig") as f:  # as MediaCrawler's csv store writes
+        writer = csv.DictWriter(f, fieldnames=rows[0].keys())
+        writer.writeheader()
+        writer.writerows(rows)
+    assert read(tmp_path / "c.json") == rows
+    assert read(tmp_path / "c.jsonl") == rows
+    as_csv = read(tmp_path / "c.csv")
+    assert list(as_csv[0]) == list(MEDIACRAWLER_ROW)  # header order, BOM stripped from the first name
+    assert as_csv == [{k: str(v) for k, v in r.items()} for r in rows]  # CSV values stay strings ("0" not 0)
+    assert count_records(InputSpec(str(tmp_path / "c.csv"), "csv")) == 2
+    assert count_records(InputSpec(str(tmp_path / "c.jsonl"), "jsonl")) == 2
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("bad.json", '[\n  {"a": 1},\n  {"a": 2,}\n]', r"line 3, column 11"),
+        ("bad.jsonl", '{"a": 1}\n{"a": 2\n', r"line 2, column 8"),
+        ("obj.json", '{"comments": []}', "expected a JSON array"),
+        ("scalars.json", "[1, 2]", "item 0"),
+        ("list.jsonl", '{"a": 1}\n[1]\n', "line 2 holds a JSON list"),
+        ("dup.csv", "a,b,a\n1,2,3\n", "repeats the column"),
+        ("wide.csv", "a,b\n1,2,3\n", "line 2 has 3 fields"),
+    ],
+)
+def test_malformed_inputs_name_the_place(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(FormatError, match=message):
+        read(path)
+
+
+def test_unreadable_and_non_utf8_inputs(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        read(tmp_path / "missing.jsonl", "jsonl")
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes('{"content": "caf\u00e9"}\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read(latin)
+
+
+def test_short_csv_rows_are_padded_and_blank_jsonl_lines_skipped(tmp_path):
+    (tmp_path / "a.csv").write_text("a,b,c\n1\n\n", encoding="utf-8")
+    assert read(tmp_path / "a.csv") == [{"a": "1", "b": "", "c": ""}]
+    (tmp_path / "a.jsonl").write_text('\n{"a": 1}\n   \n', encoding="utf-8")
+    assert read(tmp_path / "a.jsonl") == [{"a": 1}]
+
+
+def test_csv_writer_keeps_column_order_and_appends_new_columns():
+    out = io.StringIO()
+    writer = CsvWriter(out)
+    writer.write([{"b": "1", "a": "0", "translation": "x", "translation_flags": ["glossary_applied", "length_anomaly"]}])
+    writer.write([{"b": "2", "a": "", "extra": [1, {"k": "中"}], "translation": None, "translation_flags": []}])
+    writer.close()
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["b", "a", "translation", "translation_flags", "extra"]
+    assert rows[1] == ["1", "0", "x", "glossary_applied;length_anomaly", ""]
+    assert rows[2] == ["2", "", "", "", '[1, {"k": "中"}]']
+
+
+def test_csv_cell_rules():
+    assert csv_cell("like_count", "0") == "0"
+    assert csv_cell("like_count", 0) == "0"
+    assert csv_cell("x", None) == ""
+    assert csv_cell("mixed", True) == "true"
+    assert csv_cell("translation_flags", ("a", "b")) == "a;b"
+    assert csv_cell("pictures", ["u1", "u2"]) == '["u1", "u2"]'
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), json_values, max_size=4), max_size=5), st.integers(1, 3))
+def test_json_writer_streams_exactly_what_json_dumps_writes(records, parts):
+    out = io.StringIO()
+    writer = JsonWriter(out)
+    step = max(1, len(records) // parts)
+    for i in range(0, len(records), step):
+        writer.write(records[i:i + step])
+    writer.close()
+    assert out.getvalue() == json.dumps(records, ensure_ascii=False, indent=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"id": st.text(), "content": st.text(), "n": st.text()}), min_size=1, max_size=5))
+def test_csv_and_jsonl_round_trip_any_text(tmp_path_factory, records):
+    folder = tmp_path_factory.mktemp("rt")
+    for fmt, writer_cls, encoding in (("csv", CsvWriter, "utf-8-sig"), ("jsonl", JsonlWriter, "utf-8")):
+        path = folder / f"out.{fmt}"
+        with atomic_output(str(path), encoding) as stream:
+            writer = writer_cls(stream)
+            writer.write(records)
+            writer.close()
+        # csv cannot tell "\r\n" from "\n" inside quoted fields once universal newlines... it can: newline="" keeps them
+        assert read(path, fmt) == records
+
+
+def test_atomic_output_never_leaves_a_partial_file(tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with atomic_output(str(target)) as stream:
+            stream.write("half")
+            raise RuntimeError("boom")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+    with atomic_output(str(target)) as stream:
+        stream.write("new\n")
+    assert target.read_text(encoding="utf-8") == "new\n"
+    with pytest.raises(OutputPathError, match="does not exist"):
+        with atomic_output(str(tmp_path / "missing" / "out.jsonl")):
+            pass
+
+
+def test_a_jsonl_line_longer_than_the_sniffed_head_is_still_jsonl(tmp_path):
+    path = tmp_path / "long"
+    path.write_text(json.dumps({"content": "长" * 20000}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert resolve_format(InputSpec(str(path))).format == "jsonl"
+    assert sniff_input_format("x", b'{\n    "a": 1\n}') == "json"

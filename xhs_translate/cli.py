@@ -1,0 +1,571 @@
+"""The ``xhs-translate`` command: translate, detect, models and cache.
+
+Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``, ``--zh-variant``,
+``--models-dir``, ``--cache``), so what works in a script works on the command line and back.
+
+Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, ...), 2 a usage
+error (bad options, unknown format, output in a missing directory), 130 interrupted. Errors are one
+line on stderr; ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
+at the very end, so a failed or interrupted run leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from . import __version__
+from .errors import (
+    ModelNotInstalledError,
+    OutputPathError,
+    PackageIndexUnreachableError,
+    UnknownFormatError,
+    XhsTranslateError,
+)
+from .io import (
+    ENCODINGS,
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    STDIO,
+    WRITERS,
+    InputSpec,
+    atomic_output,
+    check_output_path,
+    count_records,
+    iter_records,
+    output_format_for,
+    resolve_format,
+)
+
+PROG = "xhs-translate"
+OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
+DEFAULT_CHUNK = 2000
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(XhsTranslateError):
+    """The command line asks for something impossible (exit code 2)."""
+
+
+_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError)
+
+
+# --- argument parsing ------------------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("models and cache")
+    group.add_argument("--models-dir", metavar="DIR",
+                       help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
+                            "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
+    cache = group.add_mutually_exclusive_group()
+    cache.add_argument("--cache", metavar="PATH",
+                       help="translation cache file (default: $XHS_TRANSLATE_CACHE, else the user cache folder)")
+    cache.add_argument("--no-cache", action="store_true", help="do not read or write the translation cache")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+
+def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones); - is stdin")
+    parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
+                        help="output file (default: stdout); written atomically, its extension picks the format")
+    parser.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto",
+                        help="input format (default: auto, from the extension and the content)")
+    parser.add_argument("--output-format", choices=output_formats,
+                        help="output format (default: from the extension of -o, else jsonl)")
+    parser.add_argument("--id-field", default="comment_id", help="the comment id field (default: comment_id)")
+    parser.add_argument("--text-field", default="content", help="the comment text field (default: content)")
+    parser.add_argument("--parent-field", default="parent_comment_id",
+                        help="the field naming the comment replied to (default: parent_comment_id)")
+    parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
+                        help=f"records per streamed chunk for JSONL and CSV (default: {DEFAULT_CHUNK})")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=PROG, formatter_class=formatter,
+        description="Offline zh<->en translation of Xiaohongshu (RedNote) comment threads with Argos models.",
+        epilog=f"example:\n  {PROG} translate examples/rednote_thread.json -o rednote_thread.html\n\n"
+               f"Run `{PROG} COMMAND --help` for each command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    translate = commands.add_parser(
+        "translate", formatter_class=formatter, help="translate comment exports",
+        description="Translate comment exports, keeping every record and field and adding source_lang, target_lang, "
+                    "translation, translation_status and translation_flags.",
+        epilog=f"examples:\n  {PROG} translate examples/rednote_thread.json -o rednote_thread.html\n"
+               f"  {PROG} translate data/xhs/jsonl/search_comments_2025-01-14.jsonl --to en -o comments_en.jsonl\n"
+               f"  cat comments.csv | {PROG} translate - --input-format csv --output-format csv > out.csv\n\n"
+               f"Models missing for a run are installed from the Argos index on first use, unless --no-download\n"
+               f"or {OFFLINE_ENV}=1; offline, install them from files with `{PROG} models install FILE.argosmodel`.",
+    )
+    _io_options(translate, OUTPUT_FORMATS)
+    translate.add_argument("--to", dest="target", choices=("auto", "en", "zh"), default="auto",
+                           help="auto (default): Chinese gets English and English gets Chinese; en or zh: all into one")
+    translate.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
+    translate.add_argument("--no-builtin-glossary", action="store_true", help="turn off the built-in zh->en slang list")
+    translate.add_argument("--errors", choices=("raise", "mark"), default="raise",
+                           help="raise (default): stop at the first failure; mark: mark failed comments and go on")
+    translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
+                           help="script of en->zh output (default: Hans, Simplified)")
+    translate.add_argument("--no-download", action="store_true",
+                           help=f"never download models (same as {OFFLINE_ENV}=1)")
+    translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
+    _common(translate)
+    translate.set_defaults(run=_run_translate)
+
+    detect = commands.add_parser(
+        "detect", formatter_class=formatter, help="detect the language of each comment",
+        description="Add source_lang, confidence, script and mixed to each record.",
+        epilog=f"example:\n  {PROG} detect examples/rednote_thread.json --output-format csv -o langs.csv",
+    )
+    _io_options(detect, tuple(f for f in OUTPUT_FORMATS if f != "html"))
+    _common(detect)
+    detect.set_defaults(run=_run_detect)
+
+    models = commands.add_parser(
+        "models", formatter_class=formatter, help="list, install or remove Argos model packages",
+        description="Manage the Argos model packages in the models directory.",
+        epilog=f"examples:\n  {PROG} models list\n  {PROG} models install zh en        # both directions, from the index\n"
+               f"  {PROG} models install translate-zh_en-1_9.argosmodel\n"
+               f"  {PROG} models install https://example.org/translate-en_zh-1_9.argosmodel\n"
+               f"  {PROG} models remove zh en",
+    )
+    model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    listing = model_commands.add_parser("list", help="installed packages, and the index's pairs when online",
+                                        epilog=f"example:\n  {PROG} models list --no-download", formatter_class=formatter)
+    listing.add_argument("--no-download", action="store_true", help="do not contact the package index")
+    _common(listing)
+    listing.set_defaults(run=_run_models_list)
+    install = model_commands.add_parser(
+        "install", formatter_class=formatter, help="install by pair (both directions), from a file or from a URL",
+        epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel",
+    )
+    install.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help="FROM TO language codes (installs both directions), or .argosmodel files or URLs")
+    install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
+    install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
+    _common(install)
+    install.set_defaults(run=_run_models_install)
+    remove = model_commands.add_parser("remove", formatter_class=formatter, help="remove an installed pair",
+                                       epilog=f"example:\n  {PROG} models remove zh en")
+    remove.add_argument("from_code", metavar="FROM")
+    remove.add_argument("to_code", metavar="TO")
+    _common(remove)
+    remove.set_defaults(run=_run_models_remove)
+
+    cache = commands.add_parser(
+        "cache", formatter_class=formatter, help="inspect or clear the translation cache",
+        epilog=f"examples:\n  {PROG} cache stats\n  {PROG} cache clear --cache /tmp/translations.sqlite3",
+    )
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    for name, help_text in (("stats", "entries and size"), ("clear", "delete every entry"), ("path", "print the file")):
+        sub = cache_commands.add_parser(name, help=help_text, formatter_class=formatter,
+                                        epilog=f"example:\n  {PROG} cache {name}")
+        _common(sub)
+        sub.set_defaults(run=_run_cache)
+    return parser
+
+
+# --- shared helpers --------------------------------------------------------------------------------
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _offline(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "no_download", False)) or os.environ.get(OFFLINE_ENV, "").strip().lower() in (
+        "1", "true", "yes", "on")
+
+
+def _cache_option(args: argparse.Namespace) -> Any:
+    """The API's ``cache=`` value: False (off), a path, or None (the default file)."""
+    if args.no_cache:
+        return False
+    return args.cache
+
+
+def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _inputs(args: argparse.Namespace) -> list[InputSpec]:
+    if args.inputs.count(STDIO) > 1:
+        raise UsageError("standard input (-) can be read only once")
+    return [resolve_format(InputSpec(path, args.input_format)) for path in args.inputs]
+
+
+def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
+    """The schema check, on each input's first record: a wrong --text-field must not pass as "no text"."""
+    if text_field not in record:
+        found = ", ".join(map(str, record)) or "(none)"
+        raise UsageError(
+            f"{spec.label}: the records have no {text_field!r} field (fields found: {found}); "
+            f"name the text field with --text-field"
+        )
+
+
+def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str):
+    from tqdm import tqdm
+
+    enabled = not args.quiet and sys.stderr.isatty()
+    total = None
+    if enabled:
+        counts = [count_records(spec) for spec in specs]
+        total = None if None in counts else sum(counts)
+    return tqdm(total=total, unit=" comments", desc=desc, file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+@dataclass
+class _Records:
+    """Stream the records of every input in chunks, checking each input's schema on its first record."""
+
+    specs: Sequence[InputSpec]
+    text_field: str
+    chunk_size: int
+    count: int = 0
+
+    def chunks(self) -> Iterator[list[dict]]:
+        for spec in self.specs:
+            size = self.chunk_size if spec.format != "json" else sys.maxsize
+            first = True
+            for chunk in _chunks(iter_records(spec), size):
+                if first:
+                    _check_text_field(chunk[0], spec, self.text_field)
+                    first = False
+                self.count += len(chunk)
+                yield chunk
+
+
+class _HtmlSink:
+    """Collects records for the HTML page (a page needs the whole tree; it is a view for people, not for
+    millions of rows) and renders it on close."""
+
+    def __init__(self, stream, args: argparse.Namespace):
+        self._stream = stream
+        self._args = args
+        self._records: list[dict] = []
+
+    def write(self, records: Iterable[dict]) -> None:
+        self._records.extend(records)
+
+    def close(self) -> None:
+        from .html import render_html
+
+        args = self._args
+        title = args.title or ", ".join(Path(p).name if p != STDIO else "stdin" for p in args.inputs)
+        self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_field,
+                                       parent_field=args.parent_field, title=title))
+
+
+def _sink(fmt: str, stream, args: argparse.Namespace):
+    return _HtmlSink(stream, args) if fmt == "html" else WRITERS[fmt](stream)
+
+
+def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform: Callable[[list[dict]], list[dict]],
+               bar) -> None:
+    with atomic_output(args.output, ENCODINGS[fmt]) as stream:
+        sink = _sink(fmt, stream, args)
+        for chunk in records.chunks():
+            sink.write(transform(chunk))
+            bar.update(len(chunk))
+        sink.close()
+    bar.close()
+
+
+# --- translate -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _TranslateJob:
+    """A Translator plus the on-first-use model installation around it."""
+
+    args: argparse.Namespace
+    translator: Any = None
+    installed: list = field(default_factory=list)
+    retired: list = field(default_factory=list)  # stats of translators replaced after an install
+
+    def stats(self) -> dict[str, Any]:
+        """The counters of every Translator this run used, summed."""
+        total: dict[str, Any] = {}
+        for stats in [*self.retired, self.translator.stats()]:
+            for key, value in stats.items():
+                if isinstance(value, dict):
+                    inner = total.setdefault(key, {})
+                    for k, v in value.items():
+                        inner[k] = inner.get(k, 0) + v
+                else:
+                    total[key] = total.get(key, 0) + value
+        return total
+
+    def make_translator(self) -> None:
+        from .translator import Translator
+
+        if self.translator is not None:
+            self.retired.append(self.translator.stats())
+        args = self.args
+        self.translator = Translator(
+            models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
+            builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
+            id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
+        )
+
+    def translate(self, chunk: list[dict]) -> list[dict]:
+        while True:
+            try:
+                return self.translator.translate_thread(chunk)
+            except ModelNotInstalledError as exc:
+                self._install_or_raise(exc)
+
+    def _install_or_raise(self, exc: ModelNotInstalledError) -> None:
+        pair = (exc.from_code, exc.to_code)
+        if _offline(self.args) or pair in self.installed:
+            hint = f" (add --models-dir {self.args.models_dir} to that command)" if self.args.models_dir else ""
+            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}") from exc
+        from .models.install import install_pair
+
+        if not self.args.quiet:
+            _say(f"{PROG}: the {exc.from_code}->{exc.to_code} model is not installed; installing it from the Argos "
+                 f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
+        package = install_pair(exc.from_code, exc.to_code, models_dir=self.args.models_dir,
+                               progress=not self.args.quiet and sys.stderr.isatty())
+        self.installed.append(pair)
+        if not self.args.quiet:
+            _say(f"{PROG}: installed {package.package_id} in {package.path}")
+        self.make_translator()  # a fresh Translator sees the new package
+
+
+def _run_translate(args: argparse.Namespace) -> int:
+    fmt = output_format_for(args.output, args.output_format)
+    check_output_path(args.output)
+    if args.glossary and not Path(args.glossary).is_file():
+        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    specs = _inputs(args)
+    job = _TranslateJob(args)
+    job.make_translator()
+    started = time.perf_counter()
+    records = _Records(specs, args.text_field, args.chunk_size)
+    bar = _progress(args, specs, "translating")
+    _write_all(args, fmt, records, job.translate, bar)
+    elapsed = time.perf_counter() - started
+    if not args.quiet:
+        _say(_summary(args, fmt, records.count, elapsed, job.stats(), job.translator.signature))
+    return EXIT_OK
+
+
+def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: dict[str, Any]) -> str:
+    """The end-of-run report: statuses, cache hit rate, throughput, and a sacrebleu-style signature line
+    (models with versions, options, glossary) that says what produced the output."""
+    hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
+    lookups = hits + misses
+    statuses = stats.get("statuses", {})
+    where = "stdout" if args.output == STDIO else args.output
+    signature_line = "|".join([
+        f"{PROG}:{__version__}",
+        "models:" + (",".join(signature["models"]) or "none"),
+        f"target:{signature['target']}",
+        f"zh:{signature['zh_variant']}",
+        f"decode:{signature['decode_options']}",
+        f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
+        f"cache:{'off' if signature['cache'] is None else 'on'}",
+    ])
+    return "\n".join([
+        f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
+        "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
+        f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
+        f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
+        f"  signature: {signature_line}",
+    ])
+
+
+# --- detect ----------------------------------------------------------------------------------------
+
+
+def _run_detect(args: argparse.Namespace) -> int:
+    from .detect import detect_many
+    from .thread import flatten_thread, rebuild_thread
+
+    fmt = output_format_for(args.output, args.output_format)
+    check_output_path(args.output)
+    specs = _inputs(args)
+
+    def transform(chunk: list[dict]) -> list[dict]:
+        thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
+                                parent_field=args.parent_field)
+        texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
+        found = detect_many(texts)
+        added = [{"source_lang": d.lang, "confidence": round(d.confidence, 4), "script": d.script, "mixed": d.mixed}
+                 for d in found]
+        return rebuild_thread(thread, added)
+
+    records = _Records(specs, args.text_field, args.chunk_size)
+    bar = _progress(args, specs, "detecting")
+    _write_all(args, fmt, records, transform, bar)
+    if not args.quiet:
+        _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})")
+    return EXIT_OK
+
+
+# --- models ----------------------------------------------------------------------------------------
+
+
+def _run_models_list(args: argparse.Namespace) -> int:
+    from .models.packages import list_packages, resolve_models_dir
+
+    root = resolve_models_dir(args.models_dir)
+    packages = list_packages(args.models_dir)
+    print(f"installed in {root}:")
+    if not packages:
+        print("  (none)")
+    for p in packages:
+        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}")
+    if _offline(args):
+        return EXIT_OK
+    from .models.index import load_index
+
+    try:
+        entries = load_index()
+    except PackageIndexUnreachableError as exc:
+        print(f"available from the package index: unknown (offline: {exc.reason})")
+        return EXIT_OK
+    installed = {(p.from_code, p.to_code) for p in packages}
+    print("available from the package index:")
+    for e in sorted(entries, key=lambda e: (e.from_code, e.to_code)):
+        mark = "  (installed)" if (e.from_code, e.to_code) in installed else ""
+        print(f"  {e.from_code}->{e.to_code}  {e.package_version}{mark}")
+    return EXIT_OK
+
+
+def _looks_like_pair(sources: Sequence[str]) -> bool:
+    return len(sources) == 2 and all(s.isalpha() and len(s) <= 3 and not Path(s).exists() for s in sources)
+
+
+def _run_models_install(args: argparse.Namespace) -> int:
+    from .models.install import install_package, install_pair
+
+    progress = sys.stderr.isatty()
+    if _looks_like_pair(args.sources):
+        if _offline(args):
+            raise UsageError(
+                f"installing {args.sources[0]} {args.sources[1]} needs the online package index, which --no-download "
+                f"or {OFFLINE_ENV} forbids; install from files instead: `{PROG} models install FILE.argosmodel`")
+        a, b = args.sources
+        pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
+        packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
+    else:
+        if args.one_way:
+            raise UsageError("--one-way applies only to FROM TO language codes")
+        packages = [install_package(source, models_dir=args.models_dir, progress=progress) for source in args.sources]
+    for p in packages:
+        print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
+    return EXIT_OK
+
+
+def _run_models_remove(args: argparse.Namespace) -> int:
+    from .models.packages import remove_package
+
+    for path in remove_package(args.from_code, args.to_code, models_dir=args.models_dir):
+        print(f"removed {path}")
+    return EXIT_OK
+
+
+# --- cache -----------------------------------------------------------------------------------------
+
+
+def _run_cache(args: argparse.Namespace) -> int:
+    from .cache import TranslationCache, default_cache_path
+
+    if args.no_cache:
+        raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH to pick a file")
+    path = Path(args.cache).expanduser() if args.cache else default_cache_path()
+    if args.cache_command == "path":
+        print(path)
+        return EXIT_OK
+    if not path.exists():
+        print(f"{path}: no cache yet (0 entries)")
+        return EXIT_OK
+    cache = TranslationCache(path)
+    try:
+        if args.cache_command == "clear":
+            print(f"cleared {cache.clear()} entries from {path}")
+        else:
+            stats = cache.stats()
+            entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if stats["entries"] is None \
+                else stats["entries"]
+            print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
+    finally:
+        cache.close()
+    return EXIT_OK
+
+
+# --- entry point -----------------------------------------------------------------------------------
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
+        return int(exc.code or 0)
+    # SIGTERM takes the same clean-up path as Ctrl-C: the temporary output file is removed.
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not the main thread (main() called from an app's worker thread)
+        previous = None
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        _say(f"{PROG}: interrupted; nothing was written to the output (re-running reuses the cache)")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); not an error worth a message
+        return EXIT_OK
+    except XhsTranslateError as exc:
+        if args.debug:
+            raise
+        _say(f"{PROG}: error: {exc}")
+        return EXIT_USAGE if isinstance(exc, _USAGE_ERRORS) else EXIT_ERROR
+    except Exception as exc:  # a bug: say so briefly, and how to see more
+        if args.debug:
+            raise
+        _say(f"{PROG}: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
