@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA  # ../shared/data, one definition for the project
 
 #: Short comments that real threads repeat verbatim ("exact repeats").
 STOCK_REPEATS = (

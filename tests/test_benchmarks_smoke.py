@@ -1,0 +1,130 @@
+"""Smoke tests: every benchmark runs at a tiny size (tiny models, a few comments), so the benchmarks cannot rot.
+
+They assert exit codes and the structure of the output, never a time or a speed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import _common  # noqa: E402
+
+HAS_ARGOS = _common.argos_version() is not None
+HAS_SACREBLEU = importlib.util.find_spec("sacrebleu") is not None
+
+
+def run(script: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+# --- the thread generator -------------------------------------------------------------------------------
+
+
+def test_thread_is_deterministic_and_mediacrawler_shaped():
+    a = _common.generate_thread(300, seed=3)
+    assert a == _common.generate_thread(300, seed=3)
+    assert a != _common.generate_thread(300, seed=4)
+    assert len(a) == 300
+    keys = {"comment_id", "content", "parent_comment_id", "note_id", "create_time", "like_count",
+            "sub_comment_count", "pictures", "last_modify_ts", "user_id", "nickname", "avatar", "ip_location"}
+    assert all(set(c) == keys for c in a)
+    assert len({c["comment_id"] for c in a}) == 300
+    ids = {c["comment_id"] for c in a}
+    assert all(c["parent_comment_id"] == 0 or c["parent_comment_id"] in ids for c in a)
+    assert all(isinstance(c["like_count"], str) and c["content"] for c in a)
+
+
+def test_repeat_share_and_language_mix():
+    thread = _common.generate_thread(2000, seed=0, repeat_share=0.5)
+    repeats = sum(c["content"] in _common.STOCK_REPEATS for c in thread)
+    assert 800 < repeats < 1200
+    none = _common.generate_thread(500, seed=0, repeat_share=0.0)
+    han = sum(bool(re.search(r"[\u4e00-\u9fff]", c["content"])) for c in none)
+    assert 250 < han < 420  # about two thirds Chinese
+    with pytest.raises(ValueError):
+        _common.generate_thread(1, repeat_share=1.5)
+
+
+def test_generator_works_without_shared_data(tmp_path):
+    pools = _common.load_pools(tmp_path / "absent", seed=1)
+    assert pools.source == "generated" and pools.zh and pools.en
+    thread = _common.generate_thread(50, seed=1, pools=pools)
+    assert len(thread) == 50 and all(c["content"] for c in thread)
+
+
+@given(st.text())
+def test_regex_splitter_keeps_every_non_space_character(text):
+    pieces = _common.regex_sentences(text)
+    assert "".join("".join(p.split()) for p in pieces) == "".join(text.split())
+    assert all(p and p == p.strip() for p in pieces)
+
+
+# --- the benchmark scripts --------------------------------------------------------------------------------
+
+
+def test_translate_throughput_tiny():
+    args = ["--size", "tiny", "--comments", "40", "--argos-comments", "8"]
+    proc = run("translate_throughput.py", *args, *([] if HAS_ARGOS else ["--skip-argos"]))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for row in ("(2) xhs-translate, cold cache", "(3) xhs-translate, warm cache", "(3b)", "(4) raw CTranslate2", "(4b)"):
+        assert row in out
+    header = next(line for line in out.splitlines() if line.startswith("| row"))
+    assert "comments/s" in header and "target tok/s" in header and "peak RSS MiB" in header
+    assert "signature:" in out and "beam 2 in every row" in out
+    assert "import xhs_translate:" in out and "targets:" in out
+    if HAS_ARGOS:
+        assert "(1) argostranslate per comment (first 8)" in out
+        assert "regex splitter" in out and "at each tool's default beam" in out
+    else:
+        assert "row (1): skipped" in out
+
+
+def test_memory_streaming_tiny():
+    proc = run("memory_streaming.py", "--comments", "60")
+    assert proc.returncode == 0, proc.stderr
+    assert "input: 60 comments" in proc.stdout and "output: 60 lines" in proc.stdout
+    assert "peak RSS above the loaded models" in proc.stdout
+
+
+def test_quality_exits_2_with_install_help_without_models(tmp_path):
+    proc = run("quality.py", "--models-dir", str(tmp_path / "none"))
+    assert proc.returncode == 2
+    assert "xhs-translate models install" in proc.stderr and "cannot be downloaded here" in proc.stderr
+
+
+def test_quality_refuses_fixture_packages(models_dir):
+    proc = run("quality.py", "--models-dir", str(models_dir), "--limit", "2")
+    assert proc.returncode == 2
+    assert "random-weight test packages" in proc.stderr
+
+
+@pytest.mark.skipif(not HAS_SACREBLEU, reason="sacrebleu is a benchmark-only dependency (pip install sacrebleu)")
+def test_quality_scores_fixture_packages_when_allowed(models_dir, shared_data):
+    args = ["--models-dir", str(models_dir), "--limit", "3", "--allow-fixture"]
+    proc = run("quality.py", *args, *([] if HAS_ARGOS else ["--skip-argos"]))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "RANDOM-WEIGHT FIXTURE" in out and "sacrebleu signature: BLEU" in out
+    systems = ("xhs-translate", "argostranslate") if HAS_ARGOS else ("xhs-translate",)
+    table_rows = [line for line in out.splitlines() if line.startswith("| ") and "->" in line]
+    assert len(table_rows) == 3 * 2 * len(systems)  # 3 test sets x 2 directions x systems
+
+
+def test_detect_accuracy_tiny(shared_data):
+    proc = run("detect_accuracy.py", "--limit", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert "detect(auto)" in proc.stdout
