@@ -1,0 +1,403 @@
+"""End-to-end tests of the ``xhs-translate`` command, each through a real subprocess.
+
+The tiny random-weight fixture packages are installed in a temporary models dir (conftest's ``models_dir``)
+and the cache is a temporary file, so the real CTranslate2 path runs; its output is gibberish, so these
+tests check structure (records, fields, order, nesting, statuses, files), never translation quality.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from xhs_translate.translator import STATUSES
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "rednote_thread.json"
+ADDED = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")
+OLD_RECORDS = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def new_schema(records: list[dict]) -> list[dict]:
+    """The later MediaCrawler comment schema: ``creator_hash`` and a masked nickname, no user_id/avatar,
+    and top-level comments with ``parent_comment_id`` "" instead of 0."""
+    out = []
+    for r in records:
+        out.append({
+            "comment_id": r["comment_id"], "create_time": r["create_time"], "ip_location": r["ip_location"],
+            "note_id": r["note_id"], "content": r["content"],
+            "creator_hash": f"{abs(hash(r['user_id'])) % 16**12:012x}", "nickname": r["nickname"][:1] + "***",
+            "sub_comment_count": r["sub_comment_count"], "pictures": r["pictures"],
+            "parent_comment_id": r["parent_comment_id"] or "", "last_modify_ts": r["last_modify_ts"],
+            "like_count": r["like_count"],
+        })
+    return out
+
+
+NEW_RECORDS = new_schema(OLD_RECORDS)
+
+
+def write_json(path: Path, records: list[dict]) -> Path:
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=4), encoding="utf-8")
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def write_csv(path: Path, records: list[dict]) -> Path:
+    """As MediaCrawler's CSV store writes: utf-8-sig, header row, csv.DictWriter defaults."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.DictWriter(f, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    return path
+
+
+def read_output(path_or_text, fmt: str) -> list[dict]:
+    if isinstance(path_or_text, Path):
+        raw = path_or_text.read_bytes()
+        if fmt == "csv":
+            assert raw.startswith(b"\xef\xbb\xbf")  # Excel-readable, like MediaCrawler's own CSV
+        text = raw.decode("utf-8-sig")
+    else:
+        text = path_or_text
+    if fmt == "json":
+        return json.loads(text)
+    if fmt == "jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+@pytest.fixture
+def env(models_dir, tmp_path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("XHS_TRANSLATE", "ARGOS_"))}
+    environ.update({
+        "XHS_TRANSLATE_MODELS_DIR": str(models_dir),
+        "XHS_TRANSLATE_CACHE": str(tmp_path / "cache" / "translations.sqlite3"),
+        "XHS_TRANSLATE_OFFLINE": "1",
+        "ARGOS_PACKAGE_INDEX": (tmp_path / "no-index.json").as_uri(),
+        "PYTHONIOENCODING": "utf-8",
+    })
+    return environ
+
+
+def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xhs_translate.cli", *args], input=stdin, capture_output=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def check_translated(out: list[dict], original: list[dict], *, text_field: str = "content") -> None:
+    """Same records in the same order, every original field unchanged, the five new fields present."""
+    assert len(out) == len(original)
+    for got, want in zip(out, original):
+        assert {k: got[k] for k in want} == want
+        assert list(got)[: len(want)] == list(want)
+        assert set(got) - set(want) == set(ADDED)
+        assert got["translation_status"] in STATUSES
+        if got["translation_status"] in ("translated", "cached"):
+            assert got["translation"]
+    assert any(r["translation_status"] == "translated" for r in out)
+
+
+def as_csv_strings(records: list[dict]) -> list[dict]:
+    return [{k: str(v) for k, v in r.items()} for r in records]
+
+
+# --- every input format --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, writer, records",
+    [
+        ("search_comments_2025-01-14.json", write_json, OLD_RECORDS),
+        ("search_comments_2026-03-02.jsonl", write_jsonl, NEW_RECORDS),
+        ("search_comments_2025-01-14.csv", write_csv, OLD_RECORDS),
+        ("search_comments_2026-03-02.csv", write_csv, NEW_RECORDS),
+    ],
+)
+def test_mediacrawler_exports_translate_to_jsonl(env, tmp_path, name, writer, records):
+    source = writer(tmp_path / name, records)
+    out = tmp_path / "out.jsonl"
+    result = cli(env, "translate", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    expected = as_csv_strings(records) if name.endswith(".csv") else records
+    check_translated(read_output(out, "jsonl"), expected)
+    stderr = result.stderr.decode()
+    assert f"{len(records)} comments -> {out}" in stderr and "signature: xhs-translate:" in stderr
+    assert "translate-zh_en@" in stderr and "hit rate" in stderr
+
+
+def test_generic_records_with_field_options_and_stdin_to_stdout(env, tmp_path):
+    generic = [{"id": i, "body": r["content"], "reply_to": r["parent_comment_id"] or None, "likes": int(r["like_count"])}
+               for i, r in enumerate(OLD_RECORDS)]
+    stdin = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in generic).encode("utf-8")
+    fields = ["--id-field", "id", "--text-field", "body", "--parent-field", "reply_to"]
+    result = cli(env, "translate", "-", *fields, "--to", "en", "-q", stdin=stdin)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""  # --quiet
+    out = read_output(result.stdout.decode("utf-8"), "jsonl")
+    check_translated(out, generic)
+    assert {r["target_lang"] for r in out if r["translation_status"] == "translated"} == {"en"}
+
+
+# --- every output format ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_output_formats_keep_every_record_and_field(env, tmp_path, fmt):
+    source = write_csv(tmp_path / "in.csv", NEW_RECORDS) if fmt == "csv" else write_json(tmp_path / "in.json", OLD_RECORDS)
+    out = tmp_path / f"translated.{fmt}"
+    result = cli(env, "translate", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    got = read_output(out, fmt)
+    if fmt == "csv":  # CSV in, CSV out: original columns in order, new ones appended, values as read
+        header = next(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+        assert header == [*NEW_RECORDS[0], *ADDED]
+        check_translated(got, as_csv_strings(NEW_RECORDS))
+        assert all(r["parent_comment_id"] == n["parent_comment_id"] for r, n in zip(got, NEW_RECORDS))
+    else:
+        check_translated(got, OLD_RECORDS)
+        assert all(isinstance(r["translation_flags"], list) for r in got)
+    if fmt == "json":
+        text = out.read_text(encoding="utf-8")
+        assert "家人们谁懂啊" in text and not re.search(r"\\u[4-9][0-9a-f]{3}", text)  # CJK kept raw, like MediaCrawler
+        assert text == json.dumps(got, ensure_ascii=False, indent=4)
+
+
+class _Comments(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str | None] = []
+        self.parents: dict[str, str | None] = {}
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attrs = dict(attrs)
+        cid = attrs.get("data-id") if tag == "li" else None
+        if cid is not None:
+            assert cid not in self.parents, f"comment {cid} appears twice"
+            self.parents[cid] = next((c for c in reversed(self.stack) if c is not None), None)
+        if tag != "meta":
+            self.stack.append(cid)
+
+    def handle_endtag(self, tag):
+        self.stack.pop()
+
+
+def test_html_output_is_a_nested_escaped_self_contained_page(env, tmp_path):
+    records = OLD_RECORDS + [{**OLD_RECORDS[0], "comment_id": "evil", "parent_comment_id": OLD_RECORDS[0]["comment_id"],
+                              "content": "<script>alert('pwned')</script> lol"}]
+    source = write_jsonl(tmp_path / "thread.jsonl", records)
+    out = tmp_path / "thread.html"
+    result = cli(env, "translate", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    page = out.read_text(encoding="utf-8")
+    parser = _Comments()
+    parser.feed(page)
+    assert parser.parents == {r["comment_id"]: (r["parent_comment_id"] or None) for r in records}
+    assert "script" not in parser.tags and "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page
+    assert "<link" not in page and "src=" not in page and "<style>" in page
+
+
+# --- errors: exit codes, messages, no traceback, output untouched -----------------------------------------
+
+
+def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious\n", encoding="utf-8")
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text('[\n  {"comment_id": "1", "content": "hi"},\n  {"comment_id": "2" "content": "x"}\n]', encoding="utf-8")
+    generic = write_jsonl(tmp_path / "generic.jsonl", [{"id": 1, "body": "hello"}])
+    binary = tmp_path / "export.bin"
+    binary.write_bytes(b"\x00\x01\x02\x03")
+    truncated = tmp_path / "cut.jsonl"
+    truncated.write_text(json.dumps(OLD_RECORDS[0], ensure_ascii=False) + "\n" + '{"comment_id": "x", "cont', encoding="utf-8")
+    cases = [
+        (["translate", str(tmp_path / "missing.json"), "-o", str(out)], 1, "cannot read"),
+        (["translate", str(bad_json), "-o", str(out)], 1, "invalid JSON at line 3, column 22"),
+        (["translate", str(truncated), "-o", str(out)], 1, "invalid JSON at line 2"),
+        (["translate", str(binary), "-o", str(out)], 2, "--input-format"),
+        (["translate", str(EXAMPLE), "-o", str(tmp_path / "out.docx")], 2, "--output-format"),
+        (["translate", str(generic), "-o", str(out)], 2, "no 'content' field (fields found: id, body)"),
+        (["translate", str(EXAMPLE), "-o", str(tmp_path / "no" / "such" / "dir.html")], 2, "does not exist"),
+        (["translate", str(EXAMPLE), "--input-format", "xml"], 2, "invalid choice"),
+    ]
+    for args, code, message in cases:
+        result = cli(env, *args)
+        stderr = result.stderr.decode()
+        assert result.returncode == code, (args, stderr)
+        assert message in stderr, (args, stderr)
+        assert "Traceback" not in stderr
+        assert out.read_text(encoding="utf-8") == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp files left
+
+
+def test_missing_model_offline_names_the_install_command(env, tmp_path):
+    empty = tmp_path / "empty-models"
+    out = tmp_path / "out.html"
+    result = cli(env, "translate", str(EXAMPLE), "-o", str(out), "--models-dir", str(empty))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr
+    assert "xhs-translate models install" in stderr and ".argosmodel" in stderr and f"--models-dir {empty}" in stderr
+    assert not out.exists()
+    debug = cli(env, "translate", str(EXAMPLE), "-o", str(out), "--models-dir", str(empty), "--debug")
+    assert "Traceback" in debug.stderr.decode() and "ModelNotInstalledError" in debug.stderr.decode()
+
+
+def test_missing_models_are_installed_on_first_use_from_the_index(env, tmp_path, tiny_archives):
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps([
+        {"from_code": a, "to_code": b, "package_version": "1.0", "links": [archive.as_uri()]}
+        for (a, b), archive in tiny_archives.items()
+    ]), encoding="utf-8")
+    online = {**env, "ARGOS_PACKAGE_INDEX": index.as_uri()}
+    del online["XHS_TRANSLATE_OFFLINE"]
+    models = tmp_path / "fresh-models"
+    out = tmp_path / "out.jsonl"
+    result = cli(online, "translate", str(EXAMPLE), "-o", str(out), "--models-dir", str(models))
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert "installing it from the Argos package index" in stderr
+    assert sorted(p.name for p in models.iterdir()) == ["translate-en_zh-1_0", "translate-zh_en-1_0"]
+    check_translated(read_output(out, "jsonl"), OLD_RECORDS)
+
+
+# --- interrupted run --------------------------------------------------------------------------------------
+
+
+def big_thread(n: int) -> list[dict]:
+    """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
+    zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
+    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
+    out = []
+    for i in range(n):
+        if i % 2:
+            text = "".join(zh[(i * 7 + k * 3) % len(zh)] for k in range(6 + i % 23)) + ("！" if i % 3 else " [笑哭R]")
+        else:
+            text = " ".join(en[(i * 5 + k * 7) % len(en)] for k in range(4 + i % 13)) + f" #{i}"
+        out.append({"comment_id": f"c{i:05d}", "content": text, "parent_comment_id": f"c{i - 1:05d}" if i % 5 == 4 else 0})
+    return out
+
+
+def _normalised(path: Path) -> list[dict]:
+    """A resumed run truthfully says "cached" where a fresh run says "translated"; everything else must match."""
+    records = read_output(path, "jsonl")
+    for r in records:
+        if r["translation_status"] == "cached":
+            r["translation_status"] = "translated"
+    return records
+
+
+def test_an_interrupted_run_resumes_from_the_cache_to_the_same_output(env, tmp_path):
+    source = write_jsonl(tmp_path / "big.jsonl", big_thread(4000))
+    out = tmp_path / "resumed.jsonl"
+    cache = tmp_path / "shared-cache.sqlite3"
+    def command(output: Path, cache_file: Path) -> list[str]:
+        return [sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "-o", str(output),
+                "--cache", str(cache_file), "--chunk-size", "200"]
+
+    proc = subprocess.Popen(command(out, cache), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    temp = None
+    while time.monotonic() < deadline and proc.poll() is None:  # wait for the first chunk in the temp file
+        temps = list(tmp_path.glob(".resumed.jsonl.*.tmp"))
+        if temps and temps[0].stat().st_size > 0:
+            temp = temps[0]
+            break
+        time.sleep(0.01)
+    assert temp is not None and proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    assert not out.exists()  # a killed run leaves no (half-written) output
+    with sqlite3.connect(cache) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        done_before = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+    assert done_before > 0
+
+    resumed = cli(env, "translate", str(source), "-o", str(out), "--cache", str(cache), "--chunk-size", "200")
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    hits = int(resumed.stderr.decode().split("cache: ")[1].split(" hits")[0])
+    assert hits >= done_before  # the work done before the kill was not redone
+
+    reference = tmp_path / "reference.jsonl"
+    fresh = cli(env, "translate", str(source), "-o", str(reference), "--cache", str(tmp_path / "other.sqlite3"))
+    assert fresh.returncode == 0, fresh.stderr.decode()
+    assert _normalised(out) == _normalised(reference)
+    assert any(r["translation_status"] == "cached" for r in read_output(out, "jsonl"))
+    with sqlite3.connect(cache) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # SIGTERM (and Ctrl-C) take the clean path: exit 130, the temporary file removed, the output untouched.
+    proc = subprocess.Popen(command(tmp_path / "term.jsonl", tmp_path / "c3.sqlite3"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while proc.poll() is None and not any(p.stat().st_size for p in tmp_path.glob(".term.jsonl.*.tmp")):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert "interrupted" in err.decode() and "Traceback" not in err.decode()
+    assert not list(tmp_path.glob("*term.jsonl*"))
+
+
+# --- detect, models, cache ---------------------------------------------------------------------------------
+
+
+def test_detect_adds_language_fields_and_keeps_csv_strings(env, tmp_path):
+    source = write_csv(tmp_path / "in.csv", OLD_RECORDS)
+    result = cli(env, "detect", str(source), "--output-format", "csv", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = read_output(result.stdout.decode("utf-8-sig"), "csv")
+    assert [r["comment_id"] for r in rows] == [r["comment_id"] for r in OLD_RECORDS]
+    langs = {r["content"]: r["source_lang"] for r in rows}
+    assert langs[OLD_RECORDS[0]["content"]] == "en"
+    assert langs["歡迎大家來小紅書！我是台灣人，這裡的繁體字你們也看得懂嗎？"] == "zh"
+    trad = next(r for r in rows if r["content"].startswith("歡迎"))
+    assert trad["script"] == "Hant" and trad["mixed"] == "false" and float(trad["confidence"]) > 0
+    assert all(r["like_count"] == o["like_count"] for r, o in zip(rows, OLD_RECORDS))
+
+
+def test_models_and_cache_commands(env, tmp_path, tiny_archives):
+    models = tmp_path / "models"
+    cache = tmp_path / "c.sqlite3"
+    common = ["--models-dir", str(models), "--cache", str(cache)]
+    installed = cli(env, "models", "install", *map(str, tiny_archives.values()), *common)
+    assert installed.returncode == 0, installed.stderr.decode()
+    listing = cli(env, "models", "list", *common)
+    assert listing.returncode == 0
+    assert "zh->en  1.0" in listing.stdout.decode() and str(models / "translate-zh_en-1_0") in listing.stdout.decode()
+    offline_pair = cli(env, "models", "install", "zh", "en", *common)
+    assert offline_pair.returncode == 2 and "install from files" in offline_pair.stderr.decode()
+
+    assert cli(env, "translate", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "-q", *common).returncode == 0
+    stats = cli(env, "cache", "stats", *common)
+    entries = int(stats.stdout.decode().split("entries: ")[1].split()[0])
+    assert stats.returncode == 0 and entries > 0
+    assert cli(env, "cache", "path", *common).stdout.decode().strip() == str(cache)
+    cleared = cli(env, "cache", "clear", *common)
+    assert cleared.returncode == 0 and f"cleared {entries} entries" in cleared.stdout.decode()
+
+    removed = cli(env, "models", "remove", "zh", "en", *common)
+    assert removed.returncode == 0 and "translate-zh_en-1_0" in removed.stdout.decode()
+    assert [p.name for p in models.iterdir() if not p.name.startswith(".")] == ["translate-en_zh-1_0"]
+    again = cli(env, "models", "remove", "zh", "en", *common)
+    assert again.returncode == 1 and "Traceback" not in again.stderr.decode()
+
+    for command in (["translate"], ["detect"], ["models", "install"], ["cache", "stats"]):
+        helped = cli(env, *command, "--help")
+        assert helped.returncode == 0 and "example" in helped.stdout.decode() and "--models-dir" in helped.stdout.decode()
