@@ -205,7 +205,8 @@ def test_html_output_is_a_nested_escaped_self_contained_page(env, tmp_path):
                               "content": "<script>alert('pwned')</script> lol"}]
     source = write_jsonl(tmp_path / "thread.jsonl", records)
     out = tmp_path / "thread.html"
-    result = cli(env, "translate", str(source), "-o", str(out))
+    # small chunks: replies are translated in other chunks than their parents, and still nest right
+    result = cli(env, "translate", str(source), "-o", str(out), "--chunk-size", "4")
     assert result.returncode == 0, result.stderr.decode()
     page = out.read_text(encoding="utf-8")
     parser = _Comments()
