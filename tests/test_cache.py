@@ -87,9 +87,11 @@ def test_unwritable_location_degrades(tmp_path):
 def test_threads_share_one_cache(tmp_path):
     cache = TranslationCache(tmp_path / "c.sqlite3", lru_size=5)
     errors = []
+    start = threading.Barrier(6)  # every thread opens its first connection at once
 
     def work(n):
         try:
+            start.wait()
             for i in range(30):
                 cache.put_many({key(f"{n}-{i}"): f"{n}:{i}"})
                 assert cache.get_many([key(f"{n}-{i}")]) == {key(f"{n}-{i}"): f"{n}:{i}"}
@@ -102,6 +104,7 @@ def test_threads_share_one_cache(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+    assert cache.enabled
     assert cache.stats()["entries"] == 180
     cache.close()
 

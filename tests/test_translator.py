@@ -253,8 +253,9 @@ def test_missing_model_raises_with_install_command_or_marks_failed(tiny_archives
 
 def test_non_str_content_raises_naming_the_comment_or_marks_failed(models_dir):
     comments = [{"comment_id": "ok", "content": "好可爱"}, {"comment_id": "bad-42", "content": ["not", "text"]}]
-    with pytest.raises(InputError, match="bad-42"):
+    with pytest.raises(InputError, match="bad-42") as info:
         Translator(models_dir=models_dir, cache=False).translate_thread(comments)
+    assert info.value.comment_id == "bad-42"
     out = Translator(models_dir=models_dir, cache=False, errors="mark").translate_thread(comments)
     assert [c["translation_status"] for c in out] == ["translated", "failed"]
     with pytest.raises(InputError):
@@ -306,6 +307,7 @@ def test_threads_sharing_a_translator(models_dir, tmp_path):
     for n in range(4):
         assert [r.translation for r in results[n]] == [r.translation for r in expected[n]]
     assert shared.stats()["comments"] == 60
+    assert shared.cache.enabled  # no thread hit a "database is locked" that turned the cache off
 
 
 def test_module_level_translate_thread_uses_a_default_translator(models_dir, tmp_path, monkeypatch):

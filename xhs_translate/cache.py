@@ -82,10 +82,7 @@ class TranslationCache:
             conn = sqlite3.connect(
                 str(self._path), timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
-            conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(_SCHEMA)
+            self._setup(conn)
         except (sqlite3.Error, OSError) as exc:
             self._disable(exc)
             return None
@@ -93,6 +90,27 @@ class TranslationCache:
         with self._lock:
             self._connections.append(conn)
         return conn
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the table. Retried while another connection is doing the same: SQLite answers some of
+        these races (two first-time schema writers, a journal-mode switch) with an immediate "locked"."""
+        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock first, so the busy timeout applies
+                conn.execute(_SCHEMA)
+                conn.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                transient = "locked" in str(exc) or "busy" in str(exc)
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _disable(self, exc: BaseException) -> None:
         with self._lock:

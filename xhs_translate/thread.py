@@ -28,11 +28,6 @@ class FlatComment:
     text: Any  # the raw value of the text field; None when missing
     mentions: tuple[str, ...]  # exact @nicknames from at_users, for split_spans
 
-    @property
-    def label(self) -> str:
-        """How errors name this comment."""
-        return repr(self.comment_id)
-
 
 @dataclass(frozen=True)
 class Thread:

@@ -213,7 +213,7 @@ class Translator:
         mode = self.target if target is None else target
         _check_target(mode)
         thread = flatten_thread(comments, self.id_field, self.text_field, self.parent_field)
-        items = [(c.text, c.mentions, c.label) for c in thread.comments]
+        items = [(c.text, c.mentions, c.comment_id) for c in thread.comments]
         results = self._run(items, "auto", mode)
         return rebuild_thread(thread, [r.as_fields() for r in results])
 
@@ -226,7 +226,7 @@ class Translator:
         _check_target(target)
         if isinstance(texts, str):
             raise InputError("translate_many expects an iterable of texts, not one str; use translate()")
-        return self._run([(t, (), f"#{i}") for i, t in enumerate(texts)], source, target)
+        return self._run([(t, (), i) for i, t in enumerate(texts)], source, target)
 
     def stats(self) -> dict[str, Any]:
         """Counters since this Translator was made: comments, segments, segments_translated, cache_hits, ..."""
@@ -273,18 +273,20 @@ class Translator:
         from .spans import split_spans
 
         plans: list[_Plan] = []
-        sentences: list[list[tuple[str, str, str] | str]] = []  # per item: verbatim str | (lead, core, trail)
-        for text, mentions, label in items:
+        sentences: list[list[tuple[str] | str]] = []  # per item: verbatim str | (sentence core,)
+        for text, mentions, comment_id in items:
             plan = _Plan(text)
             plans.append(plan)
-            parts: list[tuple[str, str, str] | str] = []
+            parts: list[tuple[str] | str] = []
             sentences.append(parts)
             if text is None:
                 plan.done = Translation(text, None, UND, None if mode == "auto" else mode, NO_TEXT)
                 continue
             if not isinstance(text, str):
                 if self.errors == "raise":
-                    raise InputError(f"comment {label}: text must be a str, got {type(text).__name__}", comment_id=label)
+                    raise InputError(
+                        f"comment {comment_id!r}: text must be a str, got {type(text).__name__}", comment_id=comment_id
+                    )
                 plan.done = Translation(text, None, UND, None if mode == "auto" else mode, FAILED, ("invalid_text",))
                 continue
             for span in split_spans(text, mentions):
