@@ -149,3 +149,19 @@ def test_any_text_round_trips_through_the_page(texts):
     for comment, record in zip(page.comments, records):
         assert comment["original"].endswith(record["content"])  # after the language badge
         assert comment["translation"].endswith(record["content"][::-1])
+
+
+def test_reply_chain_deeper_than_the_python_stack_and_a_long_cycle():
+    depth = 3000  # well past the default recursion limit of 1000
+    chain = [{"comment_id": f"c{i}", "content": "reply", "parent_comment_id": f"c{i - 1}" if i else 0}
+             for i in range(depth)]
+    cycle = [{"comment_id": "a", "content": "a", "parent_comment_id": "c"},
+             {"comment_id": "b", "content": "b", "parent_comment_id": "a"},
+             {"comment_id": "c", "content": "c", "parent_comment_id": "b"}]
+    page_text = render_html(chain + cycle)
+    page = parse(page_text)
+    parents = {c["id"]: c["parent"] for c in page.comments}
+    assert len(page.comments) == depth + 3
+    assert all(parents[f"c{i}"] == (f"c{i - 1}" if i else None) for i in range(depth))
+    assert {k: parents[k] for k in "abc"} == {"a": "c", "b": "a", "c": None}  # the cycle cut once, at "c"
+    assert page_text.count("not in this file") == 1

@@ -78,9 +78,7 @@ def render_html(
 ) -> str:
     """The page for ``records`` (translated comment dicts, flat or nested), as one HTML string."""
     roots, orphans = build_tree(records, id_field=id_field, text_field=text_field, parent_field=parent_field)
-    body = "".join(
-        _render_node(node, orphan=id(node) in orphans) for node in roots
-    )
+    body = _render_tree(roots, orphans)
     count = _count(roots)
     sub = escape(subtitle or f"{count} comments")
     return (
@@ -110,27 +108,42 @@ def build_tree(
         by_id.setdefault(_key(node.comment.comment_id), node)
     roots: list[_Node] = []
     orphans: set[int] = set()
+    linked_to: dict[int, _Node] = {}  # id(child) -> the parent it was linked under
     for node in nodes:
         parent_key = _key(node.comment.parent_id)
         parent = None if parent_key in ROOT_PARENTS else by_id.get(parent_key)
-        if parent is None or _in_subtree(parent, node):
+        if parent is None or _is_below(parent, node, linked_to):
             if parent_key not in ROOT_PARENTS:
                 orphans.add(id(node))
             roots.append(node)
         else:
             parent.children.append(node)
+            linked_to[id(node)] = parent
     return roots, orphans
 
 
 def _walk(nodes: Iterable[_Node]) -> Iterable[_Node]:
-    for node in nodes:
+    """Depth first, in document order; iterative, because reply chains can be deeper than Python's stack."""
+    stack = list(reversed(list(nodes)))
+    while stack:
+        node = stack.pop()
         yield node
-        yield from _walk(node.children)
+        stack.extend(reversed(node.children))
 
 
-def _in_subtree(candidate: _Node, root: _Node) -> bool:
-    """True when ``candidate`` is ``root`` or below it: linking ``root`` under it would make a cycle."""
-    return candidate is root or any(n is candidate for n in _walk(root.children))
+def _is_below(candidate: _Node, root: _Node, linked_to: dict[int, _Node]) -> bool:
+    """True when ``candidate`` is ``root`` or below it: linking ``root`` under it would make a cycle.
+
+    Walks up from ``candidate``; a node without replies yet has nothing below it, so the usual
+    parents-before-replies order costs nothing."""
+    if not root.children:
+        return candidate is root
+    node: _Node | None = candidate
+    while node is not None:
+        if node is root:
+            return True
+        node = linked_to.get(id(node))
+    return False
 
 
 def _count(nodes: Iterable[_Node]) -> int:
@@ -141,7 +154,27 @@ def _key(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _render_node(node: _Node, orphan: bool = False) -> str:
+def _render_tree(roots: Sequence[_Node], orphans: set[int]) -> str:
+    """Each comment as an ``<li>`` with its replies in a nested ``<ol>``; iterative, for very deep chains."""
+    out: list[str] = []
+    stack: list[_Node | str] = list(reversed(roots))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        out.append(_render_card(item, orphan=id(item) in orphans))
+        if item.children:
+            out.append('<ol class="replies">')
+            stack.append("</ol></li>\n")
+            stack.extend(reversed(item.children))
+        else:
+            out.append("</li>\n")
+    return "".join(out)
+
+
+def _render_card(node: _Node, orphan: bool = False) -> str:
+    """The opening ``<li>`` and the card of one comment (its replies and ``</li>`` follow)."""
     r = node.comment.source
     text = node.comment.text
     text = text if isinstance(text, str) else ("" if text is None else str(text))
@@ -169,11 +202,6 @@ def _render_node(node: _Node, orphan: bool = False) -> str:
     else:
         parts.append(f'<div class="translation none"><span class="text">{escape(_no_translation(status))}</span></div>')
     parts.append("</div></div>")
-    if node.children:
-        parts.append('<ol class="replies">')
-        parts.extend(_render_node(child) for child in node.children)
-        parts.append("</ol>")
-    parts.append("</li>\n")
     return "".join(parts)
 
 
