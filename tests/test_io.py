@@ -114,6 +114,13 @@ def test_unreadable_and_non_utf8_inputs(tmp_path):
     latin.write_bytes('{"content": "caf\u00e9"}\n'.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
         read(latin)
+    lines = [f'{{"content": "line {i}"}}\n'.encode() for i in range(3000)]
+    lines[2500] = b'{"content": "bad \xff byte"}\n'  # far past the first decoded chunk
+    late = tmp_path / "late.jsonl"
+    late.write_bytes(b"".join(lines))
+    offset = b"".join(lines).index(b"\xff")
+    with pytest.raises(InputError, match=rf"not UTF-8 text \(invalid start byte at line 2501, byte {offset}\)"):
+        read(late)
 
 
 def test_short_csv_rows_are_padded_and_blank_jsonl_lines_skipped(tmp_path):

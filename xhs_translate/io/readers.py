@@ -83,11 +83,31 @@ def iter_records(spec: InputSpec) -> Iterator[dict]:
             else:
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
-            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}") from exc
         except OSError as exc:
             raise InputError(f"cannot read {spec.label}: {exc.strerror or exc}") from exc
         finally:
             text.detach()  # leave stdin (and the handle the context manager closes) alone
+
+
+def _where_not_utf8(path: str) -> str:
+    """Where the first invalid UTF-8 byte is, as " (line L, byte B)"; the decoder's own position is relative to
+    the chunk it was decoding, so the file is scanned again line by line (UTF-8 never puts a newline byte inside
+    a character). Empty for stdin, which cannot be read twice."""
+    if path == STDIO:
+        return ""
+    offset = 0
+    try:
+        with open(path, "rb") as handle:
+            for lineno, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    return f" ({exc.reason} at line {lineno}, byte {offset + exc.start})"
+                offset += len(line)
+    except OSError:
+        pass
+    return ""
 
 
 def count_records(spec: InputSpec) -> int | None:
