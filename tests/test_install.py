@@ -174,8 +174,9 @@ def test_bad_archives_are_rejected_and_change_nothing(case, archive, models, tmp
     make, message = BAD_ARCHIVES[case]
     bad = make(archive, tmp_path / "bad.argosmodel")
     before = snapshot(models)
-    with pytest.raises(PackageError, match=message):
+    with pytest.raises(PackageError, match=message) as caught:
         install_package(bad, models)
+    assert str(bad) in str(caught.value) and ".install-" not in str(caught.value)  # names the file, not a temp dir
     assert snapshot(models) == before
     assert not (tmp_path / "evil").exists() and not Path("/tmp/evil").exists()
 

@@ -148,7 +148,10 @@ def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
             with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
                 _extract(zf, Path(tmp), label)
                 staged = Path(tmp) / top
-                package = read_package(staged)
+                try:
+                    package = read_package(staged)
+                except PackageError as exc:  # name the archive, not the temporary folder that is about to vanish
+                    raise PackageError(f"{label}: {str(exc).replace(str(staged), top)}") from None
                 _check_metadata(package, label)
                 return _move_into_place(package, root)
     except zipfile.BadZipFile as exc:
