@@ -48,8 +48,8 @@ def read(path: Path, fmt: str = "auto") -> list[dict]:
         ("a.csv", b"\xef\xbb\xbfcomment_id,content\n1,hi\n", "csv"),
         ("-", b"comment_id,content\n1,hi\n", "csv"),
         ("export", b'[{"a": 1}]', "json"),
-        ("a.txt", b"id\ttext\n", "csv"),  # unknown extension, header-like first line... only without a name hint
-    ][:-1],
+        ("a.txt", b"id\ttext\n", "csv"),  # an extension that names no format, and a header-like first line
+    ],
 )
 def test_sniff_input_format(name, head, expected):
     assert sniff_input_format(name, head) == expected
