@@ -98,6 +98,8 @@ def test_mediacrawler_json_jsonl_and_csv_read_back_as_written(tmp_path):
         ("list.jsonl", '{"a": 1}\n[1]\n', "line 2 holds a JSON list"),
         ("dup.csv", "a,b,a\n1,2,3\n", "repeats the column"),
         ("wide.csv", "a,b\n1,2,3\n", "line 2 has 3 fields"),
+        ("cut.csv", 'id,content\n1,"a comment cut off in the mid', "line 2: unexpected end of data"),
+        ("stray.csv", 'id,content\n1,"quoted"tail\n', "line 2: ',' expected"),
     ],
 )
 def test_malformed_inputs_name_the_place(tmp_path, name, content, message):

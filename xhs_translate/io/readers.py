@@ -151,7 +151,7 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
 
 def _csv_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)  # strict: a file cut inside a quoted field is an error, not a record
     try:
         header = next(reader, None)
         if header is None:
