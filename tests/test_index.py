@@ -93,6 +93,12 @@ def test_load_index_from_a_file_url(index_site):
     assert len(load_index((root / "index.json").as_uri())) == 3
 
 
+def test_a_single_link_given_as_a_string_is_one_link(tmp_path):
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps([{**entry("zh", "en", "1.0", ""), "links": "http://127.0.0.1:9/p.argosmodel"}]))
+    assert load_index(index.as_uri())[0].links == ("http://127.0.0.1:9/p.argosmodel",)
+
+
 def test_index_url_precedence(monkeypatch):
     monkeypatch.delenv("ARGOS_PACKAGE_INDEX", raising=False)
     assert resolve_index_url() == DEFAULT_INDEX_URL

@@ -80,6 +80,8 @@ def _parse_entry(item: object) -> IndexEntry | None:
     if not (isinstance(from_code, str) and from_code and isinstance(to_code, str) and to_code):
         return None
     links = item.get("links") or ()
+    if isinstance(links, str):  # one link written as a string: not a sequence of one-character links
+        links = (links,)
     return IndexEntry(
         from_code=from_code,
         to_code=to_code,
