@@ -141,10 +141,29 @@ def test_second_run_translates_nothing_and_gives_identical_output(translator):
     done = translator.stats()["segments_translated"]
     second = translator.translate_thread(THREAD)
     assert translator.stats()["segments_translated"] == done
-    assert translator.stats()["cache_hits"] > 0
+    assert translator.stats()["cache_hits"] > 0 and translator.stats()["memo_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
+    assert second == first  # by default the output never depends on the cache's state
+    assert json.dumps(second, ensure_ascii=False) == json.dumps(first, ensure_ascii=False)
+    assert second[0] is not first[0] and second[0]["translation_flags"] is not first[0]["translation_flags"]
+
+
+def test_a_new_translator_on_the_same_cache_gives_identical_output(models_dir, tmp_path):
+    first = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3").translate_thread(THREAD)
+    again = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3")
+    assert again.translate_thread(THREAD) == first
+    assert again.stats()["segments_translated"] == 0 and again.stats()["memo_hits"] == 0
+
+
+def test_mark_cached_reports_comments_served_wholly_from_the_cache(models_dir, tmp_path):
+    translator = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", mark_cached=True)
+    first = translator.translate_thread(THREAD)
+    assert "cached" not in {c["translation_status"] for c in flat(first)}
+    second = translator.translate_thread(THREAD)
+    from_disk = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", mark_cached=True).translate_thread(THREAD)
     skip = {"translation_status", "sub_comments", "replies"}
     strip = lambda cs: [{k: v for k, v in c.items() if k not in skip} for c in flat(cs)]  # noqa: E731
-    assert strip(first) == strip(second)
+    assert strip(first) == strip(second) == strip(from_disk)
+    assert [c["translation_status"] for c in flat(second)] == [c["translation_status"] for c in flat(from_disk)]
     assert {c["translation_status"] for c in flat(second)} >= {"cached"}
     assert "translated" not in {c["translation_status"] for c in flat(second) if c["comment_id"] != "1"}
     # Comment 1 is cached too: its model pieces came from the cache (its glossary pieces never need the model).
@@ -329,3 +348,30 @@ def test_join_pieces_spaces_english_next_to_translated_text():
     assert join_pieces([("fam", True), ("，", False), ("ok", True)], spaced=True) == "fam， ok"
     assert join_pieces([("好", True), ("[doge]", False)], spaced=False) == "好[doge]"
     assert join_pieces([("a ", True), ("b", True)], spaced=True) == "a b"
+
+
+def test_the_comment_memo_is_bounded_and_follows_settings(models_dir, tmp_path):
+    from xhs_translate.models.engine import DecodeOptions
+
+    translator = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", memo_size=2)
+    texts = ["好可爱！", "求链接", "今天天气真好"]
+    first = translator.translate_many(texts, target="en")
+    decoded = translator.stats()["segments_translated"]
+    assert decoded > 0
+    assert translator.translate_many(texts[1:], target="en") == first[1:]
+    assert translator.stats()["memo_hits"] == 2
+    assert translator.translate_many(texts[:1], target="en") == first[:1]  # evicted: served by the segment cache
+    assert translator.stats()["memo_hits"] == 2 and translator.stats()["segments_translated"] == decoded
+    assert translator.stats()["cache_hits"] > 0
+    translator.decode_options = DecodeOptions(beam_size=1)  # new options: new cache keys, memo cleared
+    translator.translate_many(texts[:1], target="en")
+    assert translator.stats()["memo_hits"] == 2 and translator.stats()["segments_translated"] > decoded
+
+
+def test_segment_cache_serves_guarded_text_and_flags_as_the_model_gave_them(models_dir, tmp_path):
+    texts = [c["content"] for c in flat(THREAD) if isinstance(c.get("content"), str)] + ["哈哈" * 40, "very " * 30]
+    fresh = Translator(models_dir=models_dir, cache=False).translate_many(texts, target="auto")
+    Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3").translate_many(texts, target="auto")
+    no_memo = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", memo_size=0)
+    assert no_memo.translate_many(texts, target="auto") == fresh
+    assert no_memo.stats()["segments_translated"] == 0 and no_memo.stats()["cache_hits"] > 0

@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="raise (default): stop at the first failure; mark: mark failed comments and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
                            help="script of en->zh output (default: Hans, Simplified)")
+    translate.add_argument("--mark-cached", action="store_true",
+                           help="status 'cached' for comments served wholly from the cache (default: 'translated', so "
+                                "the output never depends on the cache's state)")
     translate.add_argument("--no-download", action="store_true",
                            help=f"never download models (same as {OFFLINE_ENV}=1)")
     translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
@@ -335,6 +338,7 @@ class _TranslateJob:
             models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
             builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
             id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
+            mark_cached=args.mark_cached,
         )
 
     def translate(self, chunk: list[dict]) -> list[dict]:

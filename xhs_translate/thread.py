@@ -8,13 +8,21 @@ adding ``translation`` to a reply can never show up in the caller's data.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .errors import InputError
 
 CHILD_FIELDS = ("sub_comments", "replies")
 MENTIONS_FIELD = "at_users"
+_IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _copy(value: Any) -> Any:
+    """``copy.deepcopy``, minus its dispatch for immutable scalars (most comment fields): a warm-cache thread
+    is mostly copying, and this makes the copy several times cheaper with the same result."""
+    return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,10 @@ def rebuild_thread(
     def build(comment: Mapping[str, Any]) -> dict:
         child_names = {name for name, _ in _children(comment, children_fields)}
         new = {
-            key: [build(reply) for reply in value] if key in child_names else copy.deepcopy(value)
+            key: [build(reply) for reply in value] if key in child_names else _copy(value)
             for key, value in comment.items()
         }
-        new.update(copy.deepcopy(fields_by_id[id(comment)]))
+        new.update({key: _copy(value) for key, value in fields_by_id[id(comment)].items()})
         return new
 
     return [build(root) for root in thread.roots]

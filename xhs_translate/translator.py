@@ -20,17 +20,30 @@ Statuses (``translation_status``), decided per comment:
 - ``unsupported_language``: sentences need translating, but no installed package serves any of them;
 - ``failed``: a needed zh/en model is missing (``errors="mark"``), the text is not a str (``errors="mark"``),
   or the model failed on one of the comment's sentences; ``translation`` is then None;
-- ``cached``: every sentence piece that needed the model was served by the cache (disk or memory);
-- ``translated``: otherwise, i.e. at least one piece was decoded in this call, or only glossary terms applied.
+- ``translated``: the comment has a translation;
+- ``cached``: only with ``Translator(mark_cached=True)``: a translated comment whose every model piece was
+  served by the cache (disk, memory or the per-comment memo) rather than decoded in this call.
+
+By default (``mark_cached=False``) a cache hit reports ``translated``, so the output never depends on the
+state of the cache: a thread translated twice, or a CLI run interrupted and resumed from the cache, gives
+byte-identical output. ``stats()`` still counts cache hits.
+
+Model outputs are guarded against repetition loops once, when decoded, and the cache stores the guarded text
+with its flags (a JSON pair), so a cache hit gives exactly what the model path gave, flags included, without
+re-running the guard. In front of the segment cache, each Translator with a cache keeps a bounded LRU memo of
+whole-comment results (``memo_size`` entries, keyed by text, @mentions, source and target mode; cleared when
+the decoding options, glossary, models dir, compute type or zh variant change): a repeated comment or thread
+skips splitting, detection and reassembly. Results with status ``failed`` are never memoised.
 
 ``translation`` is None for every status but ``translated`` and ``cached``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -38,7 +51,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .cache import TranslationCache, default_cache_path, make_key
 from .errors import InputError, ModelNotInstalledError
 from .glossary import Glossary
-from .segment import guard_output, has_words, normalize_segment, split_edges, split_long, split_sentences
+from .segment import GuardResult, guard_output, has_words, normalize_segment, split_edges, split_long, split_sentences
 from .thread import flatten_thread, rebuild_thread
 
 TRANSLATED = "translated"
@@ -57,6 +70,9 @@ CORE_LANGS = frozenset({"zh", "en"})  # a missing package for these is an error,
 TARGET_MODES = ("auto", "en", "zh")
 UND = "und"
 MAX_SEGMENT_CHARS = 300
+MEMO_SIZE = 20_000  # default per-Translator memo of whole-comment results (a few MiB for short comments)
+# Part of every cache key: entries hold guarded (text, flags) pairs, never raw outputs of an older layout.
+_CACHE_LAYOUT = "guarded-v1"
 # Where a translated English piece meets other text without whitespace, a space goes in, except next to these.
 _NO_SPACE_BEFORE = set(",.!?;:)]}%'\"，。！？；：）」』、…~～")
 _NO_SPACE_AFTER = set("([{（「『")
@@ -161,6 +177,9 @@ class Translator:
     ``glossary``: a :class:`Glossary`, a TSV/CSV file path (zh -> en unless its rows say otherwise), or a
     ``{source: target}`` zh -> en mapping; merged over the built-in slang list unless ``builtin_glossary=False``.
     ``errors``: ``raise`` (missing model or non-str text raises) or ``mark`` (those comments get ``failed``).
+    ``mark_cached``: report ``cached`` instead of ``translated`` for comments served wholly from the cache
+    (off by default, so that output never depends on cache state). ``memo_size``: entries of the per-comment
+    result memo (0 turns it off; there is none without a cache).
     """
 
     def __init__(
@@ -179,6 +198,8 @@ class Translator:
         id_field: str = "comment_id",
         text_field: str = "content",
         parent_field: str = "parent_comment_id",
+        mark_cached: bool = False,
+        memo_size: int = MEMO_SIZE,
     ):
         from .models.engine import DecodeOptions
 
@@ -191,6 +212,7 @@ class Translator:
         self.target = target
         self.zh_variant = zh_variant
         self.errors = errors
+        self.mark_cached = bool(mark_cached)
         self.decode_options = decode_options if decode_options is not None else DecodeOptions()
         self.compute_type = compute_type
         self.inter_threads = inter_threads
@@ -206,6 +228,10 @@ class Translator:
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str, bool], _Route | None] = {}
         self._stats: Counter[str] = Counter()
+        # Per-comment memo: (text, mentions, source, mode) -> (result as "translated", model pieces).
+        self._memo: OrderedDict[tuple, tuple[Translation, int]] = OrderedDict()
+        self._memo_size = memo_size if self.cache is not None else 0
+        self._memo_settings: tuple = ()
 
     # --- public API -----------------------------------------------------------------------------------
     def translate_thread(self, comments: Iterable[Any], target: str | None = None) -> list[dict]:
@@ -246,6 +272,7 @@ class Translator:
                 "target_tokens",
                 "failed_segments",
                 "glossary_terms",
+                "memo_hits",
             )
         }
         out["statuses"] = {status: counts.get(f"status:{status}", 0) for status in STATUSES}
@@ -272,9 +299,13 @@ class Translator:
         from .detect import detect_many
         from .spans import split_spans
 
+        memo_keys = [(t, m, source, mode) if type(t) is str else None for t, m, _ in items]
+        results: list[Translation | None] = self._recall(memo_keys)
         plans: list[_Plan] = []
         sentences: list[list[tuple[str] | str]] = []  # per item: verbatim str | (sentence core,)
-        for text, mentions, comment_id in items:
+        for (text, mentions, comment_id), recalled in zip(items, results):
+            if recalled is not None:
+                continue
             plan = _Plan(text)
             plans.append(plan)
             parts: list[tuple[str] | str] = []
@@ -309,11 +340,53 @@ class Translator:
                 continue
             self._route_plan(plan, parts, det, detections, source, mode)
         outputs = self._translate_jobs(plans)
-        results = [plan.done if plan.done is not None else self._finish(plan, outputs) for plan in plans]
+        fresh = iter(plans)
+        for i, recalled in enumerate(results):
+            if recalled is None:
+                plan = next(fresh)
+                if plan.done is None:
+                    results[i] = self._finish(plan, outputs, memo_keys[i])
+                else:
+                    results[i] = plan.done
+                    if plan.done.status != FAILED:
+                        self._remember(memo_keys[i], plan.done, 0)
         with self._lock:
             self._stats["comments"] += len(results)
             self._stats.update(f"status:{r.status}" for r in results)
         return results
+
+    def _recall(self, keys: Sequence[tuple | None]) -> list[Translation | None]:
+        """Memoised results for ``keys`` (None where absent); clears the memo first if a setting that decides results changed."""
+        if not self._memo_size:
+            return [None] * len(keys)
+        settings = (self.decode_options, self.glossary, self.models_dir, self.compute_type, self.zh_variant)
+        out: list[Translation | None] = []
+        served = 0
+        with self._lock:
+            if settings != self._memo_settings:
+                self._memo.clear()
+                self._memo_settings = settings
+            memo = self._memo
+            for key in keys:
+                entry = memo.get(key) if key is not None else None
+                if entry is None:
+                    out.append(None)
+                    continue
+                memo.move_to_end(key)
+                result, pieces = entry
+                served += pieces
+                out.append(replace(result, status=CACHED) if pieces and self.mark_cached else result)
+            hits = len(keys) - out.count(None)
+            self._stats.update(memo_hits=hits, segments=served, cache_hits=served)
+        return out
+
+    def _remember(self, key: tuple | None, result: Translation, pieces: int) -> None:
+        if key is None or not self._memo_size:
+            return
+        with self._lock:
+            self._memo[key] = (result, pieces)
+            if len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
 
     def _route_plan(self, plan: _Plan, parts: list, det: Any, detections: Iterable[Any], source: str, mode: str) -> None:
         """Decide each sentence's fate and fill ``plan.pieces``."""
@@ -416,15 +489,17 @@ class Translator:
         return _Route(package, lang, target) if package is not None else None
 
     # --- translating --------------------------------------------------------------------------------------
-    def _translate_jobs(self, plans: Sequence[_Plan]) -> dict[_Job, tuple[str | None, bool]]:
-        """Dedupe every job, serve what the cache has, translate the rest per model: job -> (raw output, from cache)."""
+    def _translate_jobs(self, plans: Sequence[_Plan]) -> dict[_Job, tuple[GuardResult | None, bool]]:
+        """Dedupe every job, serve what the cache has, translate the rest per model: job -> (guarded output, from cache).
+
+        Outputs are guarded once, as they leave the model, and cached guarded, flags included."""
         from .models.engine import load_engine
 
         all_jobs = [p for plan in plans if plan.done is None for p in plan.pieces if isinstance(p, _Job)]
         unique = list(dict.fromkeys(all_jobs))
-        outputs: dict[_Job, tuple[str | None, bool]] = {}
+        outputs: dict[_Job, tuple[GuardResult | None, bool]] = {}
         counts: Counter[str] = Counter(segments=len(all_jobs), unique_segments=len(unique))
-        options_fp = self.decode_options.fingerprint()
+        options_fp = f"{self.decode_options.fingerprint()}/{_CACHE_LAYOUT}"
         by_route: dict[_Route, list[_Job]] = {}
         for job in unique:
             by_route.setdefault(job.route, []).append(job)
@@ -441,8 +516,9 @@ class Translator:
                 counts["cache_misses"] += len(jobs) - len(hits)
             misses = []
             for job in jobs:
-                if keys[job] in hits:
-                    outputs[job] = (hits[keys[job]], True)
+                guarded = _decode_cached(hits.get(keys[job]))
+                if guarded is not None:
+                    outputs[job] = (guarded, True)
                 else:
                     misses.append(job)
             if not misses:
@@ -460,17 +536,18 @@ class Translator:
             )
             new = {}
             for job, output in zip(misses, result.translations):
-                outputs[job] = (output, False)
-                if output is not None:
-                    new[keys[job]] = output
+                guarded = guard_output(job.text, output) if output is not None else None
+                outputs[job] = (guarded, False)
+                if guarded is not None:
+                    new[keys[job]] = json.dumps([guarded.text, guarded.flags], ensure_ascii=False)
             if self.cache is not None:
                 self.cache.put_many(new)
         with self._lock:
             self._stats.update(counts)
         return outputs
 
-    def _finish(self, plan: _Plan, outputs: Mapping[_Job, tuple[str | None, bool]]) -> Translation:
-        """Reassemble one text: verbatim pieces and glossary targets as they are, model outputs guarded."""
+    def _finish(self, plan: _Plan, outputs: Mapping[_Job, tuple[GuardResult | None, bool]], memo_key: tuple | None) -> Translation:
+        """Reassemble one text: verbatim pieces and glossary targets as they are, model outputs guarded; memoise it."""
         parts: list[tuple[str, bool]] = []
         flags = list(plan.flags)
         from_cache: list[bool] = []
@@ -482,10 +559,9 @@ class Translator:
                 parts.append((piece[1], True))
                 glossary_terms += 1
             else:
-                output, cached = outputs[piece]
-                if output is None:
+                guarded, cached = outputs[piece]
+                if guarded is None:
                     return Translation(plan.text, None, plan.source_lang, plan.target_lang, FAILED, ("model_failed",))
-                guarded = guard_output(piece.text, output)
                 flags.extend(f for f in guarded.flags if f not in flags)
                 parts.append((_convert(guarded.text, piece.route.after), True))
                 from_cache.append(cached)
@@ -493,9 +569,25 @@ class Translator:
             flags.append(PARTIALLY_TRANSLATED)
         with self._lock:
             self._stats["glossary_terms"] += glossary_terms
-        status = CACHED if from_cache and all(from_cache) else TRANSLATED
         text = join_pieces(parts, spaced=plan.target_lang == "en")
-        return Translation(plan.text, text, plan.source_lang, plan.target_lang, status, tuple(flags))
+        result = Translation(plan.text, text, plan.source_lang, plan.target_lang, TRANSLATED, tuple(flags))
+        self._remember(memo_key, result, len(from_cache))
+        if self.mark_cached and from_cache and all(from_cache):
+            return replace(result, status=CACHED)
+        return result
+
+
+def _decode_cached(value: str | None) -> GuardResult | None:
+    """A cache value back into the guarded output it stores; None for an absent or unreadable value (a miss)."""
+    if value is None:
+        return None
+    try:
+        text, flags = json.loads(value)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(text, str) or not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        return None
+    return GuardResult(text, tuple(flags))
 
 
 def _check_target(target: Any) -> None:
