@@ -19,6 +19,7 @@ from xhs_translate.models.engine import (
     decoding_length,
     load_engine,
     plan_batches,
+    resolve_threads,
 )
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
@@ -123,7 +124,8 @@ def test_load_engine_is_cached_and_loads_once_across_threads(models_dir):
         engines = list(pool.map(load, range(6)))
     assert all(e is engines[0] for e in engines)
     assert load_engine(package) is engines[0]
-    assert load_engine(package, intra_threads=1) is not engines[0]  # other settings, other engine
+    assert load_engine(package, intra_threads=3) is not engines[0]  # other settings, other engine
+    assert load_engine(package, inter_threads=None, intra_threads=None) is engines[0]  # None = the resolved default
     clear_engine_cache()
     assert load_engine(package) is not engines[0]
 
@@ -218,3 +220,16 @@ def test_decode_options_fingerprint_is_stable_and_covers_every_field():
 def test_bad_decode_options_raise_a_clear_error(kwargs):
     with pytest.raises(XhsTranslateError, match=next(iter(kwargs))):
         DecodeOptions(**kwargs)
+
+
+def test_thread_defaults_share_the_cores_between_at_most_two_replicas():
+    import os
+
+    cores = os.cpu_count() or 1
+    inter, intra = resolve_threads()
+    assert inter == min(2, cores) and intra == max(1, cores // inter)
+    assert resolve_threads(1, 0) == (1, 0)  # explicit values pass through; 0 is CTranslate2's own default
+    assert resolve_threads(3, None) == (3, max(1, cores // 3))
+    for bad in ({"inter_threads": 0}, {"intra_threads": -1}, {"inter_threads": 1.5}):
+        with pytest.raises(InputError):
+            resolve_threads(**bad)

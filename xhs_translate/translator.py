@@ -178,7 +178,8 @@ class Translator:
     ``{source: target}`` zh -> en mapping; merged over the built-in slang list unless ``builtin_glossary=False``.
     ``errors``: ``raise`` (missing model or non-str text raises) or ``mark`` (those comments get ``failed``).
     ``mark_cached``: report ``cached`` instead of ``translated`` for comments served wholly from the cache
-    (off by default, so that output never depends on cache state). ``memo_size``: entries of the per-comment
+    (off by default, so that output never depends on cache state). ``inter_threads``/``intra_threads``:
+    CTranslate2 threads, None for the measured default of ``models.engine.resolve_threads``. ``memo_size``: entries of the per-comment
     result memo (0 turns it off; there is none without a cache).
     """
 
@@ -193,8 +194,8 @@ class Translator:
         errors: str = "raise",
         decode_options: Any = None,
         compute_type: str = "auto",
-        inter_threads: int = 1,
-        intra_threads: int = 0,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
         id_field: str = "comment_id",
         text_field: str = "content",
         parent_field: str = "parent_comment_id",

@@ -5,6 +5,16 @@ one wastes most of the work. Here texts are sorted by token length and packed in
 budget (padding included), and each bucket gets a decoding-length bound derived from its own longest source,
 so one long comment cannot make a bucket of short ones decode for hundreds of steps.
 
+Threads and budget, measured on a 2-core CPU with base-size (6+6 layers, d_model 512) int8 models over
+~1,000 distinct comment segments (target tokens/s, higher is better): inter_threads 1 x intra_threads 2 with
+buckets called one after another: ~780 at a 4,096-token budget, ~920-980 at 2,048, ~1,010 at 1,024;
+inter_threads 2 x intra_threads 1 with every bucket submitted at once (``asynchronous=True``) so both
+workers always have a bucket to decode: ~1,140 at 2,048, ~1,210 at 1,024, ~1,130 at 512. Short comments
+decode in few steps, so one big batch per core beats one core-shared batch: per-step synchronisation
+between intra-op threads costs more than it saves on such small matrices. Hence the defaults: a
+1,024-token budget, ``inter_threads`` = min(2, cores) replicas, each with cores // inter_threads threads,
+and all buckets queued at once (results are collected in order; a failing bucket still fails alone).
+
 Loaded engines live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
 model costs far more than translating a comment, and ``ctranslate2.Translator`` is safe to share across threads.
 """
@@ -14,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import threading
 from dataclasses import asdict, dataclass
 from typing import Sequence
@@ -37,7 +48,7 @@ class DecodeOptions:
     """
 
     beam_size: int = 2
-    max_batch_tokens: int = 4096
+    max_batch_tokens: int = 1024  # see the module docstring: smaller buckets keep both workers busy
     length_ratio: float = 2.0
     length_extra: int = 10
     max_decoding_length: int = 256
@@ -109,13 +120,18 @@ def decoding_length(max_source_tokens: int, options: DecodeOptions) -> int:
 class Engine:
     """One loaded package. Build it with :func:`load_engine`, which caches it; ``translate`` is thread-safe."""
 
-    def __init__(self, package: ModelPackage, *, compute_type: str = "auto", inter_threads: int = 1, intra_threads: int = 0):
+    def __init__(
+        self, package: ModelPackage, *, compute_type: str = "auto", inter_threads: int | None = None,
+        intra_threads: int | None = None
+    ):
         _check_supported(package)
         import ctranslate2
         import sentencepiece
 
         self.package = package
         self.compute_type = resolve_compute_type(compute_type)
+        inter_threads, intra_threads = resolve_threads(inter_threads, intra_threads)
+        self.threads = (inter_threads, intra_threads)
         self.signature = f"{package.package_id} {self.compute_type} ctranslate2-{ctranslate2.__version__}"
         try:
             self._translator = ctranslate2.Translator(
@@ -144,22 +160,14 @@ class Engine:
         errors: list[str] = []
         target_tokens = 0
         buckets = plan_batches([len(p) for p in pieces], options.max_batch_tokens)
-        for bucket in buckets:
-            source = [pieces[j] for j in bucket]
+        # Queue every bucket first (the workers decode them in parallel), then collect them in order.
+        submitted = [self._submit([pieces[j] for j in bucket], options) for bucket in buckets]
+        for bucket, (source, pending) in zip(buckets, submitted):
             longest = max(len(s) for s in source)
             try:
-                results = self._translator.translate_batch(
-                    source,
-                    target_prefix=[self._prefix] * len(source) if self._prefix else None,
-                    max_batch_size=options.max_batch_tokens,
-                    batch_type="tokens",
-                    beam_size=options.beam_size,
-                    max_input_length=0,  # never truncate silently; callers split long text into sentences
-                    max_decoding_length=decoding_length(longest, options) + len(self._prefix),
-                    repetition_penalty=options.repetition_penalty,
-                    no_repeat_ngram_size=options.no_repeat_ngram_size,
-                    length_penalty=options.length_penalty,
-                )
+                if isinstance(pending, BaseException):
+                    raise pending
+                results = [item.result() for item in pending]
             except _BATCH_ERRORS as exc:
                 errors.append(
                     f"batch of {len(source)} texts (longest {longest} tokens) failed: {type(exc).__name__}: {exc}"
@@ -176,6 +184,25 @@ class Engine:
             target_tokens=target_tokens,
             errors=tuple(errors),
         )
+
+    def _submit(self, source: list[list[str]], options: DecodeOptions) -> tuple[list[list[str]], object]:
+        """Queue one bucket: (source, its async results), or (source, the error) when CTranslate2 refuses it at once."""
+        try:
+            return source, self._translator.translate_batch(
+                source,
+                target_prefix=[self._prefix] * len(source) if self._prefix else None,
+                max_batch_size=options.max_batch_tokens,
+                batch_type="tokens",
+                beam_size=options.beam_size,
+                max_input_length=0,  # never truncate silently; callers split long text into sentences
+                max_decoding_length=decoding_length(max(len(s) for s in source), options) + len(self._prefix),
+                repetition_penalty=options.repetition_penalty,
+                no_repeat_ngram_size=options.no_repeat_ngram_size,
+                length_penalty=options.length_penalty,
+                asynchronous=True,
+            )
+        except _BATCH_ERRORS as exc:
+            return source, exc
 
     def _strip_prefix(self, tokens: list[str]) -> list[str]:
         n = len(self._prefix)
@@ -203,6 +230,20 @@ def resolve_compute_type(requested: str = "auto") -> str:
     return requested
 
 
+def resolve_threads(inter_threads: int | None = None, intra_threads: int | None = None) -> tuple[int, int]:
+    """``None`` picks the measured default (module docstring): min(2, cores) replicas sharing the cores.
+
+    An explicit ``intra_threads=0`` keeps CTranslate2's own meaning (its default thread count)."""
+    cores = os.cpu_count() or 1
+    inter = inter_threads if inter_threads is not None else min(2, cores)
+    if not isinstance(inter, int) or inter < 1:
+        raise InputError(f"inter_threads must be a positive integer or None, got {inter_threads!r}")
+    intra = intra_threads if intra_threads is not None else max(1, cores // inter)
+    if not isinstance(intra, int) or intra < 0:
+        raise InputError(f"intra_threads must be an integer >= 0 or None, got {intra_threads!r}")
+    return inter, intra
+
+
 # Process-wide engine cache: (package path, version, compute type, threads) -> Engine. Explicit and documented;
 # clear_engine_cache() empties it. The lock makes concurrent first calls load a package once.
 _ENGINES: dict[tuple, Engine] = {}
@@ -210,11 +251,13 @@ _ENGINES_LOCK = threading.Lock()
 
 
 def load_engine(
-    package: ModelPackage, *, compute_type: str = "auto", inter_threads: int = 1, intra_threads: int = 0
+    package: ModelPackage, *, compute_type: str = "auto", inter_threads: int | None = None,
+    intra_threads: int | None = None
 ) -> Engine:
     """Return the cached Engine for ``package`` and these settings, loading it on first use."""
     _check_supported(package)
     resolved = resolve_compute_type(compute_type)
+    inter_threads, intra_threads = resolve_threads(inter_threads, intra_threads)
     key = (str(package.path.resolve()), package.package_version, resolved, inter_threads, intra_threads)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
