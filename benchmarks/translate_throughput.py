@@ -5,9 +5,13 @@ Rows, each measured in a fresh subprocess so its peak RSS is its own:
   2. xhs-translate Translator.translate_thread, cold cache;
   3. the same thread again on the same Translator (warm in-process cache), and 3b in a new process (warm SQLite);
   4. raw CTranslate2: one translate_batch per model over the exact segments row 2 sent to the model,
-     pre-tokenized, with the same beam, token budget, max_decoding_length cap and no_repeat_ngram_size.
+     pre-tokenized, with the same beam, token budget, max_decoding_length cap, no_repeat_ngram_size and
+     CTranslate2 threads (inter and intra) as row 2; 4b: the engine's own length buckets, queued the same way.
 
-    python benchmarks/translate_throughput.py [--comments 5000] [--size base] [--beam-size 2] [--skip-argos]
+Rows 2, 4 and 4b run alternately ``--repeats`` times (a fresh cache each time) and the table shows medians,
+so that one noisy moment on a shared machine does not decide a ratio.
+
+    python benchmarks/translate_throughput.py [--comments 5000] [--size base] [--beam-size 2] [--repeats 3] [--skip-argos]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,10 +44,6 @@ from _common import (  # noqa: E402
 ARGOS_DEFAULT_BEAM = 4  # argostranslate settings.beam_size default (ARGOS_BEAM_SIZE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
-
-
-def default_threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 # --------------------------------------------------------------------------- set-up (parent process)
@@ -69,7 +70,8 @@ def prepare(workdir: Path, args) -> dict:
         "text_source": pools.source,
         "comments": len(thread),
         "unique_contents": len({c["content"] for c in thread}),
-        "threads": args.threads,
+        "inter": args.inter_threads,
+        "intra": args.intra_threads,
         "seed": args.seed,
     }
 
@@ -107,7 +109,7 @@ def _decode_options(beam: int):
 
 def row_argos(config: dict) -> dict:
     """argostranslate.translate.translate per comment on the first ``argos_comments`` comments."""
-    at = import_argostranslate(Path(config["models"]), beam_size=config["beam"], threads=config["threads"])
+    at = import_argostranslate(Path(config["models"]), beam_size=config["beam"])  # its own thread defaults
     if at is None:
         return {"skipped": "argostranslate is not installed"}
     import sentencepiece
@@ -137,7 +139,8 @@ def _translator(config: dict, cache_path: Path):
         models_dir=config["models"],
         cache=cache_path,
         decode_options=_decode_options(config["beam"]),
-        intra_threads=config["threads"],
+        inter_threads=config["inter"],
+        intra_threads=config["intra"],
     )
 
 
@@ -167,7 +170,7 @@ def _preload_models(translator) -> None:
 def row_xhs(config: dict) -> dict:
     """Cold cache, then the same thread again on the same Translator (warm)."""
     thread = _load_thread(config)
-    cache_path = Path(config["workdir"]) / f"cache-beam{config['beam']}.sqlite3"
+    cache_path = Path(config["workdir"]) / f"cache-beam{config['beam']}-{config['repeat']}.sqlite3"
     calls: list = []
     _record_engine_calls(calls)
     translator = _translator(config, cache_path)
@@ -205,7 +208,7 @@ def row_xhs(config: dict) -> dict:
 def row_xhs_disk(config: dict) -> dict:
     """A new process reading the cache row 2 wrote: warm SQLite, cold in-process LRU."""
     thread = _load_thread(config)
-    translator = _translator(config, Path(config["workdir"]) / f"cache-beam{config['beam']}.sqlite3")
+    translator = _translator(config, Path(config["workdir"]) / f"cache-beam{config['beam']}-0.sqlite3")
     _preload_models(translator)
     start = time.perf_counter()
     out = translator.translate_thread(thread)
@@ -219,7 +222,8 @@ def row_ct2(config: dict) -> dict:
 
     ``plan == "one"``: one translate_batch per model (CTranslate2 sorts and splits it by the token budget itself).
     ``plan == "buckets"``: the engine's own length buckets and per-bucket decoding bounds (engine.plan_batches,
-    engine.decoding_length), called straight on CTranslate2: what row 2 costs minus everything around the model.
+    engine.decoding_length), all queued at once (``asynchronous=True``) as the engine does, called straight on
+    CTranslate2: what row 2 costs minus everything around the model.
     """
     import ctranslate2
     import sentencepiece
@@ -236,7 +240,8 @@ def row_ct2(config: dict) -> dict:
             continue
         pkg = find_package(from_code, to_code, config["models"])
         translator = ctranslate2.Translator(
-            str(pkg.model_dir), device="cpu", compute_type="int8", inter_threads=1, intra_threads=config["threads"]
+            str(pkg.model_dir), device="cpu", compute_type="int8", inter_threads=config["inter"],
+            intra_threads=config["intra"],
         )
         sp = sentencepiece.SentencePieceProcessor(model_file=str(pkg.tokenizer_path))
         pieces = sp.encode(texts, out_type=str)
@@ -246,9 +251,11 @@ def row_ct2(config: dict) -> dict:
             groups = [[pieces[i] for i in bucket] for bucket in plan_batches([len(p) for p in pieces], options.max_batch_tokens)]
         calls += [(translator, group) for group in groups]
     tokens = 0
+    asynchronous = config["plan"] != "one"
     start = time.perf_counter()
+    pending = []
     for translator, pieces in calls:
-        results = translator.translate_batch(
+        pending.append(translator.translate_batch(
             pieces,
             max_batch_size=options.max_batch_tokens,
             batch_type="tokens",
@@ -258,8 +265,10 @@ def row_ct2(config: dict) -> dict:
             repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
             length_penalty=options.length_penalty,
-        )
-        tokens += sum(len(r.hypotheses[0]) for r in results)
+            asynchronous=asynchronous,
+        ))
+    for results in pending:
+        tokens += sum(len((r.result() if asynchronous else r).hypotheses[0]) for r in results)
     seconds = time.perf_counter() - start
     return {
         "comments": config["comments"],
@@ -328,7 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-share", type=float, default=0.10, help="share of exact repeats (default %(default)s)")
     parser.add_argument("--size", choices=("tiny", "base"), default="base", help="fixture model size")
     parser.add_argument("--beam-size", type=int, default=None, help="beam for every row (default: xhs-translate's)")
-    parser.add_argument("--threads", type=int, default=default_threads(), help="CTranslate2 intra_threads, every row")
+    parser.add_argument("--inter-threads", type=int, default=None,
+                        help="CTranslate2 inter_threads for rows 2-4 (default: the engine's, min(2, cores))")
+    parser.add_argument("--intra-threads", type=int, default=None,
+                        help="CTranslate2 intra_threads for rows 2-4 (default: the engine's, cores // inter)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="run rows 2, 4 and 4b alternately this many times and report medians (default %(default)s)")
     parser.add_argument("--argos-comments", type=int, default=400,
                         help="argostranslate is timed on the first N comments only (default %(default)s)")
     parser.add_argument("--skip-argos", action="store_true", help="do not run the argostranslate rows")
@@ -342,8 +356,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.comments < 1:
         parser.error("--comments must be >= 1")
+    if args.repeats < 1:
+        parser.error("--repeats must be >= 1")
 
-    from xhs_translate.models.engine import DecodeOptions
+    from xhs_translate.models.engine import DecodeOptions, resolve_threads
+
+    args.inter_threads, args.intra_threads = resolve_threads(args.inter_threads, args.intra_threads)
 
     our_beam = DecodeOptions().beam_size
     beam = args.beam_size or our_beam
@@ -357,21 +375,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"thread: {n} comments ({config['unique_contents']} distinct texts), ~2/3 zh, ~1/3 en, "
               f"{args.repeat_share:.0%} exact repeats, text from {config['text_source']}, seed {args.seed}", flush=True)
 
-        xhs = run_row(config, "xhs", beam)
-        results["xhs_cold"] = ("(2) xhs-translate, cold cache", _rate(n, xhs["cold_seconds"]),
-                               _rate(xhs["target_tokens"], xhs["cold_seconds"]), xhs["peak_rss_mb"])
-        results["xhs_warm"] = ("(3) xhs-translate, warm cache (same process)", _rate(n, xhs["warm_seconds"]),
-                               _rate(xhs["target_tokens"], xhs["warm_seconds"]), xhs["peak_rss_mb"])
+        runs: dict[str, list[dict]] = {"xhs": [], "ct2": [], "ct2b": []}
+        for repeat in range(args.repeats):  # alternate, so that a slow moment hits every row alike
+            runs["xhs"].append(run_row(config, "xhs", beam, {"repeat": repeat}))
+            runs["ct2"].append(run_row(config, "ct2", beam, {"plan": "one"}))
+            runs["ct2b"].append(run_row(config, "ct2", beam, {"plan": "buckets"}))
+        xhs, ct2, ct2b = runs["xhs"][0], runs["ct2"][0], runs["ct2b"][0]
+        tokens = xhs["target_tokens"]
+        med = lambda key, seconds: statistics.median(seconds(r) for r in runs[key])  # noqa: E731
+        cold_s, warm_s = med("xhs", lambda r: r["cold_seconds"]), med("xhs", lambda r: r["warm_seconds"])
+        ct2_s, ct2b_s = med("ct2", lambda r: r["seconds"]), med("ct2b", lambda r: r["seconds"])
+        rss = lambda key: max(r["peak_rss_mb"] for r in runs[key])  # noqa: E731
+        results["xhs_cold"] = ("(2) xhs-translate, cold cache", _rate(n, cold_s), _rate(tokens, cold_s), rss("xhs"))
+        results["xhs_warm"] = ("(3) xhs-translate, warm cache (same process)", _rate(n, warm_s),
+                               _rate(tokens, warm_s), rss("xhs"))
         disk = run_row(config, "xhs_disk", beam)
         results["xhs_disk"] = ("(3b) xhs-translate, warm cache (new process)", _rate(n, disk["seconds"]),
-                               _rate(xhs["target_tokens"], disk["seconds"]), disk["peak_rss_mb"])
-        ct2 = run_row(config, "ct2", beam, {"plan": "one"})
-        results["ct2"] = ("(4) raw CTranslate2, one translate_batch per model", _rate(n, ct2["seconds"]),
-                          _rate(ct2["target_tokens"], ct2["seconds"]), ct2["peak_rss_mb"])
-        ct2b = run_row(config, "ct2", beam, {"plan": "buckets"})
+                               _rate(tokens, disk["seconds"]), disk["peak_rss_mb"])
+        results["ct2"] = ("(4) raw CTranslate2, one translate_batch per model", _rate(n, ct2_s),
+                          _rate(ct2["target_tokens"], ct2_s), rss("ct2"))
         results["ct2_buckets"] = (f"(4b) raw CTranslate2, the engine's {ct2b['calls']} length buckets",
-                                  _rate(n, ct2b["seconds"]), _rate(ct2b["target_tokens"], ct2b["seconds"]),
-                                  ct2b["peak_rss_mb"])
+                                  _rate(n, ct2b_s), _rate(ct2b["target_tokens"], ct2b_s), rss("ct2b"))
         argos_note = "skipped: --skip-argos"
         argos_default = None
         if not args.skip_argos:
@@ -393,13 +417,18 @@ def main(argv: list[str] | None = None) -> int:
     print(build_table(results))
     print()
     print(f"signature: fixture '{config['size']}' random-weight Argos packages ({config['dims']}), compute int8, "
-          f"intra_threads {args.threads} (inter 1), beam {beam} in every row, max_decoding_length cap "
+          f"inter_threads {args.inter_threads} x intra_threads {args.intra_threads} for (2), (3), (4), (4b) "
+          f"(argostranslate: its defaults, ARGOS_INTER_THREADS/ARGOS_INTRA_THREADS unset), beam {beam} in every row, max_decoding_length cap "
           f"{DecodeOptions().max_decoding_length} (argostranslate: CTranslate2's default 256; the others also bound it "
           f"by source length: per bucket in (2) and (4b), per call in (4)), token budget "
           f"{DecodeOptions().max_batch_tokens} for (2), (4), (4b), no_repeat_ngram_size "
           f"{DecodeOptions().no_repeat_ngram_size} for (2), (4), (4b), "
           f"argostranslate batches {32} tokens; machine: {machine_line()}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
+    spread = lambda key, field, digits=1: ", ".join(f"{r[field]:.{digits}f}" for r in runs[key])  # noqa: E731
+    print(f"rows (2), (3), (4), (4b): median of {args.repeats} alternating runs (seconds per run: (2) "
+          f"{spread('xhs', 'cold_seconds')}; (3) {spread('xhs', 'warm_seconds', 3)}; "
+          f"(4) {spread('ct2', 'seconds')}; (4b) {spread('ct2b', 'seconds')}); (1) and (3b) run once")
     print(f"row (2): {xhs['segments']} segments sent to the model in {xhs['stats'].get('model_batches', '?')} "
           f"model batches; statuses {xhs['statuses']}; (4) and (4b) translated the same {ct2['segments']} segments; "
           "tokens/s of (3)/(3b) = row (2)'s model tokens served from the cache per second")
