@@ -5,7 +5,6 @@ They assert exit codes and the structure of the output, never a time or a speed.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -21,7 +20,6 @@ sys.path.insert(0, str(BENCH))
 import _common  # noqa: E402
 
 HAS_ARGOS = _common.argos_version() is not None
-HAS_SACREBLEU = importlib.util.find_spec("sacrebleu") is not None
 
 
 def run(script: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:
@@ -112,7 +110,6 @@ def test_quality_refuses_fixture_packages(models_dir):
     assert "random-weight test packages" in proc.stderr
 
 
-@pytest.mark.skipif(not HAS_SACREBLEU, reason="sacrebleu is a benchmark-only dependency (pip install sacrebleu)")
 def test_quality_scores_fixture_packages_when_allowed(models_dir, shared_data):
     args = ["--models-dir", str(models_dir), "--limit", "3", "--allow-fixture"]
     proc = run("quality.py", *args, *([] if HAS_ARGOS else ["--skip-argos"]))
