@@ -249,6 +249,46 @@ def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp files left
 
 
+def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_names_them_apart(env, tmp_path):
+    records = [{**r, "translation": "", "script": ""} for r in OLD_RECORDS]  # e.g. a reviewed export
+    records[3].update(translation="a human translation", script="Latn")
+    source = write_csv(tmp_path / "reviewed.csv", records)
+    out = tmp_path / "out.csv"
+    out.write_text("precious\n", encoding="utf-8")
+    for command, fields in (("translate", "'translation'"), ("detect", "'script'")):
+        refused = cli(env, command, str(source), "-o", str(out))
+        stderr = refused.stderr.decode()
+        assert refused.returncode == 1 and "Traceback" not in stderr, stderr
+        assert f"comment {records[0]['comment_id']!r} already has the field(s) {fields}" in stderr  # the first one
+        assert "--field-prefix" in stderr
+        assert out.read_text(encoding="utf-8") == "precious\n"
+
+    prefixed = [f"xhs_{name}" for name in ADDED]
+    result = cli(env, "translate", str(source), "-o", str(out), "--field-prefix", "xhs_", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    header = next(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert header == [*records[0], *prefixed]
+    rows = read_output(out, "csv")
+    assert rows[3]["translation"] == "a human translation" and rows[3]["script"] == "Latn"
+    assert {r["xhs_translation_status"] for r in rows} <= set(STATUSES)
+    flags = [r["xhs_translation_flags"] for r in rows if r["xhs_translation_flags"]]
+    assert flags and not any(f.startswith("[") for f in flags)  # joined with ";" like the unprefixed column
+
+    page = tmp_path / "reviewed.html"
+    result = cli(env, "translate", str(source), "-o", str(page), "--field-prefix", "xhs_", "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    html = page.read_text(encoding="utf-8")
+    assert html.count('class="status translated"') == sum(r["xhs_translation_status"] == "translated" for r in rows)
+    assert html.count('<div class="translation" lang=') == sum(bool(r["xhs_translation"]) for r in rows)
+
+    again = cli(env, "translate", str(out), "-o", str(tmp_path / "twice.csv"), "--field-prefix", "xhs_")
+    assert again.returncode == 1 and "'xhs_source_lang'" in again.stderr.decode()  # the prefixed names are checked too
+    detected = cli(env, "detect", str(source), "--field-prefix", "lang_", "-q")
+    assert detected.returncode == 0, detected.stderr.decode()
+    first = read_output(detected.stdout.decode("utf-8"), "jsonl")[3]
+    assert first["script"] == "Latn" and {"lang_source_lang", "lang_confidence", "lang_script", "lang_mixed"} <= set(first)
+
+
 def test_missing_model_offline_names_the_install_command(env, tmp_path):
     empty = tmp_path / "empty-models"
     out = tmp_path / "out.html"

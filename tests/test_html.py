@@ -165,3 +165,12 @@ def test_reply_chain_deeper_than_the_python_stack_and_a_long_cycle():
     assert all(parents[f"c{i}"] == (f"c{i - 1}" if i else None) for i in range(depth))
     assert {k: parents[k] for k in "abc"} == {"a": "c", "b": "a", "c": None}  # the cycle cut once, at "c"
     assert page_text.count("not in this file") == 1
+
+
+def test_records_translated_with_a_field_prefix_show_their_translation():
+    record = {"comment_id": "1", "content": "so cute", "parent_comment_id": 0, "translation": "a reviewer's note"}
+    prefixed = {**record, **{f"xhs_{k}": v for k, v in translated({}, "好可爱").items()}}
+    page_text = render_html([prefixed], field_prefix="xhs_")
+    page = parse(page_text)
+    assert page.comments[0]["translation"].endswith("好可爱") and "a reviewer" not in page_text
+    assert 'class="status translated"' in page_text and 'class="badge zh"' in page_text

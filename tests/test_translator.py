@@ -20,7 +20,7 @@ import pytest
 
 import xhs_translate
 from xhs_translate.cache import CacheWarning
-from xhs_translate.errors import InputError, ModelNotInstalledError
+from xhs_translate.errors import FieldCollisionError, InputError, ModelNotInstalledError
 from xhs_translate.models.install import install_package
 from xhs_translate.translator import Translation, Translator, join_pieces
 
@@ -279,6 +279,31 @@ def test_non_str_content_raises_naming_the_comment_or_marks_failed(models_dir):
     assert [c["translation_status"] for c in out] == ["translated", "failed"]
     with pytest.raises(InputError):
         Translator(models_dir=models_dir, cache=False, errors="mark").translate_thread([{"content": "x"}, "not a dict"])
+
+
+def test_a_field_that_would_be_added_is_an_error_and_a_prefix_names_the_added_fields_apart(models_dir):
+    thread = [{"comment_id": "top", "content": "好可爱", "sub_comments": [
+        {"comment_id": "reply-7", "content": "so cute", "translation": "mine", "source_lang": "en-US"}]}]
+    before = copy.deepcopy(thread)
+    translator = Translator(models_dir=models_dir, cache=False)
+    with pytest.raises(FieldCollisionError, match="reply-7") as info:
+        translator.translate_thread(thread)
+    assert info.value.fields == ("source_lang", "translation") and info.value.comment_id == "reply-7"
+    assert isinstance(info.value, InputError) and "field_prefix" in str(info.value)
+    assert translator.stats()["segments"] == 0  # refused before any work
+
+    prefixed = Translator(models_dir=models_dir, cache=False, field_prefix="xhs_").translate_thread(thread)
+    assert thread == before
+    reply = prefixed[0]["sub_comments"][0]
+    assert {k: reply[k] for k in before[0]["sub_comments"][0]} == before[0]["sub_comments"][0]  # originals untouched
+    assert list(reply)[len(before[0]["sub_comments"][0]):] == [
+        "xhs_source_lang", "xhs_target_lang", "xhs_translation", "xhs_translation_status", "xhs_translation_flags"]
+    assert reply["xhs_translation_status"] == "translated" and reply["xhs_target_lang"] == "zh"
+    assert prefixed[0]["xhs_translation_status"] == "translated" and "translation" not in prefixed[0]
+
+    with pytest.raises(FieldCollisionError, match="xhs_translation"):  # the prefixed names are checked too
+        Translator(models_dir=models_dir, cache=False, field_prefix="xhs_").translate_thread(prefixed)
+    assert xhs_translate.translate_thread(thread, models_dir=models_dir, cache=False, field_prefix="x_")[0]["x_translation"]
 
 
 def test_generic_dicts_with_custom_fields(models_dir):

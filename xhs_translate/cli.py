@@ -35,6 +35,7 @@ from .io import (
     OUTPUT_FORMATS,
     STDIO,
     WRITERS,
+    CsvWriter,
     InputSpec,
     atomic_output,
     check_output_path,
@@ -43,6 +44,7 @@ from .io import (
     output_format_for,
     resolve_format,
 )
+from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields
 
 PROG = "xhs-translate"
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
@@ -86,6 +88,9 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("--text-field", default="content", help="the comment text field (default: content)")
     parser.add_argument("--parent-field", default="parent_comment_id",
                         help="the field naming the comment replied to (default: parent_comment_id)")
+    parser.add_argument("--field-prefix", default="", metavar="PREFIX",
+                        help="put PREFIX in front of the names of the added fields (e.g. xhs_ gives xhs_source_lang); "
+                             "records that already have an added field are an error, never overwritten")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
                         help=f"records per streamed chunk for JSONL and CSV (default: {DEFAULT_CHUNK})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
@@ -285,11 +290,15 @@ class _HtmlSink:
         args = self._args
         title = args.title or ", ".join(Path(p).name if p != STDIO else "stdin" for p in args.inputs)
         self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_field,
-                                       parent_field=args.parent_field, title=title))
+                                       parent_field=args.parent_field, title=title, field_prefix=args.field_prefix))
 
 
 def _sink(fmt: str, stream, args: argparse.Namespace):
-    return _HtmlSink(stream, args) if fmt == "html" else WRITERS[fmt](stream)
+    if fmt == "html":
+        return _HtmlSink(stream, args)
+    if fmt == "csv":
+        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix))
+    return WRITERS[fmt](stream)
 
 
 def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform: Callable[[list[dict]], list[dict]],
@@ -338,7 +347,7 @@ class _TranslateJob:
             models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
             builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
             id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
-            mark_cached=args.mark_cached,
+            mark_cached=args.mark_cached, field_prefix=args.field_prefix,
         )
 
     def translate(self, chunk: list[dict]) -> list[dict]:
@@ -419,14 +428,14 @@ def _run_detect(args: argparse.Namespace) -> int:
     fmt = output_format_for(args.output, args.output_format)
     check_output_path(args.output)
     specs = _inputs(args)
+    names = added_fields(DETECTION_FIELDS, args.field_prefix)
 
     def transform(chunk: list[dict]) -> list[dict]:
         thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
-                                parent_field=args.parent_field)
+                                parent_field=args.parent_field, added=names)
         texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
         found = detect_many(texts)
-        added = [{"source_lang": d.lang, "confidence": round(d.confidence, 4), "script": d.script, "mixed": d.mixed}
-                 for d in found]
+        added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
         return rebuild_thread(thread, added)
 
     records = _Records(specs, args.text_field, args.chunk_size)

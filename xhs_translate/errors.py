@@ -57,6 +57,23 @@ class InputError(XhsTranslateError):
         super().__init__(message)
 
 
+class FieldCollisionError(InputError):
+    """A comment already has a field that xhs-translate would add (``translation``, ``source_lang``, ...).
+
+    Overwriting it would lose the caller's data, so it is an error; a ``field_prefix`` names the added fields apart.
+    """
+
+    def __init__(self, fields: tuple[str, ...], comment_id: object = None, owner: str | None = None):
+        self.fields = tuple(fields)
+        owner = owner if owner is not None else f"comment {comment_id!r}"
+        super().__init__(
+            f"{owner} already has the field(s) {', '.join(map(repr, self.fields))} that xhs-translate adds, and they "
+            "would be overwritten; name the added fields apart with a prefix: field_prefix='xhs_' "
+            "(CLI: --field-prefix xhs_)",
+            comment_id=comment_id,
+        )
+
+
 class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 

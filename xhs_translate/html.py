@@ -15,7 +15,7 @@ from html import escape
 from typing import Iterable, Sequence
 
 from .spans import split_spans
-from .thread import FlatComment, flatten_thread
+from .thread import TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
 
@@ -75,10 +75,13 @@ def render_html(
     parent_field: str = "parent_comment_id",
     title: str = "Comment thread",
     subtitle: str = "",
+    field_prefix: str = "",
 ) -> str:
-    """The page for ``records`` (translated comment dicts, flat or nested), as one HTML string."""
+    """The page for ``records`` (translated comment dicts, flat or nested), as one HTML string.
+
+    ``field_prefix`` is the one the records were translated with (their fields are ``{prefix}translation``, ...)."""
     roots, orphans = build_tree(records, id_field=id_field, text_field=text_field, parent_field=parent_field)
-    body = _render_tree(roots, orphans)
+    body = _render_tree(roots, orphans, dict(zip(TRANSLATION_FIELDS, added_fields(TRANSLATION_FIELDS, field_prefix))))
     count = _count(roots)
     sub = escape(subtitle or f"{count} comments")
     return (
@@ -154,7 +157,7 @@ def _key(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _render_tree(roots: Sequence[_Node], orphans: set[int]) -> str:
+def _render_tree(roots: Sequence[_Node], orphans: set[int], fields: dict[str, str]) -> str:
     """Each comment as an ``<li>`` with its replies in a nested ``<ol>``; iterative, for very deep chains."""
     out: list[str] = []
     stack: list[_Node | str] = list(reversed(roots))
@@ -163,7 +166,7 @@ def _render_tree(roots: Sequence[_Node], orphans: set[int]) -> str:
         if isinstance(item, str):
             out.append(item)
             continue
-        out.append(_render_card(item, orphan=id(item) in orphans))
+        out.append(_render_card(item, fields, orphan=id(item) in orphans))
         if item.children:
             out.append('<ol class="replies">')
             stack.append("</ol></li>\n")
@@ -173,16 +176,18 @@ def _render_tree(roots: Sequence[_Node], orphans: set[int]) -> str:
     return "".join(out)
 
 
-def _render_card(node: _Node, orphan: bool = False) -> str:
-    """The opening ``<li>`` and the card of one comment (its replies and ``</li>`` follow)."""
+def _render_card(node: _Node, fields: dict[str, str], orphan: bool = False) -> str:
+    """The opening ``<li>`` and the card of one comment (its replies and ``</li>`` follow); ``fields`` maps each
+    name of ``TRANSLATION_FIELDS`` to the (prefixed) field that holds it."""
     r = node.comment.source
     text = node.comment.text
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     mentions = node.comment.mentions
-    source, target = _lang(r.get("source_lang")), _lang(r.get("target_lang"))
-    translation = r.get("translation")
-    status = _key(r.get("translation_status"))
-    flags = r.get("translation_flags") or []
+    added = {name: r.get(field) for name, field in fields.items()}
+    source, target = _lang(added["source_lang"]), _lang(added["target_lang"])
+    translation = added["translation"]
+    status = _key(added["translation_status"])
+    flags = added["translation_flags"] or []
     parts = [
         f'<li class="comment" data-id="{escape(_key(node.comment.comment_id), quote=True)}">',
         '<div class="card"><div class="meta">',

@@ -12,9 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from .errors import FieldCollisionError, InputError
 
 CHILD_FIELDS = ("sub_comments", "replies")
+#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
+TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")
+FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
+#: The fields ``xhs-translate detect`` adds to each record.
+DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
 _IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
 
@@ -45,6 +50,23 @@ class Thread:
     comments: tuple[FlatComment, ...]
 
 
+def added_fields(names: Sequence[str], prefix: str = "") -> tuple[str, ...]:
+    """``names`` as they are added to comments: each with ``prefix`` (the ``field_prefix`` option) in front."""
+    if not isinstance(prefix, str):
+        raise InputError(f"field_prefix must be a str, got {type(prefix).__name__}")
+    return tuple(prefix + name for name in names)
+
+
+def check_fields_free(fields: Iterable[str], added: Sequence[str], comment_id: object = None,
+                      owner: str | None = None) -> None:
+    """Raise FieldCollisionError when a record's ``fields`` already hold one of the ``added`` names:
+    every original field must come out untouched, so nothing may be overwritten."""
+    present = set(fields)
+    taken = tuple(name for name in added if name in present)
+    if taken:
+        raise FieldCollisionError(taken, comment_id, owner)
+
+
 def _mentions(comment: Mapping[str, Any]) -> tuple[str, ...]:
     users = comment.get(MENTIONS_FIELD)
     if not isinstance(users, list):
@@ -71,8 +93,10 @@ def flatten_thread(
     text_field: str = "content",
     parent_field: str = "parent_comment_id",
     children_fields: Sequence[str] = CHILD_FIELDS,
+    added: Sequence[str] = (),
 ) -> Thread:
-    """Read any iterable of comment dicts (a generator too, consumed once). A non-dict raises InputError."""
+    """Read any iterable of comment dicts (a generator too, consumed once). A non-dict raises InputError;
+    a comment that already has one of the ``added`` fields (those the caller will add) FieldCollisionError."""
     if isinstance(comments, (str, bytes, Mapping)):
         raise InputError(f"comments must be an iterable of comment dicts, not a single {type(comments).__name__}")
     try:
@@ -85,6 +109,8 @@ def flatten_thread(
         if not isinstance(comment, Mapping):
             raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
         comment_id = comment.get(id_field, where)
+        if added:
+            check_fields_free(comment, added, comment_id)
         parent = comment.get(parent_field, parent_id)
         flat.append(FlatComment(comment, comment_id, parent, depth, comment.get(text_field), _mentions(comment)))
         for name, replies in _children(comment, children_fields):

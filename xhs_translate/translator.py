@@ -52,7 +52,7 @@ from .cache import TranslationCache, default_cache_path, make_key
 from .errors import InputError, ModelNotInstalledError
 from .glossary import Glossary
 from .segment import GuardResult, guard_output, has_words, normalize_segment, split_edges, split_long, split_sentences
-from .thread import flatten_thread, rebuild_thread
+from .thread import TRANSLATION_FIELDS, added_fields, flatten_thread, rebuild_thread
 
 TRANSLATED = "translated"
 CACHED = "cached"
@@ -89,15 +89,10 @@ class Translation:
     status: str
     flags: tuple[str, ...] = ()
 
-    def as_fields(self) -> dict[str, Any]:
-        """The fields added to a comment dict."""
-        return {
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "translation": self.translation,
-            "translation_status": self.status,
-            "translation_flags": list(self.flags),
-        }
+    def as_fields(self, field_prefix: str = "") -> dict[str, Any]:
+        """The fields added to a comment dict (``TRANSLATION_FIELDS``, each after ``field_prefix``)."""
+        values = (self.source_lang, self.target_lang, self.translation, self.status, list(self.flags))
+        return dict(zip(added_fields(TRANSLATION_FIELDS, field_prefix), values))
 
 
 @dataclass(frozen=True)
@@ -180,7 +175,9 @@ class Translator:
     ``mark_cached``: report ``cached`` instead of ``translated`` for comments served wholly from the cache
     (off by default, so that output never depends on cache state). ``inter_threads``/``intra_threads``:
     CTranslate2 threads, None for the measured default of ``models.engine.resolve_threads``. ``memo_size``: entries of the per-comment
-    result memo (0 turns it off; there is none without a cache).
+    result memo (0 turns it off; there is none without a cache). ``field_prefix``: put in front of the names of
+    the added fields (``"xhs_"`` gives ``xhs_translation``, ...); a comment that already has an added field
+    raises FieldCollisionError rather than lose it.
     """
 
     def __init__(
@@ -201,6 +198,7 @@ class Translator:
         parent_field: str = "parent_comment_id",
         mark_cached: bool = False,
         memo_size: int = MEMO_SIZE,
+        field_prefix: str = "",
     ):
         from .models.engine import DecodeOptions
 
@@ -219,6 +217,8 @@ class Translator:
         self.inter_threads = inter_threads
         self.intra_threads = intra_threads
         self.id_field, self.text_field, self.parent_field = id_field, text_field, parent_field
+        self.field_prefix = field_prefix
+        self._added_fields = added_fields(TRANSLATION_FIELDS, field_prefix)
         self.glossary = _build_glossary(glossary, builtin_glossary)
         if cache is False:
             self.cache: TranslationCache | None = None
@@ -236,13 +236,15 @@ class Translator:
 
     # --- public API -----------------------------------------------------------------------------------
     def translate_thread(self, comments: Iterable[Any], target: str | None = None) -> list[dict]:
-        """New comment dicts (same order and nesting, originals deep-copied) with the translation fields added."""
+        """New comment dicts (same order and nesting, originals deep-copied) with the translation fields added.
+
+        A comment that already has one of those fields raises FieldCollisionError before any work is done."""
         mode = self.target if target is None else target
         _check_target(mode)
-        thread = flatten_thread(comments, self.id_field, self.text_field, self.parent_field)
+        thread = flatten_thread(comments, self.id_field, self.text_field, self.parent_field, added=self._added_fields)
         items = [(c.text, c.mentions, c.comment_id) for c in thread.comments]
         results = self._run(items, "auto", mode)
-        return rebuild_thread(thread, [r.as_fields() for r in results])
+        return rebuild_thread(thread, [r.as_fields(self.field_prefix) for r in results])
 
     def translate(self, text: str, source: str = "auto", target: str = "en") -> Translation:
         """Translate one text (see the module docstring for statuses)."""

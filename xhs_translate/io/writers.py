@@ -16,13 +16,14 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Protocol
+from typing import IO, Iterable, Iterator, Protocol, Sequence
 
 from ..errors import OutputPathError
+from ..thread import FLAGS_FIELD
 from .formats import STDIO
 
 #: Columns a CSV writer serialises as ``;``-joined strings rather than JSON (they are lists of plain words).
-JOINED_COLUMNS = ("translation_flags",)
+JOINED_COLUMNS = (FLAGS_FIELD,)
 
 
 class RecordWriter(Protocol):
@@ -109,17 +110,18 @@ class JsonWriter:
 class CsvWriter:
     """CSV with a header row; columns in first-seen order, so a CSV input keeps its columns and order and the
     new fields are appended. Strings are written as they are; other values as JSON (lists of flags joined
-    with ``;``); None as an empty cell."""
+    with ``;``, or the ``joined_columns`` given, e.g. under a field prefix); None as an empty cell."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str], joined_columns: Sequence[str] = JOINED_COLUMNS):
         self._stream = stream
+        self._joined = tuple(joined_columns)
         self._columns: dict[str, None] = {}
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def write(self, records: Iterable[dict]) -> None:
         for record in records:
             self._columns.update(dict.fromkeys(record))
-            self._spool.write(json.dumps({k: csv_cell(k, v) for k, v in record.items()}, ensure_ascii=False) + "\n")
+            self._spool.write(json.dumps({k: csv_cell(k, v, self._joined) for k, v in record.items()}, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         writer = csv.DictWriter(self._stream, fieldnames=list(self._columns), restval="")
@@ -131,13 +133,13 @@ class CsvWriter:
         self._spool.close()
 
 
-def csv_cell(column: str, value: object) -> str:
+def csv_cell(column: str, value: object, joined_columns: Sequence[str] = JOINED_COLUMNS) -> str:
     """How one value is written into a CSV cell (pure, so the rule is testable on its own)."""
     if isinstance(value, str):
         return value
     if value is None:
         return ""
-    if column in JOINED_COLUMNS and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+    if column in joined_columns and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return ";".join(value)
     return json.dumps(value, ensure_ascii=False)
 
