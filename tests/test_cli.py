@@ -229,8 +229,15 @@ def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
     binary.write_bytes(b"\x00\x01\x02\x03")
     truncated = tmp_path / "cut.jsonl"
     truncated.write_text(json.dumps(OLD_RECORDS[0], ensure_ascii=False) + "\n" + '{"comment_id": "x", "cont', encoding="utf-8")
+    empty_json = tmp_path / "search_comments_2025-01-15.json"
+    empty_json.write_bytes(b"")  # an export not written yet, or cut to nothing
+    blank_csv = tmp_path / "blank.csv"
+    blank_csv.write_text("\n  \n", encoding="utf-8")
     cases = [
         (["translate", str(tmp_path / "missing.json"), "-o", str(out)], 1, "cannot read"),
+        (["translate", str(empty_json), "-o", str(out)], 1, f"{empty_json} is empty"),
+        (["translate", str(EXAMPLE), str(blank_csv), "-o", str(out)], 1, f"{blank_csv} is empty"),
+        (["detect", str(empty_json), "-o", str(out)], 1, "is empty"),
         (["translate", str(bad_json), "-o", str(out)], 1, "invalid JSON at line 3, column 22"),
         (["translate", str(truncated), "-o", str(out)], 1, "invalid JSON at line 2"),
         (["translate", str(binary), "-o", str(out)], 2, "--input-format"),
@@ -247,6 +254,19 @@ def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
         assert "Traceback" not in stderr
         assert out.read_text(encoding="utf-8") == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp files left
+
+
+def test_an_empty_json_array_gives_an_empty_output_but_empty_stdin_is_an_error(env, tmp_path):
+    none = tmp_path / "none.json"
+    none.write_text("[]", encoding="utf-8")
+    for fmt, expected in (("json", "[]"), ("jsonl", "")):
+        out = tmp_path / f"out.{fmt}"
+        out.write_text("previous run\n", encoding="utf-8")
+        result = cli(env, "translate", str(none), "-o", str(out))
+        assert result.returncode == 0, result.stderr.decode()
+        assert out.read_text(encoding="utf-8") == expected and "0 comments" in result.stderr.decode()
+    empty = cli(env, "translate", "-", stdin=b"")
+    assert empty.returncode == 1 and "<stdin> is empty" in empty.stderr.decode() and empty.stdout == b""
 
 
 def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_names_them_apart(env, tmp_path):

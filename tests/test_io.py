@@ -109,6 +109,21 @@ def test_malformed_inputs_name_the_place(tmp_path, name, content, message):
         read(path)
 
 
+@pytest.mark.parametrize("name", ["empty.json", "empty.jsonl", "empty.csv", "no-extension"])
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"  \n\r\n\t\n"])
+def test_an_empty_input_is_an_error_not_zero_comments(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=f"{name} is empty"):
+        read(path)
+
+
+def test_an_empty_array_or_a_header_row_alone_is_zero_comments(tmp_path):
+    (tmp_path / "none.json").write_text("[]\n", encoding="utf-8")
+    (tmp_path / "none.csv").write_text("\ncomment_id,content\n", encoding="utf-8")  # a blank line before the header
+    assert read(tmp_path / "none.json") == [] and read(tmp_path / "none.csv") == []
+
+
 def test_unreadable_and_non_utf8_inputs(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         read(tmp_path / "missing.jsonl", "jsonl")

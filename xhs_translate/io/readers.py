@@ -3,7 +3,9 @@
 JSONL and CSV are read one record at a time, so a million comments never sit in memory together; a JSON
 array is loaded whole (that is how it is written, too). Every reader yields the records exactly as stored:
 CSV values stay strings, JSON values keep their types and key order. Problems become FormatError or
-InputError naming the file and, where the parser knows it, the line and column.
+InputError naming the file and, where the parser knows it, the line and column. An empty input (nothing but
+whitespace) is a FormatError too, so that a truncated or not-yet-written export never passes as "no comments"
+and replaces a previous output with an empty one; ``[]`` (JSON) or a header row alone (CSV) means no comments.
 """
 
 from __future__ import annotations
@@ -122,8 +124,10 @@ def count_records(spec: InputSpec) -> int | None:
 
 def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
     raw = text.read()
+    if not raw.strip():
+        raise FormatError(f"{label} is empty: expected a JSON array of comment objects (write [] for none)")
     try:
-        data = json.loads(raw) if raw.strip() else []
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise FormatError(f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, list):
@@ -137,9 +141,11 @@ def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
 
 
 def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
+    empty = True
     for lineno, line in enumerate(text, start=1):
         if not line.strip():
             continue
+        empty = False
         try:
             item = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
@@ -147,6 +153,8 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         if not isinstance(item, dict):
             raise FormatError(f"{label}: line {lineno} holds a JSON {type(item).__name__}, not an object")
         yield item
+    if empty:
+        raise FormatError(f"{label} is empty: expected one JSON comment object per line")
 
 
 def _csv_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
@@ -154,8 +162,10 @@ def _csv_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
     reader = csv.reader(text, strict=True)  # strict: a file cut inside a quoted field is an error, not a record
     try:
         header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):  # blank lines before the header
+            header = next(reader, None)
         if header is None:
-            return
+            raise FormatError(f"{label} is empty: expected a CSV header row, then one row per comment")
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
             raise FormatError(f"{label}: the CSV header repeats the column(s) {', '.join(map(repr, duplicates))}")
