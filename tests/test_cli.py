@@ -179,6 +179,19 @@ def test_output_formats_keep_every_record_and_field(env, tmp_path, fmt):
         assert text == json.dumps(got, ensure_ascii=False, indent=4)
 
 
+def test_a_csv_with_a_header_and_no_rows_keeps_its_columns(env, tmp_path):
+    source = tmp_path / "search_comments_2026-03-03.csv"
+    source.write_text("\ufeff" + ",".join(NEW_RECORDS[0]) + "\r\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = cli(env, "translate", str(source), "-o", str(out), "--field-prefix", "xhs_")
+    assert result.returncode == 0, result.stderr.decode()
+    assert out.read_bytes().decode("utf-8-sig") == ",".join([*NEW_RECORDS[0], *(f"xhs_{a}" for a in ADDED)]) + "\r\n"
+    detected = cli(env, "detect", str(source), "--output-format", "csv", "-q")
+    assert detected.returncode == 0, detected.stderr.decode()
+    header = detected.stdout.decode("utf-8-sig").splitlines()
+    assert header == [",".join([*NEW_RECORDS[0], "source_lang", "confidence", "script", "mixed"])]
+
+
 class _Comments(HTMLParser):
     def __init__(self):
         super().__init__()

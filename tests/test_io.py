@@ -147,6 +147,16 @@ def test_short_csv_rows_are_padded_and_blank_jsonl_lines_skipped(tmp_path):
     assert read(tmp_path / "a.jsonl") == [{"a": 1}]
 
 
+def test_a_csv_header_reaches_the_writer_before_any_row(tmp_path):
+    (tmp_path / "h.csv").write_text("id,content\n", encoding="utf-8")
+    stream = io.StringIO()
+    writer = CsvWriter(stream)
+    assert list(iter_records(InputSpec(str(tmp_path / "h.csv"), "csv"), on_header=writer.add_columns)) == []
+    writer.add_columns(["translation"])
+    writer.close()
+    assert stream.getvalue() == "id,content,translation\r\n"
+
+
 def test_csv_writer_keeps_column_order_and_appends_new_columns():
     out = io.StringIO()
     writer = CsvWriter(out)

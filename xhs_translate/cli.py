@@ -44,7 +44,7 @@ from .io import (
     output_format_for,
     resolve_format,
 )
-from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields
+from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields
 
 PROG = "xhs-translate"
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
@@ -259,12 +259,13 @@ class _Records:
     text_field: str
     chunk_size: int
     count: int = 0
+    on_header: Callable[[list[str]], None] | None = None  # gets each CSV input's header row
 
     def chunks(self) -> Iterator[list[dict]]:
         for spec in self.specs:
             size = self.chunk_size if spec.format != "json" else sys.maxsize
             first = True
-            for chunk in _chunks(iter_records(spec), size):
+            for chunk in _chunks(iter_records(spec, self.on_header), size):
                 if first:
                     _check_text_field(chunk[0], spec, self.text_field)
                     first = False
@@ -302,9 +303,13 @@ def _sink(fmt: str, stream, args: argparse.Namespace):
 
 
 def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform: Callable[[list[dict]], list[dict]],
-               bar) -> None:
+               bar, added: Sequence[str]) -> None:
+    """Stream every chunk through ``transform`` into the output; ``added`` names the fields it adds, which a
+    CSV output appends to each CSV input's header even when no row follows it."""
     with atomic_output(args.output, ENCODINGS[fmt]) as stream:
         sink = _sink(fmt, stream, args)
+        if isinstance(sink, CsvWriter):
+            records.on_header = lambda header: sink.add_columns([*header, *added])
         for chunk in records.chunks():
             sink.write(transform(chunk))
             bar.update(len(chunk))
@@ -386,7 +391,7 @@ def _run_translate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     records = _Records(specs, args.text_field, args.chunk_size)
     bar = _progress(args, specs, "translating")
-    _write_all(args, fmt, records, job.translate, bar)
+    _write_all(args, fmt, records, job.translate, bar, added_fields(TRANSLATION_FIELDS, args.field_prefix))
     elapsed = time.perf_counter() - started
     if not args.quiet:
         _say(_summary(args, fmt, records.count, elapsed, job.stats(), job.translator.signature))
@@ -440,7 +445,7 @@ def _run_detect(args: argparse.Namespace) -> int:
 
     records = _Records(specs, args.text_field, args.chunk_size)
     bar = _progress(args, specs, "detecting")
-    _write_all(args, fmt, records, transform, bar)
+    _write_all(args, fmt, records, transform, bar, names)
     if not args.quiet:
         _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})")
     return EXIT_OK

@@ -17,7 +17,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from ..errors import FormatError, InputError
 from .formats import STDIO, sniff_input_format
@@ -71,8 +71,11 @@ def resolve_format(spec: InputSpec) -> InputSpec:
     return InputSpec(spec.path, sniff_input_format(spec.path, head))
 
 
-def iter_records(spec: InputSpec) -> Iterator[dict]:
-    """Yield the records of one input in file order (the format must be resolved already)."""
+def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None = None) -> Iterator[dict]:
+    """Yield the records of one input in file order (the format must be resolved already).
+
+    ``on_header`` is called with a CSV input's header row before its first record, so that a writer keeps the
+    columns of a CSV that has a header and no rows."""
     with _open_binary(spec.path) as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
@@ -81,7 +84,7 @@ def iter_records(spec: InputSpec) -> Iterator[dict]:
             elif spec.format == "jsonl":
                 yield from _jsonl_records(text, spec.label)
             elif spec.format == "csv":
-                yield from _csv_records(text, spec.label)
+                yield from _csv_records(text, spec.label, on_header)
             else:
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
@@ -157,7 +160,7 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         raise FormatError(f"{label} is empty: expected one JSON comment object per line")
 
 
-def _csv_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
+def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]], None] | None) -> Iterator[dict]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(text, strict=True)  # strict: a file cut inside a quoted field is an error, not a record
     try:
@@ -169,6 +172,8 @@ def _csv_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
             raise FormatError(f"{label}: the CSV header repeats the column(s) {', '.join(map(repr, duplicates))}")
+        if on_header is not None:
+            on_header(header)
         for row in reader:
             if not row:
                 continue

@@ -118,6 +118,11 @@ class CsvWriter:
         self._columns: dict[str, None] = {}
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
 
+    def add_columns(self, names: Iterable[str]) -> None:
+        """Declare columns before (or without) records: a CSV input's header plus the added fields, so that an
+        input with a header and no rows still gives a header, not an empty file."""
+        self._columns.update(dict.fromkeys(names))
+
     def write(self, records: Iterable[dict]) -> None:
         for record in records:
             self._columns.update(dict.fromkeys(record))
