@@ -322,6 +322,24 @@ def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_n
     assert first["script"] == "Latn" and {"lang_source_lang", "lang_confidence", "lang_script", "lang_mixed"} <= set(first)
 
 
+def test_an_error_part_way_leaves_a_file_output_untouched_and_stdout_with_the_records_done(env, tmp_path):
+    good = big_thread(30)
+    source = tmp_path / "cut.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in good) + "{not json\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious\n", encoding="utf-8")
+    to_file = cli(env, "translate", str(source), "-o", str(out), "--chunk-size", "5")
+    assert to_file.returncode == 1 and "invalid JSON at line 31" in to_file.stderr.decode()
+    assert out.read_text(encoding="utf-8") == "precious\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the temporary file is gone
+    to_stdout = cli(env, "translate", str(source), "--chunk-size", "5")
+    assert to_stdout.returncode == 1 and "invalid JSON at line 31" in to_stdout.stderr.decode()
+    partial = read_output(to_stdout.stdout.decode("utf-8"), "jsonl")  # as documented in --help for -o
+    assert [r["comment_id"] for r in partial] == [r["comment_id"] for r in good]
+    helped = " ".join(cli(env, "translate", "--help").stdout.decode().split())
+    assert "after an error it is left as it was" in helped and "holds the records done so far" in helped
+
+
 def test_missing_model_offline_names_the_install_command(env, tmp_path):
     empty = tmp_path / "empty-models"
     out = tmp_path / "out.html"

@@ -6,7 +6,8 @@ Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``
 Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, ...), 2 a usage
 error (bad options, unknown format, output in a missing directory), 130 interrupted. Errors are one
 line on stderr; ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
-at the very end, so a failed or interrupted run leaves it as it was.
+at the very end, so a failed or interrupted run leaves it as it was. Standard output (``-o -``, the default) is
+streamed as the run goes, so there a failed run leaves the records done before the failure.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
-                        help="output file (default: stdout); written atomically, its extension picks the format")
+                        help="output file (default: stdout); its extension picks the format. A file is written "
+                             "atomically: after an error it is left as it was. stdout is written as the run goes: "
+                             "after an error it holds the records done so far")
     parser.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto",
                         help="input format (default: auto, from the extension and the content)")
     parser.add_argument("--output-format", choices=output_formats,
@@ -565,7 +568,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        _say(f"{PROG}: interrupted; nothing was written to the output (re-running reuses the cache)")
+        where = "stdout has only part of the output" if getattr(args, "output", None) == STDIO else \
+            "nothing was written to the output"
+        _say(f"{PROG}: interrupted; {where} (re-running reuses the cache)")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); not an error worth a message
