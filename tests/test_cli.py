@@ -24,6 +24,8 @@ import pytest
 
 from xhs_translate.translator import STATUSES
 
+from test_index import served  # noqa: F401  (fixture: a local HTTP server)
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
 ADDED = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")
@@ -456,6 +458,39 @@ def test_detect_adds_language_fields_and_keeps_csv_strings(env, tmp_path):
     trad = next(r for r in rows if r["content"].startswith("歡迎"))
     assert trad["script"] == "Hant" and trad["mixed"] == "false" and float(trad["confidence"]) > 0
     assert all(r["like_count"] == o["like_count"] for r, o in zip(rows, OLD_RECORDS))
+
+
+def test_models_install_usage_errors_reinstalls_and_an_index_that_is_not_found(env, tmp_path, tiny_archives, served):
+    common = ["--models-dir", str(tmp_path / "models")]
+    archive = str(tiny_archives[("zh", "en")])
+    for sources, message in (
+        (["zh"], "give two language codes, FROM TO (e.g. `zh en`); got 1: zh"),
+        (["zh", "en", "ja"], "got 3: zh en ja"),
+        (["zh", archive], "not both (no such file, so taken as language codes: zh)"),
+        (["--one-way", archive], "--one-way applies only to FROM TO language codes"),
+    ):
+        result = cli(env, "models", "install", *sources, *common)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, (sources, stderr)
+        assert stderr.startswith("usage: xhs-translate models install") and "models install: error: " in stderr
+        assert message in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "models").exists()
+
+    first = cli(env, "models", "install", archive, *common)
+    assert first.returncode == 0 and first.stdout.decode().startswith("installed zh->en 1.0 in ")
+    again = cli(env, "models", "install", archive, *common)
+    assert again.returncode == 0 and again.stdout.decode().startswith("already installed zh->en 1.0 in "), again.stdout
+
+    _, base = served  # a server that answers 404 for every path
+    online = {k: v for k, v in env.items() if k != "XHS_TRANSLATE_OFFLINE"}
+    online["ARGOS_PACKAGE_INDEX"] = f"{base}/no-such-index.json"
+    missing = cli(online, "models", "install", "en", "ja", *common)
+    stderr = missing.stderr.decode()
+    assert missing.returncode == 1 and "answered: not found (404)" in stderr, stderr
+    assert "offline" not in stderr and "could not be reached" not in stderr
+    listing = cli(online, "models", "list", *common)
+    assert listing.returncode == 0 and "unknown (the package index at" in listing.stdout.decode()
+    assert "not found (404)" in listing.stdout.decode() and "offline" not in listing.stdout.decode()
 
 
 def test_models_and_cache_commands(env, tmp_path, tiny_archives):

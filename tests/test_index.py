@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from xhs_translate.errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from xhs_translate.errors import PackageError, PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
 from xhs_translate.models.index import DEFAULT_INDEX_URL, IndexEntry, load_index, resolve_index_url
 from xhs_translate.models.install import install_pair, package_folder_name
 from xhs_translate.models.packages import find_package
@@ -155,9 +155,18 @@ def test_broken_download_link_leaves_models_untouched(index_site, tmp_path):
     _, base = index_site
     models = tmp_path / "models"
     models.mkdir()
-    with pytest.raises(PackageIndexUnreachableError, match="cannot download"):
+    with pytest.raises(PackageIndexHTTPError, match=r"cannot download .*/absent.argosmodel: not found \(404\)") as caught:
         install_pair("en", "ja", models_dir=models, index_url=f"{base}/index.json")
+    assert caught.value.status == 404 and not isinstance(caught.value, PackageIndexUnreachableError)  # not "offline"
     assert snapshot(models) == {}
+
+
+def test_an_index_that_is_not_there_is_not_found_not_offline(served, tmp_path):
+    _, base = served
+    with pytest.raises(PackageIndexHTTPError, match=r"index at .*/nowhere/index.json answered: not found \(404\)") as caught:
+        install_pair("zh", "en", models_dir=tmp_path / "models", index_url=f"{base}/nowhere/")
+    assert not isinstance(caught.value, PackageIndexUnreachableError) and "could not be reached" not in str(caught.value)
+    assert not (tmp_path / "models").exists()
 
 
 def test_bad_archive_from_the_index_leaves_models_untouched(index_site, tmp_path):

@@ -26,6 +26,7 @@ from . import __version__
 from .errors import (
     ModelNotInstalledError,
     OutputPathError,
+    PackageIndexError,
     PackageIndexUnreachableError,
     UnknownFormatError,
     XhsTranslateError,
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
     install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
     _common(install)
-    install.set_defaults(run=_run_models_install)
+    install.set_defaults(run=_run_models_install, check=lambda a: _check_install_sources(install, a))
     remove = model_commands.add_parser("remove", formatter_class=formatter, help="remove an installed pair",
                                        epilog=f"example:\n  {PROG} models remove zh en")
     remove.add_argument("from_code", metavar="FROM")
@@ -473,8 +474,9 @@ def _run_models_list(args: argparse.Namespace) -> int:
 
     try:
         entries = load_index()
-    except PackageIndexUnreachableError as exc:
-        print(f"available from the package index: unknown (offline: {exc.reason})")
+    except PackageIndexError as exc:
+        why = f"offline: {exc.reason}" if isinstance(exc, PackageIndexUnreachableError) else str(exc)
+        print(f"available from the package index: unknown ({why})")
         return EXIT_OK
     installed = {(p.from_code, p.to_code) for p in packages}
     print("available from the package index:")
@@ -484,15 +486,30 @@ def _run_models_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _looks_like_pair(sources: Sequence[str]) -> bool:
-    return len(sources) == 2 and all(s.isalpha() and len(s) <= 3 and not Path(s).exists() for s in sources)
+def _is_language_code(source: str) -> bool:
+    """``zh``, ``en``, ``zt``: a short ASCII word that is not a file here."""
+    return source.isascii() and source.isalpha() and len(source) <= 3 and not Path(source).exists()
+
+
+def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files."""
+    codes = [s for s in args.sources if _is_language_code(s)]
+    if codes and len(codes) < len(args.sources):
+        parser.error(f"give either FROM TO language codes or package files/URLs, not both "
+                     f"(no such file, so taken as language codes: {' '.join(codes)})")
+    if codes and len(codes) != 2:
+        parser.error(f"give two language codes, FROM TO (e.g. `zh en`); got {len(codes)}: {' '.join(codes)}")
+    if args.one_way and not codes:
+        parser.error("--one-way applies only to FROM TO language codes")
 
 
 def _run_models_install(args: argparse.Namespace) -> int:
     from .models.install import install_package, install_pair
+    from .models.packages import list_packages
 
     progress = sys.stderr.isatty()
-    if _looks_like_pair(args.sources):
+    before = {p.path for p in list_packages(args.models_dir)}
+    if _is_language_code(args.sources[0]):  # _check_install_sources made it a FROM TO pair
         if _offline(args):
             raise UsageError(
                 f"installing {args.sources[0]} {args.sources[1]} needs the online package index, which --no-download "
@@ -501,11 +518,10 @@ def _run_models_install(args: argparse.Namespace) -> int:
         pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
         packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
     else:
-        if args.one_way:
-            raise UsageError("--one-way applies only to FROM TO language codes")
         packages = [install_package(source, models_dir=args.models_dir, progress=progress) for source in args.sources]
     for p in packages:
-        print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
+        done = "already installed" if p.path in before else "installed"
+        print(f"{done} {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
     return EXIT_OK
 
 
@@ -558,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if hasattr(args, "check"):
+            args.check(args)
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
         return int(exc.code or 0)
     # SIGTERM takes the same clean-up path as Ctrl-C: the temporary output file is removed.

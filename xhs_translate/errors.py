@@ -49,6 +49,16 @@ class PackageIndexUnreachableError(PackageIndexError):
         super().__init__(message)
 
 
+class PackageIndexHTTPError(PackageIndexError):
+    """The package index or a package link was reached but answered an HTTP error (404 Not Found, ...): the
+    address is wrong or the file is gone, which no amount of going online fixes."""
+
+    def __init__(self, message: str, url: str = "", status: int = 0):
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
 class InputError(XhsTranslateError):
     """The caller's comments or texts are not what the API accepts."""
 

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from ..errors import PackageIndexError, PackageIndexUnreachableError
+from ..errors import PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
 
 INDEX_ENV = "ARGOS_PACKAGE_INDEX"
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
@@ -53,12 +53,22 @@ def offline_help(url: str, reason: object, from_code: str = "zh", to_code: str =
     )
 
 
+def http_answer(exc: urllib.error.HTTPError) -> str:
+    """What a server answered, for messages: ``not found (404)``, ``HTTP 503 Service Unavailable``."""
+    return "not found (404)" if exc.code == 404 else f"HTTP {exc.code} {exc.reason}".rstrip()
+
+
 def load_index(index_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[IndexEntry]:
     """Fetch and parse the index (http(s) or file:// URL). Entries without a language pair are skipped."""
     url = resolve_index_url(index_url)
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             raw = response.read()
+    except urllib.error.HTTPError as exc:  # reached, so not an offline problem (HTTPError is a URLError)
+        raise PackageIndexHTTPError(
+            f"the package index at {url} answered: {http_answer(exc)}; check the URL (${INDEX_ENV} or index_url)",
+            url=url, status=exc.code,
+        ) from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise PackageIndexUnreachableError(offline_help(url, reason), url=url, reason=reason) from exc

@@ -22,8 +22,8 @@ import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
-from .index import DEFAULT_TIMEOUT, load_index, offline_help, resolve_index_url
+from ..errors import PackageError, PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
+from .index import DEFAULT_TIMEOUT, http_answer, load_index, offline_help, resolve_index_url
 from .packages import (
     BPE_FILE,
     METADATA_FILE,
@@ -131,6 +131,11 @@ def _download(url: str, dest: Path, progress: bool | None) -> None:
                 while chunk := response.read(_CHUNK):
                     out.write(chunk)
                     bar.update(len(chunk))
+    except urllib.error.HTTPError as exc:  # reached, so not an offline problem (HTTPError is a URLError)
+        raise PackageIndexHTTPError(
+            f"cannot download {url}: {http_answer(exc)}; the link is wrong or the package is no longer there",
+            url=url, status=exc.code,
+        ) from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise PackageIndexUnreachableError(
