@@ -99,6 +99,12 @@ def test_a_single_link_given_as_a_string_is_one_link(tmp_path):
     assert load_index(index.as_uri())[0].links == ("http://127.0.0.1:9/p.argosmodel",)
 
 
+def test_a_null_version_in_the_index_reads_as_0(tmp_path):
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps([entry("zh", "en", None, "http://127.0.0.1:9/p.argosmodel")]))
+    assert load_index(index.as_uri())[0].package_version == "0"
+
+
 def test_index_url_precedence(monkeypatch):
     monkeypatch.delenv("ARGOS_PACKAGE_INDEX", raising=False)
     assert resolve_index_url() == DEFAULT_INDEX_URL

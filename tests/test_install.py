@@ -116,6 +116,19 @@ def test_newer_version_replaces_older_and_older_is_refused(archive, models, tmp_
     assert snapshot(models) == before
 
 
+def test_a_package_with_a_null_version_installs_as_0_and_is_upgraded(archive, models, tmp_path):
+    unversioned = with_metadata(archive, tmp_path / "unversioned.argosmodel", package_version=None)
+    first = install_package(unversioned, models)
+    assert (first.package_version, first.package_id, first.path.name) == ("0", "translate-zh_en@0", "translate-zh_en-0")
+    before = snapshot(models)
+    assert install_package(unversioned, models) == first  # a re-install compares "0" with "0": a no-op
+    assert snapshot(models) == before
+    newer = install_package(archive, models)
+    assert newer.package_version == "1.0" and not first.path.exists()
+    with pytest.warns(PackageWarning, match="newer translate-zh_en@1.0 is already installed"):
+        assert install_package(unversioned, models) == newer
+
+
 def test_a_second_pair_installs_alongside(archive, models, tmp_path):
     install_package(archive, models)
     install_package(with_metadata(archive, tmp_path / "zt.argosmodel", from_code="zt"), models)

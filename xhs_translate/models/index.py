@@ -9,6 +9,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from ..errors import PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
+from .packages import normalize_version
 
 INDEX_ENV = "ARGOS_PACKAGE_INDEX"
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
@@ -95,7 +96,7 @@ def _parse_entry(item: object) -> IndexEntry | None:
     return IndexEntry(
         from_code=from_code,
         to_code=to_code,
-        package_version=str(item.get("package_version", "0")),
+        package_version=normalize_version(item.get("package_version")),
         links=tuple(str(link) for link in links if isinstance(link, str)),
         name=str(item.get("name", "") or ""),
         code=str(item.get("code", "") or ""),

@@ -21,6 +21,7 @@ MODELS_DIR_ENV = "XHS_TRANSLATE_MODELS_DIR"
 ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 # The directory argospm and LibreTranslate install into, so their packages are reused as they are.
 DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
+UNKNOWN_VERSION = "0"  # what a package without a package_version is taken to be
 
 
 class PackageWarning(UserWarning):
@@ -85,7 +86,7 @@ def read_package(path: str | Path) -> ModelPackage:
         path=path,
         from_code=meta["from_code"],
         to_code=meta["to_code"],
-        package_version=str(meta.get("package_version", "0")),
+        package_version=normalize_version(meta.get("package_version")),
         name=str(meta.get("name", "")),
         argos_version=str(meta.get("argos_version", "")),
         target_prefix=str(meta.get("target_prefix", "") or ""),
@@ -101,9 +102,17 @@ def resolve_models_dir(models_dir: str | Path | None = None) -> Path:
     return DEFAULT_MODELS_DIR.expanduser()
 
 
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that compares versions numerically ("1.10" > "1.9"); trailing zeros do not count ("1.0" == "1")."""
-    parts = [(1, int(p)) if p.isdigit() else (0, p) for p in re.findall(r"\d+|[A-Za-z]+", version)]
+def normalize_version(value: object) -> str:
+    """A ``package_version`` from metadata or the index as a str: missing, null or blank is "0", older than any
+    release (so any real version upgrades it), never the string "None"."""
+    text = "" if value is None else str(value).strip()
+    return text or UNKNOWN_VERSION
+
+
+def version_key(version: object) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that compares versions numerically ("1.10" > "1.9"); trailing zeros do not count ("1.0" == "1").
+    A missing version (None) sorts as "0"."""
+    parts = [(1, int(p)) if p.isdigit() else (0, p) for p in re.findall(r"\d+|[A-Za-z]+", normalize_version(version))]
     while parts and parts[-1] == (1, 0):
         parts.pop()
     return tuple(parts)
