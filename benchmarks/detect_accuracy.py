@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from xhs_translate.detect import detect_many
+from xhs_translate.detection import detect_many
 from xhs_translate.spans import strip_protected
 
 LANGS = ("zh", "en", "ja", "ko", "es", "fr")

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xhs_translate.errors import InputError
-from xhs_translate.detect import Detection, DetectorError, detect, detect_many
+from xhs_translate.detection import Detection, DetectorError, detect, detect_many
 
-detect_module = importlib.import_module("xhs_translate.detect")  # the package re-exports detect()
+detect_module = importlib.import_module("xhs_translate.detection")  # the package re-exports detect()
 
 # (text, lang, script or ..., mixed or ...); ... means "not checked"
 CASES = [

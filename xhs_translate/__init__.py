@@ -11,13 +11,19 @@ from typing import Any
 
 from .errors import (
     CacheError,
+    DetectorError,
+    FieldCollisionError,
     FormatError,
     GlossaryError,
     InputError,
     ModelError,
     ModelNotInstalledError,
+    OutputPathError,
     PackageError,
     PackageIndexError,
+    PackageIndexHTTPError,
+    PackageIndexUnreachableError,
+    UnknownFormatError,
     UnsupportedPackageError,
     XhsTranslateError,
 )
@@ -25,9 +31,9 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "detect": "xhs_translate.detect",
-    "detect_many": "xhs_translate.detect",
-    "Detection": "xhs_translate.detect",
+    "detect": "xhs_translate.detection",
+    "detect_many": "xhs_translate.detection",
+    "Detection": "xhs_translate.detection",
     "Translator": "xhs_translate.translator",
     "Translation": "xhs_translate.translator",
     "translate_thread": "xhs_translate.translator",
@@ -36,13 +42,19 @@ _LAZY = {
 __all__ = [
     "__version__",
     "CacheError",
+    "DetectorError",
+    "FieldCollisionError",
     "FormatError",
     "GlossaryError",
     "InputError",
     "ModelError",
     "ModelNotInstalledError",
+    "OutputPathError",
     "PackageError",
     "PackageIndexError",
+    "PackageIndexHTTPError",
+    "PackageIndexUnreachableError",
+    "UnknownFormatError",
     "UnsupportedPackageError",
     "XhsTranslateError",
     *_LAZY,

@@ -431,7 +431,7 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
 
 
 def _run_detect(args: argparse.Namespace) -> int:
-    from .detect import detect_many
+    from .detection import detect_many
     from .thread import flatten_thread, rebuild_thread
 
     fmt = output_format_for(args.output, args.output_format)

@@ -96,6 +96,10 @@ class OutputPathError(InputError):
     """An output path cannot be written: its directory is missing, or it is a directory (a usage error in the CLI)."""
 
 
+class DetectorError(XhsTranslateError):
+    """A detection backend is unknown or its resources (fastText's lid.176, langdetect's profiles) cannot be loaded."""
+
+
 class GlossaryError(XhsTranslateError):
     """A glossary file cannot be read or parsed."""
 

@@ -4,7 +4,7 @@ Pipeline for one call (a whole thread, or a list of texts):
 
 1. flatten the thread (``thread.py``) and split every text into protected spans and text runs (``spans.py``);
 2. cut runs into sentences (``segment.py``), keeping each sentence's edge whitespace outside the model;
-3. detect each sentence's language (``detect.py``) and route it: a sentence already in the target
+3. detect each sentence's language (``detection.py``) and route it: a sentence already in the target
    language, or with no letters, stays verbatim; Traditional Chinese goes to a ``zt`` package when one is
    installed, else through OpenCC t2s to the zh package; other languages need their own package;
 4. cut glossary terms out of every routed sentence (their target forms are spliced back in later);
@@ -299,7 +299,7 @@ class Translator:
 
     # --- planning ---------------------------------------------------------------------------------------
     def _run(self, items: Sequence[tuple[Any, tuple[str, ...], str]], source: str, mode: str) -> list[Translation]:
-        from .detect import detect_many
+        from .detection import detect_many
         from .spans import split_spans
 
         memo_keys = [(t, m, source, mode) if type(t) is str else None for t, m, _ in items]

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import InputError, XhsTranslateError
+from .errors import DetectorError, InputError
 from .spans import strip_protected
 
 BACKENDS = ("auto", "fasttext", "langdetect")
@@ -49,10 +49,6 @@ MIXED_MIN_SHARE = 0.25
 LATIN_WORD_UNITS = 1.5
 SHORT_TEXT_WORDS = 7  # up to here fastText needs help: the English word list and prior apply
 EN_WORDS_FILE = "en_words.txt"
-
-
-class DetectorError(XhsTranslateError):
-    """A detection backend is unknown or its resources cannot be loaded."""
 
 
 @dataclass(frozen=True)
