@@ -223,6 +223,7 @@ def test_html_output_is_a_nested_escaped_self_contained_page(env, tmp_path):
     # small chunks: replies are translated in other chunks than their parents, and still nest right
     result = cli(env, "translate", str(source), "-o", str(out), "--chunk-size", "4")
     assert result.returncode == 0, result.stderr.decode()
+    assert f"open in a browser: {out.resolve().as_uri()}" in result.stderr.decode()
     page = out.read_text(encoding="utf-8")
     parser = _Comments()
     parser.feed(page)

@@ -418,12 +418,14 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
         f"cache:{'off' if signature['cache'] is None else 'on'}",
     ])
+    view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" else []
     return "\n".join([
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
         f"  signature: {signature_line}",
+        *view,
     ])
 
 
