@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import warnings
 
 import pytest
 
 from xhs_translate.cache import CACHE_ENV, CacheWarning, TranslationCache, default_cache_path, make_key
+
+from helpers import run_in_threads
 
 
 def key(segment, version="1.0", options="o", glossary="g"):
@@ -86,24 +87,13 @@ def test_unwritable_location_degrades(tmp_path):
 
 def test_threads_share_one_cache(tmp_path):
     cache = TranslationCache(tmp_path / "c.sqlite3", lru_size=5)
-    errors = []
-    start = threading.Barrier(6)  # every thread opens its first connection at once
 
-    def work(n):
-        try:
-            start.wait()
-            for i in range(30):
-                cache.put_many({key(f"{n}-{i}"): f"{n}:{i}"})
-                assert cache.get_many([key(f"{n}-{i}")]) == {key(f"{n}-{i}"): f"{n}:{i}"}
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+    def work(n):  # every thread opens its first connection at once
+        for i in range(30):
+            cache.put_many({key(f"{n}-{i}"): f"{n}:{i}"})
+            assert cache.get_many([key(f"{n}-{i}")]) == {key(f"{n}-{i}"): f"{n}:{i}"}
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_in_threads(work, 6)
     assert cache.enabled
     assert cache.stats()["entries"] == 180
     cache.close()

@@ -24,8 +24,6 @@ import pytest
 
 from xhs_translate.translator import STATUSES
 
-from test_index import served  # noqa: F401  (fixture: a local HTTP server)
-
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
 ADDED = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import socket
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,28 +13,7 @@ from xhs_translate.models.index import DEFAULT_INDEX_URL, IndexEntry, load_index
 from xhs_translate.models.install import install_pair, package_folder_name
 from xhs_translate.models.packages import find_package
 
-from test_install import snapshot, translate_batch
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # keep the test output clean
-        pass
-
-
-@pytest.fixture
-def served(tmp_path):
-    """A directory served over HTTP on an ephemeral 127.0.0.1 port; yields (directory, base URL)."""
-    root = tmp_path / "www"
-    root.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+from helpers import snapshot, translate_batch
 
 
 def entry(from_code, to_code, version, link):

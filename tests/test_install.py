@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import stat
 import zipfile
 from pathlib import Path
@@ -15,6 +13,8 @@ from xhs_translate.errors import PackageError
 from xhs_translate.models import install as install_module
 from xhs_translate.models.install import install_package, package_folder_name
 from xhs_translate.models.packages import PackageWarning, find_package, list_packages
+
+from helpers import snapshot, translate_batch
 
 TOP = "translate-zh_en-1_0"
 
@@ -29,18 +29,6 @@ def models(tmp_path) -> Path:
     root = tmp_path / "models"
     root.mkdir()
     return root
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under root (hidden ones too) with a digest of its bytes, to prove nothing changed."""
-    tree = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            tree[os.path.relpath(os.path.join(dirpath, name), root) + "/"] = "dir"
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            tree[os.path.relpath(path, root)] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return tree
 
 
 def repack(src: Path, dest: Path, *, drop=(), replace=None, add=None, rename=None) -> Path:
@@ -66,14 +54,6 @@ def with_metadata(src: Path, dest: Path, **changes) -> Path:
         meta = json.loads(zf.read(f"{TOP}/metadata.json"))
     meta.update(changes)
     return repack(src, dest, replace={f"{TOP}/metadata.json": json.dumps(meta).encode()})
-
-
-def translate_batch(package) -> list[str]:
-    from xhs_translate.models.engine import DecodeOptions, load_engine
-
-    result = load_engine(package).translate(["今天天气很好", "这个口红颜色绝了", "谢谢"], DecodeOptions())
-    assert result.errors == ()
-    return list(result.translations)
 
 
 def test_installs_from_file_and_translates_through_ctranslate2(archive, models):

@@ -12,9 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +21,8 @@ from xhs_translate.cache import CacheWarning
 from xhs_translate.errors import FieldCollisionError, InputError, ModelNotInstalledError
 from xhs_translate.models.install import install_package
 from xhs_translate.translator import Translation, Translator, join_pieces
+
+from helpers import run_in_threads
 
 THREAD = [
     {
@@ -333,21 +333,7 @@ def test_threads_sharing_a_translator(models_dir, tmp_path):
     texts = [[f"线程{n}的评论{i}。so cute {i}" for i in range(15)] for n in range(4)]
     expected = [Translator(models_dir=models_dir, cache=False).translate_many(t, target="en") for t in texts]
     shared = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3")
-    results: dict[int, list] = {}
-    errors = []
-
-    def work(n):
-        try:
-            results[n] = shared.translate_many(texts[n], target="en")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert errors == []
+    results = run_in_threads(lambda n: shared.translate_many(texts[n], target="en"), 4)
     for n in range(4):
         assert [r.translation for r in results[n]] == [r.translation for r in expected[n]]
     assert shared.stats()["comments"] == 60

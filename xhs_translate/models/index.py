@@ -6,7 +6,9 @@ import json
 import os
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 from ..errors import PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
 from .packages import normalize_version
@@ -59,20 +61,29 @@ def http_answer(exc: urllib.error.HTTPError) -> str:
     return "not found (404)" if exc.code == 404 else f"HTTP {exc.code} {exc.reason}".rstrip()
 
 
+@contextmanager
+def open_url(
+    url: str, answered: Callable[[str], str], unreachable: Callable[[object], str], timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[Any]:
+    """``urlopen`` with our errors. A server that answered an HTTP error was reached, so that is not an offline
+    problem (HTTPError is a URLError): ``PackageIndexHTTPError(answered(answer))``. Anything else, including an
+    OSError while the body is read, is ``PackageIndexUnreachableError(unreachable(reason))``."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            yield response
+    except urllib.error.HTTPError as exc:
+        raise PackageIndexHTTPError(answered(http_answer(exc)), url=url, status=exc.code) from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise PackageIndexUnreachableError(unreachable(reason), url=url, reason=reason) from exc
+
+
 def load_index(index_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> list[IndexEntry]:
     """Fetch and parse the index (http(s) or file:// URL). Entries without a language pair are skipped."""
     url = resolve_index_url(index_url)
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as exc:  # reached, so not an offline problem (HTTPError is a URLError)
-        raise PackageIndexHTTPError(
-            f"the package index at {url} answered: {http_answer(exc)}; check the URL (${INDEX_ENV} or index_url)",
-            url=url, status=exc.code,
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise PackageIndexUnreachableError(offline_help(url, reason), url=url, reason=reason) from exc
+    answered = f"the package index at {url} answered: {{}}; check the URL (${INDEX_ENV} or index_url)".format
+    with open_url(url, answered, lambda reason: offline_help(url, reason), timeout) as response:
+        raw = response.read()
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

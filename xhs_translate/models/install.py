@@ -16,14 +16,12 @@ import shutil
 import stat
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import PackageError, PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
-from .index import DEFAULT_TIMEOUT, http_answer, load_index, offline_help, resolve_index_url
+from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from .index import load_index, offline_help, open_url, resolve_index_url
 from .packages import (
     BPE_FILE,
     METADATA_FILE,
@@ -123,26 +121,21 @@ def _download(url: str, dest: Path, progress: bool | None) -> None:
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
-    try:
-        with urllib.request.urlopen(url, timeout=DEFAULT_TIMEOUT) as response, open(dest, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
-                      file=sys.stderr, disable=not show) as bar:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-    except urllib.error.HTTPError as exc:  # reached, so not an offline problem (HTTPError is a URLError)
-        raise PackageIndexHTTPError(
-            f"cannot download {url}: {http_answer(exc)}; the link is wrong or the package is no longer there",
-            url=url, status=exc.code,
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise PackageIndexUnreachableError(
-            f"cannot download {url} ({reason}). Download it on a machine with internet and run "
-            f"`xhs-translate models install /path/to/{url.rsplit('/', 1)[-1]}`.",
-            url=url, reason=reason,
-        ) from exc
+    name = url.rsplit("/", 1)[-1]
+
+    def answered(answer: str) -> str:
+        return f"cannot download {url}: {answer}; the link is wrong or the package is no longer there"
+
+    def unreachable(reason: object) -> str:
+        return (f"cannot download {url} ({reason}). Download it on a machine with internet and run "
+                f"`xhs-translate models install /path/to/{name}`.")
+
+    with open_url(url, answered, unreachable) as response, open(dest, "wb") as out:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=name, file=sys.stderr, disable=not show) as bar:
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                bar.update(len(chunk))
 
 
 def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
