@@ -155,6 +155,31 @@ def test_generic_records_with_field_options_and_stdin_to_stdout(env, tmp_path):
     assert {r["target_lang"] for r in out if r["translation_status"] == "translated"} == {"en"}
 
 
+def test_engine_options_change_the_run_and_its_signature(env, tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", OLD_RECORDS)
+
+    def run(*options: str) -> tuple[list[dict], str]:
+        out = tmp_path / f"out{len(options)}.jsonl"
+        result = cli(env, "translate", str(source), "-o", str(out), "--no-cache", *options)
+        assert result.returncode == 0, result.stderr.decode()
+        signature = next(line for line in result.stderr.decode().splitlines() if "signature:" in line)
+        return read_output(out, "jsonl"), signature
+
+    default, default_signature = run()
+    assert "|compute:int8|" in default_signature
+    options = ("--compute-type", "float32", "--beam-size", "1", "--inter-threads", "1", "--intra-threads", "1")
+    tuned, tuned_signature = run(*options)
+    assert "|compute:float32|" in tuned_signature
+    decode = re.compile(r"\|decode:(\w+)\|")
+    assert decode.search(tuned_signature).group(1) != decode.search(default_signature).group(1)  # beam 1 vs 2
+    check_translated(tuned, OLD_RECORDS)
+    assert [r["translation_status"] for r in tuned] == [r["translation_status"] for r in default]
+
+    bad = cli(env, "translate", str(source), "-o", str(tmp_path / "bad.jsonl"), "--compute-type", "int3")
+    assert bad.returncode != 0 and "compute_type 'int3' is not supported" in bad.stderr.decode()
+    assert "Traceback" not in bad.stderr.decode() and not (tmp_path / "bad.jsonl").exists()
+
+
 # --- every output format ---------------------------------------------------------------------------------
 
 

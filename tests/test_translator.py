@@ -386,3 +386,15 @@ def test_segment_cache_serves_guarded_text_and_flags_as_the_model_gave_them(mode
     no_memo = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", memo_size=0)
     assert no_memo.translate_many(texts, target="auto") == fresh
     assert no_memo.stats()["segments_translated"] == 0 and no_memo.stats()["cache_hits"] > 0
+
+
+def test_the_compute_type_is_part_of_the_cache_key(models_dir, tmp_path):
+    texts = ["今天天气很好", "这个口红颜色绝了", "so cute omg"]
+    cache = tmp_path / "c.sqlite3"
+    Translator(models_dir=models_dir, cache=cache).translate_many(texts)  # int8 fills the cache
+    exact = Translator(models_dir=models_dir, cache=cache, compute_type="float32")
+    got = exact.translate_many(texts)
+    assert exact.stats()["cache_hits"] == 0 and exact.signature["compute_type"] == "float32"
+    fresh = Translator(models_dir=models_dir, cache=False, compute_type="float32").translate_many(texts)
+    assert [r.translation for r in got] == [r.translation for r in fresh]
+    assert Translator(models_dir=models_dir, cache=False).signature["compute_type"] == "int8"  # "auto", resolved

@@ -46,6 +46,7 @@ from .io import (
     output_format_for,
     resolve_format,
 )
+from .models.engine import DecodeOptions
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields
 
 PROG = "xhs-translate"
@@ -146,6 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--no-download", action="store_true",
                            help=f"never download models (same as {OFFLINE_ENV}=1)")
     translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
+    engine = translate.add_argument_group("engine (CTranslate2)")
+    engine.add_argument("--compute-type", default="auto", metavar="TYPE",
+                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
+    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
+                        help=f"beam size (default: {DecodeOptions.beam_size})")
+    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
+                        help="model replicas decoding in parallel (default: min(2, cores))")
+    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
+                        help="threads per replica (default: cores / inter-threads)")
     _common(translate)
     translate.set_defaults(run=_run_translate)
 
@@ -356,7 +366,9 @@ class _TranslateJob:
             models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
             builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
             id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
-            mark_cached=args.mark_cached, field_prefix=args.field_prefix,
+            mark_cached=args.mark_cached, field_prefix=args.field_prefix, compute_type=args.compute_type,
+            decode_options=DecodeOptions(beam_size=args.beam_size), inter_threads=args.inter_threads,
+            intra_threads=args.intra_threads,
         )
 
     def translate(self, chunk: list[dict]) -> list[dict]:
@@ -415,6 +427,7 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         f"target:{signature['target']}",
         f"zh:{signature['zh_variant']}",
         f"decode:{signature['decode_options']}",
+        f"compute:{signature['compute_type']}",
         f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
         f"cache:{'off' if signature['cache'] is None else 'on'}",
     ])

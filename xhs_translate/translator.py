@@ -200,7 +200,7 @@ class Translator:
         memo_size: int = MEMO_SIZE,
         field_prefix: str = "",
     ):
-        from .models.engine import DecodeOptions
+        from .models.engine import DecodeOptions, resolve_compute_type
 
         _check_target(target)
         if zh_variant not in ("Hans", "Hant"):
@@ -213,7 +213,7 @@ class Translator:
         self.errors = errors
         self.mark_cached = bool(mark_cached)
         self.decode_options = decode_options if decode_options is not None else DecodeOptions()
-        self.compute_type = compute_type
+        self.compute_type = resolve_compute_type(compute_type)  # "auto" -> what runs, for signatures
         self.inter_threads = inter_threads
         self.intra_threads = intra_threads
         self.id_field, self.text_field, self.parent_field = id_field, text_field, parent_field
@@ -502,7 +502,7 @@ class Translator:
         unique = list(dict.fromkeys(all_jobs))
         outputs: dict[_Job, tuple[GuardResult | None, bool]] = {}
         counts: Counter[str] = Counter(segments=len(all_jobs), unique_segments=len(unique))
-        options_fp = f"{self.decode_options.fingerprint()}/{_CACHE_LAYOUT}"
+        options_fp = f"{self.decode_options.fingerprint()}/{self.compute_type}/{_CACHE_LAYOUT}"  # int8 and float32 differ
         by_route: dict[_Route, list[_Job]] = {}
         for job in unique:
             by_route.setdefault(job.route, []).append(job)
