@@ -398,3 +398,14 @@ def test_the_compute_type_is_part_of_the_cache_key(models_dir, tmp_path):
     fresh = Translator(models_dir=models_dir, cache=False, compute_type="float32").translate_many(texts)
     assert [r.translation for r in got] == [r.translation for r in fresh]
     assert Translator(models_dir=models_dir, cache=False).signature["compute_type"] == "int8"  # "auto", resolved
+
+
+def test_repeated_comments_get_their_own_field_values(models_dir, tmp_path):
+    translator = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3")
+    comments = [{"comment_id": i, "content": "好可爱 yyds", "tags": ["a"]} for i in range(3)]
+    translator.translate_thread(comments)
+    out = translator.translate_thread(comments)  # warm: served by the per-comment memo
+    out[0]["translation_flags"].append("edited")
+    out[0]["tags"].append("edited")
+    assert out[1]["translation_flags"] == out[2]["translation_flags"] and "edited" not in out[1]["translation_flags"]
+    assert out[1]["tags"] == ["a"] and comments[0]["tags"] == ["a"]

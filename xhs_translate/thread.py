@@ -61,7 +61,7 @@ def check_fields_free(fields: Iterable[str], added: Sequence[str], comment_id: o
                       owner: str | None = None) -> None:
     """Raise FieldCollisionError when a record's ``fields`` already hold one of the ``added`` names:
     every original field must come out untouched, so nothing may be overwritten."""
-    present = set(fields)
+    present = fields if isinstance(fields, Mapping) else set(fields)  # a dict answers `in` without a copy
     taken = tuple(name for name in added if name in present)
     if taken:
         raise FieldCollisionError(taken, comment_id, owner)
@@ -127,7 +127,8 @@ def rebuild_thread(
     added: Sequence[Mapping[str, Any]],
     children_fields: Sequence[str] = CHILD_FIELDS,
 ) -> list[dict]:
-    """New comment dicts in the same order and nesting: the original fields deep-copied, plus ``added[i]`` for ``thread.comments[i]``."""
+    """New comment dicts in the same order and nesting: the original fields deep-copied, plus ``added[i]`` for
+    ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment)."""
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
     fields_by_id = {}
@@ -135,12 +136,11 @@ def rebuild_thread(
         fields_by_id.setdefault(id(flat.source), extra)
 
     def build(comment: Mapping[str, Any]) -> dict:
-        child_names = {name for name, _ in _children(comment, children_fields)}
-        new = {
-            key: [build(reply) for reply in value] if key in child_names else _copy(value)
+        new = {  # replies: what _children yields (a list under a child field)
+            key: [build(reply) for reply in value] if key in children_fields and isinstance(value, list) else _copy(value)
             for key, value in comment.items()
         }
-        new.update({key: _copy(value) for key, value in fields_by_id[id(comment)].items()})
+        new.update(fields_by_id[id(comment)])
         return new
 
     return [build(root) for root in thread.roots]

@@ -89,10 +89,10 @@ class Translation:
     status: str
     flags: tuple[str, ...] = ()
 
-    def as_fields(self, field_prefix: str = "") -> dict[str, Any]:
-        """The fields added to a comment dict (``TRANSLATION_FIELDS``, each after ``field_prefix``)."""
-        values = (self.source_lang, self.target_lang, self.translation, self.status, list(self.flags))
-        return dict(zip(added_fields(TRANSLATION_FIELDS, field_prefix), values))
+    def as_fields(self, names: Sequence[str] = TRANSLATION_FIELDS) -> dict[str, Any]:
+        """The fields added to a comment dict, under ``names``: ``TRANSLATION_FIELDS`` or, with a field prefix,
+        ``added_fields(TRANSLATION_FIELDS, prefix)`` (computed once per Translator, not per comment)."""
+        return dict(zip(names, (self.source_lang, self.target_lang, self.translation, self.status, list(self.flags))))
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ class Translator:
         thread = flatten_thread(comments, self.id_field, self.text_field, self.parent_field, added=self._added_fields)
         items = [(c.text, c.mentions, c.comment_id) for c in thread.comments]
         results = self._run(items, "auto", mode)
-        return rebuild_thread(thread, [r.as_fields(self.field_prefix) for r in results])
+        return rebuild_thread(thread, [r.as_fields(self._added_fields) for r in results])
 
     def translate(self, text: str, source: str = "auto", target: str = "en") -> Translation:
         """Translate one text (see the module docstring for statuses)."""
