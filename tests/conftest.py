@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from xhs_translate.models.install import install_package
 from xhs_translate.testing import SHARED_DATA_DIR, cached_package
+
+from helpers import http_server
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -48,12 +49,5 @@ def served(tmp_path):
     """A directory served over HTTP on an ephemeral 127.0.0.1 port; yields (directory, base URL)."""
     root = tmp_path / "www"
     root.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with http_server(functools.partial(QuietHandler, directory=str(root))) as base:
+        yield root, base

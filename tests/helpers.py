@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -52,3 +54,17 @@ def run_in_threads(work: Callable[[int], Any], count: int) -> list[Any]:
     if errors:
         raise errors[0]
     return results
+
+
+@contextmanager
+def http_server(handler: Callable[..., Any]) -> Iterator[str]:
+    """A real HTTP server on an ephemeral 127.0.0.1 port, in a thread; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -176,7 +176,7 @@ def test_engine_options_change_the_run_and_its_signature(env, tmp_path):
     assert [r["translation_status"] for r in tuned] == [r["translation_status"] for r in default]
 
     bad = cli(env, "translate", str(source), "-o", str(tmp_path / "bad.jsonl"), "--compute-type", "int3")
-    assert bad.returncode != 0 and "compute_type 'int3' is not supported" in bad.stderr.decode()
+    assert bad.returncode == 2 and "compute_type 'int3' is not supported" in bad.stderr.decode()
     assert "Traceback" not in bad.stderr.decode() and not (tmp_path / "bad.jsonl").exists()
 
 
@@ -215,6 +215,21 @@ def test_a_csv_with_a_header_and_no_rows_keeps_its_columns(env, tmp_path):
     assert detected.returncode == 0, detected.stderr.decode()
     header = detected.stdout.decode("utf-8-sig").splitlines()
     assert header == [",".join([*NEW_RECORDS[0], "source_lang", "confidence", "script", "mixed"])]
+
+
+def test_a_csv_header_alone_is_checked_like_its_rows(env, tmp_path):
+    for header, rows in ((["id", "text"], ""), (["comment_id", "content", "translation"], ""),
+                         (["id", "text"], "1,hi\r\n"), (["comment_id", "content", "translation"], "1,hi,x\r\n")):
+        source = tmp_path / "in.csv"
+        source.write_text(",".join(header) + "\r\n" + rows, encoding="utf-8")
+        out = tmp_path / "out.csv"
+        result = cli(env, "translate", str(source), "-o", str(out))
+        stderr = result.stderr.decode()
+        if "text" in header:  # wrong text field: a usage error naming the fields found
+            assert result.returncode == 2 and "no 'content' field (fields found: id, text)" in stderr
+        else:  # the input already has a column the run adds
+            assert result.returncode == 1 and "already has the field(s) 'translation'" in stderr
+        assert not out.exists()
 
 
 class _Comments(HTMLParser):
@@ -284,6 +299,9 @@ def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
         (["translate", str(generic), "-o", str(out)], 2, "no 'content' field (fields found: id, body)"),
         (["translate", str(EXAMPLE), "-o", str(tmp_path / "no" / "such" / "dir.html")], 2, "does not exist"),
         (["translate", str(EXAMPLE), "--input-format", "xml"], 2, "invalid choice"),
+        (["detect", str(EXAMPLE), "-o", str(tmp_path / "langs.html")], 2,
+         "this command cannot write html; pass --output-format jsonl|json|csv"),
+        (["detect", str(EXAMPLE), "-o", str(tmp_path / "langs.xml")], 2, "pass --output-format jsonl|json|csv\n"),
     ]
     for args, code, message in cases:
         result = cli(env, *args)
@@ -318,9 +336,13 @@ def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_n
         refused = cli(env, command, str(source), "-o", str(out))
         stderr = refused.stderr.decode()
         assert refused.returncode == 1 and "Traceback" not in stderr, stderr
-        assert f"comment {records[0]['comment_id']!r} already has the field(s) {fields}" in stderr  # the first one
+        assert f"reviewed.csv: the CSV header already has the field(s) {fields}" in stderr  # before any row
         assert "--field-prefix" in stderr
         assert out.read_text(encoding="utf-8") == "precious\n"
+    jsonl = write_jsonl(tmp_path / "reviewed.jsonl", records)  # no header: the first record that has one
+    refused = cli(env, "translate", str(jsonl), "-o", str(out))
+    assert refused.returncode == 1 and "precious" in out.read_text(encoding="utf-8")
+    assert f"comment {records[0]['comment_id']!r} already has the field(s) 'translation'" in refused.stderr.decode()
 
     prefixed = [f"xhs_{name}" for name in ADDED]
     result = cli(env, "translate", str(source), "-o", str(out), "--field-prefix", "xhs_", "-q")
@@ -362,8 +384,12 @@ def test_an_error_part_way_leaves_a_file_output_untouched_and_stdout_with_the_re
     assert to_stdout.returncode == 1 and "invalid JSON at line 31" in to_stdout.stderr.decode()
     partial = read_output(to_stdout.stdout.decode("utf-8"), "jsonl")  # as documented in --help for -o
     assert [r["comment_id"] for r in partial] == [r["comment_id"] for r in good]
+    for fmt in ("csv", "html"):  # written at the end: nothing after an error
+        late = cli(env, "translate", str(source), "--chunk-size", "5", "--output-format", fmt)
+        assert late.returncode == 1 and late.stdout == b""
     helped = " ".join(cli(env, "translate", "--help").stdout.decode().split())
     assert "after an error it is left as it was" in helped and "holds the records done so far" in helped
+    assert "CSV and HTML at the end (after an error, nothing)" in helped
 
 
 def test_missing_model_offline_names_the_install_command(env, tmp_path):

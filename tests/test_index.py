@@ -6,6 +6,8 @@ import json
 import shutil
 import socket
 
+from http.server import BaseHTTPRequestHandler
+
 import pytest
 
 from xhs_translate.errors import PackageError, PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
@@ -13,7 +15,7 @@ from xhs_translate.models.index import DEFAULT_INDEX_URL, IndexEntry, load_index
 from xhs_translate.models.install import install_pair, package_folder_name
 from xhs_translate.models.packages import find_package
 
-from helpers import snapshot, translate_batch
+from helpers import http_server, snapshot, translate_batch
 
 
 def entry(from_code, to_code, version, link):
@@ -131,6 +133,27 @@ def test_invalid_index_json(served, tmp_path):
     (root / "index.json").write_text("<html>captive portal</html>", encoding="utf-8")
     with pytest.raises(PackageIndexError, match="not valid JSON"):
         load_index(f"{base}/index.json")
+
+
+class _CutOffHandler(BaseHTTPRequestHandler):
+    """Promises 100,000 bytes, sends 15, closes: a connection dropped mid-transfer."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b'[{"from_code": ')
+        self.close_connection = True
+
+    def log_message(self, format, *args):
+        pass
+
+
+def test_an_index_cut_off_mid_transfer_is_unreachable_not_a_crash():
+    with http_server(_CutOffHandler) as base:
+        with pytest.raises(PackageIndexUnreachableError, match="IncompleteRead") as caught:
+            load_index(f"{base}/index.json")
+    assert "Install from a file instead" in str(caught.value)
 
 
 def test_broken_download_link_leaves_models_untouched(index_site, tmp_path):

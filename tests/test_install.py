@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from xhs_translate.errors import PackageError
+from xhs_translate.errors import PackageError, PackageIndexError
 from xhs_translate.models import install as install_module
 from xhs_translate.models.install import install_package, package_folder_name
 from xhs_translate.models.packages import PackageWarning, find_package, list_packages
@@ -179,6 +179,12 @@ def test_zip_bombs_are_refused_before_extraction(archive, models, monkeypatch):
     with pytest.raises(PackageError, match="zip bomb"):
         install_package(archive, models)
     assert snapshot(models) == {}
+
+
+def test_a_download_that_cannot_be_written_locally_is_not_called_offline(archive, tmp_path):
+    with pytest.raises(PackageError, match="cannot write the download of") as caught:
+        install_module._download(archive.as_uri(), tmp_path / "no-such-dir" / "x.argosmodel", False)
+    assert not isinstance(caught.value, PackageIndexError)
 
 
 def test_missing_source_file(models, tmp_path):

@@ -409,3 +409,18 @@ def test_repeated_comments_get_their_own_field_values(models_dir, tmp_path):
     out[0]["tags"].append("edited")
     assert out[1]["translation_flags"] == out[2]["translation_flags"] and "edited" not in out[1]["translation_flags"]
     assert out[1]["tags"] == ["a"] and comments[0]["tags"] == ["a"]
+
+
+def test_the_same_dict_twice_in_a_thread_gives_two_independent_records(models_dir):
+    comment = {"comment_id": "1", "content": "好可爱 yyds"}
+    out = Translator(models_dir=models_dir, cache=False).translate_thread([comment, comment])
+    assert out[0] == out[1] and out[0] is not out[1]
+    assert out[0]["translation_flags"] is not out[1]["translation_flags"]
+    out[0]["translation_flags"].append("edited")
+    assert "edited" not in out[1]["translation_flags"]
+
+
+def test_a_collision_suggests_a_prefix_that_is_free(models_dir):
+    translator = Translator(models_dir=models_dir, cache=False, field_prefix="xhs_")
+    with pytest.raises(FieldCollisionError, match=r"field_prefix='xhs2_' \(CLI: --field-prefix xhs2_\)"):
+        translator.translate_thread([{"comment_id": "1", "content": "hi", "xhs_translation": "mine"}])

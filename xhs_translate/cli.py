@@ -6,8 +6,9 @@ Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``
 Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, ...), 2 a usage
 error (bad options, unknown format, output in a missing directory), 130 interrupted. Errors are one
 line on stderr; ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
-at the very end, so a failed or interrupted run leaves it as it was. Standard output (``-o -``, the default) is
-streamed as the run goes, so there a failed run leaves the records done before the failure.
+at the very end, so a failed or interrupted run leaves it as it was. On standard output (``-o -``, the default)
+JSONL and JSON are streamed as the run goes, so a failed run leaves the records done before the failure (JSON
+without its closing bracket); CSV and HTML are written at the end, so a failed run writes nothing there.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .errors import (
+    InputError,
     ModelNotInstalledError,
     OutputPathError,
     PackageIndexError,
@@ -47,9 +49,10 @@ from .io import (
     resolve_format,
 )
 from .models.engine import DecodeOptions
-from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields
+from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
 
 PROG = "xhs-translate"
+DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
 DEFAULT_CHUNK = 2000
 
@@ -83,8 +86,9 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
                         help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
                         help="output file (default: stdout); its extension picks the format. A file is written "
-                             "atomically: after an error it is left as it was. stdout is written as the run goes: "
-                             "after an error it holds the records done so far")
+                             "atomically: after an error it is left as it was. On stdout JSONL and JSON are written "
+                             "as the run goes (after an error it holds the records done so far), CSV and HTML at "
+                             "the end (after an error, nothing)")
     parser.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto",
                         help="input format (default: auto, from the extension and the content)")
     parser.add_argument("--output-format", choices=output_formats,
@@ -109,6 +113,16 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
+
+
+def _compute_type(value: str) -> str:
+    """A compute type this CPU runs, checked while parsing so that a typo is a usage error."""
+    from .models.engine import resolve_compute_type
+
+    try:
+        return resolve_compute_type(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"never download models (same as {OFFLINE_ENV}=1)")
     translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
     engine = translate.add_argument_group("engine (CTranslate2)")
-    engine.add_argument("--compute-type", default="auto", metavar="TYPE",
+    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
                         help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
     engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
                         help=f"beam size (default: {DecodeOptions.beam_size})")
@@ -164,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Add source_lang, confidence, script and mixed to each record.",
         epilog=f"example:\n  {PROG} detect examples/rednote_thread.json --output-format csv -o langs.csv",
     )
-    _io_options(detect, tuple(f for f in OUTPUT_FORMATS if f != "html"))
+    _io_options(detect, DETECT_OUTPUT_FORMATS)
     _common(detect)
     detect.set_defaults(run=_run_detect)
 
@@ -267,19 +281,29 @@ def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str):
 
 @dataclass
 class _Records:
-    """Stream the records of every input in chunks, checking each input's schema on its first record."""
+    """Stream the records of every input in chunks, checking each input's schema on its CSV header (known even
+    when no row follows) and on its first record."""
 
     specs: Sequence[InputSpec]
     text_field: str
     chunk_size: int
     count: int = 0
-    on_header: Callable[[list[str]], None] | None = None  # gets each CSV input's header row
 
-    def chunks(self) -> Iterator[list[dict]]:
+    def chunks(self, added: Sequence[str] = (),
+               on_header: Callable[[list[str]], None] | None = None) -> Iterator[list[dict]]:
+        """``added``: the fields the run adds, which no input column may already have; ``on_header`` gets each
+        checked CSV header."""
         for spec in self.specs:
             size = self.chunk_size if spec.format != "json" else sys.maxsize
             first = True
-            for chunk in _chunks(iter_records(spec, self.on_header), size):
+
+            def header_seen(header: list[str], spec: InputSpec = spec) -> None:
+                _check_text_field(dict.fromkeys(header), spec, self.text_field)
+                check_fields_free(header, added, owner=f"{spec.label}: the CSV header")
+                if on_header is not None:
+                    on_header(header)
+
+            for chunk in _chunks(iter_records(spec, header_seen), size):
                 if first:
                     _check_text_field(chunk[0], spec, self.text_field)
                     first = False
@@ -320,11 +344,11 @@ def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform:
                bar, added: Sequence[str]) -> None:
     """Stream every chunk through ``transform`` into the output; ``added`` names the fields it adds, which a
     CSV output appends to each CSV input's header even when no row follows it."""
+    args.resolved_format = fmt  # for the interrupt message: only JSONL and JSON reach stdout part-way
     with atomic_output(args.output, ENCODINGS[fmt]) as stream:
         sink = _sink(fmt, stream, args)
-        if isinstance(sink, CsvWriter):
-            records.on_header = lambda header: sink.add_columns([*header, *added])
-        for chunk in records.chunks():
+        on_header = (lambda header: sink.add_columns([*header, *added])) if isinstance(sink, CsvWriter) else None
+        for chunk in records.chunks(added, on_header):
             sink.write(transform(chunk))
             bar.update(len(chunk))
         sink.close()
@@ -449,7 +473,7 @@ def _run_detect(args: argparse.Namespace) -> int:
     from .detection import detect_many
     from .thread import flatten_thread, rebuild_thread
 
-    fmt = output_format_for(args.output, args.output_format)
+    fmt = output_format_for(args.output, args.output_format, allowed=DETECT_OUTPUT_FORMATS)
     check_output_path(args.output)
     specs = _inputs(args)
     names = added_fields(DETECTION_FIELDS, args.field_prefix)
@@ -601,8 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:
-        where = "stdout has only part of the output" if getattr(args, "output", None) == STDIO else \
-            "nothing was written to the output"
+        streamed = getattr(args, "output", None) == STDIO and getattr(args, "resolved_format", None) in ("jsonl", "json")
+        where = "stdout has only part of the output" if streamed else "nothing was written to the output"
         _say(f"{PROG}: interrupted; {where} (re-running reuses the cache)")
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -76,10 +76,14 @@ class FieldCollisionError(InputError):
     def __init__(self, fields: tuple[str, ...], comment_id: object = None, owner: str | None = None):
         self.fields = tuple(fields)
         owner = owner if owner is not None else f"comment {comment_id!r}"
+        # suggest a prefix the taken fields do not start with (they may carry the prefix that collided); xhs_,
+        # xhs2_, xhs3_, ... never prefix the same field, so one of len(fields) + 1 candidates is free
+        candidates = ("xhs_", *(f"xhs{n}_" for n in range(2, len(self.fields) + 2)))
+        prefix = next(p for p in candidates if not any(f.startswith(p) for f in self.fields))
         super().__init__(
             f"{owner} already has the field(s) {', '.join(map(repr, self.fields))} that xhs-translate adds, and they "
-            "would be overwritten; name the added fields apart with a prefix: field_prefix='xhs_' "
-            "(CLI: --field-prefix xhs_)",
+            f"would be overwritten; name the added fields apart with a prefix: field_prefix={prefix!r} "
+            f"(CLI: --field-prefix {prefix})",
             comment_id=comment_id,
         )
 

@@ -131,16 +131,17 @@ def rebuild_thread(
     ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment)."""
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
-    fields_by_id = {}
-    for flat, extra in zip(thread.comments, added):
-        fields_by_id.setdefault(id(flat.source), extra)
+    fields_by_id: dict[int, list[Mapping[str, Any]]] = {}
+    for flat, extra in zip(thread.comments, added):  # one list per source dict: a dict may appear twice
+        fields_by_id.setdefault(id(flat.source), []).append(extra)
 
     def build(comment: Mapping[str, Any]) -> dict:
         new = {  # replies: what _children yields (a list under a child field)
             key: [build(reply) for reply in value] if key in children_fields and isinstance(value, list) else _copy(value)
             for key, value in comment.items()
         }
-        new.update(fields_by_id[id(comment)])
+        extras = fields_by_id[id(comment)]
+        new.update(extras.pop() if len(extras) > 1 else extras[0])  # each occurrence its own (fresh) values
         return new
 
     return [build(root) for root in thread.roots]

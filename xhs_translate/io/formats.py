@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePath
+from typing import Sequence
 
 from ..errors import UnknownFormatError
 
@@ -65,19 +66,25 @@ def sniff_input_format(name: str, head: bytes) -> str:
     )
 
 
-def output_format_for(name: str | None, explicit: str | None, default: str = "jsonl") -> str:
-    """The output format: the explicit choice, else the output file's extension, else ``default`` (stdout)."""
+def output_format_for(
+    name: str | None, explicit: str | None, default: str = "jsonl", allowed: Sequence[str] = OUTPUT_FORMATS
+) -> str:
+    """The output format: the explicit choice, else the output file's extension, else ``default`` (stdout);
+    one of ``allowed`` (a command may write fewer formats than ``translate``)."""
     if explicit:
-        return explicit
-    if name is None or name == STDIO:
-        return default
-    found = format_from_name(name)
-    if found is None:
-        suffix = PurePath(name).suffix or "(none)"
-        raise UnknownFormatError(
-            f"cannot tell the output format from {name!r} (extension {suffix}); "
-            f"pass --output-format {'|'.join(OUTPUT_FORMATS)}"
-        )
+        found = explicit
+    elif name is None or name == STDIO:
+        found = default
+    else:
+        found = format_from_name(name)
+        if found is None:
+            suffix = PurePath(name).suffix or "(none)"
+            raise UnknownFormatError(
+                f"cannot tell the output format from {name!r} (extension {suffix}); "
+                f"pass --output-format {'|'.join(allowed)}"
+            )
+    if found not in allowed:
+        raise UnknownFormatError(f"this command cannot write {found}; pass --output-format {'|'.join(allowed)}")
     return found
 
 

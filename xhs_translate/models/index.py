@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -66,14 +67,15 @@ def open_url(
     url: str, answered: Callable[[str], str], unreachable: Callable[[object], str], timeout: float = DEFAULT_TIMEOUT
 ) -> Iterator[Any]:
     """``urlopen`` with our errors. A server that answered an HTTP error was reached, so that is not an offline
-    problem (HTTPError is a URLError): ``PackageIndexHTTPError(answered(answer))``. Anything else, including an
-    OSError while the body is read, is ``PackageIndexUnreachableError(unreachable(reason))``."""
+    problem (HTTPError is a URLError): ``PackageIndexHTTPError(answered(answer))``. A failed connection, or a body
+    cut off while it is read, is ``PackageIndexUnreachableError(unreachable(reason))``. The caller keeps local
+    file errors out of the ``with`` body (they are not the network's fault)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             yield response
     except urllib.error.HTTPError as exc:
         raise PackageIndexHTTPError(answered(http_answer(exc)), url=url, status=exc.code) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:  # IncompleteRead: cut off
         reason = getattr(exc, "reason", None) or exc
         raise PackageIndexUnreachableError(unreachable(reason), url=url, reason=reason) from exc
 

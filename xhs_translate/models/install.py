@@ -130,11 +130,21 @@ def _download(url: str, dest: Path, progress: bool | None) -> None:
         return (f"cannot download {url} ({reason}). Download it on a machine with internet and run "
                 f"`xhs-translate models install /path/to/{name}`.")
 
-    with open_url(url, answered, unreachable) as response, open(dest, "wb") as out:
+    def cannot_write(exc: OSError) -> PackageError:
+        return PackageError(f"cannot write the download of {url} to {dest}: {exc}")
+
+    try:
+        out = open(dest, "wb")
+    except OSError as exc:
+        raise cannot_write(exc) from exc
+    with out, open_url(url, answered, unreachable) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=name, file=sys.stderr, disable=not show) as bar:
             while chunk := response.read(_CHUNK):
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as exc:  # a PackageError passes through open_url as it is
+                    raise cannot_write(exc) from exc
                 bar.update(len(chunk))
 
 
