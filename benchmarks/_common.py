@@ -25,7 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA  # ../shared/data, one definition for the project
+# ../shared/data beside this checkout, also when xhs_translate is installed elsewhere (pip install .), for this
+# process and the benchmark subprocesses it starts; set before xhs_translate.testing reads it.
+os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA  # noqa: E402  (after the variable is set)
 
 #: Short comments that real threads repeat verbatim ("exact repeats").
 STOCK_REPEATS = (

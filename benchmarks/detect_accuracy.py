@@ -23,12 +23,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+from _common import SHARED_DATA
+
 from xhs_translate.detection import detect_many
 from xhs_translate.spans import strip_protected
 
 LANGS = ("zh", "en", "ja", "ko", "es", "fr")
 KINDS = ("single-words", "word-pairs", "sentences")
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _lingua() -> Callable[[list[str]], list[str]] | None:
@@ -66,7 +67,7 @@ def read_lines(path: Path, limit: int | None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="the shared data folder (default: %(default)s)")
+    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA, help="the shared data folder (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="items per file, for a smoke test")
     parser.add_argument("--sample", type=int, default=15, help="non-en tweets to list")
     parser.add_argument("--errors", type=int, default=0, help="after the table, list up to N items per file that detect(auto) got wrong")

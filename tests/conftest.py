@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from xhs_translate.models.install import install_package
-from xhs_translate.testing import SHARED_DATA_DIR, cached_package
+# ../shared/data beside this checkout, also when xhs_translate is imported from an installed copy.
+os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
+from xhs_translate.testing import SHARED_DATA_DIR, cached_package  # noqa: E402
 
 from helpers import http_server
 

@@ -33,7 +33,10 @@ from .models.install import package_folder_name
 BUILDER_VERSION = "3"
 
 FIXTURES_DIR_ENV = "XHS_TRANSLATE_FIXTURES_DIR"
-SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA_ENV = "XHS_TRANSLATE_SHARED_DATA"
+#: The public evaluation text (``../shared/data`` beside a source checkout), or ``$XHS_TRANSLATE_SHARED_DATA``:
+#: an installed copy of this module does not sit in the checkout, so the benchmarks set the variable.
+SHARED_DATA_DIR = Path(os.environ.get(SHARED_DATA_ENV) or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 # SentencePiece's training RNG is process-global: builds in one process train one at a time.
 _TRAIN_LOCK = threading.Lock()
