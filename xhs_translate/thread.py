@@ -30,7 +30,7 @@ def _copy(value: Any) -> Any:
     return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlatComment:
     """One comment of a thread, in pre-order (a comment, then its nested replies)."""
 
@@ -131,17 +131,21 @@ def rebuild_thread(
     ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment)."""
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
-    fields_by_id: dict[int, list[Mapping[str, Any]]] = {}
-    for flat, extra in zip(thread.comments, added):  # one list per source dict: a dict may appear twice
-        fields_by_id.setdefault(id(flat.source), []).append(extra)
+    fields_by_id: dict[int, Mapping[str, Any]] = {}
+    more_by_id: dict[int, list[Mapping[str, Any]]] = {}  # a dict that appears again gets its own values
+    for flat, extra in zip(thread.comments, added):
+        if id(flat.source) in fields_by_id:
+            more_by_id.setdefault(id(flat.source), []).append(extra)
+        else:
+            fields_by_id[id(flat.source)] = extra
 
     def build(comment: Mapping[str, Any]) -> dict:
         new = {  # replies: what _children yields (a list under a child field)
             key: [build(reply) for reply in value] if key in children_fields and isinstance(value, list) else _copy(value)
             for key, value in comment.items()
         }
-        extras = fields_by_id[id(comment)]
-        new.update(extras.pop() if len(extras) > 1 else extras[0])  # each occurrence its own (fresh) values
+        more = more_by_id.get(id(comment))
+        new.update(more.pop() if more else fields_by_id[id(comment)])  # each occurrence its own (fresh) values
         return new
 
     return [build(root) for root in thread.roots]

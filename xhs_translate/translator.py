@@ -78,7 +78,7 @@ _NO_SPACE_BEFORE = set(",.!?;:)]}%'\"，。！？；：）」』、…~～")
 _NO_SPACE_AFTER = set("([{（「『")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Translation:
     """The result for one text: ``translation`` is None unless ``status`` is translated or cached."""
 
