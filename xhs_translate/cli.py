@@ -295,18 +295,20 @@ class _Records:
         checked CSV header."""
         for spec in self.specs:
             size = self.chunk_size if spec.format != "json" else sys.maxsize
-            first = True
+            checked = False  # the schema: on a CSV header when there is one, else on the first record
 
             def header_seen(header: list[str], spec: InputSpec = spec) -> None:
+                nonlocal checked
                 _check_text_field(dict.fromkeys(header), spec, self.text_field)
                 check_fields_free(header, added, owner=f"{spec.label}: the CSV header")
+                checked = True
                 if on_header is not None:
                     on_header(header)
 
             for chunk in _chunks(iter_records(spec, header_seen), size):
-                if first:
+                if not checked:
                     _check_text_field(chunk[0], spec, self.text_field)
-                    first = False
+                    checked = True
                 self.count += len(chunk)
                 yield chunk
 

@@ -15,9 +15,9 @@ from typing import Any
 from .errors import FieldCollisionError, InputError
 
 CHILD_FIELDS = ("sub_comments", "replies")
-#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
-TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")
 FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
+#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
+TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD)
 #: The fields ``xhs-translate detect`` adds to each record.
 DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
