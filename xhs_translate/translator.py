@@ -177,7 +177,10 @@ class Translator:
     CTranslate2 threads, None for the measured default of ``models.engine.resolve_threads``. ``memo_size``: entries of the per-comment
     result memo (0 turns it off; there is none without a cache). ``field_prefix``: put in front of the names of
     the added fields (``"xhs_"`` gives ``xhs_translation``, ...); a comment that already has an added field
-    raises FieldCollisionError rather than lose it.
+    raises FieldCollisionError rather than lose it. ``engine_provider``: called like
+    ``models.engine.load_engine(package, compute_type=, inter_threads=, intra_threads=)`` to get the object whose
+    ``translate(texts, options) -> EngineResult`` decodes the cache misses (default: ``load_engine``); the server
+    passes one that merges the misses of concurrent requests into shared batches.
     """
 
     def __init__(
@@ -199,6 +202,7 @@ class Translator:
         mark_cached: bool = False,
         memo_size: int = MEMO_SIZE,
         field_prefix: str = "",
+        engine_provider: Any = None,
     ):
         from .models.engine import DecodeOptions, resolve_compute_type
 
@@ -216,6 +220,7 @@ class Translator:
         self.compute_type = resolve_compute_type(compute_type)  # "auto" -> what runs, for signatures
         self.inter_threads = inter_threads
         self.intra_threads = intra_threads
+        self._engine_provider = engine_provider
         self.id_field, self.text_field, self.parent_field = id_field, text_field, parent_field
         self.field_prefix = field_prefix
         self._added_fields = added_fields(TRANSLATION_FIELDS, field_prefix)
@@ -526,7 +531,7 @@ class Translator:
                     misses.append(job)
             if not misses:
                 continue
-            engine = load_engine(
+            engine = (self._engine_provider or load_engine)(
                 package, compute_type=self.compute_type, inter_threads=self.inter_threads, intra_threads=self.intra_threads
             )
             result = engine.translate([job.text for job in misses], self.decode_options)
