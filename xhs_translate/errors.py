@@ -97,7 +97,13 @@ class UnknownFormatError(FormatError):
 
 
 class OutputPathError(InputError):
-    """An output path cannot be written: its directory is missing, or it is a directory (a usage error in the CLI)."""
+    """An output path cannot be written: its directory is missing or read-only, or it is a directory (a usage
+    error in the CLI)."""
+
+
+class OutputError(XhsTranslateError):
+    """Writing the output failed part-way (disk full, the final rename refused); the message names the path and
+    the system's reason."""
 
 
 class DetectorError(XhsTranslateError):
