@@ -22,6 +22,7 @@ ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 # The directory argospm and LibreTranslate install into, so their packages are reused as they are.
 DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
 UNKNOWN_VERSION = "0"  # what a package without a package_version is taken to be
+DEMO_KEY = "xhs_translate_demo"  # metadata.json: true for the random-weight packages of `models install --demo`
 
 
 class PackageWarning(UserWarning):
@@ -40,6 +41,7 @@ class ModelPackage:
     argos_version: str = ""
     target_prefix: str = ""
     tokenizer: str = "sentencepiece"  # "sentencepiece" or "bpe"
+    demo: bool = False  # a random-weight package of ``models install --demo``: its output is gibberish
 
     @property
     def package_id(self) -> str:
@@ -91,6 +93,7 @@ def read_package(path: str | Path) -> ModelPackage:
         argos_version=str(meta.get("argos_version", "")),
         target_prefix=str(meta.get("target_prefix", "") or ""),
         tokenizer=tokenizer,
+        demo=meta.get(DEMO_KEY) is True,
     )
 
 
@@ -167,7 +170,9 @@ def remove_package(
             p.path for p in list_packages(models_dir) if p.from_code == package and p.to_code == to_code
         ]
         if not targets:
-            raise ModelNotInstalledError(package, to_code, resolve_models_dir(models_dir))
+            root = resolve_models_dir(models_dir)
+            raise ModelNotInstalledError(package, to_code, root,
+                                         message=f"no {package}->{to_code} package is installed in {root}; nothing to remove")
     for path in targets:
         trash = path.with_name(f".remove-{path.name}-{uuid.uuid4().hex[:8]}")
         os.replace(path, trash)
