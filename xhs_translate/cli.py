@@ -558,16 +558,19 @@ def _run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_models_list(args: argparse.Namespace) -> int:
-    from .models.packages import list_packages, resolve_models_dir
+    from .models.packages import list_packages, resolve_models_dir, superseded
 
     root = resolve_models_dir(args.models_dir)
     packages = list_packages(args.models_dir)
+    old = {p.path for p in superseded(packages)}
     print(f"installed in {root}:")
     if not packages:
         print("  (none)")
     for p in packages:
-        demo = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if p.demo else ""
-        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}{demo}")
+        notes = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if p.demo else ""
+        if p.path in old:
+            notes += "  (superseded: deleted by the next install once no running process uses it)"
+        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}{notes}")
     if _offline(args):
         return EXIT_OK
     from .models.index import load_index
