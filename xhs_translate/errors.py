@@ -110,8 +110,8 @@ class DetectorError(XhsTranslateError):
     """A detection backend is unknown or its resources (fastText's lid.176, langdetect's profiles) cannot be loaded."""
 
 
-class GlossaryError(XhsTranslateError):
-    """A glossary file cannot be read or parsed."""
+class GlossaryError(InputError):
+    """A glossary (the ``glossary`` argument: a file, a mapping or entries) cannot be read, parsed or used."""
 
 
 class CacheError(XhsTranslateError):
