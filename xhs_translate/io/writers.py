@@ -165,7 +165,8 @@ def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
         raise OutputPathError(f"cannot write {path}: cannot create a file in {target.parent}: {exc.strerror}") from exc
     try:
         _keep_mode(fd, target)
-        with os.fdopen(fd, "w", encoding=encoding, errors=UNENCODABLE, newline="") as raw:
+        raw = os.fdopen(fd, "w", encoding=encoding, errors=UNENCODABLE, newline="")
+        with _closing(raw, path):
             stream = _OutputStream(raw, path)
             yield stream  # type: ignore[misc]
             stream.flush()
@@ -191,10 +192,23 @@ def _special_output(path: str, target: Path, encoding: str) -> Iterator[IO[str]]
         raw = open(target, "w", encoding=encoding, errors=UNENCODABLE, newline="")
     except OSError as exc:
         raise OutputPathError(f"cannot write {path}: {exc.strerror}") from exc
-    with raw:
+    with _closing(raw, path):
         stream = _OutputStream(raw, path)
         yield stream  # type: ignore[misc]
         stream.flush()
+
+
+@contextmanager
+def _closing(raw: IO[str], path: str) -> Iterator[None]:
+    """Close ``raw`` after the block, naming the output when the last buffered bytes cannot be written."""
+    try:
+        yield
+    finally:
+        try:
+            raw.close()
+        except OSError as exc:
+            if sys.exc_info()[0] is None:  # an error of the block itself goes first
+                raise _write_error(path, exc) from exc
 
 
 def _keep_mode(fd: int, target: Path) -> None:
