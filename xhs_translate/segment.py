@@ -15,16 +15,17 @@ from dataclasses import dataclass
 # A sentence ends after a terminator run, plus closing quotes/brackets and the whitespace after it.
 # Chinese terminators end a sentence anywhere; ASCII ones only before whitespace or the end, so that
 # "3.14", "v1.2" and "e.g.x" stay whole. A line break always ends a sentence.
-# Each candidate is a whole run (of terminators and closers, or of whitespace), and the scan goes on after it,
-# so no run is scanned twice: linear time, where a pattern that must look past an ASCII run ("!!!!…x") or a
-# space run ("    …x") would retry from every position inside it.
+# Linear time: a match may not start inside a run it would have to scan past and fail on, which would make the
+# engine rescan the rest of the run from every position ("!!!!…x", "    …x": quadratic). So the ASCII and the
+# line-break alternatives start only at the first character of their run (the lookbehinds, placed after that
+# character so that the engine still skips ahead to candidate characters), and scan each run once.
 _CLOSERS = "”’」』）)\\]\"'"
-_CANDIDATE = re.compile(
-    rf"(?P<cjk>[。！？…]+[。！？!?…．.]*+[{_CLOSERS}]*+\s*+)"
-    rf"|(?P<ascii>[.!?]++[{_CLOSERS}]*+)"
-    r"|(?P<space>\s++)"
+_BOUNDARY = re.compile(
+    rf"[。！？…]+[。！？!?…．.]*[{_CLOSERS}]*\s*"
+    rf"|[.!?](?<![.!?]{{2}})[.!?]*+[{_CLOSERS}]*+(?:\s++|\Z)"
+    r"|\n\s*"
+    r"|[^\S\n](?<![^\S\n]{2})[^\S\n]*+\n\s*"
 )
-_SPACE_RUN = re.compile(r"\s*+")
 _WORD = re.compile(r"[^\W\d_]")  # a letter of any script: segments without one are kept verbatim
 _SPACES = re.compile(r"\s+")
 
@@ -32,19 +33,12 @@ _SPACES = re.compile(r"\s+")
 def split_sentences(text: str) -> tuple[str, ...]:
     """Split into sentences, each keeping its terminators and trailing whitespace (join == text)."""
     pieces: list[str] = []
-    start = pos = 0
-    while (found := _CANDIDATE.search(text, pos)) is not None:
-        pos = end = found.end()
-        kind = found.lastgroup
-        if kind == "ascii":  # a boundary only before whitespace, which it takes along, or at the end
-            end = _SPACE_RUN.match(text, end).end()
-            if end == pos and end < len(text):
-                continue
-            pos = end
-        elif kind == "space" and "\n" not in found.group():
-            continue
-        pieces.append(text[start:end])
-        start = end
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if end > start:
+            pieces.append(text[start:end])
+            start = end
     if start < len(text):
         pieces.append(text[start:])
     return tuple(pieces)

@@ -159,41 +159,40 @@ def flatten_thread(
         raise InputError(f"comments must be an iterable of comment dicts: {exc}") from exc
     flat: list[FlatComment] = []
     on_path: set[int] = set()  # id() of the comments from the current one up to its root: the cycle check
-    # (comment, label prefix, child field, index, parent id, depth, root label); the prefix is the parent's
-    # repr(id) or label, None when replies are labelled by position; an int entry is the id() of a comment whose
-    # replies are all visited, to take off the path
-    stack: list[Any] = [(root, None, None, index, None, 0, f"#{index}") for index, root in reversed(list(enumerate(roots)))]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, int):
-            on_path.discard(item)
-            continue
-        comment, prefix, name, index, parent_id, depth, root_label = item
-        if name is None:
-            where = root_label
-        elif prefix is not None:
-            where = f"{prefix}.{name}[{index}]"
-        else:
-            where = f"{root_label}…[{len(flat)}]"
-        if not isinstance(comment, Mapping):
-            raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
-        if id(comment) in on_path:
-            raise InputError(f"comment {where} contains itself through its replies (a cycle)", comment_id=where)
-        comment_id = comment.get(id_field, where)
-        if added:
-            check_fields_free(comment, added, comment_id)
-        parent = comment.get(parent_field, parent_id)
-        flat.append(FlatComment(comment, comment_id, parent, depth, comment.get(text_field), _mentions(comment)))
-        replies = [(name, i, reply) for name, value in _children(comment, children_fields) for i, reply in enumerate(value)]
-        if replies:
+    for index, root in enumerate(roots):
+        root_label = f"#{index}"
+        # (comment, label, parent id, depth): label None means "by position", known when the comment is reached;
+        # an int entry is the id() of a comment whose replies are all visited, to take off the path
+        stack: list[Any] = [(root, root_label, None, 0)]
+        while stack:
+            item = stack.pop()
+            if type(item) is int:
+                on_path.discard(item)
+                continue
+            comment, where, parent_id, depth = item
+            if where is None:
+                where = f"{root_label}…[{len(flat)}]"
+            if not isinstance(comment, Mapping):
+                raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
+            if id(comment) in on_path:
+                raise InputError(f"comment {where} contains itself through its replies (a cycle)", comment_id=where)
+            comment_id = comment.get(id_field, where)
+            if added:
+                check_fields_free(comment, added, comment_id)
+            flat.append(FlatComment(comment, comment_id, comment.get(parent_field, parent_id), depth,
+                                    comment.get(text_field), _mentions(comment)))
+            replies = [(name, value) for name, value in _children(comment, children_fields) if value]
+            if not replies:
+                continue
             on_path.add(id(comment))
             stack.append(id(comment))
             if id_field in comment:
-                prefix = repr(comment_id)
+                prefix: str | None = repr(comment_id)
             else:
                 prefix = where if depth < _PATH_LABEL_DEPTH else None
-            stack.extend((reply, prefix, name, i, comment_id, depth + 1, root_label)
-                         for name, i, reply in reversed(replies))
+            for name, value in reversed(replies):
+                stack.extend((reply, None if prefix is None else f"{prefix}.{name}[{i}]", comment_id, depth + 1)
+                             for i, reply in reversed(list(enumerate(value))))
     return Thread(roots=roots, comments=tuple(flat))
 
 
