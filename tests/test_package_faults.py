@@ -26,7 +26,7 @@ from xhs_translate.models.packages import (
 )
 
 from test_install import TOP, repack, with_metadata
-from test_output_files import ROOT, mounted_tmpfs
+from test_output_files import ROOT, mounted_tmpfs, read_only_dir  # noqa: F401  (read_only_dir: a fixture)
 
 ZH_EN = ("zh", "en")
 
@@ -88,23 +88,10 @@ def test_the_cli_lists_and_translates_past_a_package_with_latin1_metadata(archiv
 # --- folders and archives the install cannot write (§3.7) ---------------------------------------------------
 
 
-@pytest.fixture
-def read_only_models(tmp_path):
-    if ROOT:
-        with mounted_tmpfs(tmp_path / "ro", "ro,size=64k") as folder:
-            yield folder
-        return
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    yield folder
-    folder.chmod(0o755)
-
-
-def test_installing_into_a_read_only_models_folder_names_it_and_the_reason(archive, read_only_models):
+def test_installing_into_a_read_only_models_folder_names_it_and_the_reason(archive, read_only_dir):
     reason = "Read-only file system" if ROOT else "Permission denied"
-    with pytest.raises(PackageError, match=f"cannot install into {read_only_models}: {reason}"):
-        install_package(archive, read_only_models)
+    with pytest.raises(PackageError, match=f"cannot install into {read_only_dir}: {reason}"):
+        install_package(archive, read_only_dir)
 
 
 @pytest.mark.skipif(not ROOT, reason="mounting a small tmpfs needs root")

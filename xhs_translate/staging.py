@@ -43,7 +43,7 @@ def _lock(fd: int, blocking: bool) -> bool:
     return True
 
 
-def _still_there(fd: int, path: Path) -> bool:
+def still_there(fd: int, path: Path) -> bool:
     """True when ``path`` is still the file or folder open as ``fd`` (a cleaner did not remove it first)."""
     try:
         return os.path.samestat(os.fstat(fd), os.stat(path))
@@ -62,9 +62,14 @@ def create_file(directory: Path, prefix: str, suffix: str, mode: int = 0o666) ->
         except FileExistsError:
             continue
         _lock(fd, blocking=True)
-        if fcntl is None or _still_there(fd, path):
+        if fcntl is None or still_there(fd, path):
             return fd, path
         os.close(fd)  # a cleaner took it for a leftover between creation and lock: take another name
+
+
+def open_folder(path: Path) -> int:
+    """A descriptor of the folder ``path``, to lock (``flock`` works on folders too). Raises OSError."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
 
 
 @contextmanager
@@ -78,9 +83,9 @@ def locked_folder(parent: Path, prefix: str) -> Iterator[Path]:
             path.mkdir()
         except FileExistsError:
             continue
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = open_folder(path)
         _lock(fd, blocking=True)
-        if fcntl is None or _still_there(fd, path):
+        if fcntl is None or still_there(fd, path):
             break
         os.close(fd)
     try:
@@ -108,7 +113,7 @@ def remove_leftovers(directory: Path, pattern: str) -> list[Path]:
         except OSError:
             continue
         try:
-            if not _lock(fd, blocking=False) or not _still_there(fd, path):
+            if not _lock(fd, blocking=False) or not still_there(fd, path):
                 continue
             if path.is_dir():
                 shutil.rmtree(path)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelNotInstalledError, PackageError
-from ..staging import remove_leftovers
+from ..staging import open_folder, remove_leftovers, still_there
 
 try:
     import fcntl
@@ -241,16 +241,9 @@ _HELD_LOCK = threading.Lock()
 
 def _open_folder(path: Path) -> int | None:
     try:
-        return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        return open_folder(path)
     except OSError:
         return None
-
-
-def _same(fd: int, path: Path) -> bool:
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except OSError:
-        return False
 
 
 def _hold(path: Path) -> bool:
@@ -261,7 +254,7 @@ def _hold(path: Path) -> bool:
     key = str(path)
     with _HELD_LOCK:
         fd = _HELD.get(key)
-        if fd is not None and _same(fd, path):
+        if fd is not None and still_there(fd, path):
             return True
         if fd is not None:  # the folder was replaced (removed, then installed again): hold the new one
             os.close(fd)
@@ -274,7 +267,7 @@ def _hold(path: Path) -> bool:
         except OSError:
             os.close(fd)
             return True  # no locks on this file system: carry on unprotected, as before
-        if not _same(fd, path):
+        if not still_there(fd, path):
             os.close(fd)
             return False
         _HELD[key] = fd
@@ -301,7 +294,7 @@ def _delete(path: Path, force: bool) -> bool:
                     return False
             except OSError:
                 pass  # no locks on this file system
-        if not _same(fd, path):
+        if not still_there(fd, path):
             return False
         trash = path.with_name(f".remove-{path.name}-{uuid.uuid4().hex[:8]}")
         try:
