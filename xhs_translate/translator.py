@@ -250,17 +250,19 @@ class Translator:
         settings = self._settings_fingerprint()
         hashed = {i: comment_key(settings, k[2], k[3], k[0], k[1]) for i in todo if (k := keys[i]) is not None}
         stored = self.cache.get_many("comments", hashed.values())
-        served = hits = 0
+        found: list[tuple[_MemoKey, tuple[Translation, int]]] = []
+        served = 0
         for i, key in hashed.items():
-            entry = decode_comment(stored.get(key), keys[i][0])  # type: ignore[index]
+            value = stored.get(key)
+            entry = decode_comment(value, keys[i][0]) if value is not None else None  # type: ignore[index]
             if entry is None:
                 continue
             results[i] = self._as_reported(*entry)
-            self._remember(keys[i], *entry)
+            found.append((keys[i], entry))  # type: ignore[arg-type]
             served += entry[1]
-            hits += 1
+        self._remember_many(found)
         with self._lock:
-            self._stats.update(comment_hits=hits, segments=served, cache_hits=served)
+            self._stats.update(comment_hits=len(found), segments=served, cache_hits=served)
 
     def _as_reported(self, result: Translation, pieces: int) -> Translation:
         if pieces and self.config.mark_cached:
@@ -268,13 +270,17 @@ class Translator:
                                result.flags)
         return result
 
-    def _remember(self, key: _MemoKey | None, result: Translation, pieces: int) -> None:
-        if key is None or not self._memo_size:
+    def _remember_many(self, entries: Sequence[tuple[_MemoKey, tuple[Translation, int]]]) -> None:
+        """Memoise (key, (result, model pieces)) pairs, dropping the least recently used beyond ``memo_size``."""
+        if not self._memo_size or not entries:
             return
         with self._lock:
-            self._memo[key] = (result, pieces)
-            if len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+            memo = self._memo
+            memo.update(entries)
+            for key, _ in entries:
+                memo.move_to_end(key)
+            while len(memo) > self._memo_size:
+                memo.popitem(last=False)
 
     def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[_MemoKey | None], chunk: list[int],
                          results: list[Translation | None], source: str, mode: str,
@@ -285,6 +291,7 @@ class Translator:
             raise self._router.missing_error(missing | self._missing_for_mode(mode))
         outputs = self._decode(plans.values(), decoded)
         stored: dict[str, str] = {}
+        remembered: list[tuple[_MemoKey, tuple[Translation, int]]] = []
         settings = self._settings_fingerprint() if self.cache is not None else ""
         glossary_terms = 0
         for i, plan in plans.items():
@@ -301,9 +308,10 @@ class Translator:
             results[i] = reported
             key = keys[i]
             if result.status is not Status.FAILED and key is not None:
-                self._remember(key, result, len(jobs))
+                remembered.append((key, (result, len(jobs))))
                 if self.cache is not None:
                     stored[comment_key(settings, source, mode, key[0], key[1])] = encode_comment(result, len(jobs))
+        self._remember_many(remembered)
         with self._lock:
             self._stats["glossary_terms"] += glossary_terms
         if stored:

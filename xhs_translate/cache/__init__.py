@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import CacheError
-from ..results import Status, Translation
+from ..results import STATUS_BY_VALUE, Translation
 from ..segment import GuardResult, normalize_segment
 from .base import TABLES, BackendBase, CacheBackend, CacheWarning
 from .memory import MemoryCache
@@ -88,14 +88,16 @@ def encode_comment(result: Translation, model_pieces: int) -> str:
 
 
 def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | None:
-    """A stored comment value back into (result for ``text``, model pieces); None when absent or unreadable."""
+    """A stored comment value back into (result for ``text``, model pieces); None when absent or unreadable.
+    A warm re-run decodes one of these per comment, so the checks are the cheap ones that reject any value this
+    module did not write."""
     try:
         translation, source, target, status, flags, pieces = json.loads(value)  # type: ignore[arg-type]
-        status = Status(status)
-    except (ValueError, TypeError):
+        status = STATUS_BY_VALUE[status]
+    except (ValueError, TypeError, KeyError):
         return None
-    if (not (translation is None or isinstance(translation, str)) or not isinstance(source, str)
-            or not (target is None or isinstance(target, str)) or not _words(flags) or type(pieces) is not int):
+    if (type(source) is not str or type(pieces) is not int or not (translation is None or type(translation) is str)
+            or not (target is None or type(target) is str) or not _words(flags)):
         return None
     return Translation(text, translation, source, target, status, tuple(flags)), pieces
 
