@@ -334,3 +334,20 @@ def test_demo_models_install_offline_say_they_are_gibberish_and_run_the_pipeline
     assert real.returncode == 0 and real.stdout.decode().startswith("installed zh->en 1.0"), real.stderr.decode()
     listing = cli(env, "models", "list", *common).stdout.decode()
     assert "zh->en  1.0" in listing and listing.count("DEMO") == 1 and "translate-zh_en-0_0_demo" not in listing
+
+
+def test_a_result_holding_a_lone_surrogate_is_cached_without_turning_the_cache_off(tmp_path):
+    """Protected spans keep a lone surrogate verbatim in the translation; SQLite (UTF-8) cannot store it raw."""
+    import warnings as python_warnings
+
+    from xhs_translate.cache import decode_comment, encode_comment, open_cache
+    from xhs_translate.results import Status, Translation
+
+    result = Translation("hi \ud83d", "你好 \ud83d", "en", "zh", Status.TRANSLATED, ())
+    cache = open_cache(tmp_path / "c.sqlite3")
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error")  # a CacheWarning (the cache turned off) fails the test
+        cache.put_many("comments", {"k": encode_comment(result, 1)})
+        assert decode_comment(cache.get_many("comments", ["k"])["k"], "hi \ud83d") == (result, 1)
+    assert cache.enabled
+    cache.close()
