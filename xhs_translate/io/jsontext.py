@@ -80,18 +80,32 @@ def _parse_int(text: str) -> int | JsonNumber:
         return JsonNumber(text)
 
 
-_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int)
+# Integers go through Python's int in C, unless a value has one Python would not write back ("-0", or more digits
+# than int() takes): then that value is read again with _parse_int. Floats are rarer and always checked.
+_DECODER = json.JSONDecoder(parse_float=_parse_float)
+_EXACT_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int)
+_MINUS_ZERO = re.compile(r"-0(?![.eE0-9])")  # the integer -0 (or, rarely, those characters in a string)
 
 
 def decode(text: str, start: int = 0) -> tuple[Any, int]:
     """The JSON value at ``text[start:]`` (after no whitespace) and the index after it, like
     ``JSONDecoder.raw_decode``. Raises ``json.JSONDecodeError``, or JsonDepthError past MAX_DEPTH."""
     try:
-        value, end = _DECODER.raw_decode(text, start)
+        try:
+            value, end = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer of more digits than int() converts
+            value, end = _EXACT_DECODER.raw_decode(text, start)
+        else:
+            if _MINUS_ZERO.search(text, start, end):
+                value, end = _EXACT_DECODER.raw_decode(text, start)
     except RecursionError:
         raise JsonDepthError(start) from None
-    # Every level opens a bracket, so few brackets mean shallow, without walking the value.
-    if text.count("[", start, end) + text.count("{", start, end) > MAX_DEPTH and depth(value) > MAX_DEPTH:
+    # Every level opens a bracket and closes it: a short value, or one with few brackets, is shallow enough
+    # without walking it.
+    if (end - start > 2 * MAX_DEPTH and text.count("[", start, end) + text.count("{", start, end) > MAX_DEPTH
+            and depth(value) > MAX_DEPTH):
         raise JsonDepthError(start)
     return value, end
 
@@ -127,8 +141,31 @@ _MARK = f"\ue000xhs-number-{secrets.token_hex(8)}:"
 _MARKED = re.compile(f'"{re.escape(_MARK)}(\\d+)"')
 
 
+class _HasNumber(Exception):
+    """A value holds a JsonNumber: written again on the slower path that can write them."""
+
+
+def _refuse(item: Any) -> Any:
+    if isinstance(item, JsonNumber):
+        raise _HasNumber
+    raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+
+
+_ENCODERS: dict[int | None, json.JSONEncoder] = {}  # one per indent, as json.dumps would build one per call
+
+
 def dumps(value: Any, indent: int | None = None) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=indent)``, with every JsonNumber written as its text."""
+    encoder = _ENCODERS.get(indent)
+    if encoder is None:
+        encoder = _ENCODERS[indent] = json.JSONEncoder(ensure_ascii=False, indent=indent, default=_refuse)
+    try:
+        return encoder.encode(value)
+    except _HasNumber:
+        return _dumps_numbers(value, indent)
+
+
+def _dumps_numbers(value: Any, indent: int | None) -> str:
     numbers: list[str] = []
 
     def number_text(item: Any) -> str:
@@ -138,6 +175,4 @@ def dumps(value: Any, indent: int | None = None) -> str:
         raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
 
     text = json.dumps(value, ensure_ascii=False, indent=indent, default=number_text)
-    if numbers:
-        text = _MARKED.sub(lambda m: numbers[int(m.group(1))], text)
-    return text
+    return _MARKED.sub(lambda m: numbers[int(m.group(1))], text)

@@ -156,10 +156,9 @@ class _Window:
         if not chunk:
             self.eof = True
             return False
-        dropped = self.text[: self.pos]
-        breaks = dropped.count("\n")
+        breaks = self.text.count("\n", 0, self.pos)
         self._lines += breaks
-        self._column = len(dropped) - dropped.rfind("\n") - 1 if breaks else self._column + len(dropped)
+        self._column = self.pos - self.text.rfind("\n", 0, self.pos) - 1 if breaks else self._column + self.pos
         self.text = self.text[self.pos :] + chunk
         self.pos = 0
         return True
