@@ -129,13 +129,6 @@ def _mentions(comment: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _children(comment: Mapping[str, Any], children_fields: Sequence[str]) -> Iterable[tuple[str, list]]:
-    for name in children_fields:
-        value = comment.get(name)
-        if isinstance(value, list):
-            yield name, value
-
-
 def flatten_thread(
     comments: Iterable[Any],
     id_field: str = "comment_id",
@@ -181,8 +174,12 @@ def flatten_thread(
                 check_fields_free(comment, added, comment_id)
             flat.append(FlatComment(comment, comment_id, comment.get(parent_field, parent_id), depth,
                                     comment.get(text_field), _mentions(comment)))
-            replies = [(name, value) for name, value in _children(comment, children_fields) if value]
-            if not replies:
+            replies = None
+            for name in children_fields:  # replies: a non-empty list under a child field
+                value = comment.get(name)
+                if value and isinstance(value, list):
+                    replies = [(name, value)] if replies is None else [*replies, (name, value)]
+            if replies is None:
                 continue
             on_path.add(id(comment))
             stack.append(id(comment))
@@ -206,18 +203,22 @@ def rebuild_thread(
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
     # Pre-order, like flatten_thread: a dict that appears more than once gets its occurrences' values in turn.
-    fields_by_id: dict[int, deque[tuple[FlatComment, Mapping[str, Any]]]] = {}
+    fields_by_id: dict[int, tuple[FlatComment, Mapping[str, Any]]] = {}
+    again: dict[int, deque[tuple[FlatComment, Mapping[str, Any]]]] = {}  # the second and later occurrences
     for flat, extra in zip(thread.comments, added):
-        fields_by_id.setdefault(id(flat.source), deque()).append((flat, extra))
+        if id(flat.source) in fields_by_id:
+            again.setdefault(id(flat.source), deque()).append((flat, extra))
+        else:
+            fields_by_id[id(flat.source)] = (flat, extra)
     out: list[dict] = []
     stack: list[tuple[Mapping[str, Any], list]] = [(root, out) for root in reversed(thread.roots)]
     while stack:
         comment, siblings = stack.pop()
-        flat, extra = fields_by_id[id(comment)].popleft()
+        flat, extra = fields_by_id.pop(id(comment), None) or again[id(comment)].popleft()
         new: dict = {}
         replies: list[tuple[Mapping[str, Any], list]] = []
         for key, value in comment.items():
-            if key in children_fields and isinstance(value, list):  # replies: what _children yields
+            if key in children_fields and isinstance(value, list):  # replies (flatten_thread's rule)
                 new[key] = []
                 replies.extend((reply, new[key]) for reply in value)
             else:
