@@ -330,7 +330,7 @@ class Translator:
             else:
                 plans[i] = Plan(text, UND, None, done=self._not_text(text, comment_id, mode))
         contents = {i: content_of(parts) for i, parts in split.items()}
-        per_sentence = {i for i, content in contents.items() if sentences_need_detection(content)}
+        per_sentence = {i: None for i, content in contents.items() if sentences_need_detection(content)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if not isinstance(p, str)]
         found = iter(detect_many([*contents.values(), *cores]))
         comment_detections = {i: next(found) for i in contents}
