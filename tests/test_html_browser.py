@@ -4,13 +4,15 @@ and the page still reads with JavaScript off.
 
 Needs the ``playwright`` Python package (the ``test`` extra) and a Chromium binary: Debian's ``chromium``
 (``apt-get install chromium``) at /usr/bin/chromium, or the path in ``$XHS_TRANSLATE_CHROMIUM``. Playwright's
-own browser download is not used. Without either, these tests skip and say which is missing.
+own browser download is not used. Without either, these tests skip and say which is missing, unless
+``$XHS_TRANSLATE_REQUIRE_BROWSER`` is set (CI sets it, so that they cannot silently skip there).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,17 +21,15 @@ from xhs_translate.html import render_html
 from xhs_translate.thread import CONFIDENCE_FIELD, LOW_CONFIDENCE
 from xhs_translate.translator import SAME_LANGUAGE, TRANSLATED
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed "
-                               "(pip install '.[test]')")
-expect = sync_api.expect
+try:
+    from playwright import sync_api
+except ImportError:  # the browser fixture skips, saying so
+    sync_api = None
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
 
-
-def chromium_path() -> str | None:
-    path = os.environ.get("XHS_TRANSLATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).is_file() else None
+from html_page import CHROMIUM_ARGS, find_chromium  # noqa: E402  (the benchmark's way to Chromium)
 
 
 def record(comment_id, note, text, translation, source="zh", parent=0, status=TRANSLATED, flags=(), **more):
@@ -54,13 +54,27 @@ RECORDS = [
 ]
 
 
+def missing_browser() -> str | None:
+    if sync_api is None:
+        return "the playwright package is not installed (pip install '.[test]')"
+    if find_chromium() is None:
+        return "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
+    return None
+
+
+def expect(locator):
+    return sync_api.expect(locator)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM")
+    missing = missing_browser()
+    if missing and os.environ.get("XHS_TRANSLATE_REQUIRE_BROWSER"):
+        pytest.fail(f"{missing}, and XHS_TRANSLATE_REQUIRE_BROWSER is set")
+    if missing:
+        pytest.skip(missing)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -199,3 +213,15 @@ def test_without_javascript_the_page_still_reads(browser, page_file):
         assert page.errors == []
     finally:
         page.context.close()
+
+
+def test_the_page_benchmark_runs_at_a_tiny_size(browser):
+    """benchmarks/html_page.py end to end on 40 comments, so it cannot rot; its output, never a time."""
+    proc = subprocess.run([sys.executable, str(BENCH / "html_page.py"), "--comments", "40"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "thread: 40 comments on" in out and "load ratio page/baseline" in out
+    for row in ("| baseline (bare list)", "| page ", "| page, every note expanded", "first use (builds the index)",
+                "| language = en", "console errors on the page: 0"):
+        assert row in out, row

@@ -58,6 +58,8 @@ _STATUS_STYLE = {
     FAILED: "color:#b91c1c;font-weight:600",
 }
 
+# content-visibility:auto lets the browser skip the layout of open notes and threads off screen ("Expand all" on
+# 20,000 comments: about 0.5 s instead of 9 s); closed notes go without it, as it slowed scrolling past them.
 _CSS = """
 :root { --fg:#1f2328; --muted:#6b7280; --line:#e5e7eb; --bg:#fafafa; --red:#ff2442; }
 * { box-sizing:border-box; }
@@ -80,8 +82,8 @@ header p { margin:0; color:var(--muted); font-size:13px; }
 #show-details:checked ~ .bar .switch::before { content:"\\25CF  "; }
 #show-details:focus-visible ~ .bar .switch { outline:2px solid #2563eb; outline-offset:2px; }
 main { max-width:1100px; margin:0 auto; padding:12px 24px 48px; }
-.note { margin:10px 0; background:#fff; border:1px solid var(--line); border-radius:10px;
-  content-visibility:auto; contain-intrinsic-size:auto 52px; }
+.note { margin:10px 0; background:#fff; border:1px solid var(--line); border-radius:10px; }
+.note[open] { content-visibility:auto; contain-intrinsic-size:auto 400px; }
 .note > summary { cursor:pointer; padding:10px 14px 10px 32px; display:flex; flex-wrap:wrap; gap:2px 12px;
   align-items:baseline; list-style:none; position:relative; }
 .note > summary::-webkit-details-marker { display:none; }
@@ -140,6 +142,7 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
 
 # Filter by text or language (a reply that matches keeps its parents, dimmed, as context), expand/collapse all.
 # It only reads the page and toggles `hidden`, `open` and classes: no data is embedded, nothing is evaluated.
+# The text index is built when a filter control gets focus, not at load.
 _JS = """
 (() => {
   "use strict";
@@ -191,6 +194,7 @@ _JS = """
     shown.textContent = active ? hits + " of " + total + " match" : "";
   }
 
+  for (const control of [q, lang]) control.addEventListener("focus", () => { if (!items) index(); });
   q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 120); });
   lang.addEventListener("change", apply);
   for (const [id, open] of [["expand", true], ["collapse", false]]) {
