@@ -361,6 +361,11 @@ def test_the_language_filter_lists_the_languages_of_the_originals_most_common_fi
     options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', page_text)
     assert options == [("", "All languages"), ("zh", "中文 (2)"), ("en", "English (1)"), ("ja", "JA (1)")]
     assert [c["lang"] for c in parse(page_text).comments] == ["zh", "en", "zh", "ja"]
+    prefixed = [{"comment_id": str(i), "content": "x", "source_lang": "en", "p_source_lang": lang}
+                for i, lang in enumerate(["zh", "zh"])]
+    page_text = render_html(prefixed, field_prefix="p_")
+    assert re.findall(r'<option value="([^"]*)">', page_text) == ["", "zh"]
+    assert [c["lang"] for c in parse(page_text).comments] == ["zh", "zh"]
 
 
 @pytest.mark.parametrize("records", [[], [comment("1", "n")]])

@@ -268,17 +268,17 @@ def render_html(
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n"
         '<body><input type="checkbox" id="show-details" class="vh">\n'
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle or summary)}</p></header>\n"
-        f"{_toolbar(roots, comments, many_notes=len(notes) > 1)}\n"
+        f"{_toolbar(roots, fields, comments, many_notes=len(notes) > 1)}\n"
         f"<main>\n{body}</main>\n"
         "<footer>xhs-translate · each comment's original, then its translation</footer>\n"
         f"<script>{_JS}</script></body></html>\n"
     )
 
 
-def _toolbar(roots: Sequence[_Node], comments: str, many_notes: bool) -> str:
+def _toolbar(roots: Sequence[_Node], fields: _Fields, comments: str, many_notes: bool) -> str:
     """The filter (text box and language list: the languages of the originals, most common first) and the
     expand/collapse buttons come alive with the script (``.js`` starts hidden); the Details switch is CSS."""
-    langs = Counter(_lang(node.comment.source.get("source_lang")) for node in _walk(roots))
+    langs = Counter(_lang(node.comment.source.get(fields.names["source_lang"])) for node in _walk(roots))
     options = "".join(f'<option value="{escape(code, quote=True)}">{escape(_lang_label(code))} ({n:,})</option>'
                       for code, n in langs.most_common())
     buttons = ('<button type="button" id="expand">Expand all</button>'
