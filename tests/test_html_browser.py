@@ -124,9 +124,9 @@ def test_notes_are_collapsed_headers_that_open_with_replies_nested(page):
     hotpot = note(page, "n-hotpot")
     summary = hotpot.locator("summary")
     assert "Weekend hotpot in Chengdu" in summary.inner_text() and "4 comments" in summary.inner_text()
-    assert "Note n-cat" in note(page, "n-cat").locator("summary").inner_text()
+    assert "Note n-cat" in note(page, "n-cat").locator("summary .nt").inner_text()
     assert not comment(page, "h1").is_visible()
-    summary.locator(".nc").click()
+    summary.locator(".nt").click()  # the heading opens the note (the link to the site is apart)
     assert hotpot.get_attribute("open") is not None and comment(page, "h3").is_visible()
     parent_of = "id => document.querySelector(`li[data-id='${id}']`).parentElement.closest('li.comment').dataset.id"
     assert page.evaluate(parent_of, "h3") == "h2" and page.evaluate(parent_of, "h2") == "h1"
@@ -204,7 +204,7 @@ def test_without_javascript_the_page_still_reads(browser, page_file):
     page = open_page(browser, page_file, java_script_enabled=False)
     try:
         assert not page.is_visible("#q") and not page.is_visible("#expand")  # the controls that need it
-        note(page, "n-cat").locator("summary .nc").click()  # native <details>
+        note(page, "n-cat").locator("summary .nt").click()  # native <details>
         assert comment(page, "c1").is_visible()
         chips = card(page, "c1").locator(".chips")
         assert not chips.is_visible()

@@ -90,8 +90,7 @@ main { max-width:1100px; margin:0 auto; padding:12px 24px 48px; }
 .note > summary::before { content:"\\25B8"; position:absolute; left:14px; color:var(--muted); }
 .note[open] > summary::before { content:"\\25BE"; }
 .note[open] > summary { border-bottom:1px solid var(--line); }
-.nt { font-weight:600; overflow-wrap:anywhere; color:var(--fg); }
-a.nt { text-decoration:none; } a.nt:hover { text-decoration:underline; }
+.nt { font-weight:600; overflow-wrap:anywhere; }
 .nc, .nh { color:var(--muted); font-size:13px; }
 .nh:empty { display:none; }
 .nid { font-size:12px; color:var(--muted); overflow-wrap:anywhere; }
@@ -383,9 +382,11 @@ def _render_note(note: _Note, orphans: set[int], fields: _Fields, alone: bool) -
     if not note.key:
         heading = '<span class="nt">Comments without a note id</span>'
     else:
-        link = f'href="{escape(note.url, quote=True)}" target="_blank" rel="noopener noreferrer"'
-        heading = (f'<span class="nt">{escape(note.title)}</span><a class="nid" {link}>{escape(note.key)} ↗</a>'
-                   if note.title else f'<a class="nt" {link}>Note {escape(note.key)} ↗</a>')
+        # The link is small and apart: a click on the heading opens the note here, not the site.
+        link = escape(note.key) if note.title else "open"
+        heading = (f'<span class="nt">{escape(note.title or f"Note {note.key}")}</span>'
+                   f'<a class="nid" href="{escape(note.url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+                   f"{link} ↗</a>")
     return (f'<details class="note"{" open" if alone else ""} data-note="{escape(note.key, quote=True)}">'
             f'<summary>{heading}<span class="nc">{_plural(note.count, "comment")}</span><span class="nh"></span>'
             f"</summary>{thread}</details>\n")
