@@ -14,9 +14,10 @@ feels frozen) by a PerformanceObserver installed before the page's own script; t
 each long task's time over 50 ms). Then, on the page: scrolling 40 screens with every note collapsed and with
 every note expanded (the worst frame), "Expand all", and the filter (a text query, first and again, a language,
 clearing it), each from the event to the next painted frame. The text filter runs 120 ms after typing stops;
-that wait is included. Times depend on the machine: compare the page with the baseline of the same run.
+that wait is included. ``--repeats`` rounds, each in fresh tabs; the tables show medians. Times depend on the
+machine and its load: compare the page with the baseline of the same run.
 
-    python benchmarks/html_page.py [--comments 20000] [--per-note 6] [--size tiny] [--seed 0] [--keep DIR]
+    python benchmarks/html_page.py [--comments 20000] [--per-note 6] [--size tiny] [--repeats 3] [--seed 0] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -158,12 +160,48 @@ def timed(page, selector: str, event: str, value: str = "", wait_shown: bool = F
     return page.evaluate(TIMED, [selector, event, value, wait_shown])
 
 
+FILTERS = (
+    ("text 'so cute', first use (builds the index)", "#q", "input", "so cute"),
+    ("text 'hello', again", "#q", "input", "hello"),
+    ("clear the text", "#q", "input", ""),
+    ("language = en", "#lang", "change", "en"),
+    ("language = all", "#lang", "change", ""),
+)
+
+
+def measure(browser, base_file: Path, page_file: Path) -> dict:
+    """One round: the baseline's load and scroll, then the page's load, scroll, Expand all, scroll, filters."""
+    base, m = open_timed(browser, base_file)
+    out = {("baseline", k): v for k, v in m.items()}
+    out.update({("baseline scroll", k): v for k, v in base.evaluate(SCROLL, SCROLL_SCREENS).items()})
+    base.context.close()
+    page, m = open_timed(browser, page_file)
+    out.update({("page", k): v for k, v in m.items()})
+    out.update({("page scroll", k): v for k, v in page.evaluate(SCROLL, SCROLL_SCREENS).items()})
+    out.update({("expand", k): v for k, v in timed(page, "#expand", "click").items()})
+    out.update({("expanded scroll", k): v for k, v in page.evaluate(SCROLL, SCROLL_SCREENS).items()})
+    page.evaluate("window.scrollTo(0, 0)")
+    for label, selector, event, value in FILTERS:
+        out.update({(label, k): v for k, v in timed(page, selector, event, value, wait_shown=True).items()})
+        out[(label, "shown")] = page.inner_text("#shown") or "-"
+    out[("page", "errors")] = page.errors
+    page.context.close()
+    return out
+
+
+def median_of(rounds: list[dict]) -> dict:
+    """Each number's median over the rounds; anything else from the last round."""
+    return {key: statistics.median(r[key] for r in rounds) if isinstance(value, (int, float)) else value
+            for key, value in rounds[-1].items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=20_000, help="comments on the page (default %(default)s)")
     parser.add_argument("--per-note", type=float, default=6.0,
                         help="top-level comments per note on average (default %(default)s; a real export: 5.6)")
     parser.add_argument("--size", choices=("tiny", "base"), default="tiny", help="fixture model size")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds in fresh tabs; medians shown (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="write the two pages into this folder and keep them")
     args = parser.parse_args(argv)
@@ -192,52 +230,37 @@ def main(argv: list[str] | None = None) -> int:
         page_file.write_text(page_html, encoding="utf-8")
         base_file.write_text(baseline_page(records), encoding="utf-8")
         sizes = {f: f.stat().st_size / 2**20 for f in (page_file, base_file)}
-
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
-            base, base_load = open_timed(browser, base_file)
-            base_scroll = base.evaluate(SCROLL, SCROLL_SCREENS)
-            base.context.close()
-            page, load = open_timed(browser, page_file)
-            collapsed = page.evaluate(SCROLL, SCROLL_SCREENS)
-            expand = timed(page, "#expand", "click")
-            expanded = page.evaluate(SCROLL, SCROLL_SCREENS)
-            page.evaluate("window.scrollTo(0, 0)")
-            filters = [
-                ("text 'so cute', first use (builds the index)", "#q", "input", "so cute"),
-                ("text 'hello', again", "#q", "input", "hello"),
-                ("clear the text", "#q", "input", ""),
-                ("language = en", "#lang", "change", "en"),
-                ("language = all", "#lang", "change", ""),
-            ]
-            filter_rows = []
-            for label, selector, event, value in filters:
-                result = timed(page, selector, event, value, wait_shown=True)
-                filter_rows.append([label, f"{result['ms']:.0f}", f"{result['longest']:.0f}",
-                                    page.inner_text("#shown") or "-"])
-            errors = page.errors
+            rounds = [measure(browser, base_file, page_file) for _ in range(args.repeats)]
             browser.close()
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    m = median_of(rounds)
+    errors = [e for r in rounds for e in r[("page", "errors")]]
     print(f"machine: {machine_line()}; Chromium {browser_path}")
     print(f"thread: {len(records):,} comments on {notes:,} notes (text from {pools.source} pools, seed {args.seed}); "
           f"translated with the {args.size} fixture models in {translate_s:.1f} s; render_html {render_s:.2f} s")
-    print(f"page: {sizes[page_file]:.1f} MiB, {load['nodes']:,} elements; baseline: {sizes[base_file]:.1f} MiB, "
-          f"{base_load['nodes']:,} elements\n")
+    print(f"page: {sizes[page_file]:.1f} MiB, {m[('page', 'nodes')]:,.0f} elements; baseline: "
+          f"{sizes[base_file]:.1f} MiB, {m[('baseline', 'nodes')]:,.0f} elements; medians of {args.repeats} rounds\n")
     rows = []
-    for name, m, s in (("baseline (bare list)", base_load, base_scroll), ("page", load, collapsed)):
-        rows.append([name, f"{m['dcl']:.0f}", f"{m['load']:.0f}", f"{m['fcp']:.0f}" if m["fcp"] else "-",
-                     str(m["long_tasks"]), f"{m['longest']:.0f}", f"{m['tbt']:.0f}", f"{s['worst_frame']:.0f}",
-                     str(s["long_tasks"])])
-    rows.append(["page, every note expanded", "", "", "", "", "", "", f"{expanded['worst_frame']:.0f}",
-                 str(expanded["long_tasks"])])
+    for name, load, scroll in (("baseline (bare list)", "baseline", "baseline scroll"), ("page", "page", "page scroll"),
+                               ("page, every note expanded", None, "expanded scroll")):
+        cells = [f"{m[(load, k)]:.0f}" if m[(load, k)] is not None else "-" for k in ("dcl", "load", "fcp")] if load else [""] * 3
+        cells += [f"{m[(load, k)]:.0f}" for k in ("long_tasks", "longest", "tbt")] if load else [""] * 3
+        rows.append([name, *cells, f"{m[(scroll, 'worst_frame')]:.0f}", f"{m[(scroll, 'long_tasks')]:.0f}",
+                     f"{m[(scroll, 'longest')]:.0f}"])
     print(format_table(["page", "DOMContentLoaded ms", "load ms", "first paint ms", "long tasks", "longest ms",
-                        "blocking ms", f"worst frame, {SCROLL_SCREENS} screens ms", "long tasks scrolling"], rows))
-    print(f"\nload ratio page/baseline: {load['load'] / base_load['load']:.2f}x; "
-          f"\"Expand all\" to painted: {expand['ms']:.0f} ms (longest task {expand['longest']:.0f} ms)\n")
-    print(format_table(["filter", "to painted ms", "longest task ms", "shown"], filter_rows))
+                        "blocking ms", f"worst frame, {SCROLL_SCREENS} screens ms", "long tasks scrolling",
+                        "longest scrolling ms"], rows))
+    ratio = lambda k: f"{m[('page', k)] / m[('baseline', k)]:.2f}x" if m[("baseline", k)] else "-"  # noqa: E731
+    print(f"\nload ratio page/baseline: {ratio('load')}; first paint ratio: {ratio('fcp')}; \"Expand all\" to "
+          f"painted: {m[('expand', 'ms')]:.0f} ms (longest task {m[('expand', 'longest')]:.0f} ms)\n")
+    print(format_table(["filter", "to painted ms", "longest task ms", "shown"],
+                       [[label, f"{m[(label, 'ms')]:.0f}", f"{m[(label, 'longest')]:.0f}", m[(label, "shown")]]
+                        for label, *_ in FILTERS]))
     print(f"\nconsole errors on the page: {len(errors)}" + (f": {errors[:3]}" if errors else ""))
     return 1 if errors else 0
 
