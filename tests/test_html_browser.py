@@ -217,8 +217,8 @@ def test_without_javascript_the_page_still_reads(browser, page_file):
 
 def test_the_page_benchmark_runs_at_a_tiny_size(browser):
     """benchmarks/html_page.py end to end on 40 comments, so it cannot rot; its output, never a time."""
-    proc = subprocess.run([sys.executable, str(BENCH / "html_page.py"), "--comments", "40", "--repeats", "1"], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(BENCH / "html_page.py"), "--comments", "40", "--repeats", "1"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "thread: 40 comments on" in out and "load ratio page/baseline" in out
