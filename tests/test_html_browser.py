@@ -147,6 +147,9 @@ def test_the_filter_finds_text_keeps_parents_as_context_and_restores_the_page(pa
     page.fill("#q", "chunxi")  # the translation is searched too
     expect(comment(page, "h3")).to_be_visible()
     assert "ctx" in comment(page, "h2").get_attribute("class")
+    page.fill("#q", "cat tax")  # a note that was hidden whole comes back with only its matches
+    expect(comment(page, "c1")).to_be_visible()
+    assert not comment(page, "c2").is_visible() and not note(page, "n-hotpot").is_visible()
     page.fill("#q", "")
     expect(page.locator("#shown")).to_have_text("")
     assert note(page, "n-cat").is_visible() and not comment(page, "h1").is_visible()  # collapsed as before

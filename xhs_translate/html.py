@@ -172,15 +172,18 @@ _JS = """
     if (active && !wasOpen) wasOpen = notes.map((n) => n.open);
     const hitsPerNote = new Map();
     let hits = 0;
-    for (const item of items) item.next = false;
+    for (const item of items) {
+      item.hit = active && (!want || item.lang === want) && (!needle || item.text.includes(needle));
+      item.next = false;
+      if (item.hit) { hits++; hitsPerNote.set(item.note, (hitsPerNote.get(item.note) || 0) + 1); }
+    }
     for (let i = items.length - 1; i >= 0; i--) {  // replies come after their parents: visit them first
       const item = items[i];
-      const hit = active && (!want || item.lang === want) && (!needle || item.text.includes(needle));
-      const keep = !active || hit || item.next;
-      if (hit) { hits++; hitsPerNote.set(item.note, (hitsPerNote.get(item.note) || 0) + 1); }
+      if (active && !hitsPerNote.has(item.note)) continue;  // its note is hidden whole: no need to touch it
+      const keep = !active || item.hit || item.next;
       if (keep && item.parent) item.parent.next = true;
-      if (keep !== item.keep) { item.li.hidden = !keep; item.keep = keep; }
-      const ctx = keep && active && !hit;
+      if (keep !== item.keep) { item.li.hidden = !keep; item.keep = keep; }  // `keep`, `ctx`: the DOM's state
+      const ctx = keep && active && !item.hit;
       if (ctx !== item.ctx) { item.li.classList.toggle("ctx", ctx); item.ctx = ctx; }
     }
     notes.forEach((note, i) => {
