@@ -11,7 +11,8 @@ Translator path, gibberish text of realistic length) and written twice:
 Each opens from a file in Debian's Chromium (driven by Playwright) at 1280x900. Measured in the page:
 DOMContentLoaded, load and first contentful paint; long tasks (main-thread tasks over 50 ms, which is when a page
 feels frozen) by a PerformanceObserver installed before the page's own script; total blocking time (the sum of
-each long task's time over 50 ms). Then, on the page: scrolling 40 screens with every note collapsed and with
+each long task's time over 50 ms), and the CPU time of the page's main thread, which a busy machine moves much
+less than wall time. Then, on the page: scrolling 40 screens with every note collapsed and with
 every note expanded (the worst frame), "Expand all", and the filter (a text query, first and again, a language,
 clearing it), each from the event to the next painted frame. The text filter runs 120 ms after typing stops;
 that wait is included. ``--repeats`` rounds, each in fresh tabs; the tables show medians. Times depend on the
@@ -144,6 +145,8 @@ def open_timed(browser, path: Path) -> tuple[object, dict]:
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(OBSERVE)
     page = context.new_page()
+    page.cdp = context.new_cdp_session(page)
+    page.cdp.send("Performance.enable")
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
@@ -152,8 +155,22 @@ def open_timed(browser, path: Path) -> tuple[object, dict]:
     metrics = page.evaluate(LOAD_METRICS)
     tasks = page.evaluate("window.__longTasks.map((t) => t.duration)")
     metrics.update(long_tasks=len(tasks), longest=max(tasks, default=0.0),
-                   tbt=sum(max(0.0, t - 50) for t in tasks))
+                   tbt=sum(max(0.0, t - 50) for t in tasks), cpu=cpu_ms(page))
     return page, metrics
+
+
+def cpu_ms(page) -> float:
+    """CPU time of the page's main thread so far (Chrome's ThreadTime): unlike wall time, it hardly moves when
+    other processes share the machine."""
+    metrics = page.cdp.send("Performance.getMetrics")["metrics"]
+    return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
+
+
+def with_cpu(page, step) -> dict:
+    """``step()``'s result, plus the main thread's CPU time it took (``cpu``)."""
+    before = cpu_ms(page)
+    result = step()
+    return {**result, "cpu": cpu_ms(page) - before}
 
 
 def timed(page, selector: str, event: str, value: str = "", wait_shown: bool = False) -> dict:
@@ -173,16 +190,18 @@ def measure(browser, base_file: Path, page_file: Path) -> dict:
     """One round: the baseline's load and scroll, then the page's load, scroll, Expand all, scroll, filters."""
     base, m = open_timed(browser, base_file)
     out = {("baseline", k): v for k, v in m.items()}
-    out.update({("baseline scroll", k): v for k, v in base.evaluate(SCROLL, SCROLL_SCREENS).items()})
+    out.update({("baseline scroll", k): v for k, v in with_cpu(base, lambda: base.evaluate(SCROLL, SCROLL_SCREENS)).items()})
     base.context.close()
     page, m = open_timed(browser, page_file)
     out.update({("page", k): v for k, v in m.items()})
-    out.update({("page scroll", k): v for k, v in page.evaluate(SCROLL, SCROLL_SCREENS).items()})
-    out.update({("expand", k): v for k, v in timed(page, "#expand", "click").items()})
-    out.update({("expanded scroll", k): v for k, v in page.evaluate(SCROLL, SCROLL_SCREENS).items()})
+    scroll = lambda: page.evaluate(SCROLL, SCROLL_SCREENS)  # noqa: E731
+    out.update({("page scroll", k): v for k, v in with_cpu(page, scroll).items()})
+    out.update({("expand", k): v for k, v in with_cpu(page, lambda: timed(page, "#expand", "click")).items()})
+    out.update({("expanded scroll", k): v for k, v in with_cpu(page, scroll).items()})
     page.evaluate("window.scrollTo(0, 0)")
     for label, selector, event, value in FILTERS:
-        out.update({(label, k): v for k, v in timed(page, selector, event, value, wait_shown=True).items()})
+        step = lambda: timed(page, selector, event, value, wait_shown=True)  # noqa: E731
+        out.update({(label, k): v for k, v in with_cpu(page, step).items()})
         out[(label, "shown")] = page.inner_text("#shown") or "-"
     out[("page", "errors")] = page.errors
     page.context.close()
@@ -249,18 +268,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, load, scroll in (("baseline (bare list)", "baseline", "baseline scroll"), ("page", "page", "page scroll"),
                                ("page, every note expanded", None, "expanded scroll")):
         cells = [f"{m[(load, k)]:.0f}" if m[(load, k)] is not None else "-" for k in ("dcl", "load", "fcp")] if load else [""] * 3
-        cells += [f"{m[(load, k)]:.0f}" for k in ("long_tasks", "longest", "tbt")] if load else [""] * 3
+        cells += [f"{m[(load, k)]:.0f}" for k in ("long_tasks", "longest", "tbt", "cpu")] if load else [""] * 4
         rows.append([name, *cells, f"{m[(scroll, 'worst_frame')]:.0f}", f"{m[(scroll, 'long_tasks')]:.0f}",
-                     f"{m[(scroll, 'longest')]:.0f}"])
+                     f"{m[(scroll, 'cpu')]:.0f}"])
     print(format_table(["page", "DOMContentLoaded ms", "load ms", "first paint ms", "long tasks", "longest ms",
-                        "blocking ms", f"worst frame, {SCROLL_SCREENS} screens ms", "long tasks scrolling",
-                        "longest scrolling ms"], rows))
+                        "blocking ms", "CPU ms", f"worst frame, {SCROLL_SCREENS} screens ms", "long tasks scrolling",
+                        "CPU scrolling ms"], rows))
     ratio = lambda k: f"{m[('page', k)] / m[('baseline', k)]:.2f}x" if m[("baseline", k)] else "-"  # noqa: E731
-    print(f"\nload ratio page/baseline: {ratio('load')}; first paint ratio: {ratio('fcp')}; \"Expand all\" to "
-          f"painted: {m[('expand', 'ms')]:.0f} ms (longest task {m[('expand', 'longest')]:.0f} ms)\n")
-    print(format_table(["filter", "to painted ms", "longest task ms", "shown"],
-                       [[label, f"{m[(label, 'ms')]:.0f}", f"{m[(label, 'longest')]:.0f}", m[(label, "shown")]]
-                        for label, *_ in FILTERS]))
+    print(f"\npage/baseline: load {ratio('load')}, first paint {ratio('fcp')}, load CPU {ratio('cpu')}; "
+          f"\"Expand all\" to painted: {m[('expand', 'ms')]:.0f} ms (longest task {m[('expand', 'longest')]:.0f} ms, "
+          f"CPU {m[('expand', 'cpu')]:.0f} ms)\n")
+    print(format_table(["filter", "to painted ms", "longest task ms", "CPU ms", "shown"],
+                       [[label, f"{m[(label, 'ms')]:.0f}", f"{m[(label, 'longest')]:.0f}", f"{m[(label, 'cpu')]:.0f}",
+                         m[(label, "shown")]] for label, *_ in FILTERS]))
     print(f"\nconsole errors on the page: {len(errors)}" + (f": {errors[:3]}" if errors else ""))
     return 1 if errors else 0
 

@@ -224,7 +224,7 @@ def test_the_page_benchmark_runs_at_a_tiny_size(browser):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "thread: 40 comments on" in out and "load ratio page/baseline" in out
+    assert "thread: 40 comments on" in out and "page/baseline: load" in out
     for row in ("| baseline (bare list)", "| page ", "| page, every note expanded", "first use (builds the index)",
                 "| language = en", "console errors on the page: 0"):
         assert row in out, row
