@@ -137,7 +137,8 @@ def translate(thread: list[dict], size: str, workdir: Path) -> list[dict]:
 def baseline_page(records: list[dict]) -> str:
     items = "".join(f"<li>{escape(str(r.get('content') or ''))}<br>{escape(str(r.get('translation') or ''))}</li>\n"
                     for r in records)
-    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>baseline</title></head><body><ol>\n{items}</ol></body></html>\n'
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>baseline</title></head>'
+            f"<body><ol>\n{items}</ol></body></html>\n")
 
 
 def open_timed(browser, path: Path) -> tuple[object, dict]:
@@ -190,7 +191,8 @@ def measure(browser, base_file: Path, page_file: Path) -> dict:
     """One round: the baseline's load and scroll, then the page's load, scroll, Expand all, scroll, filters."""
     base, m = open_timed(browser, base_file)
     out = {("baseline", k): v for k, v in m.items()}
-    out.update({("baseline scroll", k): v for k, v in with_cpu(base, lambda: base.evaluate(SCROLL, SCROLL_SCREENS)).items()})
+    scrolled = with_cpu(base, lambda: base.evaluate(SCROLL, SCROLL_SCREENS))
+    out.update({("baseline scroll", k): v for k, v in scrolled.items()})
     base.context.close()
     page, m = open_timed(browser, page_file)
     out.update({("page", k): v for k, v in m.items()})
@@ -220,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-note", type=float, default=6.0,
                         help="top-level comments per note on average (default %(default)s; a real export: 5.6)")
     parser.add_argument("--size", choices=("tiny", "base"), default="tiny", help="fixture model size")
-    parser.add_argument("--repeats", type=int, default=3, help="rounds in fresh tabs; medians shown (default %(default)s)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds in fresh tabs; medians shown (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="write the two pages into this folder and keep them")
     args = parser.parse_args(argv)
@@ -267,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, load, scroll in (("baseline (bare list)", "baseline", "baseline scroll"), ("page", "page", "page scroll"),
                                ("page, every note expanded", None, "expanded scroll")):
-        cells = [f"{m[(load, k)]:.0f}" if m[(load, k)] is not None else "-" for k in ("dcl", "load", "fcp")] if load else [""] * 3
-        cells += [f"{m[(load, k)]:.0f}" for k in ("long_tasks", "longest", "tbt", "cpu")] if load else [""] * 4
+        keys = ("dcl", "load", "fcp", "long_tasks", "longest", "tbt", "cpu")
+        cells = [f"{m[(load, k)]:.0f}" if m[(load, k)] is not None else "-" for k in keys] if load else [""] * 7
         rows.append([name, *cells, f"{m[(scroll, 'worst_frame')]:.0f}", f"{m[(scroll, 'long_tasks')]:.0f}",
                      f"{m[(scroll, 'cpu')]:.0f}"])
     print(format_table(["page", "DOMContentLoaded ms", "load ms", "first paint ms", "long tasks", "longest ms",

@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from .spans import URL, split_spans
-from .thread import (CONFIDENCE_FIELD, LOW_CONFIDENCE, TRANSLATION_FIELDS, FlatComment, added_fields,
+from .thread import (CONFIDENCE_FIELD, FLAGS_FIELD, LOW_CONFIDENCE, TRANSLATION_FIELDS, FlatComment, added_fields,
                      flatten_thread)
 from .translator import CACHED, FAILED, NO_TEXT, SAME_LANGUAGE, TRANSLATED, UNSUPPORTED_LANGUAGE
 
@@ -290,7 +290,8 @@ def _toolbar(roots: Sequence[_Node], fields: _Fields, comments: str, many_notes:
         '<nav class="bar" aria-label="View">'
         '<span class="js" hidden>'
         '<input type="search" id="q" placeholder="Filter comments" aria-label="Filter comments by text">'
-        f'<select id="lang" aria-label="Language of the original"><option value="">All languages</option>{options}</select>'
+        '<select id="lang" aria-label="Language of the original">'
+        f'<option value="">All languages</option>{options}</select>'
         f"{buttons if many_notes else ''}</span>"
         '<label for="show-details" class="switch" title="status, flags and scores of each translation">Details</label>'
         f'<span id="shown" aria-live="polite" data-total="{escape(comments, quote=True)}"></span>'
@@ -426,10 +427,12 @@ def _render_card(node: _Node, fields: _Fields, orphan: bool = False) -> str:
     source, target = _lang(added["source_lang"]), _lang(added["target_lang"])
     translation = added["translation"]
     status = _key(added["translation_status"])
-    flags = _flags(added["translation_flags"])
+    flags = _flags(added[FLAGS_FIELD])
     score = _score(r.get(fields.confidence))
     low = LOW_CONFIDENCE in flags
-    chips = [f'<span class="status {escape(status, quote=True)}">{escape(status.replace("_", " "))}</span>'] if status else []
+    chips = []
+    if status:
+        chips.append(f'<span class="status {escape(status, quote=True)}">{escape(status.replace("_", " "))}</span>')
     chips += [f'<span class="flag">{escape(f.replace("_", " "))}</span>' for f in flags]
     if score is not None:
         chips.append(f'<span class="conf">confidence {score:.2f}</span>')
@@ -447,7 +450,8 @@ def _render_card(node: _Node, fields: _Fields, orphan: bool = False) -> str:
         tip = _confidence_tip(score, low)
         tip_attr = f' title="{escape(tip, quote=True)}"' if tip else ""
         parts.append(
-            f'<div class="translation{" low" if low else ""}" lang="{escape(target, quote=True)}"{tip_attr}>{_badge(target)}'
+            f'<div class="translation{" low" if low else ""}" lang="{escape(target, quote=True)}"{tip_attr}>'
+            f'{_badge(target)}'
             f'<span class="text s">{_with_spans(translation, mentions)}</span></div>'
         )
     else:
