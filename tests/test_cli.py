@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from xhs_translate.translator import STATUSES
+from xhs_translate.results import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
@@ -558,8 +558,9 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
 
     assert cli(env, "translate", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "-q", *common).returncode == 0
     stats = cli(env, "cache", "stats", *common)
-    entries = int(stats.stdout.decode().split("entries: ")[1].split()[0])
-    assert stats.returncode == 0 and entries > 0
+    segments, comments = [int(n) for n in re.findall(r"(\d+) (?:segments|whole comments)", stats.stdout.decode())]
+    entries = segments + comments
+    assert stats.returncode == 0 and segments > 0 and comments > 0
     assert cli(env, "cache", "path", *common).stdout.decode().strip() == str(cache)
     cleared = cli(env, "cache", "clear", *common)
     assert cleared.returncode == 0 and f"cleared {entries} entries" in cleared.stdout.decode()

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xhs_translate.html import NOTE_URL, render_html
-from xhs_translate.thread import CONFIDENCE_FIELD, LOW_CONFIDENCE
-from xhs_translate.translator import FAILED, NO_TEXT, SAME_LANGUAGE, STATUSES, TRANSLATED
+from xhs_translate.results import STATUSES, Flag, Status
+from xhs_translate.thread import CONFIDENCE_FIELD
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rednote_thread.json"
 
@@ -128,7 +128,8 @@ def parse(page: str) -> PageParser:
     return parser
 
 
-def translated(record: dict, translation: str | None = "译文", status: str = TRANSLATED, flags=(), **more) -> dict:
+def translated(record: dict, translation: str | None = "译文", status: str = Status.TRANSLATED.value, flags=(),
+               **more) -> dict:
     return {**record, "source_lang": "en", "target_lang": "zh", "translation": translation,
             "translation_status": status, "translation_flags": flags if isinstance(flags, str) else list(flags), **more}
 
@@ -280,7 +281,7 @@ def test_only_http_and_https_urls_become_links_with_noopener_noreferrer():
 
 def test_pictures_are_links_never_loaded():
     record = comment("1", None, text="", pictures="http://sns-webpic.example.org/p1.jpg,javascript:x,https://e.org/2")
-    page = parse(render_html([translated(record, None, status=NO_TEXT)]))
+    page = parse(render_html([translated(record, None, status=Status.NO_TEXT.value)]))
     assert [link["href"] for link in page.links] == ["http://sns-webpic.example.org/p1.jpg", "https://e.org/2"]
     assert "img" not in page.tags and page.comments[0]["original"].strip() == "picture 1 ↗ picture 2 ↗"
 
@@ -291,8 +292,8 @@ def test_pictures_are_links_never_loaded():
 def test_reader_view_puts_statuses_flags_and_scores_behind_details():
     records = [
         translated(comment("t", None), flags=["repetition_guarded", "partially_translated"]),
-        translated(comment("s", None), None, status=SAME_LANGUAGE),
-        translated(comment("f", None), None, status=FAILED, flags=["length_anomaly"]),
+        translated(comment("s", None), None, status=Status.SAME_LANGUAGE.value),
+        translated(comment("f", None), None, status=Status.FAILED.value, flags=["length_anomaly"]),
         comment("raw", None),  # not translated at all: nothing to show in Details
     ]
     page_text = render_html(records)
@@ -311,10 +312,10 @@ def test_reader_view_puts_statuses_flags_and_scores_behind_details():
 
 def test_low_confidence_translations_are_dimmed_with_the_score_in_a_tooltip():
     records = [
-        translated(comment("low", None), flags=[LOW_CONFIDENCE], **{CONFIDENCE_FIELD: 0.31415}),
+        translated(comment("low", None), flags=[Flag.LOW_CONFIDENCE], **{CONFIDENCE_FIELD: 0.31415}),
         translated(comment("ok", None), **{CONFIDENCE_FIELD: 0.9}),
-        translated(comment("flag-only", None), flags=[LOW_CONFIDENCE]),
-        translated(comment("csv", None), flags=f"glossary_applied;{LOW_CONFIDENCE}", **{CONFIDENCE_FIELD: "0.2"}),
+        translated(comment("flag-only", None), flags=[Flag.LOW_CONFIDENCE]),
+        translated(comment("csv", None), flags=f"glossary_applied;{Flag.LOW_CONFIDENCE}", **{CONFIDENCE_FIELD: "0.2"}),
         translated(comment("none", None)),
         *(translated(comment(f"bad{i}", None), **{CONFIDENCE_FIELD: bad})
           for i, bad in enumerate([True, "abc", float("nan"), 1.5, -0.1, None, [0.5]])),
@@ -332,7 +333,7 @@ def test_low_confidence_translations_are_dimmed_with_the_score_in_a_tooltip():
 
 def test_records_translated_with_a_field_prefix_show_their_translation_and_score():
     record = {"comment_id": "1", "content": "so cute", "parent_comment_id": 0, "translation": "a reviewer's note",
-              CONFIDENCE_FIELD: 0.99, "translation_flags": [LOW_CONFIDENCE]}
+              CONFIDENCE_FIELD: 0.99, "translation_flags": [Flag.LOW_CONFIDENCE]}
     prefixed = {**record, **{f"xhs_{k}": v for k, v in translated({}, "好可爱").items()},
                 f"xhs_{CONFIDENCE_FIELD}": 0.25}
     page_text = render_html([prefixed], field_prefix="xhs_")
@@ -346,7 +347,7 @@ def test_protected_spans_are_styled_and_untranslated_comments_say_why():
     record = {"comment_id": "1", "content": "家人们 [笑哭R] #美国人[话题]# @小鱼不吃鱼 😂", "parent_comment_id": 0,
               "at_users": [{"nickname": "小鱼不吃鱼"}]}
     page_text = render_html([{**record, "source_lang": "zh", "target_lang": "en", "translation": None,
-                              "translation_status": FAILED, "translation_flags": ["length_anomaly"]}])
+                              "translation_status": Status.FAILED.value, "translation_flags": ["length_anomaly"]}])
     page = parse(page_text)
     kinds = {kind for kind, _ in page.spans}
     assert {"emoji_code", "hashtag", "mention", "emoji"} <= kinds

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from xhs_translate.html import render_html
-from xhs_translate.thread import CONFIDENCE_FIELD, LOW_CONFIDENCE
-from xhs_translate.translator import SAME_LANGUAGE, TRANSLATED
+from xhs_translate.results import Flag, Status
+from xhs_translate.thread import CONFIDENCE_FIELD
 
 try:
     from playwright import sync_api
@@ -32,7 +32,8 @@ sys.path.insert(0, str(BENCH))
 from html_page import CHROMIUM_ARGS, find_chromium  # noqa: E402  (the benchmark's way to Chromium)
 
 
-def record(comment_id, note, text, translation, source="zh", parent=0, status=TRANSLATED, flags=(), **more):
+def record(comment_id, note, text, translation, source="zh", parent=0, status=Status.TRANSLATED.value, flags=(),
+           **more):
     return {"comment_id": comment_id, "note_id": note, "content": text, "parent_comment_id": parent,
             "nickname": f"user-{comment_id}", "source_lang": source, "target_lang": "en" if source == "zh" else "zh",
             "translation": translation, "translation_status": status, "translation_flags": list(flags), **more}
@@ -45,12 +46,12 @@ RECORDS = [
     record("h3", "n-hotpot", "春熙路附近 https://example.org/map", "Near Chunxi Road https://example.org/map",
            parent="h2"),
     record("h4", "n-hotpot", "so cute", "好可爱", source="en"),
-    record("c1", "n-cat", "Cat tax paid 🐱", "猫税已交 🐱", source="en", flags=[LOW_CONFIDENCE],
+    record("c1", "n-cat", "Cat tax paid 🐱", "猫税已交 🐱", source="en", flags=[Flag.LOW_CONFIDENCE],
            **{CONFIDENCE_FIELD: 0.21}),
     record("c2", "n-cat", '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
            "<script>window.__pwned=3</script>", source="en"),
     record("c3", "n-cat", "javascript:window.__pwned=4 and www.example.com", None, source="en",
-           status=SAME_LANGUAGE),
+           status=Status.SAME_LANGUAGE.value),
 ]
 
 

@@ -16,6 +16,7 @@ from .errors import (
     FormatError,
     GlossaryError,
     InputError,
+    MissingFieldError,
     ModelError,
     ModelNotInstalledError,
     OutputPathError,
@@ -35,7 +36,9 @@ _LAZY = {
     "detect_many": "xhs_translate.detection",
     "Detection": "xhs_translate.detection",
     "Translator": "xhs_translate.translator",
-    "Translation": "xhs_translate.translator",
+    "TranslatorConfig": "xhs_translate.config",
+    "Translation": "xhs_translate.results",
+    "Status": "xhs_translate.results",
     "translate_thread": "xhs_translate.translator",
 }
 
@@ -47,6 +50,7 @@ __all__ = [
     "FormatError",
     "GlossaryError",
     "InputError",
+    "MissingFieldError",
     "ModelError",
     "ModelNotInstalledError",
     "OutputPathError",

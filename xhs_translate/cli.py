@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from . import __version__
 from .errors import (
     InputError,
+    MissingFieldError,
     ModelNotInstalledError,
     OutputPathError,
     PackageIndexError,
@@ -63,7 +64,7 @@ class UsageError(XhsTranslateError):
     """The command line asks for something impossible (exit code 2)."""
 
 
-_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError)
+_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError, MissingFieldError)
 
 
 # --- argument parsing ------------------------------------------------------------------------------
@@ -116,9 +117,12 @@ def _positive_int(value: str) -> int:
 
 
 def _compute_type(value: str) -> str:
-    """A compute type this CPU runs, checked while parsing so that a typo is a usage error."""
+    """A compute type this CPU runs, checked while parsing so that a typo is a usage error (``auto`` is resolved
+    when a model loads)."""
     from .models.engine import resolve_compute_type
 
+    if value == "auto":
+        return value
     try:
         return resolve_compute_type(value)
     except InputError as exc:
@@ -150,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--to", dest="target", choices=("auto", "en", "zh"), default="auto",
                            help="auto (default): Chinese gets English and English gets Chinese; en or zh: all into one")
     translate.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
-    translate.add_argument("--no-builtin-glossary", action="store_true", help="turn off the built-in zh->en slang list")
+    translate.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
+                           help="turn off the built-in zh->en slang list")
     translate.add_argument("--errors", choices=("raise", "mark"), default="raise",
                            help="raise (default): stop at the first failure; mark: mark failed comments and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
@@ -260,11 +265,7 @@ def _inputs(args: argparse.Namespace) -> list[InputSpec]:
 def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
     """The schema check, on each input's first record: a wrong --text-field must not pass as "no text"."""
     if text_field not in record:
-        found = ", ".join(map(str, record)) or "(none)"
-        raise UsageError(
-            f"{spec.label}: the records have no {text_field!r} field (fields found: {found}); "
-            f"name the text field with --text-field"
-        )
+        raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
 
 
 def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str):
@@ -387,15 +388,8 @@ class _TranslateJob:
 
         if self.translator is not None:
             self.retired.append(self.translator.stats())
-        args = self.args
-        self.translator = Translator(
-            models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
-            builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
-            id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
-            mark_cached=args.mark_cached, field_prefix=args.field_prefix, compute_type=args.compute_type,
-            decode_options=DecodeOptions(beam_size=args.beam_size), inter_threads=args.inter_threads,
-            intra_threads=args.intra_threads,
-        )
+            self.translator.close()
+        self.translator = Translator(translator_config(self.args), cache=_cache_option(self.args))
 
     def translate(self, chunk: list[dict]) -> list[dict]:
         while True:
@@ -405,21 +399,30 @@ class _TranslateJob:
                 self._install_or_raise(exc)
 
     def _install_or_raise(self, exc: ModelNotInstalledError) -> None:
-        pair = (exc.from_code, exc.to_code)
-        if _offline(self.args) or pair in self.installed:
+        if _offline(self.args) or any(pair in self.installed for pair in exc.pairs):
             hint = f" (add --models-dir {self.args.models_dir} to that command)" if self.args.models_dir else ""
-            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}") from exc
+            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}",
+                                         pairs=exc.pairs) from exc
         from .models.install import install_pair
 
-        if not self.args.quiet:
-            _say(f"{PROG}: the {exc.from_code}->{exc.to_code} model is not installed; installing it from the Argos "
-                 f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
-        package = install_pair(exc.from_code, exc.to_code, models_dir=self.args.models_dir,
-                               progress=not self.args.quiet and sys.stderr.isatty())
-        self.installed.append(pair)
-        if not self.args.quiet:
-            _say(f"{PROG}: installed {package.package_id} in {package.path}")
-        self.make_translator()  # a fresh Translator sees the new package
+        for from_code, to_code in exc.pairs:
+            if not self.args.quiet:
+                _say(f"{PROG}: the {from_code}->{to_code} model is not installed; installing it from the Argos "
+                     f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
+            package = install_pair(from_code, to_code, models_dir=self.args.models_dir,
+                                   progress=not self.args.quiet and sys.stderr.isatty())
+            self.installed.append((from_code, to_code))
+            if not self.args.quiet:
+                _say(f"{PROG}: installed {package.package_id} in {package.path}")
+        self.make_translator()  # a fresh Translator sees the new packages
+
+
+def translator_config(args: argparse.Namespace):
+    """The API's config from the parsed arguments: every translate option is named as the API names it."""
+    from .config import TranslatorConfig
+
+    names = TranslatorConfig.option_names()
+    return TranslatorConfig.from_options(**{name: value for name, value in vars(args).items() if name in names})
 
 
 def _run_translate(args: argparse.Namespace) -> int:
@@ -435,35 +438,26 @@ def _run_translate(args: argparse.Namespace) -> int:
     bar = _progress(args, specs, "translating")
     _write_all(args, fmt, records, job.translate, bar, added_fields(TRANSLATION_FIELDS, args.field_prefix))
     elapsed = time.perf_counter() - started
+    job.translator.close()
     if not args.quiet:
         _say(_summary(args, fmt, records.count, elapsed, job.stats(), job.translator.signature))
     return EXIT_OK
 
 
-def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: dict[str, Any]) -> str:
+def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: Any) -> str:
     """The end-of-run report: statuses, cache hit rate, throughput, and a sacrebleu-style signature line
     (models with versions, options, glossary) that says what produced the output."""
     hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
     lookups = hits + misses
     statuses = stats.get("statuses", {})
     where = "stdout" if args.output == STDIO else args.output
-    signature_line = "|".join([
-        f"{PROG}:{__version__}",
-        "models:" + (",".join(signature["models"]) or "none"),
-        f"target:{signature['target']}",
-        f"zh:{signature['zh_variant']}",
-        f"decode:{signature['decode_options']}",
-        f"compute:{signature['compute_type']}",
-        f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
-        f"cache:{'off' if signature['cache'] is None else 'on'}",
-    ])
     view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" else []
     return "\n".join([
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
-        f"  signature: {signature_line}",
+        f"  signature: {signature}",
         *view,
     ])
 
@@ -578,7 +572,7 @@ def _run_models_remove(args: argparse.Namespace) -> int:
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from .cache import TranslationCache, default_cache_path
+    from .cache import SqliteCache, default_cache_path
 
     if args.no_cache:
         raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH to pick a file")
@@ -589,14 +583,15 @@ def _run_cache(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"{path}: no cache yet (0 entries)")
         return EXIT_OK
-    cache = TranslationCache(path)
+    cache = SqliteCache(path)
     try:
         if args.cache_command == "clear":
             print(f"cleared {cache.clear()} entries from {path}")
         else:
             stats = cache.stats()
-            entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if stats["entries"] is None \
-                else stats["entries"]
+            counts = stats["entries"]
+            entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if counts is None \
+                else f"{counts['segments']} segments, {counts['comments']} whole comments"
             print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
     finally:
         cache.close()

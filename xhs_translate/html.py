@@ -26,9 +26,8 @@ from typing import Iterable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 from .spans import URL, split_spans
-from .thread import (CONFIDENCE_FIELD, FLAGS_FIELD, LOW_CONFIDENCE, TRANSLATION_FIELDS, FlatComment, added_fields,
-                     flatten_thread)
-from .translator import CACHED, FAILED, NO_TEXT, SAME_LANGUAGE, TRANSLATED, UNSUPPORTED_LANGUAGE
+from .results import Flag, Status
+from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
 NOTE_FIELD = "note_id"
@@ -43,19 +42,19 @@ _LANG_NAMES = {"zh": "中文", "en": "English", "und": "—"}
 #: Without a translation, what the reader is told; statuses in _QUIET say nothing a reader needs (the original
 #: is all there is), so their note shows only with Details.
 _NO_TRANSLATION = {
-    SAME_LANGUAGE: "(already in the target language)",
-    NO_TEXT: "(no text to translate)",
-    UNSUPPORTED_LANGUAGE: "(no model for this language)",
-    FAILED: "(translation failed)",
+    Status.SAME_LANGUAGE: "(already in the target language)",
+    Status.NO_TEXT: "(no text to translate)",
+    Status.UNSUPPORTED_LANGUAGE: "(no model for this language)",
+    Status.FAILED: "(translation failed)",
 }
-_QUIET = frozenset({SAME_LANGUAGE, NO_TEXT})
+_QUIET = frozenset({Status.SAME_LANGUAGE, Status.NO_TEXT})
 _STATUS_STYLE = {
-    TRANSLATED: "color:#15803d",
-    CACHED: "color:#0369a1",
-    SAME_LANGUAGE: "color:var(--muted)",
-    NO_TEXT: "color:var(--muted)",
-    UNSUPPORTED_LANGUAGE: "color:#b45309",
-    FAILED: "color:#b91c1c;font-weight:600",
+    Status.TRANSLATED: "color:#15803d",
+    Status.CACHED: "color:#0369a1",
+    Status.SAME_LANGUAGE: "color:var(--muted)",
+    Status.NO_TEXT: "color:var(--muted)",
+    Status.UNSUPPORTED_LANGUAGE: "color:#b45309",
+    Status.FAILED: "color:#b91c1c;font-weight:600",
 }
 
 # Measured on 20,000 comments (benchmarks/html_page.py): content-visibility:auto on open notes lets the browser skip
@@ -138,7 +137,7 @@ a.pic { font-size:13px; color:#0369a1; white-space:nowrap; }
 .p-emoji, .p-kaomoji { background:#f3f4f6; }
 .orphan { font-size:11px; color:#b45309; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:12px; }
-""" + "".join(f".status.{status} {{ {style}; }}\n" for status, style in _STATUS_STYLE.items())
+""" + "".join(f".status.{status.value} {{ {style}; }}\n" for status, style in _STATUS_STYLE.items())
 
 # Filter by text or language (a reply that matches keeps its parents, dimmed, as context), expand/collapse all.
 # It only reads the page and toggles `hidden`, `open` and classes: no data is embedded, nothing is evaluated.
@@ -429,7 +428,7 @@ def _render_card(node: _Node, fields: _Fields, orphan: bool = False) -> str:
     status = _key(added["translation_status"])
     flags = _flags(added[FLAGS_FIELD])
     score = _score(r.get(fields.confidence))
-    low = LOW_CONFIDENCE in flags
+    low = Flag.LOW_CONFIDENCE in flags
     chips = []
     if status:
         chips.append(f'<span class="status {escape(status, quote=True)}">{escape(status.replace("_", " "))}</span>')
