@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -45,6 +46,7 @@ __all__ = [
     "segment_key",
 ]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SEGMENT_LAYOUT = "guarded-v1"  # segment values: [guarded text, flags]
 COMMENT_LAYOUT = "comment-v1"  # comment values: [translation, source, target, status, flags, model pieces]
 
@@ -66,8 +68,15 @@ def comment_key(settings_fp: str, source: str, mode: str, text: str, mentions: S
     return _digest((COMMENT_LAYOUT, settings_fp, source, mode, text, str(len(mentions)), *mentions))
 
 
+def _json(value: list) -> str:
+    """JSON text SQLite can store: a lone surrogate (a protected span of a comment that had one) is escaped, as
+    UTF-8 cannot hold it; everything else stays raw unicode, a third of the size of escapes."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if _SURROGATE.search(text) else text
+
+
 def encode_segment(guarded: GuardResult) -> str:
-    return json.dumps([guarded.text, list(guarded.flags)], ensure_ascii=False)
+    return _json([guarded.text, list(guarded.flags)])
 
 
 def decode_segment(value: str | None) -> GuardResult | None:
@@ -83,8 +92,8 @@ def decode_segment(value: str | None) -> GuardResult | None:
 
 def encode_comment(result: Translation, model_pieces: int) -> str:
     """A whole-comment result without its text (the key holds it), and how many model pieces it took."""
-    return json.dumps([result.translation, result.source_lang, result.target_lang, result.status.value,
-                       list(result.flags), model_pieces], ensure_ascii=False)
+    return _json([result.translation, result.source_lang, result.target_lang, result.status.value,
+                  list(result.flags), model_pieces])
 
 
 def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | None:
