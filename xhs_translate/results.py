@@ -40,6 +40,7 @@ class Flag:
     MODEL_NOT_INSTALLED = "model_not_installed"
     MODEL_FAILED = "model_failed"
     INVALID_TEXT = "invalid_text"  # the text field holds something other than a str
+    LOW_CONFIDENCE = "low_confidence"  # the model's score is below the threshold (issue 15); the HTML page dims it
 
 
 @dataclass(frozen=True, slots=True)

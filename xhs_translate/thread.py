@@ -23,6 +23,8 @@ CHILD_FIELDS = ("sub_comments", "replies")
 FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
 #: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
 TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD)
+#: A translation's score from the model, 0-1 (issue 15); the HTML page shows it in a tooltip.
+CONFIDENCE_FIELD = "translation_confidence"
 #: The fields ``xhs-translate detect`` adds to each record.
 DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
