@@ -179,8 +179,8 @@ def test_plain_han_shortcut_agrees_with_counting(text):
 @settings(max_examples=300, deadline=None)
 @given(HAN_MIX)
 def test_han_script_is_a_majority_of_variant_characters(text):
-    trad, simp = detect_module._resource("han_variants", detect_module._load_han_variants)
-    expected = "Hant" if sum(c in trad for c in text) > sum(c in simp for c in text) else "Hans"
+    chars = detect_module._han_variant_chars()
+    expected = "Hant" if sum(c in chars["Hant"] for c in text) > sum(c in chars["Hans"] for c in text) else "Hans"
     assert detect_module._han_script(text) == expected
 
 
@@ -390,10 +390,15 @@ def test_shipped_han_variant_sets_match_opencc():
     tool = _build_han_variants_tool()
     shipped = (Path(detect_module.__file__).parent / "data" / detect_module.HAN_VARIANTS_FILE).read_text(encoding="utf-8")
     assert shipped.split("\n", 2)[2] == tool.render().split("\n", 2)[2]  # the version line may differ
-    trad, simp = detect_module._load_han_variants()
-    assert (trad, simp) == tuple(frozenset(s) for s in tool.han_variants())
-    assert {"臺", "灣", "這", "們", "說"} <= trad and {"台", "湾", "这", "们", "说"} & trad == set()
-    assert {"这", "们", "说", "语"} <= simp
+    chars = detect_module._han_variant_chars()
+    assert (chars["Hant"], chars["Hans"]) == tool.han_variants()
+    trad, simp = set(chars["Hant"]), set(chars["Hans"])
+    assert {"臺", "灣", "這", "們", "說"} <= trad and not {"台", "湾", "这", "们", "说"} & trad
+    assert {"这", "们", "说", "语"} <= simp and not trad & simp
+    # the compiled classes hold exactly these characters
+    for name, load, expected in (("Hant", detect_module._load_trad, trad), ("Hans", detect_module._load_simp, simp)):
+        pattern = load()
+        assert set(pattern.findall("".join(chr(c) for c in range(0x3400, 0xA000)))) == expected, name
 
 
 def test_detection_does_not_load_opencc():

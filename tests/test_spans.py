@@ -207,3 +207,18 @@ def test_lone_surrogates_never_reach_a_text_run(text, mentions):
 
 def test_a_surrogate_span_is_kept_verbatim_between_text():
     assert kinds("hi\ud83d\ude00?") == [("hi", "text"), ("\ud83d\ude00", "invalid"), ("?", "text")]
+
+
+@settings(max_examples=400)
+@given(st.one_of(_WITH_SURROGATES, st.lists(st.one_of(_SPECIAL, st.sampled_from(["*\ufe0f\u20e3", "-_-", "=_=", ":)", "T_T", "o_O", "©", "a.com", "-x.io", "ಥ_ಥ", "ヽ(✿ﾟ▽ﾟ)ノ", "¯\\_(ツ)_/¯"]), st.text(max_size=4)), max_size=20).map("".join)),
+       st.lists(st.text(max_size=5), max_size=2))
+def test_the_start_guard_changes_no_match(text, mentions):
+    """The look-ahead guard in front of the scanner only skips positions where no group can start."""
+    import re
+
+    from xhs_translate import spans
+
+    names = spans._normalise_mentions(mentions)
+    unguarded = re.compile(spans._alternation(names))
+    expected = [(m.span(), m.lastgroup) for m in unguarded.finditer(text)]
+    assert [(m.span(), m.lastgroup) for m in spans._pattern(names).finditer(text)] == expected

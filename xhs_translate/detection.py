@@ -181,10 +181,29 @@ def _load_slang() -> frozenset[str]:
     return frozenset(line.split("\t", 1)[0] for line in _data_lines(SLANG_FILE))
 
 
-def _load_han_variants() -> tuple[frozenset[str], frozenset[str]]:
-    """(Traditional-only, Simplified-only) Han characters, as shipped in ``data/han_variants.txt``."""
-    sets = dict(line.split("\t", 1) for line in _data_lines(HAN_VARIANTS_FILE))
-    return frozenset(sets["Hant"]), frozenset(sets["Hans"])
+def _char_class(chars: str) -> re.Pattern[str]:
+    """A regex class of ``chars``, written as ranges: compiles in a few ms, then scans in C at ~1 ns a char."""
+    points = sorted(map(ord, chars))
+    ranges, start = [], 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i] != points[i - 1] + 1:
+            lo, hi = points[start], points[i - 1]
+            ranges.append(chr(lo) if lo == hi else f"{chr(lo)}-{chr(hi)}")
+            start = i
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+def _han_variant_chars() -> dict[str, str]:
+    """``{"Hant": Traditional-only characters, "Hans": Simplified-only characters}``, as shipped."""
+    return dict(line.split("\t", 1) for line in _data_lines(HAN_VARIANTS_FILE))
+
+
+def _load_trad() -> re.Pattern[str]:
+    return _char_class(_han_variant_chars()["Hant"])
+
+
+def _load_simp() -> re.Pattern[str]:
+    return _char_class(_han_variant_chars()["Hans"])
 
 
 def _is_pinyin_slang(word: str) -> bool:
@@ -193,11 +212,23 @@ def _is_pinyin_slang(word: str) -> bool:
     return w in _resource("slang", _load_slang) or (len(w) >= 3 and not w.strip("h")) or not w.strip("d")
 
 
+def _mostly_not_slang(words: list[str]) -> bool:
+    """More than half of ``words`` are not Chinese slang; stops as soon as that is certain (long English text)."""
+    half, not_slang = len(words) / 2, 0
+    for word in words:
+        if not _is_pinyin_slang(word):
+            not_slang += 1
+            if not_slang > half:
+                return True
+    return False
+
+
 def _han_script(text: str) -> str:
-    trad, simp = _resource("han_variants", _load_han_variants)
-    if trad.isdisjoint(text):  # most text: one pass in C
+    trad = _resource("trad", _load_trad)
+    if not trad.search(text):  # most text: one scan
         return "Hans"
-    return "Hant" if sum(map(trad.__contains__, text)) > sum(map(simp.__contains__, text)) else "Hans"
+    simp = _resource("simp", _load_simp)  # compiled only once Traditional text is seen
+    return "Hant" if len(trad.findall(text)) > len(simp.findall(text)) else "Hans"
 
 
 def _fasttext_predict(text: str, k: int) -> list[tuple[float, str]]:
@@ -225,6 +256,18 @@ def _listed_english(words: list[str]) -> int:
     return sum(w.lower().replace("’", "'") in english for w in words)
 
 
+def _listed_english_over(words: list[str], limit: float) -> bool:
+    """More than ``limit`` of ``words`` are listed English; stops at the first word over the limit."""
+    english = _resource("en_words", _load_en_words)
+    listed = 0
+    for w in words:
+        if w.lower().replace("’", "'") in english:
+            listed += 1
+            if listed > limit:
+                return True
+    return False
+
+
 def _best_of(scored: list[tuple[float, str]]) -> Detection:
     total = sum(s for s, _ in scored) or 1.0
     score, code = max(scored)
@@ -245,11 +288,12 @@ def _open_world_latin(text: str, words: list[str]) -> Detection:
 
 def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Detection:
     """Latin text under the domain prior: a language outside ``languages`` needs strong evidence."""
-    listed = _listed_english(words)
-    if "en" in languages and listed == len(words) and len(words) <= SHORT_TEXT_WORDS:
+    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
         return _EN_LISTED
     accented = _ACCENTED.search(text) is not None
-    could_be_strong = listed <= STRONG_MAX_LISTED * len(words) and (accented or len(words) >= STRONG_MIN_WORDS)
+    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not _listed_english_over(
+        words, STRONG_MAX_LISTED * len(words)
+    )
     if "en" in languages and not could_be_strong and languages <= {"zh", "en"}:
         return _EN_PRIOR  # nothing fastText could say would overturn the prior
     predictions = _fasttext_predict(text, 5)
@@ -295,15 +339,15 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
         return _JA
     if hangul and hangul >= han:
         return _KO
-    words = [w for w in latin_words if not _is_pinyin_slang(w)]
-    slang = len(latin_words) - len(words)
     if not han:
         if other > sum(map(len, latin_words)):
             return ("other", latin_words)
         if not latin_words:
             return _UND
-        if slang < len(words):  # mostly real Latin words: slang is one of them
+        if _mostly_not_slang(latin_words):  # mostly real Latin words: slang is one of them
             return ("latin", latin_words)
+    words = [w for w in latin_words if not _is_pinyin_slang(w)]
+    slang = len(latin_words) - len(words)
     script = _han_script(content) if han else None
     if not words:
         return _ZH[script]
@@ -430,7 +474,7 @@ def detect_many(
     memo: dict[str, Detection] = {}
     out = []
     for text in texts:
-        found = memo.get(_check_text(text))
+        found = memo.get(text) if type(text) is str else memo.get(_check_text(text))
         if found is None:
             found = memo[text] = run(text, expected)
         out.append(found)

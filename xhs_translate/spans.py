@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .errors import InputError
 
@@ -70,11 +70,12 @@ _EMOJI = rf"{_ONE_EMOJI}+"
 # except when it stands between Latin words ("he said [sic] that", "see [docs](https://...)"): there it
 # is a bracketed word of the sentence. Digits alone ("[1]", "[2025]") are never codes.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CODE_CJK = rf"\[(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]|\[\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
-_CODE_LATIN = r"\[(?=[0-9.]{0,11}[A-Za-z])[A-Za-z0-9.]{1,12}\]"
-_AFTER_LATIN_WORD = r"(?<![A-Za-z0-9])(?<![A-Za-z0-9]\s)"  # fixed-width look-behinds: not "word[" / "word ["
+# One leading "[" for all branches, so that the scan fails at once everywhere else.
+_CODE_CJK = rf"(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]|\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
+_CODE_LATIN = r"(?=[0-9.]{0,11}[A-Za-z])[A-Za-z0-9.]{1,12}\]"
+_AFTER_LATIN_WORD = r"(?<![A-Za-z0-9]\[)(?<![A-Za-z0-9]\s\[)"  # fixed-width look-behinds: not "word[" / "word ["
 _BEFORE_LATIN_WORD = r"(?!\s?[A-Za-z0-9(])"  # not "]word" / "] word" / "](" (a Markdown link)
-_EMOJI_CODE = rf"{_CODE_CJK}|{_AFTER_LATIN_WORD}{_CODE_LATIN}|{_CODE_LATIN}{_BEFORE_LATIN_WORD}"
+_EMOJI_CODE = rf"\[(?:{_CODE_CJK}|{_AFTER_LATIN_WORD}{_CODE_LATIN}|{_CODE_LATIN}{_BEFORE_LATIN_WORD})"
 
 # --- hashtags: #美国人[话题]#, #tiktokrefugee#, #tiktokrefugee ------------------------------------
 _HASHTAG = (
@@ -138,14 +139,22 @@ def _prefilter() -> tuple[re.Pattern[str], re.Pattern[str]]:
     pattern holds every non-alphanumeric character a pattern needs; the second the alphanumeric
     cues (URL schemes, domains, word-like kaomoji).
     """
-    symbol_starts = {k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()}
     letter_kaomoji = [k for k in _KAOMOJI_LITERALS if k[0].isalnum()] + list(_KAOMOJI_WORDS)
-    chars = "".join(re.escape(c) for c in sorted(symbol_starts | set("#[@(（")))
-    symbols = re.compile(rf"[{chars}{_PICTO}\U0001f1e6-\U0001f1ff\u20e3{_SURROGATES}]")
+    symbols = re.compile(rf"[{_SYMBOL_STARTS}\u20e3]")
     letters = re.compile(r"://|www\.|\.[A-Za-z]|" + "|".join(re.escape(k) for k in letter_kaomoji))
     return symbols, letters
 
 
+# The non-alphanumeric characters a protected span can start with: "#" hashtags, "[" codes, "@" mentions,
+# "(" and kaomoji's first symbols, "*" and "#" keycaps, emoji, flags, lone surrogates.
+_SYMBOL_STARTS = (
+    "".join(re.escape(c) for c in sorted({k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()} | set("#[@(（*-")))
+    + f"{_PICTO}\U0001f1e6-\U0001f1ff{_SURROGATES}"
+)
+# ... and letters and digits: URLs, bare domains, keycaps, kaomoji that start with a letter (T_T, ಥ_ಥ)
+_START = _SYMBOL_STARTS + "A-Za-z0-9" + "".join(
+    sorted({re.escape(k[0]) for k in _KAOMOJI_LITERALS + _KAOMOJI_WORDS if k[0].isalnum() and not k[0].isascii()})
+)
 _MAY_HAVE_SYMBOL, _MAY_HAVE_LETTER_CUE = _prefilter()
 
 
@@ -158,14 +167,39 @@ def _normalise_mentions(mentions: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
-@lru_cache(maxsize=256)
-def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
-    """The combined scanner; cached per distinct nickname set (an explicit, bounded cache)."""
+def _alternation(mentions: tuple[str, ...]) -> str:
+    """Every group as one alternation: the known nicknames first, then ``_GROUPS`` in order."""
     parts = []
     if mentions:
         parts.append(f"(?P<known>@(?:{'|'.join(re.escape(m) for m in mentions)}))")
     parts.extend(f"(?P<{kind}>{pattern})" for kind, pattern in _GROUPS)
-    return re.compile("|".join(parts))
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=256)
+def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
+    """The combined scanner; cached per distinct nickname set (an explicit, bounded cache).
+
+    A look-ahead for the characters a span can start with guards the alternation: at every other
+    position (most of a Chinese comment) the scan fails after one class test instead of trying each
+    group, which makes it about 5x faster. ``_START`` must hold every first character of every group.
+    """
+    return re.compile(f"(?=[{_START}])(?:{_alternation(mentions)})")
+
+
+def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, kind)`` of each protected span of ``text``, in order (``text`` has a candidate)."""
+    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
+        start, end = match.span()
+        kind = match.lastgroup
+        if kind == "known":
+            kind = MENTION
+        elif kind == URL:
+            while end > start and text[end - 1] in _URL_TRAILING:
+                end -= 1
+            if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
+                end += 1  # keep the closing paren of wiki-style URLs
+        yield start, end, kind
 
 
 def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
@@ -181,16 +215,7 @@ def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
         return (Span(text, TEXT),) if text else ()
     spans: list[Span] = []
     pending_text_start = 0
-    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
-        start, end = match.span()
-        kind = match.lastgroup
-        if kind == "known":
-            kind = MENTION
-        elif kind == URL:
-            while end > start and text[end - 1] in _URL_TRAILING:
-                end -= 1
-            if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
-                end += 1  # keep the closing paren of wiki-style URLs
+    for start, end, kind in _protected(text, mentions):
         if start > pending_text_start:
             spans.append(Span(text[pending_text_start:start], TEXT))
         spans.append(Span(text[start:end], kind))
@@ -205,4 +230,11 @@ def strip_protected(text: str, mentions: Sequence[str] = ()) -> str:
     (so ``"hi👍there"`` does not fuse into one word), stripped at both ends."""
     if not mentions and not _may_have_protected(text):
         return text.strip()
-    return "".join(s.text if not s.protected else " " for s in split_spans(text, mentions)).strip()
+    pieces: list[str] = []
+    pending_text_start = 0
+    for start, end, _ in _protected(text, mentions):
+        pieces.append(text[pending_text_start:start])
+        pieces.append(" ")
+        pending_text_start = end
+    pieces.append(text[pending_text_start:])
+    return "".join(pieces).strip()
