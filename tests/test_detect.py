@@ -155,9 +155,10 @@ def test_the_domain_prior_skips_fasttext_where_no_evidence_could_be_strong(monke
         detect("muchas gracias", languages=None)
 
 
-@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False)])
+@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False),
+                                         ("d", True), ("DDDD", True), ("dd2", False), ("add", False), ("u1s1", True), ("jiayou", True)])
 def test_pinyin_slang(word, slang):
-    assert detect_module._is_pinyin_slang(word) is slang
+    assert detect_module._slang_mask([word]) == [slang]
 
 
 HAN_MIX = st.text(
