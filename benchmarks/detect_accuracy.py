@@ -39,7 +39,7 @@ from typing import Callable, Iterable
 
 from _common import SHARED_DATA
 
-from xhs_translate.detection import DEFAULT_LANGUAGES, detect_many
+from xhs_translate.detection import DEFAULT_LANGUAGES, _load_en_words, detect_many
 from xhs_translate.spans import strip_protected
 
 LANGS = ("zh", "en", "ja", "ko", "es", "fr")
@@ -209,12 +209,15 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
     protected spans removed (``strip_protected``), Han = CJK ideographs, words = runs of ASCII letters:
 
     - xhs zh: a ``content`` of an ``xhs_*.csv`` export with Han and no Latin letter, kana or Hangul;
-    - xhs zh + Latin insertion: 1-2 words and at least 2 Han characters per word, no kana or Hangul;
+    - xhs zh + 1-2 Latin words: Han and one or two words, no kana or Hangul (on a Chinese platform a comment
+      with Han and at most two Latin words is Chinese: the words are names, acronyms, insertions);
     - xhs Latin only: words and no Han, kana or Hangul (unlabelled);
     - reddit comments / posts, dev or held-out half: ``Content`` of ``reddit_rednote_comments.csv``, or
       ``Title`` and ``Content`` of ``reddit_rednote_posts.csv``, with words and no Han, kana or Hangul: en;
     - bilingual, any file: >= 8 Han characters and >= 5 words of 2+ letters (issue 10's definition),
-      expected ``mixed``; and the stricter variant with 5 *distinct* words.
+      expected ``mixed``; and the stricter variant with >= 5 distinct English words, i.e. words on the
+      English word list ``data/en_words.txt`` (which the ``mixed`` rule itself never reads), so that a
+      Chinese text repeating "ai" or quoting a run-together parameter string is not called bilingual.
     """
     xhs = [t for path in sorted(dev.glob("xhs_*.csv")) for t in _read_csv(path, ("content",))]
     comments = _read_csv(dev / "reddit_rednote_comments.csv", ("Content",))
@@ -231,8 +234,7 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
 
     xhs_facts = [(t, *facts(t)) for t in xhs]
     add("xhs zh", "zh", (t for t, han, words, other in xhs_facts if han and not words and not other))
-    add("xhs zh + Latin insertion", "zh",
-        (t for t, han, words, other in xhs_facts if 1 <= len(words) <= 2 and han >= 2 * len(words) and not other))
+    add("xhs zh + 1-2 Latin words", "zh", (t for t, han, words, other in xhs_facts if han and 1 <= len(words) <= 2 and not other))
     add("xhs Latin only", "?", (t for t, han, words, other in xhs_facts if words and not han and not other))
     for name, texts in (("reddit comments", comments), ("reddit posts", posts)):
         english = [t for t in texts if (lambda f: f[1] and not f[0] and not f[2])(facts(t))]
@@ -241,8 +243,9 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
     everything = xhs + comments + posts
     bilingual = [t for t in everything if len(_HAN.findall(strip_protected(t))) >= 8]
     add("bilingual (5+ words)", "mixed", (t for t in bilingual if len(_ENGLISH_WORD.findall(strip_protected(t))) >= 5))
-    add("bilingual (5+ distinct words)", "mixed",
-        (t for t in bilingual if len({w.lower() for w in _ENGLISH_WORD.findall(strip_protected(t))}) >= 5))
+    english = _load_en_words()
+    add("bilingual (5+ English words)", "mixed",
+        (t for t in bilingual if len({w.lower() for w in _ENGLISH_WORD.findall(strip_protected(t))} & english) >= 5))
     return rows
 
 
