@@ -125,7 +125,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 ZH_FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀嘛哦噢喔哇啦咯呗么和跟与或但而把被给从对在是也都就还很太更最又才不没别我你您他她它们这那哪谁什怎咋有个"
 )
-_ZH_FUNCTION = re.compile("[" + "".join(sorted(ZH_FUNCTION_CHARS)) + "]")
 EN_FUNCTION_WORDS = frozenset(
     """a an the is are was were be been am do does did have has had to of in on at for with from by about as
     and or but if so not no yes i you he she it we they me him her us them my your his its our their this that
@@ -356,7 +355,7 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
 def _code_switched(content: str, han: int, slang: int, words: list[str], script: str | None) -> Detection:
     """Han (or pinyin slang) with Latin words: weigh content units within the sentence's grammatical frame."""
     en_function = sum(w.lower().replace("’", "'") in EN_FUNCTION_WORDS for w in words)
-    chinese_frame = not en_function and (len(words) == 1 or _ZH_FUNCTION.search(content) is not None)
+    chinese_frame = not en_function and (len(words) == 1 or not ZH_FUNCTION_CHARS.isdisjoint(content))
     zh_units = han + LATIN_WORD_UNITS * slang
     en_units = (INSERTED_WORD_UNITS if chinese_frame else LATIN_WORD_UNITS) * len(words)
     total = zh_units + en_units
