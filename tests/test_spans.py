@@ -1,4 +1,8 @@
-"""Protected-span splitting: the join invariant for any str, and protected spans found verbatim."""
+"""Protected-span splitting: the join invariant for any str, and protected spans found verbatim.
+
+No hypothesis deadline: tests never assert wall-clock times, and each new nickname set compiles a scanner
+(a few ms), which a loaded 2-core machine can stretch past the default 200 ms.
+"""
 
 from __future__ import annotations
 
@@ -100,7 +104,7 @@ def test_huge_inputs_keep_the_invariant():
         assert "".join(s.text for s in spans) == text
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=())), st.lists(st.text(max_size=8), max_size=3))
 def test_join_invariant_for_any_str(text, mentions):
     spans = split_spans(text, mentions)
@@ -112,7 +116,7 @@ def test_join_invariant_for_any_str(text, mentions):
 _SPECIAL = st.sampled_from(list("#@[]()（）:;^_-.<>/ \n👍🏻\u200d\ufe0f\u20e3🇺") + ["http://", "www.", ".com", "QAQ", "[话题]"])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(_SPECIAL, st.text(max_size=5)), max_size=30).map("".join))
 def test_join_invariant_for_pattern_soup(text):
     assert "".join(s.text for s in split_spans(text)) == text
@@ -128,7 +132,7 @@ PROTECTED = [
 PLAIN = st.sampled_from(["你好", "太可爱了", "omg so cute", "from Texas", "这个vibe太绝了", "哈哈哈", "yyds", "ok", "真的吗"])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(PLAIN.map(lambda t: ("text", t)), st.sampled_from(PROTECTED)), min_size=1, max_size=8))
 def test_generated_comments_find_every_protected_span_verbatim(pieces):
     text = " ".join(t for _, t in pieces)
@@ -138,7 +142,7 @@ def test_generated_comments_find_every_protected_span_verbatim(pieces):
     assert found == expected
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="@\n"), min_size=1, max_size=12)
     .map(str.strip)
@@ -158,7 +162,7 @@ _SUFFIX = st.sampled_from(["", "R", "H", "X"])
 _LATIN_BODY = st.from_regex(r"\.?[a-z]{2,8}[A-Z]?", fullmatch=True)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(st.tuples(_CJK_BODY, _SUFFIX).map("".join), _LATIN_BODY), st.sampled_from(["", "好", "哈哈 ", "ok ", "[赞R]", "👍"]),
        st.sampled_from(["", "怎么", "!", "。", " 哈哈", "[赞R]", "\n"]))
 def test_sticker_codes_are_protected_outside_latin_sentences(body, before, after):
@@ -167,7 +171,7 @@ def test_sticker_codes_are_protected_outside_latin_sentences(body, before, after
     assert Span(code, "emoji_code") in spans
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.from_regex(r"w[A-Za-z0-9]{0,7}[ ]?", fullmatch=True),
        st.from_regex(r"[ ]?w[a-z0-9]{0,7}", fullmatch=True))  # words starting with w: never a kaomoji like "orz"
 def test_a_bracketed_word_between_latin_words_is_text(word, before, after):
@@ -192,7 +196,7 @@ _WITH_SURROGATES = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(_WITH_SURROGATES, st.lists(st.text(max_size=6), max_size=2))
 def test_lone_surrogates_never_reach_a_text_run(text, mentions):
     spans = split_spans(text, mentions)
@@ -209,7 +213,7 @@ def test_a_surrogate_span_is_kept_verbatim_between_text():
     assert kinds("hi\ud83d\ude00?") == [("hi", "text"), ("\ud83d\ude00", "invalid"), ("?", "text")]
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.one_of(_WITH_SURROGATES, st.lists(st.one_of(_SPECIAL, st.sampled_from(["*\ufe0f\u20e3", "-_-", "=_=", ":)", "T_T", "o_O", "©", "a.com", "-x.io", "ಥ_ಥ", "ヽ(✿ﾟ▽ﾟ)ノ", "¯\\_(ツ)_/¯"]), st.text(max_size=4)), max_size=20).map("".join)),
        st.lists(st.text(max_size=5), max_size=2))
 def test_the_start_guard_changes_no_match(text, mentions):
