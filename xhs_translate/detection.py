@@ -439,6 +439,8 @@ def _check_text(text: object) -> str:
 
 def expected_languages(languages: Collection[str] | str | None) -> frozenset[str] | None:
     """``languages`` checked and normalised: a frozenset of codes, or None for the open world (``None`` or "all")."""
+    if languages is DEFAULT_LANGUAGES:
+        return _DEFAULT_EXPECTED
     if languages is None or languages == "all":
         return None
     if isinstance(languages, str) or not isinstance(languages, Iterable):
@@ -449,6 +451,9 @@ def expected_languages(languages: Collection[str] | str | None) -> frozenset[str
     if not codes or not all(isinstance(c, str) and c.isascii() and c.isalpha() and c.islower() for c in codes):
         raise InputError(f"languages must hold lower-case language codes such as 'zh' and 'en'; got {languages!r}")
     return frozenset(codes)
+
+
+_DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 
 
 def detect(text: str, backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES) -> Detection:
