@@ -28,8 +28,8 @@ about Latin-script and other-script text:
      does not use (é, ñ, ç, ...), and at most ``STRONG_MAX_LISTED`` (20%) of its words are on the list of
      English-dominant words below. Without that evidence the best in-``languages`` candidate wins (English
      where it is one), and fastText is not even asked when the evidence cannot be strong. These thresholds
-     were set on half of the English Reddit comments and posts in ``../shared/data/dev`` and the lingua
-     es/fr/en files, and checked on the other half (``benchmarks/detect_accuracy.py``);
+     were chosen on the lingua es/fr/en files, English tweets and the English Reddit comments and posts in
+     ``../shared/data/dev`` (``benchmarks/detect_accuracy.py``, ``benchmarks/README.md``);
    - with ``languages=None`` (open world, the behaviour before the prior): 1-7 words that are all on the
      shipped list of English-dominant words (``data/en_words.txt``, made from wordfreq's frequencies by
      ``tools/build_en_words.py``: common in English and at least ~3x rarer in es/fr/de/pt/it/nl) are en;
