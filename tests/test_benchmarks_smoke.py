@@ -124,4 +124,5 @@ def test_quality_scores_fixture_packages_when_allowed(models_dir, shared_data):
 def test_detect_accuracy_tiny(shared_data):
     proc = run("detect_accuracy.py", "--limit", "5")
     assert proc.returncode == 0, proc.stderr
-    assert "detect(auto)" in proc.stdout
+    assert "detect(auto)" in proc.stdout and "detect(open)" in proc.stdout
+    assert "reddit comments, held out" in proc.stdout and "real distinct comments/s" in proc.stdout
