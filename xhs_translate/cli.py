@@ -117,7 +117,23 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
                         help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
                              f"(default: {DEFAULT_CHUNK})")
+    parser.add_argument("--languages", type=_languages, default=("zh", "en"), metavar="CODES",
+                        help="the languages comments are expected in, comma-separated (default: zh,en, a RedNote "
+                             "comment section): Latin text goes to another language only on strong evidence; "
+                             "all: no such prior")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary or warnings")
+
+
+def _languages(value: str) -> tuple[str, ...] | str:
+    """``zh,en`` -> ("zh", "en"); ``all`` stays "all" (no domain prior); checked while parsing."""
+    from .detection import expected_languages
+
+    languages: tuple[str, ...] | str = value if value == "all" else tuple(c.strip() for c in value.split(",") if c.strip())
+    try:
+        expected_languages(languages)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return languages
 
 
 def _positive_int(value: str) -> int:
@@ -536,7 +552,7 @@ def _run_detect(args: argparse.Namespace) -> int:
         thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
                                 parent_field=args.parent_field, added=names)
         texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
-        found = detect_many(texts)
+        found = detect_many(texts, languages=args.languages)
         added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
         return rebuild_thread(thread, added)
 

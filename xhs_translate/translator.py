@@ -332,7 +332,7 @@ class Translator:
         contents = {i: content_of(parts) for i, parts in split.items()}
         per_sentence = {i: None for i, content in contents.items() if sentences_need_detection(content)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if not isinstance(p, str)]
-        found = iter(detect_many([*contents.values(), *cores]))
+        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
         comment_detections = {i: next(found) for i in contents}
         for i, parts in split.items():  # the per-sentence detections follow in the same order
             sentences = found if i in per_sentence else None
