@@ -201,22 +201,26 @@ def rebuild_thread(
     children_fields: Sequence[str] = CHILD_FIELDS,
 ) -> list[dict]:
     """New comment dicts in the same order and nesting: the original fields deep-copied, plus ``added[i]`` for
-    ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment)."""
+    ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment).
+    ``added[i]`` is read only when comment ``i`` is built, so a lazy sequence never holds every mapping at once."""
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
     # Pre-order, like flatten_thread: a dict that appears more than once gets its occurrences' values in turn.
-    fields_by_id: dict[int, tuple[FlatComment, Mapping[str, Any]]] = {}
-    again: dict[int, deque[tuple[FlatComment, Mapping[str, Any]]]] = {}  # the second and later occurrences
-    for flat, extra in zip(thread.comments, added):
-        if id(flat.source) in fields_by_id:
-            again.setdefault(id(flat.source), deque()).append((flat, extra))
+    index_by_id: dict[int, int] = {}
+    again: dict[int, deque[int]] = {}  # the second and later occurrences
+    for i, flat in enumerate(thread.comments):
+        if id(flat.source) in index_by_id:
+            again.setdefault(id(flat.source), deque()).append(i)
         else:
-            fields_by_id[id(flat.source)] = (flat, extra)
+            index_by_id[id(flat.source)] = i
     out: list[dict] = []
     stack: list[tuple[Mapping[str, Any], list]] = [(root, out) for root in reversed(thread.roots)]
     while stack:
         comment, siblings = stack.pop()
-        flat, extra = fields_by_id.pop(id(comment), None) or again[id(comment)].popleft()
+        i = index_by_id.pop(id(comment), None)
+        if i is None:
+            i = again[id(comment)].popleft()
+        comment_id = thread.comments[i].comment_id
         new: dict = {}
         replies: list[tuple[Mapping[str, Any], list]] = []
         for key, value in comment.items():
@@ -224,8 +228,8 @@ def rebuild_thread(
                 new[key] = []
                 replies.extend((reply, new[key]) for reply in value)
             else:
-                new[key] = value if type(value) in _IMMUTABLE else _copy_field(value, key, flat.comment_id)
-        new.update(extra)
+                new[key] = value if type(value) in _IMMUTABLE else _copy_field(value, key, comment_id)
+        new.update(added[i])
         siblings.append(new)
         stack.extend(reversed(replies))
     return out

@@ -147,8 +147,7 @@ class Translator:
         if thread.comments and all(schema.text_field not in c.source for c in thread.comments):
             raise MissingFieldError(schema.text_field, thread.comments[0].source)
         results = self._run([(c.text, c.mentions, c.comment_id) for c in thread.comments], "auto", mode)
-        names = schema.translation_fields
-        return rebuild_thread(thread, [r.as_fields(names) for r in results])
+        return rebuild_thread(thread, _AddedFields(results, schema.translation_fields))
 
     def translate(self, text: str, source: str = "auto", target: str | None = None) -> Translation:
         """Translate one text (see the module docstring for statuses); ``target`` defaults to the config's."""
@@ -443,6 +442,21 @@ class Translator:
             ]
             self._settings = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         return self._settings
+
+
+class _AddedFields:
+    """Each result's added fields, built when ``rebuild_thread`` reaches its comment: a 100k-comment thread never
+    holds 100k of these dicts besides the output."""
+
+    def __init__(self, results: Sequence[Translation], names: Sequence[str]):
+        self._results = results
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self._results[i].as_fields(self._names)
 
 
 def _build_glossary(glossary: Glossary | str | Path | Mapping[str, str] | None, builtin: bool) -> Glossary:
