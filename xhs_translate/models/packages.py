@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import threading
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,7 +295,7 @@ def _delete(path: Path, force: bool) -> bool:
                 pass  # no locks on this file system
         if not still_there(fd, path):
             return False
-        trash = path.with_name(f".remove-{path.name}-{uuid.uuid4().hex[:8]}")
+        trash = path.with_name(f".remove-{path.name}-{os.urandom(4).hex()}")
         try:
             os.replace(path, trash)
         except OSError as exc:
