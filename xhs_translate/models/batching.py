@@ -15,11 +15,12 @@ How a call travels:
    (a text in flight is decoded once), and cuts its own texts into *chunks*: the length buckets that
    ``Engine.translate`` would make of them (``engine.plan_batches``, same token budget). Then it waits.
 2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when
-   its estimated tokens fill the budget (``DecodeOptions.max_batch_tokens`` unless ``max_batch_tokens`` is
-   given), or when its oldest text has waited ``max_wait`` seconds (a few ms), or at once while closing.
-   A dispatch takes the next chunk of each waiting call in turn, oldest call first, while they fit the
-   budget (always at least one): a call with 5,000 texts gets one chunk per turn like a call with one text,
-   so a big request never stalls small ones. Each dispatch is one ``Engine.translate`` call.
+   its tokens fill the dispatch budget (``max_batch_tokens``, by default the engine's own
+   ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms),
+   or at once while closing. A dispatch takes the next chunk of each waiting call in turn, oldest call first,
+   while they fit the budget (always at least one): a call with 5,000 texts gets one chunk per turn like a
+   call with one text, so a big request never stalls small ones. Each dispatch is one ``Engine.translate``
+   call, which buckets what it gets again (consecutive chunks of one call come out as the same buckets).
 3. Results go back to every call waiting on each text; a call returns when all its texts are done.
 
 Why chunks follow the engine's own buckets: CTranslate2's output can depend on batch composition (padding and
@@ -238,11 +239,9 @@ class BatchingEngine:
             call.remaining = len(by_text)
             self._counts["calls"] += 1
             self._counts["texts"] += len(todo)
-            if call.owned:
-                budget = self._budget(options)
-                call.chunks.extend(
-                    [call.owned[j] for j in bucket] for bucket in plan_batches([i.tokens for i in call.owned], budget)
-                )
+            if call.owned:  # chunks: the engine's own buckets, under the engine's own budget
+                lengths = [i.tokens for i in call.owned]
+                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(lengths, options.max_batch_tokens))
                 self._queued_tokens += sum(i.tokens for i in call.owned)
                 self._queue.append(call)
                 self._cond.notify_all()
@@ -416,7 +415,7 @@ class BatchingProvider:
                 raise EngineClosedError("the batching engines are closed and take no new work")
             batcher = self._engines.get(id(engine))
             if batcher is None or batcher.engine is not engine:
-                batcher = BatchingEngine(engine, _token_counter(package), **self._options)
+                batcher = BatchingEngine(engine, token_counter(package), **self._options)
                 self._engines[id(engine)] = batcher
             return batcher
 
@@ -440,7 +439,7 @@ class BatchingProvider:
             engine.close(timeout)
 
 
-def _token_counter(package: Any) -> Callable[[Sequence[str]], list[int]]:
+def token_counter(package: Any) -> Callable[[Sequence[str]], list[int]]:
     """Token counts as the engine sees them: the package's SentencePiece model, the one ``Engine`` encodes with."""
     import sentencepiece
 
