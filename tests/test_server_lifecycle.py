@@ -109,6 +109,15 @@ def test_a_malformed_keys_file_stops_the_start_with_one_line(models_dir, tmp_pat
     assert "Traceback" not in proc.stderr
 
 
+def test_a_port_in_use_is_a_one_line_error(models_dir):
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache") as server:
+        port = server.url.rsplit(":", 1)[1]
+        proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                               "--no-cache", "--port", port], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and f"could not start on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_importing_the_package_or_the_cli_loads_no_server_stack():
     probe = ("import sys, xhs_translate, xhs_translate.cli, xhs_translate.server; "
              "print([m for m in ('starlette', 'uvicorn', 'prometheus_client', 'multipart') if m in sys.modules])")
