@@ -68,8 +68,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def requests_for(args) -> list[list[dict]]:
-    """One list of request bodies per client: distinct single comments, with their direction given."""
+def requests_for(args) -> tuple[list[list[dict]], str]:
+    """One list of request bodies per client (distinct single comments, their direction given), and where the
+    text came from (``shared``: ../shared/data, or ``generated``)."""
     pools = load_pools(seed=args.seed)
     seen: set[str] = set()
     bodies = []
@@ -83,7 +84,7 @@ def requests_for(args) -> list[list[dict]]:
     need = args.clients * (args.requests + 1)
     if len(bodies) < need:
         raise SystemExit(f"only {len(bodies)} distinct comments for {need} requests")
-    return [bodies[i * (args.requests + 1):(i + 1) * (args.requests + 1)] for i in range(args.clients)]
+    return [bodies[i * (args.requests + 1):(i + 1) * (args.requests + 1)] for i in range(args.clients)], pools.source
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
@@ -282,15 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     from xhs_translate.testing import cached_package
 
     beam = args.beam_size or DecodeOptions().beam_size
-    plan = requests_for(args)
+    plan, text_source = requests_for(args)
     with tempfile.TemporaryDirectory(prefix="xhs-bench-server-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         models = workdir / "models"
         for pair in PAIRS:
             install_package(cached_package(*pair, size=args.size), models)
-        print(f"load: {args.clients} clients x {args.requests} single-comment requests (+1 warm-up each), "
-              f"{args.size} packages, beam {beam}; {machine_line()}", flush=True)
+        print(f"load: {args.clients} clients x {args.requests} single-comment requests (+1 warm-up each), text from "
+              f"{text_source}, {args.size} packages, beam {beam}; {machine_line()}", flush=True)
         runs: dict[str, list[dict]] = {"lt": [], "xhs": []} if args.lt_python else {"xhs": []}
         state = workdir / "lt-state"
         state.mkdir(exist_ok=True)
