@@ -136,9 +136,9 @@ class _Item:
 class _Call:
     """One ``translate`` call: its items, its undispatched chunks, and the event its caller waits on."""
 
-    __slots__ = ("options", "items", "owned", "chunks", "remaining", "done", "cancelled", "seq")
+    __slots__ = ("options", "items", "owned", "chunks", "remaining", "done", "cancelled")
 
-    def __init__(self, options: DecodeOptions, seq: int):
+    def __init__(self, options: DecodeOptions):
         self.options = options
         self.items: list[_Item] = []  # per input text (duplicates share an item)
         self.owned: list[_Item] = []  # items this call created (the others it joined)
@@ -146,7 +146,6 @@ class _Call:
         self.remaining = 0  # distinct items not yet done
         self.done = threading.Event()
         self.cancelled = False
-        self.seq = seq
 
 
 class BatchingEngine:
@@ -183,7 +182,6 @@ class BatchingEngine:
         self._inflight: dict[tuple, _Item] = {}  # (options, text) -> item, from queueing until delivery
         self._queued_tokens = 0
         self._closing = False
-        self._seq = 0
         self._counts = {"calls": 0, "texts": 0, "joined": 0, "cancelled": 0, "dispatches": 0, "dispatched_texts": 0}
         self._threads = [
             threading.Thread(target=self._work, name=f"xhs-batcher-{i}", daemon=True) for i in range(self.workers)
@@ -219,8 +217,7 @@ class BatchingEngine:
         with self._cond:
             if self._closing:
                 raise EngineClosedError("the batching engine is closed and takes no new work")
-            self._seq += 1
-            call = _Call(options, self._seq)
+            call = _Call(options)
             if scope is not None and not scope._register(self, call):
                 raise TranslationCancelled("the request was cancelled")
             by_text: dict[str, _Item] = {}
@@ -240,8 +237,8 @@ class BatchingEngine:
             self._counts["calls"] += 1
             self._counts["texts"] += len(todo)
             if call.owned:  # chunks: the engine's own buckets, under the engine's own budget
-                lengths = [i.tokens for i in call.owned]
-                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(lengths, options.max_batch_tokens))
+                sizes = [i.tokens for i in call.owned]
+                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(sizes, options.max_batch_tokens))
                 self._queued_tokens += sum(i.tokens for i in call.owned)
                 self._queue.append(call)
                 self._cond.notify_all()

@@ -143,8 +143,6 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
 def serve(config: ServerConfig) -> None:
     """Run the server in this thread until SIGTERM or Ctrl-C, draining requests in flight before it returns."""
-    import uvicorn
-
     app = create_app(config)
     uv_config = uvicorn.Config(
         app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",

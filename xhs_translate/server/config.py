@@ -20,9 +20,9 @@ DEFAULT_CORS_ORIGINS = ("https://www.xiaohongshu.com", "https://www.rednote.com"
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024  # bytes: a 5,000-comment /thread export is ~3 MiB
 NO_LIMIT = -1  # LibreTranslate's value for "no limit"
 #: One CTranslate2 replica on every core, not the library's min(2, cores) single-thread replicas: a server's
-#: shared batches are tens of texts, which one replica with 2 threads decoded about twice as fast as two
-#: single-thread replicas on the 2-core build machine (16 single-comment clients, base packages: 22-36 against
-#: 11-15 requests/s, alternating runs).
+#: shared batches are a few texts each (one per waiting request), which one replica with 2 threads decoded about
+#: twice as fast as two single-thread replicas on the 2-core build machine (16 single-comment clients, base
+#: packages, alternating runs on a loaded machine: 15-36 against 9-15 requests/s).
 SERVER_REPLICAS = 1
 
 
