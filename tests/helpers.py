@@ -81,6 +81,21 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0, ev
         time.sleep(every)
 
 
+def metric(base_url: str, name: str, **labels: str) -> float:
+    """One sample of a server's /metrics, parsed with Prometheus' own parser (0 when absent)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=60) as response:
+        text = response.read().decode("utf-8")
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
 class ServerProcess:
     """``xhs-translate serve --port 0 ARGS`` as a real subprocess (the console script next to this Python); ``url``
     is its address once it says it serves. Its stderr is read all along (``log``), so it never blocks on a full

@@ -10,9 +10,8 @@ import threading
 import httpx
 import pytest
 from libretranslatepy import LibreTranslateAPI
-from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import ServerProcess
+from helpers import ServerProcess, metric
 from xhs_translate.server.markup import split_markup
 from xhs_translate.translator import Translator
 
@@ -30,16 +29,6 @@ def server(models_dir, tmp_path_factory):
 def client(server):
     with httpx.Client(base_url=server.url, timeout=120) as client:
         yield client
-
-
-def metric(client: httpx.Client, name: str, **labels: str) -> float:
-    """One sample of /metrics, parsed with Prometheus' own parser (0 when absent)."""
-    text = client.get("/metrics").text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
 
 
 # --- LibreTranslate's own Python client --------------------------------------------------------------------
@@ -197,15 +186,15 @@ def test_health_reports_models_and_cache(client):
     assert health["cache"]["enabled"] is True and health["cache"]["reachable"] is True
 
 
-def test_metrics_count_requests_errors_and_batches(client):
-    before = metric(client, "xhs_translate_requests_total", endpoint="/translate", status="200")
+def test_metrics_count_requests_errors_and_batches(server, client):
+    before = metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="200")
     client.post("/translate", json={"q": ["指标测试一", "指标测试二"], "source": "zh", "target": "en"})
     client.post("/translate", json={"source": "zh", "target": "en"})
-    assert metric(client, "xhs_translate_requests_total", endpoint="/translate", status="200") == before + 1
-    assert metric(client, "xhs_translate_errors_total", endpoint="/translate", status="400") >= 1
-    assert metric(client, "xhs_translate_segments_translated_total") >= 2
-    assert metric(client, "xhs_translate_batch_texts_count") >= 1
-    assert metric(client, "xhs_translate_queue_wait_seconds_count") >= 2
+    assert metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="200") == before + 1
+    assert metric(server.url, "xhs_translate_errors_total", endpoint="/translate", status="400") >= 1
+    assert metric(server.url, "xhs_translate_segments_translated_total") >= 2
+    assert metric(server.url, "xhs_translate_batch_texts_count") >= 1
+    assert metric(server.url, "xhs_translate_queue_wait_seconds_count") >= 2
     assert "xhs_translate_cache_hits_total" in client.get("/metrics").text
 
 

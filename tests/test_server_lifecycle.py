@@ -14,20 +14,10 @@ import threading
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import ServerProcess, wait_for
+from helpers import ServerProcess, metric, wait_for
 
 SLOW = ("--coalesce-ms", "3000", "--coalesce-tokens", "1000000")  # texts wait 3 s in the queue for company
-
-
-def _metric(url: str, name: str, **labels: str) -> float:
-    text = httpx.get(f"{url}/metrics", timeout=60).text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
 
 
 def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
@@ -42,8 +32,8 @@ def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
     try:
         for t in threads:
             t.start()
-        wait_for(lambda: _metric(server.url, "xhs_translate_requests_in_progress", endpoint="/translate") == 8
-                  and _metric(server.url, "xhs_translate_queued_tokens") > 0, "8 requests in flight")
+        wait_for(lambda: metric(server.url, "xhs_translate_requests_in_progress", endpoint="/translate") == 8
+                  and metric(server.url, "xhs_translate_queued_tokens") > 0, "8 requests in flight")
         server.process.send_signal(signal.SIGTERM)
         for t in threads:
             t.join(120)
@@ -66,12 +56,12 @@ def test_a_client_that_hangs_up_takes_its_texts_out_of_the_queue(models_dir):
         sock = socket.create_connection((host, int(port)))
         sock.sendall(b"POST /translate HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                      + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        wait_for(lambda: _metric(server.url, "xhs_translate_queued_tokens") > 0, "the texts in the queue")
+        wait_for(lambda: metric(server.url, "xhs_translate_queued_tokens") > 0, "the texts in the queue")
         sock.close()
-        wait_for(lambda: _metric(server.url, "xhs_translate_batching_cancelled_total") == 40, "40 cancelled texts")
+        wait_for(lambda: metric(server.url, "xhs_translate_batching_cancelled_total") == 40, "40 cancelled texts")
         other = httpx.post(f"{server.url}/translate", json={"q": "别的请求", "source": "zh", "target": "en"}, timeout=60)
         assert other.status_code == 200
-        assert _metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="499") == 1
+        assert metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="499") == 1
 
 
 def test_listening_beyond_loopback_without_keys_warns(models_dir):
