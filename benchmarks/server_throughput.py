@@ -209,10 +209,10 @@ def engine_ceiling(plan: list[list[dict]], models: Path, beam: int, batch: int, 
     time and ``batch`` at a time: the most that merging requests can gain on this machine and these packages."""
     from xhs_translate.models.engine import DecodeOptions, load_engine
     from xhs_translate.models.packages import find_package
-    from xhs_translate.server.config import ServerConfig
+    from xhs_translate.server.config import SERVER_REPLICAS
 
     texts = [body["q"] for bodies in plan for body in bodies[1:] if body["source"] == "zh"][:count]
-    engine = load_engine(find_package("zh", "en", models), inter_threads=ServerConfig.inter_threads)
+    engine = load_engine(find_package("zh", "en", models), inter_threads=SERVER_REPLICAS)
     options = DecodeOptions(beam_size=beam)
     engine.translate(texts[:2], options)
     rates = []

@@ -1,17 +1,17 @@
 """``ServerConfig``: every setting of ``xhs-translate serve``, with named defaults. No heavy imports.
 
-The CLI maps its options onto these fields one to one (``--req-limit`` is ``req_limit``), the way the
-translate command maps onto ``Translator``; ``create_app(config)`` builds the service from it.
+Translation settings are a ``TranslatorConfig`` (the CLI builds it with ``from_options`` from the same option
+names as ``translate``); the rest are the server's own: address, cache, keys and limits, CORS, batching.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import EngineConfig, TranslatorConfig
 from ..errors import InputError
-from ..models.engine import DecodeOptions
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000  # LibreTranslate's
@@ -26,11 +26,18 @@ NO_LIMIT = -1  # LibreTranslate's value for "no limit"
 SERVER_REPLICAS = 1
 
 
+def default_translator_config() -> TranslatorConfig:
+    """The library's defaults, but ``SERVER_REPLICAS`` CTranslate2 replicas (on every core)."""
+    return TranslatorConfig(engine=EngineConfig(inter_threads=SERVER_REPLICAS))
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Settings of the HTTP service. Limits use LibreTranslate's names and ``-1`` for none.
 
-    ``cache``: as ``Translator(cache=)``: a path, None for the default file, False for none.
+    ``translator``: models, glossary, decoding and engine options of every request (a request chooses only its
+    target, source, and for ``/thread`` the field names). ``cache``: as ``Translator(cache=)``: a path, None for
+    the default file, False for none; one cache is shared by every Translator of the server.
     ``coalesce_ms``: how long a text may wait for others to share its model batch; ``coalesce_tokens``: the
     token budget that flushes a batch at once (None: ``DecodeOptions.max_batch_tokens``).
     ``request_threads``: translation calls running at once (each waits for its batch in a worker thread).
@@ -39,14 +46,8 @@ class ServerConfig:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    models_dir: str | Path | None = None
+    translator: TranslatorConfig = field(default_factory=default_translator_config)
     cache: str | Path | None | bool = None
-    glossary: str | Path | None = None
-    builtin_glossary: bool = True
-    compute_type: str = "auto"
-    decode_options: DecodeOptions = DecodeOptions()
-    inter_threads: int | None = SERVER_REPLICAS
-    intra_threads: int | None = None
     api_keys: str | Path | None = None
     req_limit: int = NO_LIMIT
     char_limit: int = NO_LIMIT
@@ -67,6 +68,8 @@ class ServerConfig:
             raise InputError("body_limit and request_threads must be positive")
         if self.coalesce_ms < 0 or self.drain_timeout < 0:
             raise InputError("coalesce_ms and drain_timeout must be >= 0")
+        if not isinstance(self.translator, TranslatorConfig):
+            raise InputError(f"translator must be a TranslatorConfig, got {self.translator!r}")
         if not 0 <= self.port <= 65535:
             raise InputError(f"port must be between 0 and 65535, got {self.port}")
         object.__setattr__(self, "cors_origins", tuple(o.rstrip("/") for o in self.cors_origins))

@@ -25,7 +25,7 @@ from .markup import join_markup, markup_text, split_markup, texts_to_translate
 
 MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
 _DONE = ("translated", "cached")
-_STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "model_batches", "memo_hits")
+_STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,14 @@ class TranslationService:
     def __init__(self, config: ServerConfig, on_batch: Callable[[BatchReport], None] | None = None):
         from ..models.packages import list_packages
 
+        from ..cache import open_cache
+
         self.config = config
         self.provider = BatchingProvider(
             max_wait=config.coalesce_ms / 1000, max_batch_tokens=config.coalesce_tokens, on_batch=on_batch
         )
-        self.served = Served.from_packages(list_packages(config.models_dir))
+        self.served = Served.from_packages(list_packages(config.translator.models_dir))
+        self._cache = open_cache(config.cache)  # one backend (SQLite connections) for every Translator
         self._lock = threading.Lock()
         self._translators: dict[tuple, Any] = {}
         self._retired: Counter[str] = Counter()
@@ -72,19 +75,17 @@ class TranslationService:
 
     # --- translators ----------------------------------------------------------------------------------------
     def translator(self, **options: Any) -> Any:
-        """The Translator for these options (``zh_variant``, field names, ``errors``, ``mark_cached``), made once."""
+        """The Translator for these flat options (``zh_variant``, field names, ``errors``, ``mark_cached``) over the
+        server's config, made once."""
         from ..translator import Translator
 
         key = tuple(sorted(options.items()))
         with self._lock:
             translator = self._translators.pop(key, None)
             if translator is None:
-                c = self.config
-                translator = Translator(
-                    models_dir=c.models_dir, cache=c.cache, glossary=c.glossary, builtin_glossary=c.builtin_glossary,
-                    compute_type=c.compute_type, decode_options=c.decode_options, inter_threads=c.inter_threads,
-                    intra_threads=c.intra_threads, engine_provider=self.provider, **options,
-                )
+                config = self.config.translator.replace(**options) if options else self.config.translator
+                cache = self._cache if self._cache is not None else False
+                translator = Translator(config, cache=cache, engine_provider=self.provider)
                 if len(self._translators) >= MAX_TRANSLATORS:  # forget the least recently used, never the default
                     retired = self._translators.pop(next(k for k in self._translators if k)).stats()
                     for name in _STAT_KEYS:  # its counts stay in stats(), so the metrics never go down
@@ -98,13 +99,16 @@ class TranslationService:
         from ..detection import detect_many
         from ..models.packages import list_packages
 
+        from ..models.engine import resolve_compute_type
+
         with self._lock:
             if self._loaded:
                 return
-            t = self.default
-            for package in list_packages(self.config.models_dir):
-                self.provider(package, compute_type=t.compute_type, inter_threads=t.inter_threads,
-                              intra_threads=t.intra_threads)
+            config = self.config.translator
+            engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
+            for package in list_packages(config.models_dir):
+                self.provider(package, compute_type=resolve_compute_type(engine.compute_type),
+                              inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
 
@@ -161,12 +165,12 @@ class TranslationService:
     def health(self) -> dict[str, Any]:
         """Models loaded and cache reachable; ``ok`` is False when no model is loaded or the cache failed."""
         models = self.models()
-        cache = self.default.cache
+        cache = self._cache
         if cache is None:
             cache_state: dict[str, Any] = {"enabled": False}
         else:
-            cache.get_many(["xhs-translate-health-check"])  # one read through the connection
-            cache_state = {"enabled": True, "path": str(cache.path), "reachable": cache.enabled}
+            cache.get_many("segments", ["xhs-translate-health-check"])  # one read through the connection
+            cache_state = {"enabled": True, "where": cache.description, "reachable": cache.enabled}
         ok = bool(models) and cache_state.get("reachable", True)
         return {
             "status": "ok" if ok else "degraded",
@@ -184,6 +188,7 @@ class TranslationService:
             stats = translator.stats()
             for key in _STAT_KEYS:
                 total[key] += stats[key]
+        total["cache_errors"] = self._cache.error_count if self._cache is not None else 0  # one backend for all
         return {**total, **{f"batching_{key}": value for key, value in self.provider.stats().items()}}
 
     def close(self) -> None:
@@ -192,5 +197,6 @@ class TranslationService:
         with self._lock:
             translators = list(self._translators.values())
         for translator in translators:
-            if translator.cache is not None:
-                translator.cache.close()
+            translator.close()
+        if self._cache is not None:
+            self._cache.close()
