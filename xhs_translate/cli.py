@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         epilog=f"example:\n  {PROG} cache {name}")
         _common(sub, models=False)
         sub.set_defaults(run=_run_cache)
+    _add_serve_parser(commands, formatter)
     return parser
 
 
@@ -745,6 +746,98 @@ def _run_cache(args: argparse.Namespace) -> int:
             print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
     finally:
         cache.close()
+    return EXIT_OK
+
+
+# --- serve -----------------------------------------------------------------------------------------
+
+
+def _add_serve_parser(commands, formatter) -> None:
+    from .server.config import (DEFAULT_BODY_LIMIT, DEFAULT_CORS_ORIGINS, DEFAULT_HOST, DEFAULT_PORT, SERVER_REPLICAS,
+                                ServerConfig)
+
+    serve = commands.add_parser(
+        "serve", formatter_class=formatter, help="run the LibreTranslate-compatible HTTP server",
+        description="Serve LibreTranslate's API (/translate, /detect, /languages, /frontend/settings) plus /thread, "
+                    "/health and /metrics, batching the texts of concurrent requests together. Needs the server "
+                    "extra: pip install 'xhs-translate[server]'.",
+        epilog=f"examples:\n  {PROG} serve\n  {PROG} serve --host 0.0.0.0 --api-keys keys.tsv --req-limit 60\n"
+               f"  curl -s localhost:5000/translate -H 'Content-Type: application/json' "
+               f"-d '{{\"q\": \"你好\", \"source\": \"auto\", \"target\": \"en\"}}'",
+    )
+    net = serve.add_argument_group("network")
+    net.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine only)")
+    net.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    net.add_argument("--cors-origin", action="append", metavar="ORIGIN", dest="cors_origins",
+                     help="a web origin whose pages may call the server (repeatable; * for any; default: "
+                          f"{' and '.join(DEFAULT_CORS_ORIGINS)})")
+    limits = serve.add_argument_group("keys and limits (LibreTranslate's names; -1 = no limit)")
+    limits.add_argument("--api-keys", metavar="FILE",
+                        help="require a key: one per line, optionally KEY<TAB>requests-per-minute")
+    limits.add_argument("--req-limit", type=int, default=-1, metavar="N",
+                        help="requests per minute per key, or per client address without keys (default: -1)")
+    limits.add_argument("--char-limit", type=int, default=-1, metavar="N",
+                        help="characters per request, all items together (default: -1)")
+    limits.add_argument("--batch-limit", type=int, default=-1, metavar="N",
+                        help="items in one request's q list (default: -1)")
+    limits.add_argument("--body-limit", type=_positive_int, default=DEFAULT_BODY_LIMIT, metavar="BYTES",
+                        help=f"largest request body (default: {DEFAULT_BODY_LIMIT}); larger ones get 413")
+    tuning = serve.add_argument_group("batching across requests")
+    tuning.add_argument("--coalesce-ms", type=float, default=ServerConfig.coalesce_ms, metavar="MS",
+                        help="how long a text may wait for other requests' texts to share its model batch "
+                             f"(default: {ServerConfig.coalesce_ms:g})")
+    tuning.add_argument("--coalesce-tokens", type=_positive_int, metavar="N",
+                        help="tokens that fill a batch and send it at once (default: the engine's token budget)")
+    tuning.add_argument("--request-threads", type=_positive_int, default=ServerConfig.request_threads, metavar="N",
+                        help=f"translation calls running at once (default: {ServerConfig.request_threads})")
+    tuning.add_argument("--drain-timeout", type=float, default=ServerConfig.drain_timeout, metavar="SECONDS",
+                        help=f"on SIGTERM, how long to wait for requests in flight (default: {ServerConfig.drain_timeout:g})")
+    serve.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
+    serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
+                       help="turn off the built-in zh->en slang list")
+    engine = serve.add_argument_group("engine (CTranslate2)")
+    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
+                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
+    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
+                        help=f"beam size (default: {DecodeOptions.beam_size})")
+    engine.add_argument("--inter-threads", type=_positive_int, default=SERVER_REPLICAS, metavar="N",
+                        help=f"model replicas decoding in parallel (default: {SERVER_REPLICAS}, on every core: the "
+                             "server's shared batches decode fastest that way)")
+    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
+                        help="threads per replica (default: cores / inter-threads)")
+    _common(serve)
+    serve.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .server.config import DEFAULT_CORS_ORIGINS, ServerConfig
+
+    if args.glossary and not Path(args.glossary).is_file():
+        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    if args.api_keys and not Path(args.api_keys).is_file():
+        raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
+    try:
+        config = ServerConfig(
+            host=args.host, port=args.port, translator=translator_config(args), cache=_cache_option(args),
+            api_keys=args.api_keys, req_limit=args.req_limit,
+            char_limit=args.char_limit, batch_limit=args.batch_limit, body_limit=args.body_limit,
+            cors_origins=tuple(args.cors_origins or DEFAULT_CORS_ORIGINS), coalesce_ms=args.coalesce_ms,
+            coalesce_tokens=args.coalesce_tokens, request_threads=args.request_threads,
+            drain_timeout=args.drain_timeout,
+        )
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        from .server import app
+    except ImportError as exc:
+        raise XhsTranslateError(
+            f"the server needs the 'server' extra ({exc.name} is missing): pip install 'xhs-translate[server]'"
+        ) from None
+    if not config.loopback_only and config.api_keys is None:
+        _say(f"{PROG}: warning: listening on {config.host} without --api-keys: anyone who can reach this address "
+             "can use the server (add --api-keys FILE, or bind to 127.0.0.1)")
+    app.serve(config)
+    _say(f"{PROG}: stopped")
     return EXIT_OK
 
 
