@@ -653,8 +653,9 @@ def _add_serve_parser(commands, formatter) -> None:
                         help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
     engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
                         help=f"beam size (default: {DecodeOptions.beam_size})")
-    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
-                        help="model replicas decoding in parallel (default: min(2, cores))")
+    engine.add_argument("--inter-threads", type=_positive_int, default=ServerConfig.inter_threads, metavar="N",
+                        help=f"model replicas decoding in parallel (default: {ServerConfig.inter_threads}, on every "
+                             "core: the server's shared batches decode fastest that way)")
     engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
                         help="threads per replica (default: cores / inter-threads)")
     _common(serve)

@@ -446,6 +446,7 @@ def token_counter(package: Any) -> Callable[[Sequence[str]], list[int]]:
     processor = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer_path))
 
     def measure(texts: Sequence[str]) -> list[int]:
-        return [len(ids) for ids in processor.encode(list(texts))]
+        # One text at a time: encoding a list starts SentencePiece's thread pool, ~1.3 ms a call against ~3 us a text.
+        return [len(processor.encode(text)) for text in texts]
 
     return measure

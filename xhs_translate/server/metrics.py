@@ -89,3 +89,5 @@ class _StatsCollector:
             yield CounterMetricFamily(f"{PREFIX}_{name}", help_text, value=stats.get(key, 0))
         yield GaugeMetricFamily(f"{PREFIX}_queued_tokens", "tokens waiting for an engine dispatch",
                                 value=stats.get("batching_queued_tokens", 0))
+        yield GaugeMetricFamily(f"{PREFIX}_texts_in_flight", "distinct texts queued or being decoded",
+                                value=stats.get("batching_in_flight", 0))
