@@ -88,8 +88,8 @@ STYLE = """
 body { margin: 0; background: #f5f5f5; color: #333; font: 14px/1.5 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; }
 .note-container { display: flex; max-width: 1100px; margin: 16px auto; background: #fff; border-radius: 20px; overflow: hidden;
   box-shadow: 0 8px 32px rgba(0,0,0,.08); }
-.media-container { flex: 1 1 55%; min-height: 420px; background: linear-gradient(135deg, #ffb199, #ff0844 60%, #7b2ff7);
-  display: flex; align-items: center; justify-content: center; color: #fff; font-size: 48px; }
+.media-container { flex: 1 1 55%; min-height: 420px; background: #fde8e4; display: flex; align-items: flex-start;
+  justify-content: center; padding-top: 240px; font-size: 72px; }
 .interaction-container { flex: 0 0 440px; padding: 20px 24px; }
 .author-bar { display: flex; align-items: center; gap: 10px; padding-bottom: 12px; border-bottom: 1px solid #eee; }
 .avatar { width: 32px; height: 32px; flex: 0 0 32px; border-radius: 50%; background: #fde2e4; color: #c9184a;

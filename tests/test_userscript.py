@@ -8,8 +8,8 @@ page, so nothing leaves the machine and the script meets the site's real origin.
 Access permission (granted here as a user grants it when the site asks).
 
 Every test fails on any console error or warning, uncaught exception or dialog; the only console errors let
-through are Chromium's own "Failed to load resource: net::ERR_CONNECTION_REFUSED" lines for requests to a
-server the test stopped (the browser's report of the outage, not the script's).
+through are Chromium's own "Failed to load resource: ..." lines for requests to a server that the test stopped
+or made refuse (the browser's report of the network's answer, not the script's).
 
 Needs the ``playwright`` package (the ``test`` extra) and Debian's ``chromium``; skips saying which is missing,
 unless ``$XHS_TRANSLATE_REQUIRE_BROWSER`` is set (CI), where it fails.
@@ -73,15 +73,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(models_dir, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("userscript-cache") / "cache.sqlite3"
-    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
-        yield process
-
-
-def userscript(server_url: str) -> str:
-    response = httpx.get(server_url + USERSCRIPT_PATH, timeout=30)
+def userscript(server_url: str, query: str = "") -> str:
+    response = httpx.get(server_url + USERSCRIPT_PATH + query, timeout=30)
     assert response.status_code == 200
     return response.text
 
@@ -91,8 +84,9 @@ class Tab:
     error, dialog, and the POSTs to the server's /translate."""
 
     def __init__(self, browser, server_url: str, note: str, *, locale: str = "en-US", width: int = 1280,
-                 settings: dict | None = None, inject: bool = True):
+                 settings: dict | None = None, inject: bool = True, script_query: str = ""):
         self.server_url = server_url
+        self.script_query = script_query
         self.pages = {fixture.NOTE_PATH: fixture.page_html(note)}
         self.context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
         self.context.grant_permissions(["local-network-access"], origin=fixture.SITE)
@@ -125,7 +119,7 @@ class Tab:
         dialog.dismiss()
 
     def inject(self) -> None:
-        self.page.add_script_tag(content=userscript(self.server_url))
+        self.page.add_script_tag(content=userscript(self.server_url, self.script_query))
 
     def reload(self) -> None:
         self.page.reload()
@@ -138,12 +132,13 @@ class Tab:
         self.page.wait_for_function(ALL_MARKED_JS, timeout=timeout)
         return self.state()
 
-    def problems(self, stopped_server: str | None = None) -> list:
-        """Console errors and warnings, page errors and dialogs; with ``stopped_server``, Chromium's own line for
-        each refused connection to it is expected and left out."""
-        refused = "Failed to load resource: net::ERR_CONNECTION_REFUSED"
+    def problems(self, refused_by: str | None = None) -> list:
+        """Console errors and warnings, page errors and dialogs. With ``refused_by`` (a server the test stopped or
+        made refuse), Chromium's own "Failed to load resource" line for each failed request to it is expected (the
+        browser reports the network's answer there, not the script) and left out."""
         console = [c for c in self.console
-                   if not (stopped_server and c[0] == "error" and c[1] == refused and c[2].startswith(stopped_server))]
+                   if not (refused_by and c[0] == "error" and c[1].startswith("Failed to load resource: ")
+                           and c[2].startswith(refused_by + "/"))]
         return console + self.errors
 
     def close(self) -> None:
@@ -321,6 +316,33 @@ def test_with_a_userscript_manager_requests_go_through_gm_xmlhttprequest(open_ta
     assert tab.problems() == []
 
 
+def test_with_api_keys_the_script_installed_with_a_key_sends_it(chromium, models_dir, tmp_path):
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("reader-key\n", encoding="utf-8")
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys)) as server:
+        note = fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:2])
+        tab = Tab(chromium, server.url, note, script_query="?api_key=reader-key")
+        try:
+            state = tab.wait_all_marked()
+            assert all(e["mark"] == "done" for e in state.values())
+            assert all('"api_key":"reader-key"' in body for body in tab.requests) and tab.requests
+            assert tab.problems() == []
+        finally:
+            tab.close()
+        # installed without the key: the server refuses, each text is marked failed once, one notice, no loop
+        tab = Tab(chromium, server.url, note)
+        try:
+            tab.wait_all_marked()
+            assert {e["mark"] for e in tab.state().values()} == {"failed"}
+            assert "get an API key" in tab.page.locator(".xhs-translate-notice").inner_text()
+            tab.page.evaluate(ADD_COMMENTS_JS, fixture.comment_html(fixture.extra_comments(1, 1)[0]))
+            tab.page.wait_for_function(ALL_MARKED_JS, timeout=FEW_SECONDS)
+            assert len(tab.requests) == 2 and tab.page.locator(".xhs-translate").count() == 0
+            assert tab.problems(refused_by=server.url) == []
+        finally:
+            tab.close()
+
+
 def test_a_page_of_200_comments_takes_a_few_requests(open_tab):
     comments = fixture.many_comments(200)
     tab = open_tab(fixture.note_html(fixture.TITLE, fixture.DESC, comments))
@@ -356,7 +378,7 @@ def test_a_stopped_server_gives_one_notice_and_a_later_retry(chromium, models_di
         for key in ("n01", "n02"):
             assert_translated_once(state[key])
         assert notice.is_hidden()
-        assert tab.problems(stopped_server=server.url) == []
+        assert tab.problems(refused_by=server.url) == []
     finally:
         tab.close()
         server.stop()
@@ -367,7 +389,8 @@ def test_a_stopped_server_gives_one_notice_and_a_later_retry(chromium, models_di
 
 def test_screenshots_of_the_note_and_the_page_at_desktop_and_phone_widths(open_tab, server, chromium, tmp_path):
     """Before/after shots of the note page and shots of ``/``, at 1280 and 390 px, in $XHS_TRANSLATE_SCREENSHOTS
-    (a temporary folder by default) to look at; the layout checks are what a look would catch first."""
+    (a temporary folder by default) to look at; the layout checks are what a look would catch first. Its
+    ``userscript.png`` is README's examples/userscript.png."""
     folder = Path(os.environ.get("XHS_TRANSLATE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     overflow_js = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -377,6 +400,8 @@ def test_screenshots_of_the_note_and_the_page_at_desktop_and_phone_widths(open_t
         tab.inject()
         tab.wait_all_marked()
         tab.page.screenshot(path=str(folder / f"note-{width}-after.png"), full_page=True)
+        if width == 1280:  # the note's text and the switch, for README (examples/userscript.png)
+            tab.page.screenshot(path=str(folder / "userscript.png"), clip={"x": 720, "y": 0, "width": 560, "height": 900})
         assert tab.page.evaluate(overflow_js) <= 0
         boxes = tab.page.evaluate("""() => [...document.querySelectorAll('.xhs-translate')].map(d => {
             const r = d.getBoundingClientRect(), c = d.closest('.content, .desc, .title, .note-content').getBoundingClientRect();
@@ -399,6 +424,6 @@ def test_screenshots_of_the_note_and_the_page_at_desktop_and_phone_widths(open_t
         assert page.evaluate(overflow_js) <= 0
         assert errors == []
         context.close()
-    assert sorted(p.name for p in folder.glob("*.png")) == sorted(
+    assert sorted(p.name for p in folder.glob("*.png")) == sorted(["userscript.png", *(
         f"{kind}-{w}{suffix}.png" for w in (1280, 390)
-        for kind, suffix in (("note", "-before"), ("note", "-after"), ("page", "")))
+        for kind, suffix in (("note", "-before"), ("note", "-after"), ("page", "")))])

@@ -14,23 +14,10 @@ import httpx
 import pytest
 
 from helpers import ServerProcess
-from xhs_translate.server.ui import static_text
+from xhs_translate.server.ui import static_text, userscript_for
 
 EXAMPLE_THREAD = Path(__file__).resolve().parents[1] / "examples" / "rednote_thread.json"
 HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "srcdoc")
-
-
-@pytest.fixture(scope="module")
-def server(models_dir, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("page-cache") / "cache.sqlite3"
-    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=120) as client:
-        yield client
 
 
 def metadata(script: str) -> list[tuple[str, str]]:
@@ -68,6 +55,21 @@ def test_the_userscript_names_the_host_the_browser_used_and_never_a_strange_one(
         script = client.get("/xhs-translate.user.js", headers={"Host": hostile}).text
         assert f"const SERVER = '{server.url}';" in script  # the socket's own address instead
         assert ("connect", "127.0.0.1") in metadata(script)
+
+
+def test_with_api_keys_a_known_key_is_written_into_the_script(models_dir, tmp_path):
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("it's-mine\t30\n", encoding="utf-8")
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys)) as server:
+        script = httpx.get(f"{server.url}/xhs-translate.user.js", params={"api_key": "it's-mine"}).text
+        assert "const API_KEY = \"it's-mine\";" in script  # a JSON string literal, whatever the key holds
+        assert dict(metadata(script))["downloadURL"] == f"{server.url}/xhs-translate.user.js?api_key=it%27s-mine"
+        refused = httpx.get(f"{server.url}/xhs-translate.user.js", params={"api_key": "guess"})
+        assert refused.status_code == 403 and refused.json() == {"error": "Invalid API key"}
+        assert "const API_KEY = \"\";" in httpx.get(f"{server.url}/xhs-translate.user.js").text
+    # without --api-keys a key in the URL is not written anywhere
+    plain = userscript_for("http://127.0.0.1:5000")
+    assert "const API_KEY = \"\";" in plain and "api_key=" not in plain.split("==/UserScript==")[0]
 
 
 def test_no_script_of_ours_ever_parses_a_string_as_html():

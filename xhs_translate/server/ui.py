@@ -11,16 +11,18 @@ only this server's own script, style and API, so nothing it shows can run code.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from functools import lru_cache
 from importlib.resources import files
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import __version__
+from .api import ApiError
 
 USERSCRIPT = "xhs-translate.user.js"
 #: Served path -> (file in server/static, media type).
@@ -33,8 +35,9 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 #: Counters of ``TranslationService.stats()`` that the page shows.
 STATUS_COUNTERS = ("comments", "segments_translated", "cache_hits", "cache_misses")
-# The tokens the userscript's template holds; the server writes its address and version over them.
+# The tokens the userscript's template holds; the server writes its address, version and key over them.
 SERVER_TOKEN, HOST_TOKEN, VERSION_TOKEN = "__XHS_TRANSLATE_SERVER__", "__XHS_TRANSLATE_HOST__", "__XHS_TRANSLATE_VERSION__"
+DOWNLOAD_TOKEN, KEY_LITERAL = "__XHS_TRANSLATE_DOWNLOAD__", "'__XHS_TRANSLATE_API_KEY__'"
 # A Host header as browsers send it: a name or an address, an optional port. Anything else (quotes, spaces, a
 # path) never reaches the script: the socket's own address is used instead.
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -57,15 +60,23 @@ def server_address(request: Request) -> str:
     return f"{scheme}://{host}"
 
 
-def userscript_for(address: str) -> str:
-    """The userscript, set up for the server at ``address``: its requests, ``@connect`` and update URL point there."""
+def userscript_for(address: str, api_key: str = "") -> str:
+    """The userscript, set up for the server at ``address``: its requests, ``@connect`` and update URL point there,
+    and its requests carry ``api_key`` when one is given."""
     host = urlsplit(address).hostname or "127.0.0.1"  # @connect takes a host name, without port or brackets
+    download = f"{address}/{USERSCRIPT}" + (f"?api_key={quote(api_key, safe='')}" if api_key else "")
     return (static_text(USERSCRIPT)
+            .replace(DOWNLOAD_TOKEN, download).replace(KEY_LITERAL, json.dumps(api_key))
             .replace(SERVER_TOKEN, address).replace(HOST_TOKEN, host).replace(VERSION_TOKEN, __version__))
 
 
 async def userscript(request: Request) -> Response:
-    return Response(userscript_for(server_address(request)), media_type="text/javascript; charset=utf-8",
+    """The userscript; with ``--api-keys``, ``?api_key=KEY`` (a known key, else 403) writes the key into it."""
+    keys = request.app.state.ctx.gate.keys
+    api_key = request.query_params.get("api_key", "") if keys is not None else ""
+    if api_key and api_key not in keys.limits:
+        raise ApiError(403, "Invalid API key")
+    return Response(userscript_for(server_address(request), api_key), media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "no-cache"})
 
 

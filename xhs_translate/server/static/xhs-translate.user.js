@@ -9,8 +9,8 @@
 // @connect      __XHS_TRANSLATE_HOST__
 // @run-at       document-idle
 // @noframes
-// @downloadURL  __XHS_TRANSLATE_SERVER__/xhs-translate.user.js
-// @updateURL    __XHS_TRANSLATE_SERVER__/xhs-translate.user.js
+// @downloadURL  __XHS_TRANSLATE_DOWNLOAD__
+// @updateURL    __XHS_TRANSLATE_DOWNLOAD__
 // ==/UserScript==
 
 /*
@@ -32,6 +32,7 @@
   'use strict';
 
   const SERVER = '__XHS_TRANSLATE_SERVER__';
+  const API_KEY = '__XHS_TRANSLATE_API_KEY__'; // written in when installed from /xhs-translate.user.js?api_key=KEY
 
   // Every selector of the site's markup, here and only here: a change of the site's markup is a one-line fix.
   // From the public extensions that read these pages (2025-2026): xhsTrans and red-trans (#detail-title,
@@ -266,7 +267,9 @@
 
   /** Translate one batch of jobs; false when the server is down (the caller stops and retries later). */
   async function send(jobs, target) {
-    const { status, data } = await post('/translate', { q: jobs.map((j) => j.text), source: 'auto', target, format: 'text' });
+    const body = { q: jobs.map((j) => j.text), source: 'auto', target, format: 'text' };
+    if (API_KEY) body.api_key = API_KEY;
+    const { status, data } = await post('/translate', body);
     if (status === 200 && valid(data, jobs.length)) {
       serverUp();
       const detected = Array.isArray(data.detectedLanguage) ? data.detectedLanguage : [];
