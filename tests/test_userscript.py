@@ -373,7 +373,7 @@ def test_a_stopped_server_gives_one_notice_and_a_later_retry(chromium, models_di
         assert tab.page.locator(".xhs-translate-notice").count() == 1
         assert tab.page.locator(".xhs-translate").count() == translated  # the translations made before stay
         server = ServerProcess(*options)  # back on the same port: the next retry gets through
-        tab.page.wait_for_function(ALL_MARKED_JS, timeout=60_000)
+        tab.page.wait_for_function(ALL_MARKED_JS, timeout=90_000)  # retries come 5, 10, 20, 40, 60 s apart
         state = tab.state()
         for key in ("n01", "n02"):
             assert_translated_once(state[key])

@@ -315,7 +315,7 @@
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (failures - 1));
     retryAt = Date.now() + delay;
     const why = status === 0 ? `cannot reach the translation server at ${SERVER} (is xhs-translate serve running?)`
-      : `the translation server is not answering (${serverError(status, data)})`;
+      : `the translation server said: ${serverError(status, data)}`;
     showNotice(`${why}; retrying in ${Math.round(delay / 1000)} s`);
     setTimeout(schedule, delay + 50);
   }
