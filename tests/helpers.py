@@ -70,6 +70,17 @@ def http_server(handler: Callable[..., Any]) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0, every: float = 0.02) -> None:
+    """Poll ``condition`` until it holds; AssertionError naming ``what`` after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
 class ServerProcess:
     """``xhs-translate serve --port 0 ARGS`` as a real subprocess (the console script next to this Python); ``url``
     is its address once it says it serves. Its stderr is read all along (``log``), so it never blocks on a full

@@ -4,11 +4,10 @@ batches across concurrent callers, a text in flight decoded once, fairness, canc
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from helpers import run_in_threads
+from helpers import run_in_threads, wait_for
 from xhs_translate.models.batching import (
     BatchingEngine,
     BatchingProvider,
@@ -42,14 +41,6 @@ def provider():
     provider.close()
 
 
-def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
-
-
 def test_a_call_alone_gets_exactly_the_plain_engines_result(package, provider):
     texts = [f"{a}，{b}" for a in TEXTS for b in TEXTS[:6]]  # enough for several length buckets
     options = DecodeOptions(max_batch_tokens=64)
@@ -73,7 +64,7 @@ def test_concurrent_callers_share_batches_and_get_their_own_results(package, pro
     threads = [threading.Thread(target=call, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
-    _wait_for(lambda: engine.stats()["calls"] == 8, "8 queued calls")
+    wait_for(lambda: engine.stats()["calls"] == 8, "8 queued calls")
     assert engine.stats()["dispatches"] == 0
     engine.close()
     for t in threads:
@@ -92,10 +83,10 @@ def test_a_big_call_does_not_make_a_small_one_wait_for_all_of_it(package):
     options = DecodeOptions(max_batch_tokens=32)  # small engine buckets: the big call is many chunks
     big = threading.Thread(target=engine.translate, args=([f"{t}{i}" for i in range(200) for t in TEXTS[:2]], options))
     big.start()
-    _wait_for(lambda: engine.stats()["calls"] == 1, "the big call")
+    wait_for(lambda: engine.stats()["calls"] == 1, "the big call")
     small = threading.Thread(target=engine.translate, args=(["一个小请求"], options))
     small.start()
-    _wait_for(lambda: engine.stats()["calls"] == 2, "the small call")
+    wait_for(lambda: engine.stats()["calls"] == 2, "the small call")
     engine.max_batch_tokens = 32  # dispatches of one engine bucket each, one worker, in the queue's order
     engine.close()
     big.join()
@@ -121,7 +112,7 @@ def test_a_cancelled_call_leaves_the_queue_and_raises(package, provider):
 
     thread = threading.Thread(target=call)
     thread.start()
-    _wait_for(lambda: engine.stats()["queued_tokens"] > 0, "the queued call")
+    wait_for(lambda: engine.stats()["queued_tokens"] > 0, "the queued call")
     scope.cancel()
     thread.join(30)
     assert not thread.is_alive() and len(errors) == 1
@@ -148,10 +139,10 @@ def test_a_text_shared_with_a_cancelled_call_is_still_translated_for_the_other(p
 
     a = threading.Thread(target=first)
     a.start()
-    _wait_for(lambda: engine.stats()["calls"] == 1, "the first call")
+    wait_for(lambda: engine.stats()["calls"] == 1, "the first call")
     b = threading.Thread(target=second)
     b.start()
-    _wait_for(lambda: engine.stats()["joined"] == 1, "the second call joining the shared text")
+    wait_for(lambda: engine.stats()["joined"] == 1, "the second call joining the shared text")
     scope.cancel()
     a.join(30)
     engine.close()

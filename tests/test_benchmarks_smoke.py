@@ -125,3 +125,12 @@ def test_detect_accuracy_tiny(shared_data):
     proc = run("detect_accuracy.py", "--limit", "5")
     assert proc.returncode == 0, proc.stderr
     assert "detect(auto)" in proc.stdout
+
+
+def test_server_throughput_runs_small_without_libretranslate(tmp_path):
+    proc = run("server_throughput.py", "--size", "tiny", "--clients", "2", "--requests", "2", "--repeats", "1",
+               "--lt-python", "", "--workdir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| xhs-translate serve (shared batches)" in proc.stdout
+    assert "LibreTranslate: skipped (no --lt-python)" in proc.stdout
+    assert re.search(r"ceiling: the zh->en engine alone on \d+ of these comments", proc.stdout)

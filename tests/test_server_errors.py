@@ -3,6 +3,8 @@ keys and per-minute limits (one key's limit never blocks another key); the chara
 
 from __future__ import annotations
 
+import http.client
+import json
 import socket
 
 import httpx
@@ -129,6 +131,20 @@ def test_a_request_cut_off_midway_harms_nobody(open_server):
         sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 500\r\n\r\n{\"q\": \"half")
     assert open_server.post("/translate", json={"q": "你好", "source": "auto", "target": "en"}).status_code == 200
+
+
+def test_a_client_sending_its_body_slowly_stalls_no_one(open_server):
+    host, port = open_server.base_url.host, open_server.base_url.port
+    body = b'{"q": "\xe6\x85\xa2\xe6\x85\xa2\xe6\x9d\xa5", "source": "zh", "target": "en"}'
+    with socket.create_connection((host, port), timeout=60) as slow:
+        slow.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        quick = open_server.post("/translate", json={"q": "快的请求", "source": "zh", "target": "en"})
+        assert quick.status_code == 200  # answered while the slow body is still coming
+        slow.sendall(body[10:])
+        answer = http.client.HTTPResponse(slow)
+        answer.begin()
+        assert answer.status == 200 and "translatedText" in json.loads(answer.read())
 
 
 def test_missing_and_invalid_keys(keyed_server):

@@ -11,13 +11,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import ServerProcess
+from helpers import ServerProcess, wait_for
 
 SLOW = ("--coalesce-ms", "3000", "--coalesce-tokens", "1000000")  # texts wait 3 s in the queue for company
 
@@ -29,14 +28,6 @@ def _metric(url: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     return 0.0
-
-
-def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
@@ -51,7 +42,7 @@ def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
     try:
         for t in threads:
             t.start()
-        _wait_for(lambda: _metric(server.url, "xhs_translate_requests_in_progress", endpoint="/translate") == 8
+        wait_for(lambda: _metric(server.url, "xhs_translate_requests_in_progress", endpoint="/translate") == 8
                   and _metric(server.url, "xhs_translate_queued_tokens") > 0, "8 requests in flight")
         server.process.send_signal(signal.SIGTERM)
         for t in threads:
@@ -75,9 +66,9 @@ def test_a_client_that_hangs_up_takes_its_texts_out_of_the_queue(models_dir):
         sock = socket.create_connection((host, int(port)))
         sock.sendall(b"POST /translate HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                      + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        _wait_for(lambda: _metric(server.url, "xhs_translate_queued_tokens") > 0, "the texts in the queue")
+        wait_for(lambda: _metric(server.url, "xhs_translate_queued_tokens") > 0, "the texts in the queue")
         sock.close()
-        _wait_for(lambda: _metric(server.url, "xhs_translate_batching_cancelled_total") == 40, "40 cancelled texts")
+        wait_for(lambda: _metric(server.url, "xhs_translate_batching_cancelled_total") == 40, "40 cancelled texts")
         other = httpx.post(f"{server.url}/translate", json={"q": "别的请求", "source": "zh", "target": "en"}, timeout=60)
         assert other.status_code == 200
         assert _metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="499") == 1
@@ -106,6 +97,15 @@ def test_a_malformed_keys_file_stops_the_start_with_one_line(models_dir, tmp_pat
     proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
                            "--api-keys", str(keys), "--port", "0"], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and f"{keys}:2: a key is one word" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_port_in_use_is_a_one_line_error(models_dir):
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache") as server:
+        port = server.url.rsplit(":", 1)[1]
+        proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                               "--no-cache", "--port", port], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and f"could not start on 127.0.0.1:{port}" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -57,15 +57,16 @@ class AppContext:
     executor: ThreadPoolExecutor
 
 
+# /health and /metrics run on the loop's default executor, not the translation threads: they answer under load.
 async def health(request: Request) -> JSONResponse:
     ctx = request.app.state.ctx
-    report = await asyncio.get_running_loop().run_in_executor(ctx.executor, ctx.service.health)
+    report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
 
 async def metrics(request: Request) -> Response:
     ctx = request.app.state.ctx
-    body = await asyncio.get_running_loop().run_in_executor(ctx.executor, ctx.metrics.render)
+    body = await asyncio.get_running_loop().run_in_executor(None, ctx.metrics.render)
     return Response(body, media_type=CONTENT_TYPE)
 
 
@@ -109,7 +110,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        await asyncio.get_running_loop().run_in_executor(executor, service.load)
+        await asyncio.get_running_loop().run_in_executor(executor, service.load)  # serve() has loaded them already
         yield
         await asyncio.get_running_loop().run_in_executor(None, service.close)
         executor.shutdown(wait=True)
@@ -150,17 +151,21 @@ def serve(config: ServerConfig) -> None:
         app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",
         timeout_graceful_shutdown=config.drain_timeout, server_header=False,
     )
+    app.state.ctx.service.load()  # before listening: a package that cannot load is a one-line error, not a traceback
     server = _Server(uv_config, app.state.ctx)
     main_thread = threading.current_thread() is threading.main_thread()
-    # uvicorn re-raises a signal it handled once it has shut down; a no-op handler makes that a clean return.
-    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    # uvicorn re-raises a signal it handled once it has shut down; with its own handler in place, that re-raise
+    # is a no-op (the server is stopping already) instead of the caller's handler (the CLI's KeyboardInterrupt).
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, server.handle_exit) for sig in signals} if main_thread else {}
     try:
         server.run()
+    except SystemExit as exc:  # uvicorn exits when it cannot bind or start; it has logged why
+        raise XhsTranslateError(f"the server could not start on {config.host}:{config.port} (exit {exc.code}; "
+                                "see the log above)") from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if not server.started:
-        raise XhsTranslateError(f"the server could not start on {config.host}:{config.port} (see the log above)")
 
 
 def _address(server: uvicorn.Server) -> str | None:
@@ -183,7 +188,7 @@ class _Server(uvicorn.Server):
         await super().startup(sockets=sockets)
         address = _address(self)
         if self.started and address:
-            models = ", ".join(self.ctx.service.health()["models"]) or "none"
+            models = ", ".join(self.ctx.service.models()) or "none"
             print(f"xhs-translate: serving on {address} (models: {models})", file=sys.stderr, flush=True)
 
     def handle_exit(self, sig: int, frame: Any) -> None:

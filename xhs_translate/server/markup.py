@@ -57,7 +57,11 @@ def _attributes(tag: str) -> dict[str, str]:
     body = _TAG_NAME.sub("", tag, count=1).rstrip(">").rstrip("/")
     if not body:
         return {}
-    return {m.group(1).lower(): html.unescape(next((g for g in m.groups()[1:] if g is not None), "")) for m in _ATTR.finditer(body)}
+    attrs = {}
+    for match in _ATTR.finditer(body):
+        value = next((g for g in match.groups()[1:] if g is not None), "")
+        attrs[match.group(1).lower()] = html.unescape(value)
+    return attrs
 
 
 def _protects(name: str, attrs: dict[str, str], inherited: bool) -> bool:
@@ -69,7 +73,8 @@ def _protects(name: str, attrs: dict[str, str], inherited: bool) -> bool:
         return False
     if name in _NOT_PROSE:
         return True
-    if name == "a" and (_NAME_CLASSES & set(attrs.get("class", "").lower().split()) or "tag" in attrs.get("rel", "").lower().split()):
+    classes = set(attrs.get("class", "").lower().split())
+    if name == "a" and (_NAME_CLASSES & classes or "tag" in attrs.get("rel", "").lower().split()):
         return True
     return inherited
 

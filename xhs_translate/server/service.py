@@ -67,6 +67,7 @@ class TranslationService:
         self._lock = threading.Lock()
         self._translators: dict[tuple, Any] = {}
         self._retired: Counter[str] = Counter()
+        self._loaded = False
         self.default = self.translator()
 
     # --- translators ----------------------------------------------------------------------------------------
@@ -92,14 +93,24 @@ class TranslationService:
             return translator
 
     def load(self) -> None:
-        """Load every served engine and the detector before the first request, so none of them waits for it."""
+        """Load every installed engine and the detector before the first request, so none of them waits for it.
+        Idempotent; a package that cannot be loaded raises its PackageError here, before the server listens."""
         from ..detection import detect_many
         from ..models.packages import list_packages
 
-        t = self.default
-        for package in list_packages(self.config.models_dir):
-            self.provider(package, compute_type=t.compute_type, inter_threads=t.inter_threads, intra_threads=t.intra_threads)
-        detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
+        with self._lock:
+            if self._loaded:
+                return
+            t = self.default
+            for package in list_packages(self.config.models_dir):
+                self.provider(package, compute_type=t.compute_type, inter_threads=t.inter_threads,
+                              intra_threads=t.intra_threads)
+            detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
+            self._loaded = True
+
+    def models(self) -> list[str]:
+        """The loaded packages (id@version)."""
+        return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
@@ -149,8 +160,7 @@ class TranslationService:
     # --- health and stats -----------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         """Models loaded and cache reachable; ``ok`` is False when no model is loaded or the cache failed."""
-        engines = self.provider.engines()
-        models = sorted(b.engine.package.package_id for b in engines if hasattr(b.engine, "package"))
+        models = self.models()
         cache = self.default.cache
         if cache is None:
             cache_state: dict[str, Any] = {"enabled": False}

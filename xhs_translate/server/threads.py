@@ -55,7 +55,8 @@ def _answer(service: Any, comments: list, target: str, options: dict[str, Any]) 
     status_field = added_fields(TRANSLATION_FIELDS, options.get("field_prefix", ""))[3]
     statuses = Counter(c.get(status_field) for c in _walk(out))
     stats = {"comments": sum(statuses.values()), "statuses": dict(sorted(statuses.items()))}
-    return json.dumps({"comments": out, "stats": stats}, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    answer = {"comments": out, "stats": stats}
+    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 async def thread(request: Request) -> Response:
@@ -72,7 +73,8 @@ async def thread(request: Request) -> Response:
         raise ApiError(400, f"Invalid request: target must be one of {', '.join(TARGETS)}, got {target!r}")
     unknown = sorted(set(params) - set(OPTIONS) - set(request.query_params))
     if unknown:
-        raise ApiError(400, f"Invalid request: unknown option(s) {', '.join(unknown)}; known: target, {', '.join(OPTIONS)}")
+        known = ", ".join(("target", *OPTIONS))
+        raise ApiError(400, f"Invalid request: unknown option(s) {', '.join(unknown)}; known: {known}")
     options = {name: params[name] for name in OPTIONS if name in params}
     for name, value in options.items():
         if not isinstance(value, bool if name == "mark_cached" else str):
