@@ -15,7 +15,7 @@ os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
 from xhs_translate.testing import SHARED_DATA_DIR, cached_package  # noqa: E402
 
-from helpers import http_server
+from helpers import CHROMIUM_ARGS, ServerProcess, find_chromium, http_server, playwright_or_skip
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -55,3 +55,32 @@ def served(tmp_path):
     root.mkdir()
     with http_server(functools.partial(QuietHandler, directory=str(root))) as base:
         yield root, base
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, headless (skips, or fails under $XHS_TRANSLATE_REQUIRE_BROWSER, when
+    the playwright package or the browser is missing)."""
+    sync_api = playwright_or_skip()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def server(models_dir, tmp_path_factory):
+    """``xhs-translate serve`` through the real CLI on the tiny models and its own cache, on a free loopback port,
+    with its default options (CORS for xiaohongshu.com and rednote.com)."""
+    cache = tmp_path_factory.mktemp("server-cache") / "cache.sqlite3"
+    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    """An HTTP client on ``server``."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        yield client

@@ -148,3 +148,36 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- a real Chromium for the browser tests ---------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+REQUIRE_BROWSER_ENV = "XHS_TRANSLATE_REQUIRE_BROWSER"
+
+
+def find_chromium() -> str | None:
+    """Debian's ``chromium`` (Playwright cannot download its own browser here), or ``$XHS_TRANSLATE_CHROMIUM``."""
+    import shutil
+
+    path = os.environ.get("XHS_TRANSLATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if Path(path).is_file() else None
+
+
+def playwright_or_skip() -> Any:
+    """``playwright.sync_api``, or skip saying what is missing; fail instead when $XHS_TRANSLATE_REQUIRE_BROWSER is
+    set (CI sets it, so that browser tests cannot silently skip there)."""
+    import pytest
+
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api, missing = None, "the playwright package is not installed (pip install '.[test]')"
+    else:
+        missing = None if find_chromium() else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
+    if missing and os.environ.get(REQUIRE_BROWSER_ENV):
+        pytest.fail(f"{missing}, and {REQUIRE_BROWSER_ENV} is set")
+    if missing:
+        pytest.skip(missing)
+    return sync_api

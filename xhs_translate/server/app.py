@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from ..errors import XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
-from . import libretranslate, threads
+from . import libretranslate, threads, ui
 from .api import ApiError, ClientGone
 from .config import ServerConfig
 from .limits import ApiKeys, Gate
@@ -120,6 +120,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         Route("/thread", threads.thread, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *ui.routes(),  # the page, the userscript and the page's status
     ]
     app = Starlette(
         routes=routes,
