@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, generate_thread, load_pools, machine_line  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+from xhs_translate.testing import CHROMIUM_ARGS, find_chromium  # noqa: E402
+
 VIEWPORT = {"width": 1280, "height": 900}
 SCROLL_SCREENS = 40
 
@@ -95,12 +95,6 @@ SCROLL = """async (screens) => {
   return {ms: last - t0, worst_frame: worst, long_tasks: tasks.length, longest: Math.max(0, ...tasks),
           height: document.documentElement.scrollHeight};
 }"""
-
-
-def find_chromium() -> str | None:
-    """Debian's ``chromium`` (Playwright cannot download its own browser here), or ``$XHS_TRANSLATE_CHROMIUM``."""
-    path = os.environ.get("XHS_TRANSLATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).is_file() else None
 
 
 def spread_over_notes(thread: list[dict], per_note: float, seed: int) -> int:

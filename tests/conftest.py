@@ -13,9 +13,9 @@ import pytest
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
-from xhs_translate.testing import SHARED_DATA_DIR, cached_package  # noqa: E402
+from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, cached_package, find_chromium  # noqa: E402
 
-from helpers import CHROMIUM_ARGS, ServerProcess, find_chromium, http_server, playwright_or_skip
+from helpers import client_of, http_server, playwright_or_skip, serving
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -72,15 +72,12 @@ def chromium():
 def server(models_dir, tmp_path_factory):
     """``xhs-translate serve`` through the real CLI on the tiny models and its own cache, on a free loopback port,
     with its default options (CORS for xiaohongshu.com and rednote.com)."""
-    cache = tmp_path_factory.mktemp("server-cache") / "cache.sqlite3"
-    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
+    with serving(models_dir, tmp_path_factory.mktemp("server-cache") / "cache.sqlite3") as process:
         yield process
 
 
 @pytest.fixture(scope="session")
 def client(server):
     """An HTTP client on ``server``."""
-    import httpx
-
-    with httpx.Client(base_url=server.url, timeout=120) as client:
+    with client_of(server) as client:
         yield client

@@ -150,19 +150,25 @@ class ServerProcess:
         self.stop()
 
 
+@contextmanager
+def serving(models_dir: Path, cache: Path, *args: str) -> Iterator[ServerProcess]:
+    """``xhs-translate serve`` on ``models_dir`` with its own cache file, for as long as the block runs."""
+    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache), *args) as process:
+        yield process
+
+
+@contextmanager
+def client_of(server: ServerProcess) -> Iterator[Any]:
+    """An httpx client on ``server``, with a timeout long enough for a loaded CI machine."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        yield client
+
+
 # --- a real Chromium for the browser tests ---------------------------------------------------------------
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 REQUIRE_BROWSER_ENV = "XHS_TRANSLATE_REQUIRE_BROWSER"
-
-
-def find_chromium() -> str | None:
-    """Debian's ``chromium`` (Playwright cannot download its own browser here), or ``$XHS_TRANSLATE_CHROMIUM``."""
-    import shutil
-
-    path = os.environ.get("XHS_TRANSLATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).is_file() else None
 
 
 def playwright_or_skip() -> Any:
@@ -175,6 +181,8 @@ def playwright_or_skip() -> Any:
     except ImportError:
         sync_api, missing = None, "the playwright package is not installed (pip install '.[test]')"
     else:
+        from xhs_translate.testing import find_chromium
+
         missing = None if find_chromium() else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
     if missing and os.environ.get(REQUIRE_BROWSER_ENV):
         pytest.fail(f"{missing}, and {REQUIRE_BROWSER_ENV} is set")

@@ -10,7 +10,6 @@ own browser download is not used. Without either, these tests skip and say which
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +26,6 @@ except ImportError:  # the browser fixture skips, saying so
     sync_api = None
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCH))
-
-from html_page import CHROMIUM_ARGS, find_chromium  # noqa: E402  (the benchmark's way to Chromium)
 
 
 def record(comment_id, note, text, translation, source="zh", parent=0, status=Status.TRANSLATED.value, flags=(),
@@ -55,29 +51,8 @@ RECORDS = [
 ]
 
 
-def missing_browser() -> str | None:
-    if sync_api is None:
-        return "the playwright package is not installed (pip install '.[test]')"
-    if find_chromium() is None:
-        return "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
-    return None
-
-
 def expect(locator):
     return sync_api.expect(locator)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = missing_browser()
-    if missing and os.environ.get("XHS_TRANSLATE_REQUIRE_BROWSER"):
-        pytest.fail(f"{missing}, and XHS_TRANSLATE_REQUIRE_BROWSER is set")
-    if missing:
-        pytest.skip(missing)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +75,8 @@ def open_page(browser, page_file: Path, **context_options):
 
 
 @pytest.fixture
-def page(browser, page_file):
-    page = open_page(browser, page_file)
+def page(chromium, page_file):
+    page = open_page(chromium, page_file)
     yield page
     assert page.errors == []  # no console error (a CSP violation would be one) and no script exception
     page.context.close()
@@ -204,8 +179,8 @@ def test_links_are_http_only_and_hostile_text_stays_inert(page):
     assert card(page, "c3").locator("a").count() == 0  # javascript: and a bare domain stay text
 
 
-def test_without_javascript_the_page_still_reads(browser, page_file):
-    page = open_page(browser, page_file, java_script_enabled=False)
+def test_without_javascript_the_page_still_reads(chromium, page_file):
+    page = open_page(chromium, page_file, java_script_enabled=False)
     try:
         assert not page.is_visible("#q") and not page.is_visible("#expand")  # the controls that need it
         note(page, "n-cat").locator("summary .nt").click()  # native <details>
@@ -219,7 +194,7 @@ def test_without_javascript_the_page_still_reads(browser, page_file):
         page.context.close()
 
 
-def test_the_page_benchmark_runs_at_a_tiny_size(browser):
+def test_the_page_benchmark_runs_at_a_tiny_size(chromium):
     """benchmarks/html_page.py end to end on 40 comments, so it cannot rot; its output, never a time."""
     proc = subprocess.run([sys.executable, str(BENCH / "html_page.py"), "--comments", "40", "--repeats", "1"],
                           capture_output=True, text=True, timeout=300)

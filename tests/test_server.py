@@ -11,7 +11,7 @@ import httpx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 
-from helpers import ServerProcess, metric
+from helpers import ServerProcess, client_of, metric, serving
 from xhs_translate.server.markup import split_markup
 from xhs_translate.translator import Translator
 
@@ -20,14 +20,14 @@ ORIGIN = "https://www.xiaohongshu.com"
 
 @pytest.fixture(scope="module")
 def server(models_dir, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("server-cache") / "cache.sqlite3"
-    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
+    """A server of this module's own: its tests read /metrics counts that other modules' requests would move."""
+    with serving(models_dir, tmp_path_factory.mktemp("server-cache") / "cache.sqlite3") as process:
         yield process
 
 
 @pytest.fixture(scope="module")
 def client(server):
-    with httpx.Client(base_url=server.url, timeout=120) as client:
+    with client_of(server) as client:
         yield client
 
 
