@@ -24,7 +24,6 @@ machine and its load: compare the page with the baseline of the same run.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys

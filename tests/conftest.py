@@ -15,7 +15,7 @@ os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
 from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, cached_package, find_chromium  # noqa: E402
 
-from helpers import client_of, http_server, playwright_or_skip, serving
+from helpers import ROOT, client_of, http_server, mounted_tmpfs, playwright_or_skip, serving
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -81,3 +81,31 @@ def client(server):
     """An HTTP client on ``server``."""
     with client_of(server) as client:
         yield client
+
+
+@pytest.fixture
+def env(models_dir, tmp_path) -> dict[str, str]:
+    """The environment of a CLI run on the tiny models: offline, its own cache, no index."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("XHS_TRANSLATE", "ARGOS_"))}
+    environ.update({
+        "XHS_TRANSLATE_MODELS_DIR": str(models_dir),
+        "XHS_TRANSLATE_CACHE": str(tmp_path / "cache" / "translations.sqlite3"),
+        "XHS_TRANSLATE_OFFLINE": "1",
+        "ARGOS_PACKAGE_INDEX": (tmp_path / "no-index.json").as_uri(),
+        "PYTHONIOENCODING": "utf-8",
+    })
+    return environ
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder this process cannot create files in: a read-only tmpfs for root, else a 0555 folder."""
+    if ROOT:
+        with mounted_tmpfs(tmp_path / "ro", "ro,size=64k") as folder:
+            yield folder
+        return
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    yield folder
+    folder.chmod(0o755)

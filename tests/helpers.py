@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import os
+import subprocess
+import sys
 import threading
+import zipfile
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -102,9 +108,6 @@ class ServerProcess:
     pipe. Use it as a context manager: leaving stops it with SIGTERM (and SIGKILL after ``timeout``)."""
 
     def __init__(self, *args: str, timeout: float = 120.0):
-        import subprocess
-        import sys
-
         script = Path(sys.executable).with_name("xhs-translate")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "xhs_translate.cli"]
         self.timeout = timeout
@@ -131,7 +134,6 @@ class ServerProcess:
 
     def stop(self) -> int:
         import signal
-        import subprocess
 
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -189,3 +191,97 @@ def playwright_or_skip() -> Any:
     if missing:
         pytest.skip(missing)
     return sync_api
+
+
+# --- writing inputs, running the CLI, reading outputs ------------------------------------------------------
+
+def write_json(path: Path, records: list[dict]) -> Path:
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=4), encoding="utf-8")
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def read_output(path_or_text, fmt: str) -> list[dict]:
+    """Records of a CLI output (a file, or stdout's text) in ``fmt``."""
+    if isinstance(path_or_text, Path):
+        raw = path_or_text.read_bytes()
+        if fmt == "csv":
+            assert raw.startswith(b"\xef\xbb\xbf")  # Excel-readable, like MediaCrawler's own CSV
+        text = raw.decode("utf-8-sig")
+    else:
+        text = path_or_text
+    if fmt == "json":
+        return json.loads(text)
+    if fmt == "jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``xhs-translate ARGS`` as a real subprocess, in the environment of the ``env`` fixture."""
+    return subprocess.run([sys.executable, "-m", "xhs_translate.cli", *args], input=stdin, capture_output=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def big_thread(n: int) -> list[dict]:
+    """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
+    zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
+    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
+    out = []
+    for i in range(n):
+        if i % 2:
+            text = "".join(zh[(i * 7 + k * 3) % len(zh)] for k in range(6 + i % 23)) + ("！" if i % 3 else " [笑哭R]")
+        else:
+            text = " ".join(en[(i * 5 + k * 7) % len(en)] for k in range(4 + i % 13)) + f" #{i}"
+        out.append({"comment_id": f"c{i:05d}", "content": text, "parent_comment_id": f"c{i - 1:05d}" if i % 5 == 4 else 0})
+    return out
+
+
+ROOT = os.geteuid() == 0  # root can mount a tmpfs and make device nodes
+
+
+@contextmanager
+def mounted_tmpfs(where: Path, options: str) -> Iterator[Path]:
+    """A small tmpfs mounted at ``where`` (root only; skips when mounting is refused)."""
+    import pytest
+
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+TOP = "translate-zh_en-1_0"  # the top folder of the tiny zh->en fixture archive
+
+
+def repack(src: Path, dest: Path, *, drop=(), replace=None, add=None, rename=None) -> Path:
+    """Copy the fixture archive with members dropped, replaced, added or renamed, to craft bad packages."""
+    replace, add, rename = replace or {}, add or {}, rename or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            name = info.filename
+            if name in drop:
+                continue
+            data = replace.get(name, b"" if info.is_dir() else zin.read(name))
+            zout.writestr(rename.get(name, name), data)
+        for name, data in add.items():
+            if isinstance(data, zipfile.ZipInfo):
+                zout.writestr(data, b"/etc/passwd")
+            else:
+                zout.writestr(name, data)
+    return dest
+
+
+def with_metadata(src: Path, dest: Path, **changes) -> Path:
+    """The fixture archive with some metadata.json keys changed."""
+    with zipfile.ZipFile(src) as zf:
+        meta = json.loads(zf.read(f"{TOP}/metadata.json"))
+    meta.update(changes)
+    return repack(src, dest, replace={f"{TOP}/metadata.json": json.dumps(meta).encode()})

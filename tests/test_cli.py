@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -23,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from xhs_translate.results import STATUSES
+
+from helpers import big_thread, cli, read_output, write_json, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
@@ -49,16 +50,6 @@ def new_schema(records: list[dict]) -> list[dict]:
 NEW_RECORDS = new_schema(OLD_RECORDS)
 
 
-def write_json(path: Path, records: list[dict]) -> Path:
-    path.write_text(json.dumps(records, ensure_ascii=False, indent=4), encoding="utf-8")
-    return path
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
 def write_csv(path: Path, records: list[dict]) -> Path:
     """As MediaCrawler's CSV store writes: utf-8-sig, header row, csv.DictWriter defaults."""
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
@@ -66,39 +57,6 @@ def write_csv(path: Path, records: list[dict]) -> Path:
         writer.writeheader()
         writer.writerows(records)
     return path
-
-
-def read_output(path_or_text, fmt: str) -> list[dict]:
-    if isinstance(path_or_text, Path):
-        raw = path_or_text.read_bytes()
-        if fmt == "csv":
-            assert raw.startswith(b"\xef\xbb\xbf")  # Excel-readable, like MediaCrawler's own CSV
-        text = raw.decode("utf-8-sig")
-    else:
-        text = path_or_text
-    if fmt == "json":
-        return json.loads(text)
-    if fmt == "jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-@pytest.fixture
-def env(models_dir, tmp_path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("XHS_TRANSLATE", "ARGOS_"))}
-    environ.update({
-        "XHS_TRANSLATE_MODELS_DIR": str(models_dir),
-        "XHS_TRANSLATE_CACHE": str(tmp_path / "cache" / "translations.sqlite3"),
-        "XHS_TRANSLATE_OFFLINE": "1",
-        "ARGOS_PACKAGE_INDEX": (tmp_path / "no-index.json").as_uri(),
-        "PYTHONIOENCODING": "utf-8",
-    })
-    return environ
-
-
-def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xhs_translate.cli", *args], input=stdin, capture_output=True,
-                          env=env, cwd=cwd, timeout=300)
 
 
 def check_translated(out: list[dict], original: list[dict], *, text_field: str = "content") -> None:
@@ -424,20 +382,6 @@ def test_missing_models_are_installed_on_first_use_from_the_index(env, tmp_path,
 
 
 # --- interrupted run --------------------------------------------------------------------------------------
-
-
-def big_thread(n: int) -> list[dict]:
-    """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
-    zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
-    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
-    out = []
-    for i in range(n):
-        if i % 2:
-            text = "".join(zh[(i * 7 + k * 3) % len(zh)] for k in range(6 + i % 23)) + ("！" if i % 3 else " [笑哭R]")
-        else:
-            text = " ".join(en[(i * 5 + k * 7) % len(en)] for k in range(4 + i % 13)) + f" #{i}"
-        out.append({"comment_id": f"c{i:05d}", "content": text, "parent_comment_id": f"c{i - 1:05d}" if i % 5 == 4 else 0})
-    return out
 
 
 def test_an_interrupted_run_resumes_from_the_cache_to_the_same_output(env, tmp_path):

@@ -11,12 +11,11 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from test_cli import big_thread, cli, env, read_output, write_json, write_jsonl  # noqa: F401  (env: a fixture)
-from test_output_files import ROOT, mounted_tmpfs
+from helpers import ROOT, big_thread, cli, mounted_tmpfs, read_output, write_json, write_jsonl
+
 
 OUTPUTS = ("jsonl", "json", "csv", "html")
 
@@ -125,7 +124,7 @@ def test_output_to_a_symlink_keeps_the_link_and_the_mode_of_its_target(env, tmp_
 def test_a_new_output_gets_the_umask_mode(env, tmp_path):
     source = write_json(tmp_path / "in.json", [{"content": "你好"}])
     out = tmp_path / "out.jsonl"
-    script = f"import os, sys; os.umask(0o002); from xhs_translate.cli import main; sys.exit(main(sys.argv[1:]))"
+    script = "import os, sys; os.umask(0o002); from xhs_translate.cli import main; sys.exit(main(sys.argv[1:]))"
     result = subprocess.run([sys.executable, "-c", script, "translate", str(source), "-o", str(out), "-q"], env=env,
                             capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr.decode()

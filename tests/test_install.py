@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import stat
 import zipfile
 from pathlib import Path
@@ -14,10 +13,7 @@ from xhs_translate.models import install as install_module
 from xhs_translate.models.install import install_package, package_folder_name
 from xhs_translate.models.packages import PackageWarning, find_package, list_packages
 
-from helpers import snapshot, translate_batch
-
-TOP = "translate-zh_en-1_0"
-
+from helpers import TOP, repack, snapshot, translate_batch, with_metadata
 
 @pytest.fixture(scope="module")
 def archive(tiny_archives) -> Path:
@@ -29,31 +25,6 @@ def models(tmp_path) -> Path:
     root = tmp_path / "models"
     root.mkdir()
     return root
-
-
-def repack(src: Path, dest: Path, *, drop=(), replace=None, add=None, rename=None) -> Path:
-    """Copy the fixture archive with members dropped, replaced, added or renamed, to craft bad packages."""
-    replace, add, rename = replace or {}, add or {}, rename or {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            name = info.filename
-            if name in drop:
-                continue
-            data = replace.get(name, b"" if info.is_dir() else zin.read(name))
-            zout.writestr(rename.get(name, name), data)
-        for name, data in add.items():
-            if isinstance(data, zipfile.ZipInfo):
-                zout.writestr(data, b"/etc/passwd")
-            else:
-                zout.writestr(name, data)
-    return dest
-
-
-def with_metadata(src: Path, dest: Path, **changes) -> Path:
-    with zipfile.ZipFile(src) as zf:
-        meta = json.loads(zf.read(f"{TOP}/metadata.json"))
-    meta.update(changes)
-    return repack(src, dest, replace={f"{TOP}/metadata.json": json.dumps(meta).encode()})
 
 
 def test_installs_from_file_and_translates_through_ctranslate2(archive, models):

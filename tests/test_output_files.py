@@ -20,8 +20,7 @@ from xhs_translate.errors import OutputError, OutputPathError
 from xhs_translate.io import CsvWriter, JsonlWriter, atomic_output, neutralize_formula
 from xhs_translate.staging import create_file, locked_folder, remove_leftovers
 
-ROOT = os.geteuid() == 0
-
+from helpers import ROOT, mounted_tmpfs
 
 def write_text(path: str, text: str = "new\n") -> None:
     with atomic_output(path) as stream:
@@ -123,17 +122,6 @@ def test_a_file_size_limit_is_an_output_error_and_leaves_nothing(tmp_path):
     assert target.read_text() == "old\n" and list(tmp_path.iterdir()) == [target]
 
 
-@contextmanager
-def mounted_tmpfs(where: Path, options: str):
-    where.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
-
-
 @pytest.mark.skipif(not ROOT, reason="mounting a small tmpfs needs root")
 def test_a_full_disk_is_an_output_error_and_leaves_the_old_file(tmp_path):
     with mounted_tmpfs(tmp_path / "small", "size=64k") as disk:
@@ -142,20 +130,6 @@ def test_a_full_disk_is_an_output_error_and_leaves_the_old_file(tmp_path):
         with pytest.raises(OutputError, match=f"cannot write {target}: No space left on device"):
             write_text(str(target), "x" * 1_000_000)
         assert target.read_text() == "old\n" and list(disk.iterdir()) == [target]
-
-
-@pytest.fixture
-def read_only_dir(tmp_path):
-    """A folder this process cannot create files in: a read-only tmpfs for root, else a 0555 folder."""
-    if ROOT:
-        with mounted_tmpfs(tmp_path / "ro", "ro,size=64k") as folder:
-            yield folder
-        return
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    yield folder
-    folder.chmod(0o755)
 
 
 def test_a_read_only_folder_is_an_output_path_error_before_any_work(read_only_dir):

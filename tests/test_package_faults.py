@@ -3,7 +3,6 @@ contradict themselves, upgrades racing loaders, leftovers of killed installs (is
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import subprocess
@@ -25,8 +24,8 @@ from xhs_translate.models.packages import (
     superseded,
 )
 
-from test_install import TOP, repack, with_metadata
-from test_output_files import ROOT, mounted_tmpfs, read_only_dir  # noqa: F401  (read_only_dir: a fixture)
+from helpers import ROOT, TOP, mounted_tmpfs, repack, with_metadata
+
 
 ZH_EN = ("zh", "en")
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 
-from helpers import ServerProcess, client_of, metric, serving
+from helpers import client_of, metric, serving
 from xhs_translate.server.markup import split_markup
 from xhs_translate.translator import Translator
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import os
 import socket
-import time
 from pathlib import Path
 
 import httpx
