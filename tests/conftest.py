@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
@@ -15,7 +16,7 @@ os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
 from xhs_translate.testing import SHARED_DATA_DIR, cached_package  # noqa: E402
 
-from helpers import http_server
+from helpers import RedisServer, http_server
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -55,3 +56,24 @@ def served(tmp_path):
     root.mkdir()
     with http_server(functools.partial(QuietHandler, directory=str(root))) as base:
         yield root, base
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server of our own on a free loopback port (skipped where Debian's redis-server and the redis
+    client are missing, except in CI, which must have them)."""
+    if shutil.which("redis-server") is None or not _importable("redis"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Redis tests: apt-get install redis-server; pip install '.[test]'")
+        pytest.skip("needs Debian's redis-server and the redis client (pip install '.[distributed]')")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory).start()
+    yield server
+    server.kill()
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

@@ -26,6 +26,7 @@ from .errors import (
     PackageIndexUnreachableError,
     UnknownFormatError,
     UnsupportedPackageError,
+    WorkerError,
     XhsTranslateError,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "PackageIndexUnreachableError",
     "UnknownFormatError",
     "UnsupportedPackageError",
+    "WorkerError",
     "XhsTranslateError",
     *_LAZY,
 ]
