@@ -607,8 +607,7 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     report = distributed.RunReport()
     try:
         paths = [spec.path for spec in specs]
-        source = distributed.read_json_lines(paths) if kind == "jsonl" else \
-            ray.data.read_parquet(paths, num_cpus=distributed.READ_CPUS)
+        source = (distributed.read_json_lines if kind == "jsonl" else distributed.read_parquet)(paths)
         out = distributed.translate_dataset(
             source, cache=cache, cache_ttl=args.cache_ttl, concurrency=args.workers, batch_size=args.chunk_size,
             json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **translator_options(args))
