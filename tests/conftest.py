@@ -14,9 +14,9 @@ import pytest
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
-from xhs_translate.testing import SHARED_DATA_DIR, cached_package  # noqa: E402
+from xhs_translate.testing import SHARED_DATA_DIR, RedisServer, cached_package  # noqa: E402
 
-from helpers import RedisServer, http_server
+from helpers import http_server
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 

@@ -154,16 +154,18 @@ class _Tally:
         self.stats: dict[str, tuple[int, dict]] = {}
         self.signatures: dict[str, None] = {}
         self.failure: tuple[str, str] | None = None
+        self.batches = 0
 
     def add(self, worker: str, pid: int, stats: dict, signature: str) -> None:
         self.stats[worker] = pid, stats
         self.signatures[signature] = None
+        self.batches += 1
 
     def fail(self, kind: str, message: str) -> None:
         self.failure = self.failure or (kind, message)
 
-    def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None]:
-        return list(self.stats.values()), list(self.signatures), self.failure
+    def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
+        return list(self.stats.values()), list(self.signatures), self.failure, self.batches
 
 
 class RunReport:
@@ -180,14 +182,14 @@ class RunReport:
     def fail(self, exc: BaseException) -> None:
         ray.get(self._actor.fail.remote(type(exc).__name__, str(exc)))
 
-    def _read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None]:
+    def _read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
         return ray.get(self._actor.read.remote())
 
     def stats(self) -> dict[str, Any]:
         """Every worker's ``Translator.stats()`` added up (a restarted actor counts as a new worker, so a batch
-        retried after a crash is counted twice), plus ``workers``: how many there were."""
-        every, _, _ = self._read()
-        total: dict[str, Any] = {"workers": len(every)}
+        retried after a crash is counted twice), plus ``workers`` and ``batches``: how many there were."""
+        every, _, _, batches = self._read()
+        total: dict[str, Any] = {"workers": len(every), "batches": batches}
         for _, stats in every:
             _add_into(total, stats)
         return total
