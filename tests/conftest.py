@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
@@ -16,7 +15,7 @@ os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
 from xhs_translate.testing import SHARED_DATA_DIR, RedisServer, cached_package  # noqa: E402
 
-from helpers import http_server
+from helpers import CHROMIUM_ARGS, ServerProcess, distributed_or_skip, find_chromium, http_server, playwright_or_skip
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -58,22 +57,42 @@ def served(tmp_path):
         yield root, base
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium under Playwright, headless (skips, or fails under $XHS_TRANSLATE_REQUIRE_BROWSER, when
+    the playwright package or the browser is missing)."""
+    sync_api = playwright_or_skip()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def server(models_dir, tmp_path_factory):
+    """``xhs-translate serve`` through the real CLI on the tiny models and its own cache, on a free loopback port,
+    with its default options (CORS for xiaohongshu.com and rednote.com)."""
+    cache = tmp_path_factory.mktemp("server-cache") / "cache.sqlite3"
+    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    """An HTTP client on ``server``."""
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        yield client
+
+
 @pytest.fixture
 def redis_server(tmp_path):
-    """A real redis-server of our own on a free loopback port (skipped where Debian's redis-server and the redis
-    client are missing, except in CI, which must have them)."""
-    if shutil.which("redis-server") is None or not _importable("redis"):
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the Redis tests: apt-get install redis-server; pip install '.[test]'")
-        pytest.skip("needs Debian's redis-server and the redis client (pip install '.[distributed]')")
+    """A real redis-server of our own on a free loopback port, its files in a temporary folder (skips, or fails
+    under $XHS_TRANSLATE_REQUIRE_DISTRIBUTED, when Debian's redis-server or the redis client is missing)."""
+    distributed_or_skip("redis")
     directory = tmp_path / "redis"
     directory.mkdir()
     server = RedisServer(directory).start()
     yield server
     server.kill()
-
-
-def _importable(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None

@@ -68,3 +68,144 @@ def http_server(handler: Callable[..., Any]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0, every: float = 0.02) -> None:
+    """Poll ``condition`` until it holds; AssertionError naming ``what`` after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def metric(base_url: str, name: str, **labels: str) -> float:
+    """One sample of a server's /metrics, parsed with Prometheus' own parser (0 when absent)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=60) as response:
+        text = response.read().decode("utf-8")
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
+
+class ServerProcess:
+    """``xhs-translate serve --port 0 ARGS`` as a real subprocess (the console script next to this Python); ``url``
+    is its address once it says it serves. Its stderr is read all along (``log``), so it never blocks on a full
+    pipe. Use it as a context manager: leaving stops it with SIGTERM (and SIGKILL after ``timeout``)."""
+
+    def __init__(self, *args: str, timeout: float = 120.0):
+        import subprocess
+        import sys
+
+        script = Path(sys.executable).with_name("xhs-translate")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "xhs_translate.cli"]
+        self.timeout = timeout
+        self.log: list[str] = []
+        self.url = ""
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            [*command, "serve", "--port", "0", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(timeout) or not self.url:
+            self.stop()
+            raise RuntimeError("the server did not start:\n" + "".join(self.log))
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.log.append(line)
+            if "serving on " in line and not self.url:
+                self.url = line.split("serving on ", 1)[1].split()[0]
+                self._ready.set()
+        self._ready.set()  # the process ended
+
+    def stop(self) -> int:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(10)
+        return self.process.returncode
+
+    def __enter__(self) -> "ServerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- a real Chromium for the browser tests ---------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+REQUIRE_BROWSER_ENV = "XHS_TRANSLATE_REQUIRE_BROWSER"
+
+
+def find_chromium() -> str | None:
+    """Debian's ``chromium`` (Playwright cannot download its own browser here), or ``$XHS_TRANSLATE_CHROMIUM``."""
+    import shutil
+
+    path = os.environ.get("XHS_TRANSLATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if Path(path).is_file() else None
+
+
+def playwright_or_skip() -> Any:
+    """``playwright.sync_api``, or skip saying what is missing; fail instead when $XHS_TRANSLATE_REQUIRE_BROWSER is
+    set (CI sets it, so that browser tests cannot silently skip there)."""
+    import pytest
+
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api, missing = None, "the playwright package is not installed (pip install '.[test]')"
+    else:
+        missing = None if find_chromium() else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
+    if missing and os.environ.get(REQUIRE_BROWSER_ENV):
+        pytest.fail(f"{missing}, and {REQUIRE_BROWSER_ENV} is set")
+    if missing:
+        pytest.skip(missing)
+    return sync_api
+
+
+# --- the distributed extra and a real redis-server ----------------------------------------------------------
+
+REQUIRE_DISTRIBUTED_ENV = "XHS_TRANSLATE_REQUIRE_DISTRIBUTED"
+
+
+def distributed_or_skip(module: str) -> Any:
+    """``module`` (``redis`` or ``ray``; with ``redis``, Debian's redis-server too), or skip saying what is
+    missing; fail instead when $XHS_TRANSLATE_REQUIRE_DISTRIBUTED is set (CI sets it, so that the Redis and Ray
+    tests cannot silently skip there)."""
+    import importlib
+    import shutil
+
+    import pytest
+
+    missing = None
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        found, missing = None, f"the {module} package is not installed (pip install '.[distributed]')"
+    if module == "redis" and not missing and shutil.which("redis-server") is None:
+        missing = "no redis-server binary: apt-get install redis-server"
+    if missing and os.environ.get(REQUIRE_DISTRIBUTED_ENV):
+        pytest.fail(f"{missing}, and {REQUIRE_DISTRIBUTED_ENV} is set")
+    if missing:
+        pytest.skip(missing)
+    return found

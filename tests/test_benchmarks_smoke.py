@@ -124,11 +124,21 @@ def test_quality_scores_fixture_packages_when_allowed(models_dir, shared_data):
 def test_detect_accuracy_tiny(shared_data):
     proc = run("detect_accuracy.py", "--limit", "5")
     assert proc.returncode == 0, proc.stderr
-    assert "detect(auto)" in proc.stdout
+    assert "detect(auto)" in proc.stdout and "detect(open)" in proc.stdout
+    assert "reddit comments, held out" in proc.stdout and "real distinct comments/s" in proc.stdout
+
+
+def test_server_throughput_runs_small_without_libretranslate(tmp_path):
+    proc = run("server_throughput.py", "--size", "tiny", "--clients", "2", "--requests", "2", "--repeats", "1",
+               "--lt-python", "", "--workdir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| xhs-translate serve (shared batches)" in proc.stdout
+    assert "LibreTranslate: skipped (no --lt-python)" in proc.stdout
+    assert re.search(r"ceiling: the zh->en engine alone on \d+ of these comments", proc.stdout)
 
 
 def test_scale_out_tiny(redis_server, shared_data):
-    """Needs Ray and redis-server, as the distributed tests do (the fixture skips without them, fails in CI)."""
+    """Needs Ray and redis-server, as the distributed tests do (the fixture skips without them, or fails)."""
     proc = run("scale_out.py", "--size", "tiny", "--comments", "40", "--entries", "3000", "--batch-size", "50",
                "--limit", "120", timeout=600)
     assert proc.returncode == 0, proc.stderr

@@ -38,6 +38,8 @@ def test_flat_options_map_onto_the_nested_configs():
     ({"memo_size": -1}, "memo_size"),
     ({"mark_cached": "yes"}, "mark_cached"),
     ({"languages": ()}, "languages"),
+    ({"languages": ("ZH",)}, "languages"),
+    ({"languages": "zh"}, "languages"),
     ({"models_dir": 42}, "models_dir"),
 ])
 def test_bad_options_are_input_errors_naming_the_option(options, name):
@@ -57,12 +59,13 @@ def test_the_cli_maps_every_translate_option_onto_the_config(tmp_path):
         "translate", "in.json", "--to", "en", "--zh-variant", "Hant", "--errors", "mark", "--no-builtin-glossary",
         "--mark-cached", "--field-prefix", "x_", "--id-field", "id", "--text-field", "t", "--parent-field", "p",
         "--beam-size", "3", "--inter-threads", "1", "--intra-threads", "2", "--compute-type", "float32",
-        "--models-dir", str(tmp_path),
+        "--models-dir", str(tmp_path), "--languages", "zh,en,es",
     ])
     assert translator_config(args) == TranslatorConfig.from_options(
         target="en", zh_variant="Hant", errors="mark", builtin_glossary=False, mark_cached=True, field_prefix="x_",
         id_field="id", text_field="t", parent_field="p", beam_size=3, inter_threads=1, intra_threads=2,
-        compute_type="float32", models_dir=str(tmp_path))
+        compute_type="float32", models_dir=str(tmp_path), languages=("zh", "en", "es"))
+    assert translator_config(build_parser().parse_args(["translate", "x", "--languages", "all"])).languages is None
     defaults = translator_config(build_parser().parse_args(["translate", "in.json"]))
     assert defaults == TranslatorConfig()  # the CLI's defaults are the API's
 
@@ -120,3 +123,17 @@ def test_the_signature_line_names_what_decides_the_output(models_dir):
     line = str(translator.signature)
     assert line.startswith("xhs-translate:") and "models:translate-zh_en@1.0" in line
     assert "|target:en|zh:Hans|lang:zh+en|" in line and "|compute:int8|" in line and line.endswith("|cache:off")
+
+
+def test_the_languages_option_is_the_domain_prior_of_detection(models_dir, tmp_path):
+    # written for the project: short English that an open-world detector gives to other languages
+    default = Translator(models_dir=models_dir, cache=False).translate("Rednote time")
+    assert (default.source_lang, default.status) == ("en", "translated")
+    open_world = Translator(models_dir=models_dir, cache=False, languages=None).translate("Rednote time")
+    assert open_world.source_lang != "en" and open_world.status == "unsupported_language"
+    assert str(Translator(cache=False, languages="all").signature).count("|lang:any|") == 1
+    # a different prior is a different whole-comment cache entry
+    path = tmp_path / "c.sqlite3"
+    Translator(models_dir=models_dir, cache=path).translate("Rednote time")
+    again = Translator(models_dir=models_dir, cache=path, languages=None)
+    assert again.translate("Rednote time").status == "unsupported_language" and again.stats()["comment_hits"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import importlib
+import importlib.util
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from xhs_translate.errors import InputError
 from xhs_translate.detection import Detection, DetectorError, detect, detect_many
+from xhs_translate.spans import strip_protected
 
 detect_module = importlib.import_module("xhs_translate.detection")  # the package re-exports detect()
 
@@ -39,8 +41,8 @@ CASES = [
     ("awesome", "en", None, False),
     ("gorgeous outfit", "en", None, False),
     ("Don’t", "en", None, False),  # curly apostrophe
-    ("gracias", "es", None, False),  # not an English word: fastText decides
-    ("merci beaucoup", "fr", None, False),
+    ("gracias", "en", None, False),  # the domain prior: one or two Latin words are never strong evidence
+    ("merci beaucoup", "en", None, False),
     ("welcome to rednote from the US", "en", None, False),
     ("tiktok refugee here, hi everyone!", "en", None, False),
     ("这个vibe太绝了", "zh", "Hans", False),
@@ -129,20 +131,34 @@ def test_english_word_list_holds_english_dominant_words_only():
     assert all(w == w.lower() and not w.startswith("#") for w in words)
 
 
-def test_listed_english_skips_fasttext(monkeypatch):
+def _no_fasttext(monkeypatch):
     def no_fasttext(text, k):
         raise AssertionError(f"fastText asked about {text!r}")
 
     monkeypatch.setattr(detect_module, "_fasttext_predict", no_fasttext)
-    assert detect("Thank you for sharing this").lang == "en"
-    assert detect("beautiful weather").confidence == 0.99
+
+
+@pytest.mark.parametrize("languages", [None, ("zh", "en")])
+def test_listed_english_skips_fasttext(monkeypatch, languages):
+    _no_fasttext(monkeypatch)
+    assert detect("Thank you for sharing this", languages=languages).lang == "en"
+    assert detect("beautiful weather", languages=languages).confidence == 0.99
     with pytest.raises(AssertionError):
-        detect("muchas gracias")
+        detect("muchas gracias por todo", languages=languages)
 
 
-@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False)])
+def test_the_domain_prior_skips_fasttext_where_no_evidence_could_be_strong(monkeypatch):
+    _no_fasttext(monkeypatch)
+    assert detect("muchas gracias") == detect("Bootlicker") == Detection("en", detect_module.PRIOR_CONFIDENCE)
+    assert detect("thanks everyone, the food was great, muy bien").lang == "en"  # 5 of 8 words listed English
+    with pytest.raises(AssertionError):
+        detect("muchas gracias", languages=None)
+
+
+@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False),
+                                         ("d", True), ("DDDD", True), ("dd2", False), ("add", False), ("u1s1", True), ("jiayou", True)])
 def test_pinyin_slang(word, slang):
-    assert detect_module._is_pinyin_slang(word) is slang
+    assert detect_module._slang_mask([word]) == [slang]
 
 
 HAN_MIX = st.text(
@@ -164,8 +180,8 @@ def test_plain_han_shortcut_agrees_with_counting(text):
 @settings(max_examples=300, deadline=None)
 @given(HAN_MIX)
 def test_han_script_is_a_majority_of_variant_characters(text):
-    trad, simp = detect_module._resource("han_variants", detect_module._load_han_variants)
-    expected = "Hant" if len(trad.findall(text)) > len(simp.findall(text)) else "Hans"
+    chars = detect_module._han_variant_chars()
+    expected = "Hant" if sum(c in chars["Hant"] for c in text) > sum(c in chars["Hans"] for c in text) else "Hans"
     assert detect_module._han_script(text) == expected
 
 
@@ -227,7 +243,8 @@ def test_huge_and_odd_strings():
     assert detect("好" * 1_000_000).lang == "zh"
 
 
-NOISE = st.sampled_from(["👍", "😂😂", "👩🏽‍💻", "🇨🇳", "[笑哭R]", "[doge]", "@小红薯", "@Alice", "https://xhslink.com/a/x1", "www.example.com"])
+# (a bare Latin code such as [doge] between Latin words is a bracketed word: tests/test_spans.py)
+NOISE = st.sampled_from(["👍", "😂😂", "👩🏽‍💻", "🇨🇳", "[笑哭R]", "[.doge]", "[吐舌头H]", "@小红薯", "@Alice", "https://xhslink.com/a/x1", "www.example.com"])
 PLAIN = st.one_of(
     st.sampled_from([c[0] for c in CASES]),
     st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=20),
@@ -246,3 +263,149 @@ def test_noise_around_text_never_changes_lang(text, before, after):
 def test_detect_many_equals_detect_in_a_loop(texts):
     assert detect_many(texts) == [detect(t) for t in texts]
     assert detect_many(texts, backend="fasttext") == [detect(t, backend="fasttext") for t in texts]
+
+
+# --- issue 10 §2: real short comments, and the domain prior ------------------------------------------------
+# Every string the issue quotes, with what a reader of a RedNote comment section means by it.
+REAL_SHORT = [
+    # 滴滴 ("DM me"), 牛逼, 顶上去 and other Chinese-internet Latin: zh, never French or English
+    ("dd", "zh"), ("Dd", "zh"), ("ddd", "zh"), ("d d", "zh"), ("dd[赞R]", "zh"),
+    ("nb", "zh"), ("upup", "zh"), ("yyds", "zh"), ("xswl", "zh"), ("awsl", "zh"), ("u1s1", "zh"),
+    # a Latin word inside a Chinese sentence (its particles and Han decide): zh
+    ("cursor 吗", "zh"), ("day2呢", "zh"), ("换next和viem", "zh"), ("报名链接：vibecafe.ai/hacks", "zh"),
+    # English that fastText calls pt / no / de / id / cs / Norwegian
+    ("HKT", "en"), ("Ball sack bro", "en"), ("Canada. Shall I name more?", "en"), ("Bootlicker", "en"),
+    ("Douchebags", "en"), ("Rednote time", "en"),
+]
+
+
+@pytest.mark.parametrize("text, lang", REAL_SHORT)
+def test_real_short_comments(text, lang):
+    assert detect(text).lang == lang
+    assert detect_many([text]) == [detect(text)]
+
+
+WRITTEN_LIKE_REAL = [  # the same causes, on text written for these tests
+    ("DDD", "zh"), ("nb nb", "zh"), ("jiayou", "zh"), ("xdm upup", "zh"),
+    ("有没有pdf呀", "zh"), ("用notion吗", "zh"), ("求link", "zh"), ("wifi和vpn都试了", "zh"),
+    ("Taiwan? Bro what", "en"), ("Goated", "en"), ("Skibidi time", "en"), ("Sunday vibes", "en"),
+    ("Plan D is fine", "en"),  # one d among English words is not 滴滴
+]
+
+
+@pytest.mark.parametrize("text, lang", WRITTEN_LIKE_REAL)
+def test_written_comments_of_the_same_kinds(text, lang):
+    assert detect(text).lang == lang
+
+
+STRONG_OTHER = [
+    ("hola amigos, ¿cómo están todos?", "es"), ("muchas gracias por todo", "es"), ("je ne sais pas pourquoi", "fr"),
+    ("Vérification du passeport", "fr"), ("Validación cuenta", "es"),  # accented: strong with fewer words
+]
+
+
+@pytest.mark.parametrize("text, lang", STRONG_OTHER)
+def test_strong_evidence_still_names_another_latin_language(text, lang):
+    assert detect(text).lang == lang
+
+
+@pytest.mark.parametrize("text, lang", [("gracias", "es"), ("merci beaucoup", "fr"), ("Bootlicker", "de")])
+def test_the_open_world_keeps_fasttexts_answers_for_short_latin_text(text, lang):
+    assert detect(text, languages=None).lang == lang
+    assert detect(text, languages="all").lang == lang
+    assert detect(text).lang == "en"
+
+
+def test_languages_beyond_zh_en_make_their_short_text_possible():
+    assert detect("gracias", languages=("zh", "en", "es")).lang == "es"
+    assert detect("thank you", languages=("zh", "en", "es")).lang == "en"
+    assert detect_many(["gracias", "dd"], languages=["en", "es", "zh"]) == [detect("gracias", languages=("es", "en", "zh")), detect("dd")]
+
+
+@pytest.mark.parametrize("text, lang", [("こんにちは", "ja"), ("안녕하세요", "ko"), ("Привет, как дела?", "ru"), ("哈哈哈", "zh")])
+def test_scripts_decide_whatever_the_prior(text, lang):
+    assert detect(text, languages=("zh", "en")).lang == detect(text, languages=None).lang == lang
+
+
+@pytest.mark.parametrize("languages", ["zh,en", "zh", [], ["ZH"], [1], ("zh", None), 5])
+def test_bad_languages_are_an_input_error_naming_the_argument(languages):
+    with pytest.raises(InputError, match="languages"):
+        detect("hi", languages=languages)
+    with pytest.raises(InputError, match="languages"):
+        detect_many(["hi"], languages=languages)
+
+
+def test_bilingual_posts_are_mixed_even_when_one_side_is_small():
+    post = ("We visited the old town yesterday and the food was amazing, everyone was friendly and kind to us. "
+            "Tomorrow we take the train to the coast, and I will post more pictures when we get there. "
+            "今天天气很好我们去公园散步")
+    found = detect(post)
+    assert (found.lang, found.mixed) == ("en", True)
+    assert dict(found.shares)["zh"] < detect_module.MIXED_MIN_SHARE
+    # ... but one acronym repeated in a long Chinese text is not a second language
+    repeated = "ai真的很厉害，ai可以写文章，ai可以画画，ai可以编程，ai还可以翻译"
+    assert (detect(repeated).lang, detect(repeated).mixed) == ("zh", False)
+
+
+def test_an_english_frame_keeps_chinese_words_as_insertions():
+    assert detect("I really love 火锅 so much").lang == "en"
+    assert detect("we ate 火锅 and 烧烤 with them").lang == "en"
+    assert detect("火锅 yyds").lang == "zh"
+
+
+# --- the prior only ever acts on Latin-script text --------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, HAN_MIX, st.sampled_from([t for t, _ in REAL_SHORT + WRITTEN_LIKE_REAL])))
+def test_the_prior_changes_only_latin_decisions(text):
+    by_script = detect_module._analyse(strip_protected(text))
+    if isinstance(by_script, Detection) or by_script[0] == "other":  # decided without the Latin-text step
+        assert detect(text) == detect(text, languages=None)
+
+
+# --- lone surrogates (issue 10 §3.1) ----------------------------------------------------------------------
+SURROGATE_TEXT = st.lists(
+    st.one_of(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), PLAIN, NOISE), max_size=8
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SURROGATE_TEXT, st.sampled_from([None, ("zh", "en"), ("zh", "en", "fr")]))
+def test_lone_surrogates_never_make_detection_raise(text, languages):
+    found = detect_many([text, "hello \ud83d world", "\udfff"], languages=languages)
+    assert found[0] == detect(text, languages=languages)
+    assert found[1].lang == "en" and found[2].lang == "und"
+    for backend in ("fasttext", "langdetect"):
+        assert isinstance(detect(text, backend=backend), Detection)
+
+
+# --- Han variant sets: shipped data, not OpenCC at run time ----------------------------------------------
+def _build_han_variants_tool():
+    spec = importlib.util.spec_from_file_location("build_han_variants", Path(__file__).parents[1] / "tools" / "build_han_variants.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_han_variant_sets_match_opencc():
+    """The shipped file is what tools/build_han_variants.py makes from the installed OpenCC (a core dependency)."""
+    tool = _build_han_variants_tool()
+    shipped = (Path(detect_module.__file__).parent / "data" / detect_module.HAN_VARIANTS_FILE).read_text(encoding="utf-8")
+    assert shipped.split("\n", 2)[2] == tool.render().split("\n", 2)[2]  # the version line may differ
+    chars = detect_module._han_variant_chars()
+    assert (chars["Hant"], chars["Hans"]) == tool.han_variants()
+    trad, simp = set(chars["Hant"]), set(chars["Hans"])
+    assert {"臺", "灣", "這", "們", "說"} <= trad and not {"台", "湾", "这", "们", "说"} & trad
+    assert {"这", "们", "说", "语"} <= simp and not trad & simp
+    # the compiled classes hold exactly these characters
+    for name, load, expected in (("Hant", detect_module._load_trad, trad), ("Hans", detect_module._load_simp, simp)):
+        pattern = load()
+        assert set(pattern.findall("".join(chr(c) for c in range(0x3400, 0xA000)))) == expected, name
+
+
+def test_detection_does_not_load_opencc():
+    import subprocess
+    import sys
+
+    code = "import sys; from xhs_translate import detect; assert detect('臺灣這個們').script == 'Hant'; print('opencc' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

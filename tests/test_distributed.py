@@ -17,6 +17,8 @@ import pytest
 from xhs_translate.cli import main
 from xhs_translate.translator import Translator
 
+from helpers import distributed_or_skip
+
 RECORDS = [
     {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7, "ip_location": "上海"}
     for i, text in enumerate([
@@ -34,17 +36,11 @@ RECORDS = [
 ]
 
 
-def require(module: str):
-    """The module, or a skip where the distributed extra is missing (a failure in CI, which must run these)."""
-    if os.environ.get("CI"):
-        return __import__(module)
-    return pytest.importorskip(module)
-
-
 @pytest.fixture(scope="module")
 def ray_runtime():
-    ray = require("ray")
-    require("ray.data")
+    ray = distributed_or_skip("ray")
+    import ray.data
+
     ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray

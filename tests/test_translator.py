@@ -129,6 +129,17 @@ def test_translate_returns_a_frozen_translation(translator):
     assert translator.stats()["segments_translated"] == 1
 
 
+def test_each_mixed_comment_gets_its_own_sentence_detections(models_dir):
+    # Mixed comments at positions 5 and 8: a set of those indices iterates 8 before 5, which once handed each
+    # comment the other's sentence detections.
+    texts = ["好可爱"] * 10
+    texts[5] = "I love this city. 我爱这个城市。"
+    texts[8] = "我爱这个城市。I love this city."
+    out = Translator(models_dir=models_dir, cache=False).translate_many(texts, target="en")
+    assert out[5].translation.startswith("I love this city. ") and not out[5].translation.endswith("我爱这个城市。")
+    assert out[8].translation.endswith("I love this city.") and not out[8].translation.startswith("我爱这个城市")
+
+
 def test_builtin_glossary_can_be_turned_off_and_custom_glossary_applies(models_dir):
     off = Translator(models_dir=models_dir, cache=False, builtin_glossary=False)
     assert "GOAT" not in (off.translate("yyds真的", target="en").translation or "")

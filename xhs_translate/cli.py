@@ -3,9 +3,9 @@
 Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``, ``--zh-variant``,
 ``--models-dir``, ``--cache``), so what works in a script works on the command line and back.
 
-Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, ...), 2 a usage
-error (bad options, unknown format, output in a missing directory), 130 interrupted. Errors are one
-line on stderr; ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
+Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, disk full, ...), 2 a
+usage error (bad options, unknown format, output in a missing or read-only directory), 130 interrupted. Errors
+are one line on stderr, and so are warnings (none with ``-q``); ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
 at the very end, so a failed or interrupted run leaves it as it was. On standard output (``-o -``, the default)
 JSONL and JSON are streamed as the run goes, so a failed run leaves the records done before the failure (JSON
 without its closing bracket); CSV and HTML are written at the end, so a failed run writes nothing there.
@@ -17,7 +17,10 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -36,6 +39,7 @@ from .errors import (
     XhsTranslateError,
 )
 from .io import (
+    CSV_FORMULAS,
     ENCODINGS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
@@ -57,6 +61,7 @@ PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
 DEFAULT_CHUNK = 2000
+DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -71,11 +76,12 @@ _USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError, MissingFieldEr
 # --- argument parsing ------------------------------------------------------------------------------
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("models and cache")
-    group.add_argument("--models-dir", metavar="DIR",
-                       help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
-                            "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
+def _common(parser: argparse.ArgumentParser, models: bool = True) -> None:
+    group = parser.add_argument_group("models and cache" if models else "cache")
+    if models:
+        group.add_argument("--models-dir", metavar="DIR",
+                           help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
+                                "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
     add_cache_options(group)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
@@ -103,15 +109,18 @@ def _ttl(value: str) -> int:
 
 
 def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
+    at_the_end = " and ".join(f.upper() for f in ("csv", "html") if f in output_formats)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones); - is stdin")
+                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones), or plain text with "
+                             "one comment a line (.txt); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
                         help="output file (default: stdout); its extension picks the format. A file is written "
                              "atomically: after an error it is left as it was. On stdout JSONL and JSON are written "
-                             "as the run goes (after an error it holds the records done so far), CSV and HTML at "
+                             f"as the run goes (after an error it holds the records done so far), {at_the_end} at "
                              "the end (after an error, nothing)")
     parser.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto",
-                        help="input format (default: auto, from the extension and the content)")
+                        help="input format (default: auto, from the extension and the content); lines: plain text, "
+                             "each line a record with its line number under --id-field and the line under --text-field")
     parser.add_argument("--output-format", choices=output_formats,
                         help="output format (default: from the extension of -o, else jsonl)")
     parser.add_argument("--id-field", default="comment_id", help="the comment id field (default: comment_id)")
@@ -121,9 +130,30 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("--field-prefix", default="", metavar="PREFIX",
                         help="put PREFIX in front of the names of the added fields (e.g. xhs_ gives xhs_source_lang); "
                              "records that already have an added field are an error, never overwritten")
+    parser.add_argument("--csv-formulas", choices=CSV_FORMULAS, default="escape",
+                        help="CSV output: escape (default) puts ' before cells that start with = + - @ (or a tab or a "
+                             "carriage return), so that a spreadsheet shows them as text instead of running them as "
+                             "formulas (OWASP's advice against CSV injection); keep writes them unchanged")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
-                        help=f"records per streamed chunk for JSONL and CSV (default: {DEFAULT_CHUNK})")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+                        help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
+                             f"(default: {DEFAULT_CHUNK})")
+    parser.add_argument("--languages", type=_languages, default=("zh", "en"), metavar="CODES",
+                        help="the languages comments are expected in, comma-separated (default: zh,en, a RedNote "
+                             "comment section): Latin text goes to another language only on strong evidence; "
+                             "all: no such prior")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary or warnings")
+
+
+def _languages(value: str) -> tuple[str, ...] | str:
+    """``zh,en`` -> ("zh", "en"); ``all`` stays "all" (no domain prior); checked while parsing."""
+    from .detection import expected_languages
+
+    languages: tuple[str, ...] | str = value if value == "all" else tuple(c.strip() for c in value.split(",") if c.strip())
+    try:
+        expected_languages(languages)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return languages
 
 
 def _positive_int(value: str) -> int:
@@ -221,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"examples:\n  {PROG} models list\n  {PROG} models install zh en        # both directions, from the index\n"
                f"  {PROG} models install translate-zh_en-1_9.argosmodel\n"
                f"  {PROG} models install https://example.org/translate-en_zh-1_9.argosmodel\n"
+               f"  {PROG} models install --demo          # offline: random-weight models, gibberish output\n"
                f"  {PROG} models remove zh en",
     )
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -230,13 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
     listing.set_defaults(run=_run_models_list)
     install = model_commands.add_parser(
-        "install", formatter_class=formatter, help="install by pair (both directions), from a file or from a URL",
-        epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel",
+        "install", formatter_class=formatter,
+        help="install by pair (both directions), from a file or from a URL, or demo models",
+        epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel\n"
+               f"  {PROG} models install --demo\n\n"
+               f"--demo builds zh->en and en->zh packages with random weights on this machine, without any download:\n"
+               f"they run the whole pipeline at a real model's cost, but their output is gibberish. They are for\n"
+               f"trying xhs-translate out, never for reading; any real package of the pair replaces them.",
     )
-    install.add_argument("sources", nargs="+", metavar="SOURCE",
+    install.add_argument("sources", nargs="*", metavar="SOURCE",
                          help="FROM TO language codes (installs both directions), or .argosmodel files or URLs")
     install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
     install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
+    install.add_argument("--demo", action="store_true",
+                         help="build and install random-weight zh<->en demo packages, offline (gibberish output)")
+    install.add_argument("--size", choices=DEMO_SIZES,
+                         help=f"with --demo: {DEMO_SIZES[0]} (default, under a minute to build) or {DEMO_SIZES[1]} "
+                              f"(the compute cost of a real package; several minutes to build)")
     _common(install)
     install.set_defaults(run=_run_models_install, check=lambda a: _check_install_sources(install, a))
     remove = model_commands.add_parser("remove", formatter_class=formatter, help="remove an installed pair",
@@ -256,8 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
                             ("path", "print the file or address")):
         sub = cache_commands.add_parser(name, help=help_text, formatter_class=formatter,
                                         epilog=f"example:\n  {PROG} cache {name}")
-        _common(sub)
+        _common(sub, models=False)
         sub.set_defaults(run=_run_cache)
+    _add_serve_parser(commands, formatter)
     return parser
 
 
@@ -304,17 +346,34 @@ def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
         raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
 
 
+class _NoBar:
+    """What ``_progress`` gives when no bar is shown: tqdm's calls, doing nothing, without importing tqdm (it
+    costs a quick command like ``detect`` on one line a fifth of its start-up)."""
+
+    disable = True
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str = "", refresh: bool = True) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str,
               count: Callable[[InputSpec], int | None] = count_records):
+    if args.quiet or not sys.stderr.isatty():
+        return _NoBar()
     from tqdm import tqdm
 
-    enabled = not args.quiet and sys.stderr.isatty()
-    total = None
-    if enabled:
-        counts = [count(spec) for spec in specs]
-        total = None if None in counts else sum(counts)
-    return tqdm(total=total, unit=" comments", desc=desc, file=sys.stderr, disable=not enabled,
-                dynamic_ncols=True, smoothing=0.1)
+    counts = [count(spec) for spec in specs]
+    total = None if None in counts else sum(counts)
+    return tqdm(total=total, unit=" comments", desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
 
 @dataclass
@@ -325,6 +384,7 @@ class _Records:
     specs: Sequence[InputSpec]
     text_field: str
     chunk_size: int
+    id_field: str = "comment_id"  # for plain-text records
     count: int = 0
 
     def chunks(self, added: Sequence[str] = (),
@@ -332,7 +392,6 @@ class _Records:
         """``added``: the fields the run adds, which no input column may already have; ``on_header`` gets each
         checked CSV header."""
         for spec in self.specs:
-            size = self.chunk_size if spec.format != "json" else sys.maxsize
             checked = False  # the schema: on a CSV header when there is one, else on the first record
 
             def header_seen(header: list[str], spec: InputSpec = spec) -> None:
@@ -343,7 +402,8 @@ class _Records:
                 if on_header is not None:
                     on_header(header)
 
-            for chunk in _chunks(iter_records(spec, header_seen), size):
+            records = iter_records(spec, header_seen, id_field=self.id_field, text_field=self.text_field)
+            for chunk in _chunks(records, self.chunk_size):
                 if not checked:
                     _check_text_field(chunk[0], spec, self.text_field)
                     checked = True
@@ -371,12 +431,16 @@ class _HtmlSink:
         self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_field,
                                        parent_field=args.parent_field, title=title, field_prefix=args.field_prefix))
 
+    def discard(self) -> None:
+        self._records.clear()
+
 
 def _sink(fmt: str, stream, args: argparse.Namespace):
     if fmt == "html":
         return _HtmlSink(stream, args)
     if fmt == "csv":
-        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix))
+        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix),
+                         csv_formulas=args.csv_formulas)
     return WRITERS[fmt](stream)
 
 
@@ -385,14 +449,42 @@ def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform:
     """Stream every chunk through ``transform`` into the output; ``added`` names the fields it adds, which a
     CSV output appends to each CSV input's header even when no row follows it."""
     args.resolved_format = fmt  # for the interrupt message: only JSONL and JSON reach stdout part-way
-    with atomic_output(args.output, ENCODINGS[fmt]) as stream:
+    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
         sink = _sink(fmt, stream, args)
         on_header = (lambda header: sink.add_columns([*header, *added])) if isinstance(sink, CsvWriter) else None
-        for chunk in records.chunks(added, on_header):
-            sink.write(transform(chunk))
-            bar.update(len(chunk))
+        try:
+            for chunk in records.chunks(added, on_header):
+                bar.set_postfix_str(f"records {records.count - len(chunk) + 1}-{records.count}", refresh=False)
+                sink.write(transform(chunk))
+                bar.update(len(chunk))
+        except BaseException:
+            sink.discard()
+            raise
+        bar.set_postfix_str("", refresh=False)
         sink.close()
     bar.close()
+
+
+@contextmanager
+def _ticking(bar, every: float = 1.0) -> Iterator[None]:
+    """Redraw the progress bar at least every ``every`` seconds while the block runs: its count moves a chunk at
+    a time, and its elapsed time and the records in hand must show a long chunk is still going."""
+    if bar.disable:
+        yield
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, name="progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
 
 
 # --- translate -------------------------------------------------------------------------------------
@@ -480,7 +572,7 @@ def _run_translate(args: argparse.Namespace) -> int:
     job = _TranslateJob(args)
     job.make_translator()
     started = time.perf_counter()
-    records = _Records(specs, args.text_field, args.chunk_size)
+    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "translating")
     _write_all(args, fmt, records, job.translate, bar, added_fields(TRANSLATION_FIELDS, args.field_prefix))
     elapsed = time.perf_counter() - started
@@ -641,23 +733,26 @@ def _install_missing_models(job: _TranslateJob) -> None:
 
 def _write_ray_output(args: argparse.Namespace, fmt: str, kind: str, out: Any, bar) -> int:
     """Write the translated dataset block by block, in input order; return how many records."""
-    import json
-
     from .distributed import LINE_COLUMN
+    from .io.jsontext import loads
 
     args.resolved_format = fmt
     count = 0
-    with atomic_output(args.output, ENCODINGS[fmt]) as stream:
+    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
         sink = _sink(fmt, stream, args)
-        for table in out.iter_batches(batch_size=None, batch_format="pyarrow"):
-            if kind == "jsonl" and fmt == "jsonl":  # the workers' lines are the output's lines
-                stream.writelines(line + "\n" for line in table.column(LINE_COLUMN).to_pylist())
-            elif kind == "jsonl":
-                sink.write([json.loads(line) for line in table.column(LINE_COLUMN).to_pylist()])
-            else:
-                sink.write([_plain(record) for record in table.to_pylist()])
-            count += table.num_rows
-            bar.update(table.num_rows)
+        try:
+            for table in out.iter_batches(batch_size=None, batch_format="pyarrow"):
+                if kind == "jsonl" and fmt == "jsonl":  # the workers' lines are the output's lines
+                    stream.write("".join(line + "\n" for line in table.column(LINE_COLUMN).to_pylist()))
+                elif kind == "jsonl":
+                    sink.write([loads(line) for line in table.column(LINE_COLUMN).to_pylist()])
+                else:
+                    sink.write([_plain(record) for record in table.to_pylist()])
+                count += table.num_rows
+                bar.update(table.num_rows)
+        except BaseException:
+            sink.discard()
+            raise
         sink.close()
     bar.close()
     return count
@@ -679,11 +774,11 @@ def _run_detect(args: argparse.Namespace) -> int:
         thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
                                 parent_field=args.parent_field, added=names)
         texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
-        found = detect_many(texts)
+        found = detect_many(texts, languages=args.languages)
         added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
         return rebuild_thread(thread, added)
 
-    records = _Records(specs, args.text_field, args.chunk_size)
+    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "detecting")
     _write_all(args, fmt, records, transform, bar, names)
     if not args.quiet:
@@ -695,15 +790,19 @@ def _run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_models_list(args: argparse.Namespace) -> int:
-    from .models.packages import list_packages, resolve_models_dir
+    from .models.packages import list_packages, resolve_models_dir, superseded
 
     root = resolve_models_dir(args.models_dir)
     packages = list_packages(args.models_dir)
+    old = {p.path for p in superseded(packages)}
     print(f"installed in {root}:")
     if not packages:
         print("  (none)")
     for p in packages:
-        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}")
+        notes = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if p.demo else ""
+        if p.path in old:
+            notes += "  (superseded: deleted by the next install once no running process uses it)"
+        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}{notes}")
     if _offline(args):
         return EXIT_OK
     from .models.index import load_index
@@ -728,7 +827,16 @@ def _is_language_code(source: str) -> bool:
 
 
 def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files."""
+    """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files;
+    --demo comes alone."""
+    if args.demo:
+        if args.sources or args.one_way:
+            parser.error("--demo builds its own zh<->en packages: give no SOURCE and no --one-way with it")
+        return
+    if args.size is not None:
+        parser.error("--size applies only to --demo")
+    if not args.sources:
+        parser.error("give FROM TO language codes, package files or URLs, or --demo")
     codes = [s for s in args.sources if _is_language_code(s)]
     if codes and len(codes) < len(args.sources):
         parser.error(f"give either FROM TO language codes or package files/URLs, not both "
@@ -743,13 +851,16 @@ def _run_models_install(args: argparse.Namespace) -> int:
     from .models.install import install_package, install_pair
     from .models.packages import list_packages
 
+    if args.demo:
+        return _install_demo(args)
     progress = sys.stderr.isatty()
     before = {p.path for p in list_packages(args.models_dir)}
     if _is_language_code(args.sources[0]):  # _check_install_sources made it a FROM TO pair
         if _offline(args):
             raise UsageError(
                 f"installing {args.sources[0]} {args.sources[1]} needs the online package index, which --no-download "
-                f"or {OFFLINE_ENV} forbids; install from files instead: `{PROG} models install FILE.argosmodel`")
+                f"or {OFFLINE_ENV} forbids; install from files instead: `{PROG} models install FILE.argosmodel`, "
+                f"or try the pipeline with random-weight models: `{PROG} models install --demo`")
         a, b = args.sources
         pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
         packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
@@ -758,6 +869,49 @@ def _run_models_install(args: argparse.Namespace) -> int:
     for p in packages:
         done = "already installed" if p.path in before else "installed"
         print(f"{done} {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
+    return EXIT_OK
+
+
+def _install_demo(args: argparse.Namespace) -> int:
+    """Build the random-weight demo packages in a temporary folder and install them like any archive."""
+    import tempfile
+
+    from tqdm import tqdm
+
+    from .models.install import install_package
+    from .testing import DEMO_PAIRS, DEMO_STAGES, build_demo_package
+
+    size = args.size or DEMO_SIZES[0]
+    show = sys.stderr.isatty()
+    if not show:
+        _say(f"{PROG}: building random-weight {size} demo models ({', '.join(f'{a}->{b}' for a, b in DEMO_PAIRS)}), "
+             f"which takes {'under a minute' if size == 'tiny' else 'several minutes'}")
+    packages = []
+    with tqdm(total=len(DEMO_PAIRS) * (len(DEMO_STAGES) + 1), desc="demo models", file=sys.stderr, disable=not show,
+              bar_format="{desc}: {n_fmt}/{total_fmt} steps [{elapsed}] {postfix}") as bar, \
+            tempfile.TemporaryDirectory(prefix="xhs-demo-") as tmp, _ticking(bar):
+        for from_code, to_code in DEMO_PAIRS:
+            started: list[str] = []
+
+            def stage(name: str, pair: str = f"{from_code}->{to_code}", started: list[str] = started) -> None:
+                if started:
+                    bar.update(1)  # the stage before is done
+                started.append(name)
+                bar.set_postfix_str(f"{pair}: {name}")
+
+            archive = build_demo_package(tmp, from_code, to_code, size=size, progress=stage)
+            stage("installing")
+            packages.append(install_package(archive, models_dir=args.models_dir, progress=False))
+            bar.update(1)
+    for p in packages:
+        if p.demo:
+            print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path} (DEMO: gibberish output)")
+        else:
+            print(f"kept {p.from_code}->{p.to_code} {p.package_version} in {p.path}: a real package, newer than the demo")
+    if any(p.demo for p in packages):
+        print("The DEMO models have random weights: every translation they make is gibberish. They are for trying the "
+              f"pipeline, never for reading; real packages (`{PROG} models install zh en` online, or .argosmodel "
+              "files) replace them.")
     return EXIT_OK
 
 
@@ -805,11 +959,108 @@ def _run_cache(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- serve -----------------------------------------------------------------------------------------
+
+
+def _add_serve_parser(commands, formatter) -> None:
+    from .server.config import (DEFAULT_BODY_LIMIT, DEFAULT_CORS_ORIGINS, DEFAULT_HOST, DEFAULT_PORT, SERVER_REPLICAS,
+                                ServerConfig)
+
+    serve = commands.add_parser(
+        "serve", formatter_class=formatter, help="run the LibreTranslate-compatible HTTP server",
+        description="Serve LibreTranslate's API (/translate, /detect, /languages, /frontend/settings) plus /thread, "
+                    "/health and /metrics, batching the texts of concurrent requests together. Needs the server "
+                    "extra: pip install 'xhs-translate[server]'.",
+        epilog=f"examples:\n  {PROG} serve\n  {PROG} serve --host 0.0.0.0 --api-keys keys.tsv --req-limit 60\n"
+               f"  curl -s localhost:5000/translate -H 'Content-Type: application/json' "
+               f"-d '{{\"q\": \"你好\", \"source\": \"auto\", \"target\": \"en\"}}'",
+    )
+    net = serve.add_argument_group("network")
+    net.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine only)")
+    net.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    net.add_argument("--cors-origin", action="append", metavar="ORIGIN", dest="cors_origins",
+                     help="a web origin whose pages may call the server (repeatable; * for any; default: "
+                          f"{' and '.join(DEFAULT_CORS_ORIGINS)})")
+    limits = serve.add_argument_group("keys and limits (LibreTranslate's names; -1 = no limit)")
+    limits.add_argument("--api-keys", metavar="FILE",
+                        help="require a key: one per line, optionally KEY<TAB>requests-per-minute")
+    limits.add_argument("--req-limit", type=int, default=-1, metavar="N",
+                        help="requests per minute per key, or per client address without keys (default: -1)")
+    limits.add_argument("--char-limit", type=int, default=-1, metavar="N",
+                        help="characters per request, all items together (default: -1)")
+    limits.add_argument("--batch-limit", type=int, default=-1, metavar="N",
+                        help="items in one request's q list (default: -1)")
+    limits.add_argument("--body-limit", type=_positive_int, default=DEFAULT_BODY_LIMIT, metavar="BYTES",
+                        help=f"largest request body (default: {DEFAULT_BODY_LIMIT}); larger ones get 413")
+    tuning = serve.add_argument_group("batching across requests")
+    tuning.add_argument("--coalesce-ms", type=float, default=ServerConfig.coalesce_ms, metavar="MS",
+                        help="how long a text may wait for other requests' texts to share its model batch "
+                             f"(default: {ServerConfig.coalesce_ms:g})")
+    tuning.add_argument("--coalesce-tokens", type=_positive_int, metavar="N",
+                        help="tokens that fill a batch and send it at once (default: the engine's token budget)")
+    tuning.add_argument("--request-threads", type=_positive_int, default=ServerConfig.request_threads, metavar="N",
+                        help=f"translation calls running at once (default: {ServerConfig.request_threads})")
+    tuning.add_argument("--drain-timeout", type=float, default=ServerConfig.drain_timeout, metavar="SECONDS",
+                        help=f"on SIGTERM, how long to wait for requests in flight (default: {ServerConfig.drain_timeout:g})")
+    serve.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
+    serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
+                       help="turn off the built-in zh->en slang list")
+    engine = serve.add_argument_group("engine (CTranslate2)")
+    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
+                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
+    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
+                        help=f"beam size (default: {DecodeOptions.beam_size})")
+    engine.add_argument("--inter-threads", type=_positive_int, default=SERVER_REPLICAS, metavar="N",
+                        help=f"model replicas decoding in parallel (default: {SERVER_REPLICAS}, on every core: the "
+                             "server's shared batches decode fastest that way)")
+    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
+                        help="threads per replica (default: cores / inter-threads)")
+    _common(serve)
+    serve.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .server.config import DEFAULT_CORS_ORIGINS, ServerConfig
+
+    if args.glossary and not Path(args.glossary).is_file():
+        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    if args.api_keys and not Path(args.api_keys).is_file():
+        raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
+    try:
+        config = ServerConfig(
+            host=args.host, port=args.port, translator=translator_config(args), cache=cache_from_args(args),
+            api_keys=args.api_keys, req_limit=args.req_limit,
+            char_limit=args.char_limit, batch_limit=args.batch_limit, body_limit=args.body_limit,
+            cors_origins=tuple(args.cors_origins or DEFAULT_CORS_ORIGINS), coalesce_ms=args.coalesce_ms,
+            coalesce_tokens=args.coalesce_tokens, request_threads=args.request_threads,
+            drain_timeout=args.drain_timeout,
+        )
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        from .server import app
+    except ImportError as exc:
+        raise XhsTranslateError(
+            f"the server needs the 'server' extra ({exc.name} is missing): pip install 'xhs-translate[server]'"
+        ) from None
+    if not config.loopback_only and config.api_keys is None:
+        _say(f"{PROG}: warning: listening on {config.host} without --api-keys: anyone who can reach this address "
+             "can use the server (add --api-keys FILE, or bind to 127.0.0.1)")
+    app.serve(config)
+    _say(f"{PROG}: stopped")
+    return EXIT_OK
+
+
 # --- entry point -----------------------------------------------------------------------------------
 
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a package skipped, the cache turned off) as one line like the errors, not Python's two."""
+    _say(f"{PROG}: warning: {' '.join(str(message).split())}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -827,7 +1078,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread (main() called from an app's worker thread)
         previous = None
     try:
-        return args.run(args)
+        with warnings.catch_warnings():  # restores the warning filters and display when the command ends
+            if getattr(args, "quiet", False):
+                warnings.simplefilter("ignore")
+            else:
+                warnings.showwarning = _one_line_warning
+            return args.run(args)
     except KeyboardInterrupt:
         streamed = getattr(args, "output", None) == STDIO and getattr(args, "resolved_format", None) in ("jsonl", "json")
         where = "stdout has only part of the output" if streamed else "nothing was written to the output"

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .detection import DEFAULT_LANGUAGES, expected_languages
 from .errors import InputError
 from .models.engine import DecodeOptions
 from .thread import DETECTION_FIELDS, TRANSLATION_FIELDS, added_fields
@@ -21,8 +22,6 @@ from .thread import DETECTION_FIELDS, TRANSLATION_FIELDS, added_fields
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
 ERROR_MODES = ("raise", "mark")
-#: The languages of a RedNote comment section; detection leans to them (see ``detection.detect``).
-DEFAULT_LANGUAGES = ("zh", "en")
 MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB for short comments)
 
 
@@ -98,7 +97,8 @@ class TranslatorConfig:
     mapping, merged over the built-in slang list unless ``builtin_glossary=False``. ``languages``: the languages
     detection leans to (None: no domain prior). ``errors``: ``raise`` or ``mark`` (failed comments are marked).
     ``mark_cached``: report ``cached`` for comments served wholly from the cache. ``memo_size``: whole-comment
-    results kept in memory (0: none)."""
+    results kept in memory (0: none). ``languages``: the domain prior of detection (``detection.detect``): the
+    languages comments are expected in, default zh and en; None or ``"all"`` for none."""
 
     models_dir: str | Path | None = None
     target: str = "auto"
@@ -126,11 +126,10 @@ class TranslatorConfig:
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"{name} must be True or False, got {getattr(self, name)!r}")
         _optional_int("memo_size", self.memo_size, 0)
-        if self.languages is not None:
-            languages = (self.languages,) if isinstance(self.languages, str) else self.languages
-            if not languages or not all(isinstance(code, str) and code for code in languages):
-                raise InputError(f"languages must be language codes such as ('zh', 'en'), or None, got {self.languages!r}")
-            object.__setattr__(self, "languages", tuple(languages))
+        if expected_languages(self.languages) is None:
+            object.__setattr__(self, "languages", None)
+        else:
+            object.__setattr__(self, "languages", tuple(dict.fromkeys(self.languages)))  # type: ignore[arg-type]
 
     @classmethod
     def option_names(cls) -> frozenset[str]:

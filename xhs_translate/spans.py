@@ -1,9 +1,11 @@
 """Split comment text into translatable runs and protected spans (pure, linear time).
 
-Protected spans (emoji, Xiaohongshu ``[xx]`` emoji codes, hashtags, @mentions, URLs, kaomoji) must
+Protected spans (emoji, Xiaohongshu ``[xx]`` sticker codes, hashtags, @mentions, URLs, kaomoji) must
 come back verbatim whatever a model emits, and must not confuse language detection, so both the
 translator and the detector start here. The invariant ``"".join(s.text for s in split_spans(t)) == t``
-holds for every ``str`` (lone surrogates and control characters included).
+holds for every ``str`` (lone surrogates and control characters included). Lone surrogates (legal in
+JSON as ``\ud83d``, but not text) are a protected kind of their own, ``invalid``, so no tokenizer,
+model or detector ever sees one and they come back exactly where they were.
 
 All patterns are alternations of bounded or unambiguous pieces, so the scan is linear in the input:
 no nested quantifier can overlap with itself, and the open-ended pieces (URLs, domains) only start at
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .errors import InputError
 
@@ -26,8 +28,9 @@ HASHTAG = "hashtag"
 MENTION = "mention"
 URL = "url"
 KAOMOJI = "kaomoji"
+INVALID = "invalid"  # lone surrogate code points (U+D800-U+DFFF)
 
-PROTECTED_KINDS = frozenset({EMOJI, EMOJI_CODE, HASHTAG, MENTION, URL, KAOMOJI})
+PROTECTED_KINDS = frozenset({EMOJI, EMOJI_CODE, HASHTAG, MENTION, URL, KAOMOJI, INVALID})
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,19 @@ _ONE_EMOJI = (
 )
 _EMOJI = rf"{_ONE_EMOJI}+"
 
-# --- Xiaohongshu emoji codes: [笑哭R] [赞R] [doge] [话题] ------------------------------------------
+# --- Xiaohongshu sticker codes: [笑哭R] [扯脸H] [吐舌头H] [okR] [doge] [.doge] [话题] -------------------
+# The grammar, from counting every bracketed token in real MediaCrawler exports: a short token of CJK,
+# Latin letters, digits and "." with no space, usually CJK plus a one-letter Latin suffix (R, H).
+# Tokens with a CJK character, or starting with ".", are always codes. A Latin-only token is one too,
+# except when it stands between Latin words ("he said [sic] that", "see [docs](https://...)"): there it
+# is a bracketed word of the sentence. Digits alone ("[1]", "[2025]") are never codes.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_EMOJI_CODE = rf"\[(?:[{_CJK}]{{1,6}}R?|[A-Za-z][A-Za-z0-9_]{{0,11}})\]"
+# One leading "[" for all branches, so that the scan fails at once everywhere else.
+_CODE_CJK = rf"(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]|\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
+_CODE_LATIN = r"(?=[0-9.]{0,11}[A-Za-z])[A-Za-z0-9.]{1,12}\]"
+_AFTER_LATIN_WORD = r"(?<![A-Za-z0-9]\[)(?<![A-Za-z0-9]\s\[)"  # fixed-width look-behinds: not "word[" / "word ["
+_BEFORE_LATIN_WORD = r"(?!\s?[A-Za-z0-9(])"  # not "]word" / "] word" / "](" (a Markdown link)
+_EMOJI_CODE = rf"\[(?:{_CODE_CJK}|{_AFTER_LATIN_WORD}{_CODE_LATIN}|{_CODE_LATIN}{_BEFORE_LATIN_WORD})"
 
 # --- hashtags: #美国人[话题]#, #tiktokrefugee#, #tiktokrefugee ------------------------------------
 _HASHTAG = (
@@ -75,10 +88,12 @@ _HASHTAG = (
 _MENTION = r"(?<![A-Za-z0-9._%+-])@[^\s@#\[\]，。！？、；：,.!?:;()（）]{1,30}"
 
 # --- URLs and bare domains --------------------------------------------------------------------------
+# Top-level domains that bare domains in comments end with (``vibecafe.ai/hacks``, ``xhslink.com``).
+_TLDS = "com|cn|net|org|io|co|me|ly|tv|app|gov|edu|ai|dev|xyz|top|info|link|site|shop|store|hk|tw|jp|uk|us"
 _URL_CHARS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%"
 _URL = (
     rf"(?<![\w.-])(?:https?://|www\.)[{_URL_CHARS}]+"
-    rf"|(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|io|co|me|ly|tv|app|gov|edu)\b(?:/[{_URL_CHARS}]*)?"
+    rf"|(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})\b(?:/[{_URL_CHARS}]*)?"
 )
 _URL_TRAILING = ".,!?;:'\")]"
 
@@ -101,7 +116,12 @@ _KAOMOJI = (
     + "|" + _KAOMOJI_GENERIC
 )
 
+# --- lone surrogates: not characters; kept verbatim, out of every model's way ------------------------
+_SURROGATES = "\ud800-\udfff"
+_INVALID = f"[{_SURROGATES}]+"
+
 _GROUPS = (
+    (INVALID, _INVALID),
     (HASHTAG, _HASHTAG),
     (EMOJI_CODE, _EMOJI_CODE),
     (URL, _URL),
@@ -119,14 +139,22 @@ def _prefilter() -> tuple[re.Pattern[str], re.Pattern[str]]:
     pattern holds every non-alphanumeric character a pattern needs; the second the alphanumeric
     cues (URL schemes, domains, word-like kaomoji).
     """
-    symbol_starts = {k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()}
     letter_kaomoji = [k for k in _KAOMOJI_LITERALS if k[0].isalnum()] + list(_KAOMOJI_WORDS)
-    chars = "".join(re.escape(c) for c in sorted(symbol_starts | set("#[@(（")))
-    symbols = re.compile(rf"[{chars}{_PICTO}\U0001f1e6-\U0001f1ff\u20e3]")
+    symbols = re.compile(rf"[{_SYMBOL_STARTS}\u20e3]")
     letters = re.compile(r"://|www\.|\.[A-Za-z]|" + "|".join(re.escape(k) for k in letter_kaomoji))
     return symbols, letters
 
 
+# The non-alphanumeric characters a protected span can start with: "#" hashtags, "[" codes, "@" mentions,
+# "(" and kaomoji's first symbols, "*" and "#" keycaps, emoji, flags, lone surrogates.
+_SYMBOL_STARTS = (
+    "".join(re.escape(c) for c in sorted({k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()} | set("#[@(（*-")))
+    + f"{_PICTO}\U0001f1e6-\U0001f1ff{_SURROGATES}"
+)
+# ... and letters and digits: URLs, bare domains, keycaps, kaomoji that start with a letter (T_T, ಥ_ಥ)
+_START = _SYMBOL_STARTS + "A-Za-z0-9" + "".join(
+    sorted({re.escape(k[0]) for k in _KAOMOJI_LITERALS + _KAOMOJI_WORDS if k[0].isalnum() and not k[0].isascii()})
+)
 _MAY_HAVE_SYMBOL, _MAY_HAVE_LETTER_CUE = _prefilter()
 
 
@@ -139,14 +167,39 @@ def _normalise_mentions(mentions: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n)))
 
 
-@lru_cache(maxsize=256)
-def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
-    """The combined scanner; cached per distinct nickname set (an explicit, bounded cache)."""
+def _alternation(mentions: tuple[str, ...]) -> str:
+    """Every group as one alternation: the known nicknames first, then ``_GROUPS`` in order."""
     parts = []
     if mentions:
         parts.append(f"(?P<known>@(?:{'|'.join(re.escape(m) for m in mentions)}))")
     parts.extend(f"(?P<{kind}>{pattern})" for kind, pattern in _GROUPS)
-    return re.compile("|".join(parts))
+    return "|".join(parts)
+
+
+@lru_cache(maxsize=256)
+def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
+    """The combined scanner; cached per distinct nickname set (an explicit, bounded cache).
+
+    A look-ahead for the characters a span can start with guards the alternation: at every other
+    position (most of a Chinese comment) the scan fails after one class test instead of trying each
+    group, which makes it about 5x faster. ``_START`` must hold every first character of every group.
+    """
+    return re.compile(f"(?=[{_START}])(?:{_alternation(mentions)})")
+
+
+def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, kind)`` of each protected span of ``text``, in order (``text`` has a candidate)."""
+    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
+        start, end = match.span()
+        kind = match.lastgroup
+        if kind == "known":
+            kind = MENTION
+        elif kind == URL:
+            while end > start and text[end - 1] in _URL_TRAILING:
+                end -= 1
+            if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
+                end += 1  # keep the closing paren of wiki-style URLs
+        yield start, end, kind
 
 
 def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
@@ -162,16 +215,7 @@ def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
         return (Span(text, TEXT),) if text else ()
     spans: list[Span] = []
     pending_text_start = 0
-    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
-        start, end = match.span()
-        kind = match.lastgroup
-        if kind == "known":
-            kind = MENTION
-        elif kind == URL:
-            while end > start and text[end - 1] in _URL_TRAILING:
-                end -= 1
-            if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
-                end += 1  # keep the closing paren of wiki-style URLs
+    for start, end, kind in _protected(text, mentions):
         if start > pending_text_start:
             spans.append(Span(text[pending_text_start:start], TEXT))
         spans.append(Span(text[start:end], kind))
@@ -186,4 +230,11 @@ def strip_protected(text: str, mentions: Sequence[str] = ()) -> str:
     (so ``"hi👍there"`` does not fuse into one word), stripped at both ends."""
     if not mentions and not _may_have_protected(text):
         return text.strip()
-    return "".join(s.text if not s.protected else " " for s in split_spans(text, mentions)).strip()
+    pieces: list[str] = []
+    pending_text_start = 0
+    for start, end, _ in _protected(text, mentions):
+        pieces.append(text[pending_text_start:start])
+        pieces.append(" ")
+        pending_text_start = end
+    pieces.append(text[pending_text_start:])
+    return "".join(pieces).strip()

@@ -147,8 +147,7 @@ class Translator:
         if thread.comments and all(schema.text_field not in c.source for c in thread.comments):
             raise MissingFieldError(schema.text_field, thread.comments[0].source)
         results = self._run([(c.text, c.mentions, c.comment_id) for c in thread.comments], "auto", mode)
-        names = schema.translation_fields
-        return rebuild_thread(thread, [r.as_fields(names) for r in results])
+        return rebuild_thread(thread, _AddedFields(results, schema.translation_fields))
 
     def translate(self, text: str, source: str = "auto", target: str | None = None) -> Translation:
         """Translate one text (see the module docstring for statuses); ``target`` defaults to the config's."""
@@ -250,17 +249,19 @@ class Translator:
         settings = self._settings_fingerprint()
         hashed = {i: comment_key(settings, k[2], k[3], k[0], k[1]) for i in todo if (k := keys[i]) is not None}
         stored = self.cache.get_many("comments", hashed.values())
-        served = hits = 0
+        found: list[tuple[_MemoKey, tuple[Translation, int]]] = []
+        served = 0
         for i, key in hashed.items():
-            entry = decode_comment(stored.get(key), keys[i][0])  # type: ignore[index]
+            value = stored.get(key)
+            entry = decode_comment(value, keys[i][0]) if value is not None else None  # type: ignore[index]
             if entry is None:
                 continue
             results[i] = self._as_reported(*entry)
-            self._remember(keys[i], *entry)
+            found.append((keys[i], entry))  # type: ignore[arg-type]
             served += entry[1]
-            hits += 1
+        self._remember_many(found)
         with self._lock:
-            self._stats.update(comment_hits=hits, segments=served, cache_hits=served)
+            self._stats.update(comment_hits=len(found), segments=served, cache_hits=served)
 
     def _as_reported(self, result: Translation, pieces: int) -> Translation:
         if pieces and self.config.mark_cached:
@@ -268,13 +269,17 @@ class Translator:
                                result.flags)
         return result
 
-    def _remember(self, key: _MemoKey | None, result: Translation, pieces: int) -> None:
-        if key is None or not self._memo_size:
+    def _remember_many(self, entries: Sequence[tuple[_MemoKey, tuple[Translation, int]]]) -> None:
+        """Memoise (key, (result, model pieces)) pairs, dropping the least recently used beyond ``memo_size``."""
+        if not self._memo_size or not entries:
             return
         with self._lock:
-            self._memo[key] = (result, pieces)
-            if len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+            memo = self._memo
+            memo.update(entries)
+            for key, _ in entries:
+                memo.move_to_end(key)
+            while len(memo) > self._memo_size:
+                memo.popitem(last=False)
 
     def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[_MemoKey | None], chunk: list[int],
                          results: list[Translation | None], source: str, mode: str,
@@ -285,6 +290,7 @@ class Translator:
             raise self._router.missing_error(missing | self._missing_for_mode(mode))
         outputs = self._decode(plans.values(), decoded)
         stored: dict[str, str] = {}
+        remembered: list[tuple[_MemoKey, tuple[Translation, int]]] = []
         settings = self._settings_fingerprint() if self.cache is not None else ""
         glossary_terms = 0
         for i, plan in plans.items():
@@ -301,9 +307,10 @@ class Translator:
             results[i] = reported
             key = keys[i]
             if result.status is not Status.FAILED and key is not None:
-                self._remember(key, result, len(jobs))
+                remembered.append((key, (result, len(jobs))))
                 if self.cache is not None:
                     stored[comment_key(settings, source, mode, key[0], key[1])] = encode_comment(result, len(jobs))
+        self._remember_many(remembered)
         with self._lock:
             self._stats["glossary_terms"] += glossary_terms
         if stored:
@@ -322,9 +329,9 @@ class Translator:
             else:
                 plans[i] = Plan(text, UND, None, done=self._not_text(text, comment_id, mode))
         contents = {i: content_of(parts) for i, parts in split.items()}
-        per_sentence = {i for i, content in contents.items() if sentences_need_detection(content)}
+        per_sentence = {i: None for i, content in contents.items() if sentences_need_detection(content)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if not isinstance(p, str)]
-        found = iter(detect_many([*contents.values(), *cores]))
+        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
         comment_detections = {i: next(found) for i in contents}
         for i, parts in split.items():  # the per-sentence detections follow in the same order
             sentences = found if i in per_sentence else None
@@ -435,6 +442,21 @@ class Translator:
             ]
             self._settings = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         return self._settings
+
+
+class _AddedFields:
+    """Each result's added fields, built when ``rebuild_thread`` reaches its comment: a 100k-comment thread never
+    holds 100k of these dicts besides the output."""
+
+    def __init__(self, results: Sequence[Translation], names: Sequence[str]):
+        self._results = results
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self._results[i].as_fields(self._names)
 
 
 def _build_glossary(glossary: Glossary | str | Path | Mapping[str, str] | None, builtin: bool) -> Glossary:

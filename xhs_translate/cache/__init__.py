@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import CacheError
-from ..results import Status, Translation
+from ..results import STATUS_BY_VALUE, Translation
 from ..segment import GuardResult, normalize_segment
 from .base import TABLES, BackendBase, CacheBackend, CacheWarning
 from .memory import MemoryCache
@@ -48,6 +49,7 @@ __all__ = [
     "segment_key",
 ]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SEGMENT_LAYOUT = "guarded-v1"  # segment values: [guarded text, flags]
 COMMENT_LAYOUT = "comment-v1"  # comment values: [translation, source, target, status, flags, model pieces]
 
@@ -69,8 +71,15 @@ def comment_key(settings_fp: str, source: str, mode: str, text: str, mentions: S
     return _digest((COMMENT_LAYOUT, settings_fp, source, mode, text, str(len(mentions)), *mentions))
 
 
+def _json(value: list) -> str:
+    """JSON text SQLite can store: a lone surrogate (a protected span of a comment that had one) is escaped, as
+    UTF-8 cannot hold it; everything else stays raw unicode, a third of the size of escapes."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if _SURROGATE.search(text) else text
+
+
 def encode_segment(guarded: GuardResult) -> str:
-    return json.dumps([guarded.text, list(guarded.flags)], ensure_ascii=False)
+    return _json([guarded.text, list(guarded.flags)])
 
 
 def decode_segment(value: str | None) -> GuardResult | None:
@@ -86,19 +95,21 @@ def decode_segment(value: str | None) -> GuardResult | None:
 
 def encode_comment(result: Translation, model_pieces: int) -> str:
     """A whole-comment result without its text (the key holds it), and how many model pieces it took."""
-    return json.dumps([result.translation, result.source_lang, result.target_lang, result.status.value,
-                       list(result.flags), model_pieces], ensure_ascii=False)
+    return _json([result.translation, result.source_lang, result.target_lang, result.status.value,
+                  list(result.flags), model_pieces])
 
 
 def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | None:
-    """A stored comment value back into (result for ``text``, model pieces); None when absent or unreadable."""
+    """A stored comment value back into (result for ``text``, model pieces); None when absent or unreadable.
+    A warm re-run decodes one of these per comment, so the checks are the cheap ones that reject any value this
+    module did not write."""
     try:
         translation, source, target, status, flags, pieces = json.loads(value)  # type: ignore[arg-type]
-        status = Status(status)
-    except (ValueError, TypeError):
+        status = STATUS_BY_VALUE[status]
+    except (ValueError, TypeError, KeyError):
         return None
-    if (not (translation is None or isinstance(translation, str)) or not isinstance(source, str)
-            or not (target is None or isinstance(target, str)) or not _words(flags) or type(pieces) is not int):
+    if (type(source) is not str or type(pieces) is not int or not (translation is None or type(translation) is str)
+            or not (target is None or type(target) is str) or not _words(flags)):
         return None
     return Translation(text, translation, source, target, status, tuple(flags)), pieces
 

@@ -6,7 +6,9 @@ a pair never collide and a folder name says what it holds.
 
 An archive is checked completely before anything is written; it is then extracted into a hidden temporary folder
 inside the models dir (same filesystem) and renamed into place. A bad archive raises PackageError and leaves the
-models dir exactly as it was.
+models dir exactly as it was. So does a folder that cannot be written (read-only, full): the error names the
+path and the system's reason. A superseded version is deleted only once no running process holds it
+(``packages.py``); each install also deletes the leftovers of installs and removals that were killed.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import re
 import shutil
 import stat
 import sys
-import tempfile
 import warnings
 import zipfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from ..staging import locked_folder
 from .index import load_index, offline_help, open_url, resolve_index_url
 from .packages import (
     BPE_FILE,
@@ -28,9 +32,9 @@ from .packages import (
     SENTENCEPIECE_FILE,
     ModelPackage,
     PackageWarning,
-    find_package,
+    newest_package,
+    prune,
     read_package,
-    remove_package,
     resolve_models_dir,
     version_key,
 )
@@ -61,8 +65,8 @@ def install_package(
     existed = root.exists()
     try:
         if isinstance(source, str) and source.lower().startswith(("http://", "https://", "file://")):
-            with tempfile.TemporaryDirectory(prefix=".download-", dir=_ensure_dir(root)) as tmp:
-                archive = Path(tmp) / "package.argosmodel"
+            with _staging(root, ".download-") as tmp:
+                archive = tmp / "package.argosmodel"
                 _download(source, archive, progress)
                 return _install_archive(archive, root, label=source)
         archive = Path(source).expanduser()
@@ -100,7 +104,7 @@ def install_pair(
             f"Available pairs: {pairs}"
         )
     entry = max(matches, key=lambda e: version_key(e.package_version))
-    installed = find_package(from_code, to_code, models_dir)
+    installed = newest_package(from_code, to_code, models_dir)
     if installed is not None and version_key(installed.package_version) >= version_key(entry.package_version):
         return installed  # up to date: skip a download of a few hundred MB
     if not entry.links:
@@ -112,8 +116,22 @@ def _ensure_dir(root: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PackageError(f"cannot create the models directory {root}: {exc}") from exc
+        raise PackageError(f"cannot create the models directory {root}: {exc.strerror or exc}") from exc
     return root
+
+
+@contextmanager
+def _staging(root: Path, prefix: str) -> Iterator[Path]:
+    """A locked temporary folder in the models dir (see ``staging.py``), or a PackageError naming the folder."""
+    _ensure_dir(root)
+    prune(root)
+    folder = ExitStack()
+    try:
+        path = folder.enter_context(locked_folder(root, prefix))
+    except OSError as exc:
+        raise PackageError(f"cannot install into {root}: {exc.strerror or exc}") from exc
+    with folder:
+        yield path
 
 
 def _download(url: str, dest: Path, progress: bool | None) -> None:
@@ -153,9 +171,9 @@ def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
         with zipfile.ZipFile(archive) as zf:
             top = _check_members(zf, label)
             _check_existing_root(root)
-            with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
-                _extract(zf, Path(tmp), label)
-                staged = Path(tmp) / top
+            with _staging(root, ".install-") as tmp:
+                _extract(zf, tmp, label)
+                staged = tmp / top
                 try:
                     package = read_package(staged)
                 except PackageError as exc:  # name the archive, not the temporary folder that is about to vanish
@@ -203,6 +221,14 @@ def _check_members(zf: zipfile.ZipFile, label: str) -> str:
         raise PackageError(f"{label} must hold exactly one top-level folder, found {len(tops)}: {sorted(tops)}")
     top = tops.pop()
     names = {info.filename for info in infos}
+    files = {name for name in names if not name.endswith("/")}
+    folders = {name.rstrip("/") for name in names if name.endswith("/")}
+    for name in files:
+        parts = PurePosixPath(name).parts
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    both = sorted(files & folders)
+    if both:
+        raise PackageError(f"{label} is corrupt: {both[0]!r} is both a file and a folder")
     if f"{top}/{METADATA_FILE}" not in names:
         raise PackageError(f"{label} is not an Argos package: {top}/{METADATA_FILE} is missing")
     if not any(n.startswith(f"{top}/model/") and not n.endswith("/") for n in names):
@@ -225,14 +251,16 @@ def _extract(zf: zipfile.ZipFile, dest: Path, label: str) -> None:
     """
     for info in zf.infolist():
         target = dest.joinpath(*PurePosixPath(info.filename).parts)
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out, _CHUNK)
-        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+        except OSError as exc:  # the disk, not the archive: full, read-only, ...
+            raise PackageError(f"cannot install {label}: cannot write {target}: {exc.strerror or exc}") from exc
+        except (zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError) as exc:
             raise PackageError(f"{label} is corrupt: cannot extract {info.filename!r}: {exc}") from exc
 
 
@@ -247,8 +275,9 @@ def _check_metadata(package: ModelPackage, label: str) -> None:
 
 
 def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
-    """Rename the checked, staged folder into place, then drop older versions of the same pair."""
-    installed = find_package(staged.from_code, staged.to_code, root)
+    """Rename the checked, staged folder into place, then drop older versions of the same pair that no running
+    process holds (``packages.prune``)."""
+    installed = newest_package(staged.from_code, staged.to_code, root)
     if installed is not None:
         order = (version_key(staged.package_version) > version_key(installed.package_version)) - (
             version_key(staged.package_version) < version_key(installed.package_version)
@@ -272,10 +301,9 @@ def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
     try:
         staged.path.rename(target)
     except OSError as exc:
-        raced = find_package(staged.from_code, staged.to_code, root)
+        raced = newest_package(staged.from_code, staged.to_code, root)
         if raced is not None and raced.package_version == staged.package_version:
             return raced  # a concurrent install of the same version won the rename
-        raise PackageError(f"cannot move {staged.package_id} into {target}: {exc}") from exc
-    if installed is not None:
-        remove_package(installed)
+        raise PackageError(f"cannot move {staged.package_id} into {target}: {exc.strerror or exc}") from exc
+    prune(root)
     return read_package(target)

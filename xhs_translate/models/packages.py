@@ -1,4 +1,13 @@
-"""Reading installed Argos packages, so that packages installed by argospm or LibreTranslate are reused as they are."""
+"""Reading installed Argos packages, so that packages installed by argospm or LibreTranslate are reused as they are.
+
+Upgrades never pull a package from under a process about to load it. ``find_package``, which loaders call,
+takes a shared ``flock`` on the folder it returns and holds it for the life of the process (one descriptor per
+package, an explicit per-process registry). An install that supersedes a version removes the old folder only
+when it can take an exclusive lock on it, that is when no running process has found it; otherwise the old
+version stays (``models list`` marks it superseded) and a later install or remove in that models dir deletes
+it once those processes have ended. A loader that lists the folder just before it goes finds it gone when it
+takes the lock, and looks again, onto the new version. ``remove_package`` removes at once: the caller asked for it.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +15,18 @@ import json
 import os
 import re
 import shutil
-import uuid
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelNotInstalledError, PackageError
+from ..staging import open_folder, remove_leftovers, still_there
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks, so superseded versions are removed at once, as before
+    fcntl = None  # type: ignore[assignment]
 
 METADATA_FILE = "metadata.json"
 SENTENCEPIECE_FILE = "sentencepiece.model"
@@ -22,6 +37,7 @@ ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 # The directory argospm and LibreTranslate install into, so their packages are reused as they are.
 DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
 UNKNOWN_VERSION = "0"  # what a package without a package_version is taken to be
+DEMO_KEY = "xhs_translate_demo"  # metadata.json: true for the random-weight packages of `models install --demo`
 
 
 class PackageWarning(UserWarning):
@@ -40,6 +56,7 @@ class ModelPackage:
     argos_version: str = ""
     target_prefix: str = ""
     tokenizer: str = "sentencepiece"  # "sentencepiece" or "bpe"
+    demo: bool = False  # a random-weight package of ``models install --demo``: its output is gibberish
 
     @property
     def package_id(self) -> str:
@@ -64,11 +81,15 @@ def read_package(path: str | Path) -> ModelPackage:
     except FileNotFoundError:
         raise PackageError(f"{path} is not an Argos package: it has no {METADATA_FILE}") from None
     except OSError as exc:
-        raise PackageError(f"cannot read {meta_path}: {exc}") from exc
+        raise PackageError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise PackageError(f"{meta_path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         meta = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise PackageError(f"{meta_path} is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, nesting 1,000 levels deep
+        raise PackageError(f"{meta_path} is not usable metadata: {exc}") from None
     if not isinstance(meta, dict):
         raise PackageError(f"{meta_path} must hold a JSON object")
     missing = [key for key in ("from_code", "to_code") if not isinstance(meta.get(key), str) or not meta.get(key)]
@@ -91,6 +112,7 @@ def read_package(path: str | Path) -> ModelPackage:
         argos_version=str(meta.get("argos_version", "")),
         target_prefix=str(meta.get("target_prefix", "") or ""),
         tokenizer=tokenizer,
+        demo=meta.get(DEMO_KEY) is True,
     )
 
 
@@ -140,9 +162,31 @@ def list_packages(models_dir: str | Path | None = None) -> list[ModelPackage]:
 
 
 def find_package(from_code: str, to_code: str, models_dir: str | Path | None = None) -> ModelPackage | None:
-    """The newest installed package for the pair, or None. Traditional Chinese packages use Argos' code "zt"."""
+    """The newest installed package for the pair, or None. Traditional Chinese packages use Argos' code "zt".
+
+    The folder returned is held (see the module docstring): an upgrade by another process cannot remove it
+    while this process runs."""
+    for _ in range(_FIND_ATTEMPTS):
+        package = newest_package(from_code, to_code, models_dir)
+        if package is None or _hold(package.path):
+            return package
+    return package  # removed under us every time: let loading say what is wrong
+
+
+def newest_package(from_code: str, to_code: str, models_dir: str | Path | None = None) -> ModelPackage | None:
+    """The newest installed package for the pair, or None, without holding it (for installers)."""
     matches = [p for p in list_packages(models_dir) if p.from_code == from_code and p.to_code == to_code]
     return max(matches, key=lambda p: version_key(p.package_version), default=None)
+
+
+def superseded(packages: list[ModelPackage]) -> list[ModelPackage]:
+    """The packages of ``packages`` for which a newer version of the same pair is among them."""
+    newest: dict[tuple[str, str], ModelPackage] = {}
+    for p in packages:
+        best = newest.get((p.from_code, p.to_code))
+        if best is None or version_key(p.package_version) > version_key(best.package_version):
+            newest[(p.from_code, p.to_code)] = p
+    return [p for p in packages if newest[(p.from_code, p.to_code)] is not p]
 
 
 def remove_package(
@@ -151,7 +195,8 @@ def remove_package(
     """Remove one package (``remove_package(pkg)``) or every version of a pair (``remove_package("zh", "en")``).
 
     Each folder is first renamed to a hidden name, so that it disappears from the models dir at once and a
-    crash half-way through deletion never leaves a half-package that looks installed. Returns the removed paths.
+    crash half-way through deletion never leaves a half-package that looks installed (the next install or remove
+    deletes what a killed one left). Returns the removed paths.
     """
     if isinstance(package, ModelPackage):
         if not package.path.is_dir():
@@ -167,9 +212,95 @@ def remove_package(
             p.path for p in list_packages(models_dir) if p.from_code == package and p.to_code == to_code
         ]
         if not targets:
-            raise ModelNotInstalledError(package, to_code, resolve_models_dir(models_dir))
+            root = resolve_models_dir(models_dir)
+            raise ModelNotInstalledError(package, to_code, root,
+                                         message=f"no {package}->{to_code} package is installed in {root}; nothing to remove")
     for path in targets:
-        trash = path.with_name(f".remove-{path.name}-{uuid.uuid4().hex[:8]}")
-        os.replace(path, trash)
-        shutil.rmtree(trash)
+        _delete(path, force=True)
+    prune(targets[0].parent)
     return targets
+
+
+def prune(root: Path) -> list[Path]:
+    """Delete what no process needs any more: superseded versions that no running process holds, and the
+    leftovers of killed installs and removals. Returns the package folders deleted."""
+    remove_leftovers(root, r"\.(install|download)-.{8}|\.remove-.+")
+    deleted = []
+    for package in superseded(list_packages(root)):
+        if _delete(package.path, force=False):
+            deleted.append(package.path)
+    return deleted
+
+
+# --- holding packages ---------------------------------------------------------------------------------------
+_FIND_ATTEMPTS = 5
+_HELD: dict[str, int] = {}  # package folder -> the descriptor this process holds its shared lock on
+_HELD_LOCK = threading.Lock()
+
+
+def _open_folder(path: Path) -> int | None:
+    try:
+        return open_folder(path)
+    except OSError:
+        return None
+
+
+def _hold(path: Path) -> bool:
+    """Hold a shared lock on the package folder for the life of this process; False when the folder went away
+    (an upgrade removed it) before the lock was taken."""
+    if fcntl is None:
+        return True
+    key = str(path)
+    with _HELD_LOCK:
+        fd = _HELD.get(key)
+        if fd is not None and still_there(fd, path):
+            return True
+        if fd is not None:  # the folder was replaced (removed, then installed again): hold the new one
+            os.close(fd)
+            del _HELD[key]
+        fd = _open_folder(path)
+        if fd is None:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a remover holds it, which then has renamed it away
+        except OSError:
+            os.close(fd)
+            return True  # no locks on this file system: carry on unprotected, as before
+        if not still_there(fd, path):
+            os.close(fd)
+            return False
+        _HELD[key] = fd
+        return True
+
+
+def _delete(path: Path, force: bool) -> bool:
+    """Rename a package folder away and delete it. An upgrade (not ``force``) gives up, leaving the folder, when
+    a running process holds the package; an explicit removal (``force``) deletes it anyway. True when deleted."""
+    fd = _open_folder(path)
+    if fd is None:
+        return False
+    try:
+        if force:
+            with _HELD_LOCK:  # this process's own hold must not keep it from removing what it was asked to
+                held = _HELD.pop(str(path), None)
+            if held is not None:
+                os.close(held)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while deleting: no leftover for others
+            except BlockingIOError:
+                if not force:
+                    return False
+            except OSError:
+                pass  # no locks on this file system
+        if not still_there(fd, path):
+            return False
+        trash = path.with_name(f".remove-{path.name}-{os.urandom(4).hex()}")
+        try:
+            os.replace(path, trash)
+        except OSError as exc:
+            raise PackageError(f"cannot remove {path}: {exc.strerror or exc}") from exc
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)

@@ -1,0 +1,183 @@
+"""BatchingEngine on the real engine (tiny random-weight packages): same results as the plain engine, shared
+batches across concurrent callers, a text in flight decoded once, fairness, cancellation, failures kept apart."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from helpers import run_in_threads, wait_for
+from xhs_translate.models.batching import (
+    BatchingEngine,
+    BatchingProvider,
+    EngineClosedError,
+    RequestScope,
+    TranslationCancelled,
+    token_counter,
+)
+from xhs_translate.models.engine import DecodeOptions, load_engine
+from xhs_translate.models.packages import find_package
+from xhs_translate.testing import MAX_POSITIONS
+from xhs_translate.translator import Translator
+
+TEXTS = [
+    "今天天气很好", "这个口红颜色绝了", "谢谢大家", "我们明天去公园散步吧", "好可爱", "求链接", "太好吃了吧这家店",
+    "周末一起去爬山吗", "这首歌真好听", "第一次来小红书", "欢迎美国朋友", "哈哈哈", "这个怎么做的", "我也想去",
+]
+
+
+@pytest.fixture(scope="module")
+def package(models_dir):
+    return find_package("zh", "en", models_dir)
+
+
+@pytest.fixture
+def provider():
+    reports = []
+    provider = BatchingProvider(on_batch=reports.append)
+    provider.reports = reports
+    yield provider
+    provider.close()
+
+
+def test_a_call_alone_gets_exactly_the_plain_engines_result(package, provider):
+    texts = [f"{a}，{b}" for a in TEXTS for b in TEXTS[:6]]  # enough for several length buckets
+    options = DecodeOptions(max_batch_tokens=64)
+    plain = load_engine(package).translate(texts, options)
+    batched = provider(package).translate(texts, options)
+    assert batched.translations == plain.translations
+    assert batched.errors == ()
+    assert batched.source_tokens == plain.source_tokens
+    assert batched.batches == plain.batches > 1  # dispatched as the engine's own buckets
+
+
+def test_concurrent_callers_share_batches_and_get_their_own_results(package, provider):
+    engine = provider(package)
+    engine.max_wait = 30.0  # hold everything in the queue until close() dispatches it at once
+    plain = dict(zip(TEXTS, load_engine(package).translate(TEXTS, DecodeOptions()).translations))
+    results = {}
+
+    def call(n: int) -> None:
+        results[n] = engine.translate([TEXTS[n], TEXTS[(n + 1) % len(TEXTS)]], DecodeOptions())
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: engine.stats()["calls"] == 8, "8 queued calls")
+    assert engine.stats()["dispatches"] == 0
+    engine.close()
+    for t in threads:
+        t.join()
+    assert [r.calls for r in provider.reports] == [8]  # one dispatch carried every caller's texts
+    stats = engine.stats()
+    assert stats["texts"] == 16 and stats["joined"] == 7 and stats["dispatched_texts"] == 9  # 9 distinct texts
+    for n in range(8):
+        assert list(results[n].translations) == [plain[TEXTS[n]], plain[TEXTS[(n + 1) % len(TEXTS)]]]
+
+
+def test_a_big_call_does_not_make_a_small_one_wait_for_all_of_it(package):
+    reports = []
+    engine = BatchingEngine(load_engine(package), token_counter(package), max_wait=30.0, max_batch_tokens=10**6,
+                            workers=1, on_batch=reports.append)  # nothing leaves the queue before close()
+    options = DecodeOptions(max_batch_tokens=32)  # small engine buckets: the big call is many chunks
+    big = threading.Thread(target=engine.translate, args=([f"{t}{i}" for i in range(200) for t in TEXTS[:2]], options))
+    big.start()
+    wait_for(lambda: engine.stats()["calls"] == 1, "the big call")
+    small = threading.Thread(target=engine.translate, args=(["一个小请求"], options))
+    small.start()
+    wait_for(lambda: engine.stats()["calls"] == 2, "the small call")
+    engine.max_batch_tokens = 32  # dispatches of one engine bucket each, one worker, in the queue's order
+    engine.close()
+    big.join()
+    small.join()
+    assert len(reports) > 10
+    # the small call rides along with the big call's first chunk, or gets the second dispatch: never the last
+    turn = next(i for i, r in enumerate(reports) if r.calls == 2 or r.texts == 1)
+    assert turn <= 1
+
+
+def test_a_cancelled_call_leaves_the_queue_and_raises(package, provider):
+    engine = provider(package)
+    engine.max_wait = 30.0
+    scope = RequestScope()
+    errors = []
+
+    def call() -> None:
+        try:
+            with scope:
+                engine.translate(["取消这个请求", "还有这个"], DecodeOptions())
+        except TranslationCancelled as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    wait_for(lambda: engine.stats()["queued_tokens"] > 0, "the queued call")
+    scope.cancel()
+    thread.join(30)
+    assert not thread.is_alive() and len(errors) == 1
+    assert engine.stats()["cancelled"] == 2 and engine.stats()["queued_tokens"] == 0
+    with pytest.raises(TranslationCancelled), scope:
+        engine.translate(["再来一次"], DecodeOptions())
+
+
+def test_a_text_shared_with_a_cancelled_call_is_still_translated_for_the_other(package, provider):
+    engine = provider(package)
+    engine.max_wait = 30.0
+    scope = RequestScope()
+    outcome = {}
+
+    def first() -> None:
+        try:
+            with scope:
+                engine.translate(["共享的句子", "只属于第一个"], DecodeOptions())
+        except TranslationCancelled:
+            outcome["first"] = "cancelled"
+
+    def second() -> None:
+        outcome["second"] = engine.translate(["共享的句子"], DecodeOptions())
+
+    a = threading.Thread(target=first)
+    a.start()
+    wait_for(lambda: engine.stats()["calls"] == 1, "the first call")
+    b = threading.Thread(target=second)
+    b.start()
+    wait_for(lambda: engine.stats()["joined"] == 1, "the second call joining the shared text")
+    scope.cancel()
+    a.join(30)
+    engine.close()
+    b.join(30)
+    assert outcome["first"] == "cancelled"
+    assert outcome["second"].translations[0] and outcome["second"].errors == ()
+    assert engine.stats()["cancelled"] == 1  # only the text nobody else waited for
+
+
+def test_a_failing_batch_fails_only_its_own_texts(package, provider):
+    engine = provider(package)
+    too_long = "长" * (MAX_POSITIONS * 3)  # longer than the model's position table: CTranslate2 raises
+    results = run_in_threads(lambda n: engine.translate([too_long] if n == 0 else [TEXTS[n]], DecodeOptions()), 4)
+    assert results[0].translations == (None,) and results[0].errors
+    for n in range(1, 4):
+        assert results[n].translations[0] and results[n].errors == ()
+
+
+def test_blank_texts_and_bad_input_are_answered_without_the_queue(package, provider):
+    engine = provider(package)
+    assert engine.translate(["", "  "], DecodeOptions()).translations == ("", "  ")
+    with pytest.raises(Exception, match="must be a str"):
+        engine.translate([None], DecodeOptions())
+    engine.close()
+    with pytest.raises(EngineClosedError):
+        engine.translate(["关了"], DecodeOptions())
+
+
+def test_a_translator_over_the_provider_gives_what_it_gives_without(models_dir, provider):
+    thread = [
+        {"comment_id": "1", "content": "今天天气很好 [笑哭R] #日常[话题]#", "sub_comments": [
+            {"comment_id": "2", "content": "Hi from Ohio! What should I post first?"}]},
+        {"comment_id": "3", "content": "yyds 这个口红颜色绝了 @小红薯", "at_users": [{"nickname": "小红薯"}]},
+    ]
+    plain = Translator(models_dir=models_dir, cache=False).translate_thread(thread)
+    batched = Translator(models_dir=models_dir, cache=False, engine_provider=provider).translate_thread(thread)
+    assert batched == plain
+    assert provider.reports  # the engine calls went through the batching engine

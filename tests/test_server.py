@@ -1,0 +1,253 @@
+"""`xhs-translate serve`, started through the real CLI on a free loopback port, spoken to as LibreTranslate's
+clients speak to it: libretranslatepy, Mastodon's JSON list of HTML posts, Discourse's form detect-then-translate;
+plus /thread (equal to translate_thread), /health, /metrics, CORS and a concurrent load."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import httpx
+import pytest
+from libretranslatepy import LibreTranslateAPI
+
+from helpers import ServerProcess, metric
+from xhs_translate.server.markup import split_markup
+from xhs_translate.translator import Translator
+
+ORIGIN = "https://www.xiaohongshu.com"
+
+
+@pytest.fixture(scope="module")
+def server(models_dir, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("server-cache") / "cache.sqlite3"
+    with ServerProcess("--models-dir", str(models_dir), "--cache", str(cache)) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        yield client
+
+
+# --- LibreTranslate's own Python client --------------------------------------------------------------------
+
+
+def test_libretranslatepy_translates_detects_and_lists_languages(server):
+    lt = LibreTranslateAPI(server.url)
+    translated = lt.translate("今天天气很好，我们去公园散步吧。", "zh", "en")
+    assert isinstance(translated, str) and translated and translated != "今天天气很好，我们去公园散步吧。"
+    assert lt.translate("This one is already English.", "en", "en") == "This one is already English."
+    assert lt.detect("hello world, how are you today?") == [{"confidence": pytest.approx(99, abs=1), "language": "en"}]
+    assert lt.detect("欢迎美国朋友来小红书")[0]["language"] == "zh-Hans"
+    codes = {entry["code"]: entry for entry in lt.languages()}
+    assert set(codes) == {"en", "zh-Hans", "zh-Hant"}
+    assert codes["en"]["targets"] == ["en", "zh-Hans", "zh-Hant"] and codes["en"]["name"] == "English"
+    assert codes["zh-Hans"]["targets"] == ["en", "zh-Hans"]
+
+
+# --- Mastodon ----------------------------------------------------------------------------------------------
+
+MENTION = ('<span class="h-card" translate="no"><a href="https://social.example/@{0}" class="u-url mention">'
+           '@<span>{0}</span></a></span>')
+HASHTAG = '<a href="https://social.example/tags/{0}" class="mention hashtag" rel="tag">#<span>{0}</span></a>'
+POSTS = [
+    f"<p>Hello {MENTION.format('alice')}, the noodles were great today!<br />Going back tomorrow {HASHTAG.format('food')}</p>",
+    f"<p>今天天气很好，我们去公园散步了。<br />晚上吃了火锅 {HASHTAG.format('美食')} {MENTION.format('bob')}</p>",
+    "<p>我也想去！<br>谢谢 " + MENTION.format("carol") + "</p>",
+]
+
+
+def _markup_only(html: str) -> list[str]:
+    """Everything but translatable text: tags, and the text inside mentions, hashtags, code."""
+    return [p.raw for p in split_markup(html) if not p.translatable]
+
+
+def test_mastodon_posts_keep_their_markup_and_get_per_item_detection(client):
+    body = {"q": POSTS, "source": "auto", "target": "en", "format": "html", "api_key": ""}
+    response = client.post("/translate", json=body)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    out = data["translatedText"]
+    assert isinstance(out, list) and len(out) == len(POSTS)
+    assert [d["language"] for d in data["detectedLanguage"]] == ["en", "zh-Hans", "zh-Hans"]
+    assert all(0 < d["confidence"] <= 100 for d in data["detectedLanguage"])
+    assert out[0] == POSTS[0]  # already in the target language: unchanged, byte for byte
+    for original, translated in zip(POSTS[1:], out[1:]):
+        assert translated != original
+        assert _markup_only(translated) == _markup_only(original)  # tags, attributes, mentions, hashtags verbatim
+        assert re.findall(r"<[^>]+>", translated) == re.findall(r"<[^>]+>", original)
+        before = [p.raw for p in split_markup(original) if p.translatable]
+        after = [p.raw for p in split_markup(translated) if p.translatable]
+        assert len(after) == len(before) and all(a != b for a, b in zip(after, before))  # every prose node translated
+
+
+def test_mastodon_reads_the_languages_it_can_offer(client):
+    languages = client.get("/languages", headers={"Content-Type": "application/json"}).json()  # as Mastodon asks
+    offered = {entry["code"]: [t for t in entry["targets"] if t != entry["code"]] for entry in languages}
+    assert offered == {"en": ["zh-Hans", "zh-Hant"], "zh-Hans": ["en"], "zh-Hant": ["en"]}
+
+
+# --- Discourse ---------------------------------------------------------------------------------------------
+
+
+def test_discourse_detects_then_translates_html_with_the_detected_source(client):
+    cooked = "<p>欢迎美国朋友来小红书！这里的<strong>美食</strong>很多。</p>"
+    plain = re.sub(r"<[^>]+>", "", cooked)  # Discourse strips the tags for detection
+    detected = client.post("/detect", data={"q": plain, "api_key": ""})
+    assert detected.status_code == 200
+    language = detected.json()[0]["language"]
+    assert language == "zh-Hans"
+    # LibreTranslate 1.9.6 calls this one English (90): the markup's letters outweigh nothing here
+    assert client.post("/detect", data={"q": "<p>欢迎美国朋友来小红书！</p>"}).json()[0]["language"] == "zh-Hans"
+    response = client.post("/translate", data={"q": cooked, "source": language, "target": "en", "format": "html",
+                                               "api_key": ""})
+    assert response.status_code == 200, response.text
+    translated = response.json()["translatedText"]
+    assert isinstance(translated, str) and "detectedLanguage" not in response.json()
+    assert re.findall(r"<[^>]+>", translated) == re.findall(r"<[^>]+>", cooked) and translated != cooked
+
+
+def test_a_form_body_with_crlf_line_ends_is_read_like_the_json_one(client):
+    form = client.post("/translate", data={"q": "第一行\r\n第二行", "source": "zh", "target": "en"}).json()
+    json_ = client.post("/translate", json={"q": "第一行\n第二行", "source": "zh", "target": "en"}).json()
+    assert form == json_
+
+
+def test_codes_and_aliases_are_accepted_case_insensitively(client):
+    results = set()
+    for source in ("zh", "ZH-cn", "zh-Hans", "zh_CN", "zt", "zh-TW", "zh-Hant"):
+        response = client.post("/translate", json={"q": "今天天气很好", "source": source, "target": "EN"})
+        assert response.status_code == 200, (source, response.text)
+        results.add(response.json()["translatedText"])
+    assert len(results) == 1  # simplified text, whatever the Chinese source code says
+    hant = client.post("/translate", json={"q": "good morning everyone", "source": "en", "target": "zh-TW"}).json()
+    hans = client.post("/translate", json={"q": "good morning everyone", "source": "en", "target": "zh"}).json()
+    assert hant["translatedText"] and hans["translatedText"]
+
+
+def test_alternatives_are_accepted_and_answered_empty(client):
+    single = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en", "alternatives": 3}).json()
+    assert single["alternatives"] == [] and isinstance(single["detectedLanguage"], dict)
+    batch = client.post("/translate", json={"q": ["你好", "hi"], "source": "auto", "target": "en",
+                                            "alternatives": "2"}).json()
+    assert batch["alternatives"] == [[], []]
+
+
+def test_frontend_settings(client):
+    settings = client.get("/frontend/settings").json()
+    assert settings["charLimit"] == -1 and settings["apiKeys"] is False and settings["keyRequired"] is False
+    assert settings["language"] == {"source": {"code": "auto", "name": "Auto Detect"},
+                                    "target": {"code": "en", "name": "English"}}
+
+
+# --- /thread -----------------------------------------------------------------------------------------------
+
+THREAD = [
+    {"comment_id": "t1", "content": "周末在公园野餐，阳光正好 [赞R] #周末[话题]#", "nickname": "野餐", "like_count": "12",
+     "sub_comments": [
+         {"comment_id": "t2", "content": "Picnic goals! Which park is this?", "parent_comment_id": "t1"},
+         {"comment_id": "t3", "content": "@野餐 求地址", "at_users": [{"nickname": "野餐"}], "parent_comment_id": "t1"},
+     ]},
+    {"comment_id": "t4", "content": "😂😂😂"},
+    {"comment_id": "t5", "content": None, "pictures": "a.jpg"},
+]
+
+
+def test_thread_equals_translate_thread(client, models_dir):
+    response = client.post("/thread", json={"comments": THREAD, "target": "auto", "field_prefix": "xhs_"})
+    assert response.status_code == 200, response.text
+    expected = Translator(models_dir=models_dir, cache=False, field_prefix="xhs_").translate_thread(THREAD)
+    data = response.json()
+    assert data["comments"] == expected
+    assert data["stats"] == {"comments": 5, "statuses": {"no_text": 2, "translated": 3}}
+    english = client.post("/thread", json={"comments": THREAD, "target": "en"}).json()["comments"]
+    assert english == Translator(models_dir=models_dir, cache=False).translate_thread(THREAD, target="en")
+
+
+def test_thread_errors_are_the_librarys_one_line_messages(client):
+    taken = client.post("/thread", json={"comments": [{"comment_id": "x", "content": "你好", "translation": "mine"}]})
+    assert taken.status_code == 400 and "field_prefix" in taken.json()["error"]
+    assert client.post("/thread", json={"comments": [1, 2]}).status_code == 400
+    unknown = client.post("/thread", json={"comments": [], "text_feild": "body"})
+    assert unknown.status_code == 400 and "text_feild" in unknown.json()["error"]
+    assert client.post("/thread", json={"comments": [], "zh_variant": "Klingon"}).status_code == 400
+    assert client.post("/thread", data={"comments": "[]"}).json()["error"] == "Invalid request: /thread takes a JSON body"
+
+
+# --- health, metrics, CORS ---------------------------------------------------------------------------------
+
+
+def test_health_reports_models_and_cache(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ok"
+    assert health["models"] == ["translate-en_zh@1.0", "translate-zh_en@1.0"]
+    assert health["cache"]["enabled"] is True and health["cache"]["reachable"] is True
+
+
+def test_metrics_count_requests_errors_and_batches(server, client):
+    before = metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="200")
+    client.post("/translate", json={"q": ["指标测试一", "指标测试二"], "source": "zh", "target": "en"})
+    client.post("/translate", json={"source": "zh", "target": "en"})
+    assert metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="200") == before + 1
+    assert metric(server.url, "xhs_translate_errors_total", endpoint="/translate", status="400") >= 1
+    assert metric(server.url, "xhs_translate_segments_translated_total") >= 2
+    assert metric(server.url, "xhs_translate_batch_texts_count") >= 1
+    assert metric(server.url, "xhs_translate_queue_wait_seconds_count") >= 2
+    assert "xhs_translate_cache_hits_total" in client.get("/metrics").text
+
+
+def test_cors_allows_the_sites_answers_preflights_and_refuses_others(client):
+    preflight = client.options("/translate", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+        "Access-Control-Request-Private-Network": "true"})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+    assert preflight.headers["access-control-allow-private-network"] == "true"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert preflight.headers["access-control-allow-headers"] == "content-type"
+    answer = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en"}, headers={"Origin": ORIGIN})
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == ORIGIN
+    plain = client.post("/translate", content='{"q": "你好", "source": "auto", "target": "en"}',
+                        headers={"Origin": "https://www.rednote.com", "Content-Type": "text/plain;charset=UTF-8"})
+    assert plain.status_code == 200  # fetch's string body: no preflight needed, read as JSON
+    other = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en"},
+                        headers={"Origin": "https://evil.example"})
+    assert other.status_code == 403 and "access-control-allow-origin" not in other.headers
+    own_page = client.post("/detect", json={"q": "你好"}, headers={"Origin": client.base_url.scheme + "://"
+                                                                    + client.base_url.netloc.decode()})
+    assert own_page.status_code == 200
+
+
+# --- load --------------------------------------------------------------------------------------------------
+
+
+def test_16_clients_times_20_requests_all_answered(server):
+    errors: list[str] = []
+    counts = [0] * 16
+
+    def client_loop(n: int) -> None:
+        with httpx.Client(base_url=server.url, timeout=300) as http:
+            for i in range(20):
+                text = ["并发测试第{}号客户第{}次请求".format(n, i), "大家好", "hello from client {}".format(n)][i % 3]
+                response = http.post("/translate", json={"q": text, "source": "auto", "target": "en"})
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text}")
+                    continue
+                data = response.json()
+                if not isinstance(data.get("translatedText"), str) or "language" not in data.get("detectedLanguage", {}):
+                    errors.append(response.text)
+                elif text.startswith("hello") and data["translatedText"] != text:
+                    errors.append(f"an English text into English changed: {data}")
+                counts[n] += 1
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert counts == [20] * 16
+    with httpx.Client(base_url=server.url) as http:
+        assert http.get("/health").json()["status"] == "ok"

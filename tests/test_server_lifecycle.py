@@ -1,0 +1,106 @@
+"""The server's life: SIGTERM drains requests in flight, a client that hangs up takes its texts out of the queue,
+the CLI warns before it listens beyond loopback without keys, bad options are usage errors, and a plain
+`import xhs_translate` (or the CLI) never loads the ASGI stack."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import httpx
+import pytest
+
+from helpers import ServerProcess, metric, wait_for
+
+SLOW = ("--coalesce-ms", "3000", "--coalesce-tokens", "1000000")  # texts wait 3 s in the queue for company
+
+
+def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
+    server = ServerProcess("--models-dir", str(models_dir), "--no-cache", *SLOW)
+    answers: list = [None] * 8
+
+    def ask(n: int) -> None:
+        texts = [f"第{n}个请求的第{i}句话" for i in range(30)]
+        answers[n] = httpx.post(f"{server.url}/translate", json={"q": texts, "source": "zh", "target": "en"}, timeout=120)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        wait_for(lambda: metric(server.url, "xhs_translate_requests_in_progress", endpoint="/translate") == 8
+                  and metric(server.url, "xhs_translate_queued_tokens") > 0, "8 requests in flight")
+        server.process.send_signal(signal.SIGTERM)
+        for t in threads:
+            t.join(120)
+        assert server.process.wait(120) == 0
+    finally:
+        server.stop()
+    for response in answers:
+        assert response.status_code == 200, response.text
+        assert len(response.json()["translatedText"]) == 30
+    log = "".join(server.log)
+    finishing = re.search(r"SIGTERM received; finishing (\d+) request\(s\) in flight", log)
+    assert finishing and int(finishing.group(1)) >= 1, log
+    assert "xhs-translate: stopped" in log and "Traceback" not in log
+
+
+def test_a_client_that_hangs_up_takes_its_texts_out_of_the_queue(models_dir):
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache", *SLOW) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        body = json.dumps({"q": [f"挂断的请求第{i}句" for i in range(40)], "source": "zh", "target": "en"}).encode()
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"POST /translate HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        wait_for(lambda: metric(server.url, "xhs_translate_queued_tokens") > 0, "the texts in the queue")
+        sock.close()
+        wait_for(lambda: metric(server.url, "xhs_translate_batching_cancelled_total") == 40, "40 cancelled texts")
+        other = httpx.post(f"{server.url}/translate", json={"q": "别的请求", "source": "zh", "target": "en"}, timeout=60)
+        assert other.status_code == 200
+        assert metric(server.url, "xhs_translate_requests_total", endpoint="/translate", status="499") == 1
+
+
+def test_listening_beyond_loopback_without_keys_warns(models_dir):
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--host", "0.0.0.0") as server:
+        log = "".join(server.log)
+    assert "warning: listening on 0.0.0.0 without --api-keys" in log
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--req-limit", "0"], "req_limit must be a positive integer or -1"),
+    (["--api-keys", "/no/such/keys.tsv"], "cannot read the API keys file"),
+    (["--glossary", "/no/such/glossary.tsv"], "cannot read the glossary"),
+])
+def test_bad_serve_options_are_usage_errors(args, message):
+    proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", *args], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_malformed_keys_file_stops_the_start_with_one_line(models_dir, tmp_path):
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("good\t5\nbad key here\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                           "--api-keys", str(keys), "--port", "0"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and f"{keys}:2: a key is one word" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_port_in_use_is_a_one_line_error(models_dir):
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache") as server:
+        port = server.url.rsplit(":", 1)[1]
+        proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                               "--no-cache", "--port", port], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and f"could not start on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_importing_the_package_or_the_cli_loads_no_server_stack():
+    probe = ("import sys, xhs_translate, xhs_translate.cli, xhs_translate.server; "
+             "print([m for m in ('starlette', 'uvicorn', 'prometheus_client', 'multipart') if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert proc.stdout.strip() == "[]"

@@ -1,0 +1,449 @@
+"""``BatchingEngine``: one engine shared by concurrent callers, their texts merged into shared model batches.
+
+A server answers many small requests at once: 16 clients sending one comment each. Decoded one request at a
+time, each comment is a batch of one and the model's matrix work is mostly overhead; decoded together they
+cost about what one 16-comment call costs. ``BatchingEngine`` wraps an ``Engine`` (as faster-whisper's
+``BatchedInferencePipeline`` wraps its model, without changing it) and has the same
+``translate(texts, options) -> EngineResult``. It sits below ``Translator`` (after deduplication and the cache
+look-up, so cache hits never wait in a queue) and above ``Engine``, which stays a synchronous kernel that
+knows nothing of requests. Plug it in with ``Translator(engine_provider=BatchingProvider())``.
+
+How a call travels:
+
+1. ``translate`` runs in the caller's thread. It measures each text in tokens with the package's own
+   SentencePiece model, attaches texts that another call already has queued or under decoding to that work
+   (a text in flight is decoded once), and cuts its own texts into *chunks*: the length buckets that
+   ``Engine.translate`` would make of them (``engine.plan_batches``, same token budget). Then it waits.
+2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when
+   its tokens fill the dispatch budget (``max_batch_tokens``, by default the engine's own
+   ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms),
+   or at once while closing. A dispatch takes the next chunk of each waiting call in turn, oldest call first,
+   while they fit the budget (always at least one): a call with 5,000 texts gets one chunk per turn like a
+   call with one text, so a big request never stalls small ones. Each dispatch is one ``Engine.translate``
+   call, which buckets what it gets again (consecutive chunks of one call come out as the same buckets).
+3. Results go back to every call waiting on each text; a call returns when all its texts are done.
+
+Why chunks follow the engine's own buckets: CTranslate2's output can depend on batch composition (padding and
+GEMM shapes change float rounding; a batch of one takes another code path). A call served alone is therefore
+dispatched as exactly the buckets ``Engine.translate`` would have made, and gets exactly the output the plain
+engine gives. Texts of concurrent calls merged into one dispatch are re-bucketed by the engine like any list.
+
+Cancellation: a caller (the server, for a client that hung up) groups its calls in a :class:`RequestScope`;
+``scope.cancel()`` drops their texts that no other call waits for from the queue, and the waiting
+``translate`` raises :class:`TranslationCancelled`. A dispatch already running finishes (CTranslate2 cannot be
+interrupted) and only its own texts' callers wait for it.
+
+State is explicit: each ``BatchingEngine`` owns its queue and threads, ``close()`` drains and stops them, and
+the current ``RequestScope`` is a context variable set by the caller around its own calls.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from ..errors import InputError, XhsTranslateError
+from .engine import DecodeOptions, EngineResult, load_engine, plan_batches
+
+DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
+
+
+class TranslationCancelled(XhsTranslateError):
+    """The request scope of this call was cancelled (its client went away); its texts were dropped from the queue."""
+
+
+class EngineClosedError(XhsTranslateError):
+    """The batching engine was closed (the server is shutting down) and takes no new work."""
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """One dispatch, for metrics: texts sent, calls they came from, their tokens, queue waits and engine time."""
+
+    texts: int
+    calls: int
+    source_tokens: int
+    waits: tuple[float, ...]  # seconds each text waited in the queue
+    seconds: float
+
+
+_SCOPE: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar("xhs_translate_request_scope", default=None)
+
+
+class RequestScope:
+    """The engine calls one request makes, so they can be cancelled together.
+
+    ``with scope:`` in the thread that calls the Translator; ``scope.cancel()`` from anywhere."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._calls: list[tuple[BatchingEngine, _Call]] = []
+        self._tokens: list[contextvars.Token] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def __enter__(self) -> RequestScope:
+        self._tokens.append(_SCOPE.set(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _SCOPE.reset(self._tokens.pop())
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            calls, self._calls = self._calls, []
+        for engine, call in calls:
+            engine._cancel(call)
+
+    def _register(self, engine: BatchingEngine, call: _Call) -> bool:
+        """Remember a call; False when the scope is already cancelled (the call must not be queued)."""
+        with self._lock:
+            if self._cancelled:
+                return False
+            self._calls.append((engine, call))
+            return True
+
+    def _forget(self, call: _Call) -> None:
+        with self._lock:
+            self._calls = [(e, c) for e, c in self._calls if c is not call]
+
+
+class _Item:
+    """One distinct text waiting for, or under, decoding; shared by every call that asked for it meanwhile."""
+
+    __slots__ = ("key", "text", "tokens", "enqueued", "waiters", "output", "error", "batch", "target_tokens")
+
+    def __init__(self, key: tuple, text: str, tokens: int, now: float):
+        self.key = key
+        self.text = text
+        self.tokens = tokens
+        self.enqueued = now
+        self.waiters: list[_Call] = []
+        self.output: str | None = None
+        self.error: str | None = None
+        self.batch = -1  # dispatch number, once dispatched
+        self.target_tokens = 0
+
+
+class _Call:
+    """One ``translate`` call: its items, its undispatched chunks, and the event its caller waits on."""
+
+    __slots__ = ("options", "items", "owned", "chunks", "remaining", "done", "cancelled")
+
+    def __init__(self, options: DecodeOptions):
+        self.options = options
+        self.items: list[_Item] = []  # per input text (duplicates share an item)
+        self.owned: list[_Item] = []  # items this call created (the others it joined)
+        self.chunks: deque[list[_Item]] = deque()
+        self.remaining = 0  # distinct items not yet done
+        self.done = threading.Event()
+        self.cancelled = False
+
+
+class BatchingEngine:
+    """An ``Engine`` shared by concurrent callers; ``translate`` blocks its caller until its texts are done.
+
+    ``engine``: anything with ``translate(texts, options) -> EngineResult``. ``measure``: texts -> token counts
+    (the package's SentencePiece encoder; the chunks follow ``plan_batches`` on these). ``workers``: dispatches
+    running at once (default: the engine's replicas, ``engine.threads[0]``). ``on_batch``: called with a
+    :class:`BatchReport` after each dispatch (metrics).
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        measure: Callable[[Sequence[str]], Sequence[int]],
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        max_batch_tokens: int | None = None,
+        workers: int | None = None,
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ):
+        if max_wait < 0:
+            raise InputError(f"max_wait must be >= 0 seconds, got {max_wait!r}")
+        if max_batch_tokens is not None and max_batch_tokens < 1:
+            raise InputError(f"max_batch_tokens must be >= 1 or None, got {max_batch_tokens!r}")
+        self.engine = engine
+        self._measure = measure
+        self.max_wait = max_wait
+        self.max_batch_tokens = max_batch_tokens
+        self.workers = workers or max(1, int(getattr(engine, "threads", (1,))[0]))
+        self._on_batch = on_batch
+        self._cond = threading.Condition()
+        self._queue: deque[_Call] = deque()  # calls with undispatched chunks, round-robin order
+        self._inflight: dict[tuple, _Item] = {}  # (options, text) -> item, from queueing until delivery
+        self._queued_tokens = 0
+        self._closing = False
+        self._counts = {"calls": 0, "texts": 0, "joined": 0, "cancelled": 0, "dispatches": 0, "dispatched_texts": 0}
+        self._threads = [
+            threading.Thread(target=self._work, name=f"xhs-batcher-{i}", daemon=True) for i in range(self.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def __repr__(self) -> str:
+        return f"BatchingEngine({self.engine!r}, workers={self.workers}, max_wait={self.max_wait})"
+
+    # --- the Engine interface -------------------------------------------------------------------------------
+    def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
+        """Translate ``texts`` in batches shared with concurrent callers; same result shape as ``Engine.translate``."""
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+        scope = _SCOPE.get()
+        if scope is not None and scope.cancelled:
+            raise TranslationCancelled("the request was cancelled")
+        todo = list(dict.fromkeys(t for t in texts if t.strip()))
+        lengths = dict(zip(todo, self._measure(todo))) if todo else {}
+        call = self._enqueue(texts, todo, lengths, options, scope)
+        call.done.wait()
+        if scope is not None:
+            scope._forget(call)
+        if call.cancelled:
+            raise TranslationCancelled("the request was cancelled while its texts were queued")
+        return self._result(texts, call)
+
+    def _enqueue(self, texts: Sequence[str], todo: list[str], lengths: dict[str, int], options: DecodeOptions,
+                 scope: RequestScope | None) -> _Call:
+        now = time.monotonic()
+        with self._cond:
+            if self._closing:
+                raise EngineClosedError("the batching engine is closed and takes no new work")
+            call = _Call(options)
+            if scope is not None and not scope._register(self, call):
+                raise TranslationCancelled("the request was cancelled")
+            by_text: dict[str, _Item] = {}
+            for text in todo:
+                key = (options, text)
+                item = self._inflight.get(key)
+                if item is None:
+                    item = _Item(key, text, max(1, lengths[text]), now)
+                    self._inflight[key] = item
+                    call.owned.append(item)
+                else:
+                    self._counts["joined"] += 1
+                item.waiters.append(call)
+                by_text[text] = item
+            call.items = [by_text.get(t) for t in texts]  # None for blank texts
+            call.remaining = len(by_text)
+            self._counts["calls"] += 1
+            self._counts["texts"] += len(todo)
+            if call.owned:  # chunks: the engine's own buckets, under the engine's own budget
+                sizes = [i.tokens for i in call.owned]
+                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(sizes, options.max_batch_tokens))
+                self._queued_tokens += sum(i.tokens for i in call.owned)
+                self._queue.append(call)
+                self._cond.notify_all()
+            if call.remaining == 0:
+                call.done.set()
+            return call
+
+    def _result(self, texts: Sequence[str], call: _Call) -> EngineResult:
+        translations = tuple(text if item is None else item.output for text, item in zip(texts, call.items))
+        distinct = list({id(i): i for i in call.items if i is not None}.values())
+        errors = tuple(dict.fromkeys(i.error for i in distinct if i.error))
+        return EngineResult(
+            translations=translations,
+            batches=len({i.batch for i in distinct}),
+            source_tokens=sum(i.tokens for i in call.owned),
+            target_tokens=sum(i.target_tokens for i in call.owned),
+            errors=errors,
+        )
+
+    # --- dispatching ----------------------------------------------------------------------------------------
+    def _budget(self, options: DecodeOptions) -> int:
+        return self.max_batch_tokens or options.max_batch_tokens
+
+    def _ready(self, now: float) -> float | None:
+        """0 when a dispatch should start now, else seconds to wait (None: nothing queued)."""
+        if not self._queue:
+            return None
+        if self._closing or self._queued_tokens >= self._budget(self._queue[0].options):
+            return 0.0
+        oldest = min(call.chunks[0][0].enqueued for call in self._queue)
+        return max(0.0, oldest + self.max_wait - now)
+
+    def _take(self) -> tuple[DecodeOptions, list[_Item]]:
+        """The next dispatch: one chunk per waiting call in turn (oldest first), same options, within the budget."""
+        options = self._queue[0].options
+        budget = self._budget(options)
+        batch: list[_Item] = []
+        tokens = 0
+        skipped: list[_Call] = []
+        while self._queue:
+            call = self._queue[0]
+            if call.options != options:
+                skipped.append(self._queue.popleft())
+                continue
+            chunk = call.chunks[0]
+            size = sum(i.tokens for i in chunk)
+            if batch and tokens + size > budget:
+                break
+            call.chunks.popleft()
+            batch.extend(chunk)
+            tokens += size
+            self._queue.popleft()
+            if call.chunks:
+                self._queue.append(call)  # its next chunk waits for its next turn
+        self._queue.extendleft(reversed(skipped))
+        self._queued_tokens -= tokens
+        self._counts["dispatches"] += 1
+        self._counts["dispatched_texts"] += len(batch)
+        for item in batch:
+            item.batch = self._counts["dispatches"]
+        return options, batch
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    wait = self._ready(time.monotonic())
+                    if wait == 0.0:
+                        break
+                    if wait is None and self._closing:
+                        return
+                    self._cond.wait(wait)
+                options, batch = self._take()
+            self._dispatch(options, batch)
+
+    def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> None:
+        started = time.monotonic()
+        try:
+            result = self.engine.translate([item.text for item in batch], options)
+            outputs, errors = list(result.translations), result.errors
+            target_tokens = result.target_tokens
+        except Exception as exc:  # noqa: BLE001 - a failing dispatch fails its texts, never the worker thread
+            outputs, errors, target_tokens = [None] * len(batch), (f"{type(exc).__name__}: {exc}",), 0
+        seconds = time.monotonic() - started
+        error = "; ".join(errors) if errors else "the model failed on this text"
+        share, extra = divmod(target_tokens, len(batch))
+        with self._cond:
+            calls = len({id(c) for item in batch for c in item.waiters})
+            for n, (item, output) in enumerate(zip(batch, outputs)):
+                item.output = output
+                item.error = error if output is None else None
+                item.target_tokens = share + (n < extra)
+                self._inflight.pop(item.key, None)
+                for call in item.waiters:
+                    call.remaining -= 1
+                    if call.remaining == 0:
+                        call.done.set()
+        if self._on_batch is not None:
+            report = BatchReport(len(batch), calls, sum(i.tokens for i in batch),
+                                 tuple(started - i.enqueued for i in batch), seconds)
+            self._on_batch(report)
+
+    def _cancel(self, call: _Call) -> None:
+        """Drop a cancelled call's queued texts that no other call waits for, and wake its caller."""
+        with self._cond:
+            if call.done.is_set():
+                return
+            call.cancelled = True
+            kept: list[_Item] = []
+            for chunk in call.chunks:
+                for item in chunk:
+                    if call in item.waiters:  # a text handed over by a cancelled call need not wait for this one
+                        item.waiters.remove(call)
+                    if item.waiters:
+                        kept.append(item)  # another call joined it: it still goes to the model
+                    else:
+                        self._inflight.pop(item.key, None)
+                        self._queued_tokens -= item.tokens
+                        self._counts["cancelled"] += 1
+            call.chunks.clear()
+            if call in self._queue:
+                self._queue.remove(call)
+            if kept:  # hand the shared texts to the first call that waits for them
+                heir = kept[0].waiters[0]
+                heir.chunks.append(kept)
+                if heir not in self._queue:
+                    self._queue.append(heir)
+            for item in {id(i): i for i in call.items if i is not None}.values():
+                if call in item.waiters:  # dispatched or joined: its result no longer concerns this call
+                    item.waiters.remove(call)
+            call.done.set()
+            self._cond.notify_all()
+
+    # --- lifecycle and stats --------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        """Counters since start: calls, texts, joined (sent once for several calls), cancelled, dispatches, queued."""
+        with self._cond:
+            return {**self._counts, "queued_tokens": self._queued_tokens, "in_flight": len(self._inflight)}
+
+    def close(self, timeout: float | None = None) -> None:
+        """Take no new work, dispatch what is queued at once, and stop the workers once it is done."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+class BatchingProvider:
+    """An ``engine_provider`` for ``Translator``: one :class:`BatchingEngine` per loaded engine, shared by every
+    Translator given this provider (so that their texts are batched together).
+
+    ``load``: the plain provider it wraps (default ``load_engine``). The other keywords go to each BatchingEngine.
+    """
+
+    def __init__(self, *, load: Callable[..., Any] = load_engine, max_wait: float = DEFAULT_MAX_WAIT,
+                 max_batch_tokens: int | None = None, workers: int | None = None,
+                 on_batch: Callable[[BatchReport], None] | None = None):
+        self._load = load
+        self._options = {"max_wait": max_wait, "max_batch_tokens": max_batch_tokens, "workers": workers,
+                         "on_batch": on_batch}
+        self._lock = threading.Lock()
+        self._engines: dict[int, BatchingEngine] = {}
+        self._closed = False
+
+    def __call__(self, package: Any, *, compute_type: str = "auto", inter_threads: int | None = None,
+                 intra_threads: int | None = None) -> BatchingEngine:
+        engine = self._load(package, compute_type=compute_type, inter_threads=inter_threads, intra_threads=intra_threads)
+        with self._lock:
+            if self._closed:
+                raise EngineClosedError("the batching engines are closed and take no new work")
+            batcher = self._engines.get(id(engine))
+            if batcher is None or batcher.engine is not engine:
+                batcher = BatchingEngine(engine, token_counter(package), **self._options)
+                self._engines[id(engine)] = batcher
+            return batcher
+
+    def engines(self) -> list[BatchingEngine]:
+        with self._lock:
+            return list(self._engines.values())
+
+    def stats(self) -> dict[str, int]:
+        """The counters of every BatchingEngine, summed."""
+        total: dict[str, int] = {}
+        for engine in self.engines():
+            for key, value in engine.stats().items():
+                total[key] = total.get(key, 0) + value
+        return total
+
+    def close(self, timeout: float | None = None) -> None:
+        with self._lock:
+            self._closed = True
+            engines = list(self._engines.values())
+        for engine in engines:
+            engine.close(timeout)
+
+
+def token_counter(package: Any) -> Callable[[Sequence[str]], list[int]]:
+    """Token counts as the engine sees them: the package's SentencePiece model, the one ``Engine`` encodes with."""
+    import sentencepiece
+
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer_path))
+
+    def measure(texts: Sequence[str]) -> list[int]:
+        # One text at a time: encoding a list starts SentencePiece's thread pool, ~1.3 ms a call against ~3 us a text.
+        return [len(processor.encode(text)) for text in texts]
+
+    return measure

@@ -1,0 +1,118 @@
+"""What every endpoint shares: the error type, reading parameters from any body, and running a blocking call
+(the Translator, CTranslate2) in a worker thread without ever blocking the event loop.
+
+Parameters come as LibreTranslate reads them: a JSON object, or a form (``application/x-www-form-urlencoded``
+or ``multipart/form-data``), with the query string filling in what the body lacks (``?api_key=...``). A JSON
+body sent as ``text/plain`` (what ``fetch`` sends for a string body, which needs no CORS preflight) is read as
+JSON too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import Executor
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from ..errors import XhsTranslateError
+from ..models.batching import RequestScope
+
+_FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+
+
+class ApiError(XhsTranslateError):
+    """A request the server answers with an error: the HTTP ``status`` and LibreTranslate's ``{"error": message}``."""
+
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its answer was ready; nobody is left to answer."""
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON (no NaN or Infinity, which no answer could carry back); ApiError 400 otherwise."""
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"Invalid request: the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ApiError(400, "Invalid request: the JSON is nested too deeply") from None
+
+
+async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
+    """``(parameters, is_json)`` of a request; ApiError 400 for a body that cannot be read."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    params: dict[str, Any] = dict(request.query_params)
+    if media == _MULTIPART:
+        try:
+            form = await request.form()
+        except Exception as exc:  # noqa: BLE001 - python-multipart raises several types for a malformed body
+            raise ApiError(400, f"Invalid request: cannot read the multipart form ({exc})") from None
+        params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        return params, False
+    is_json = media == "application/json" or media.endswith("+json")
+    if not is_json and media != _FORM and body.lstrip()[:1] in (b"{", b"["):
+        is_json = True  # text/plain or no type, holding JSON
+    if is_json:
+        if not body.strip():
+            return params, True
+        data = parse_json(body)
+        if not isinstance(data, dict):
+            raise ApiError(400, "Invalid JSON format")  # LibreTranslate's words
+        params.update(data)
+        return params, True
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "Invalid request: the form is not UTF-8") from None
+    form: dict[str, str] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        form.setdefault(key, value)  # a repeated field: the first value, as LibreTranslate takes it
+    params.update(form)
+    return params, False
+
+
+def client_address(request: Any) -> str:
+    """The peer's address (uvicorn rewrites it from X-Forwarded-For for trusted proxies only)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def _disconnected(receive: Callable[[], Any]) -> None:
+    """Return once the client has closed the connection (the body was read already, so only that can come)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def run_blocking(request: Any, executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread, inside a :class:`RequestScope`; if the client goes away first, cancel the
+    scope (its texts leave the model's queue) and raise :class:`ClientGone`."""
+    scope = RequestScope()
+
+    def call() -> Any:
+        with scope:
+            return fn(*args)
+
+    work = asyncio.get_running_loop().run_in_executor(executor, call)
+    gone = asyncio.ensure_future(_disconnected(request.receive))
+    try:
+        await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        scope.cancel()
+        gone.cancel()
+        raise
+    if work.done():
+        gone.cancel()
+        return work.result()
+    scope.cancel()
+    work.add_done_callback(lambda future: future.exception())  # retrieved: nobody awaits it any more
+    raise ClientGone()

@@ -1,0 +1,196 @@
+"""``create_app(config)``: the Starlette application; ``serve(config)``: run it on uvicorn until SIGTERM or Ctrl-C.
+
+Nothing is built at import time (no module-level app): each ``create_app`` makes its own service, metrics
+registry and worker threads, so tests can run several servers in one process.
+
+Layers, outermost first: request metrics -> CORS -> body-size limit -> routes. Every error is JSON
+``{"error": "..."}``: ``ApiError`` carries its status, any other ``XhsTranslateError`` raised by the library
+for a request (bad comments, a missing model) is a 400, routing errors keep their 404/405, and an unexpected
+exception is a 500 whose body names no Python internals (the traceback goes to the server log).
+
+Shutdown: on SIGTERM uvicorn stops accepting connections and waits (up to ``drain_timeout``) for the requests
+in flight, which the batching threads keep serving; then the lifespan closes the batching engines (their
+queues are empty by then) and the worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import XhsTranslateError
+from ..models.batching import EngineClosedError, TranslationCancelled
+from . import libretranslate, threads, ui
+from .api import ApiError, ClientGone
+from .config import ServerConfig
+from .limits import ApiKeys, Gate
+from .metrics import CONTENT_TYPE, Metrics
+from .middleware import BodyLimit, Cors, RequestMetrics
+from .service import TranslationService
+
+log = logging.getLogger("xhs_translate.server")
+
+
+@dataclass
+class AppContext:
+    """What the endpoints share, at ``request.app.state.ctx``."""
+
+    config: ServerConfig
+    service: TranslationService
+    gate: Gate
+    metrics: Metrics
+    executor: ThreadPoolExecutor
+
+
+# /health and /metrics run on the loop's default executor, not the translation threads: they answer under load.
+async def health(request: Request) -> JSONResponse:
+    ctx = request.app.state.ctx
+    report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
+    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+async def metrics(request: Request) -> Response:
+    ctx = request.app.state.ctx
+    body = await asyncio.get_running_loop().run_in_executor(None, ctx.metrics.render)
+    return Response(body, media_type=CONTENT_TYPE)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return _error(exc.status, str(exc))
+
+
+async def _library_error(request: Request, exc: XhsTranslateError) -> Response:
+    if isinstance(exc, TranslationCancelled):
+        return Response(status_code=499)  # the client is gone; nobody reads this
+    if isinstance(exc, EngineClosedError):
+        return _error(503, "The server is shutting down")
+    return _error(400, f"Invalid request: {exc}")
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    return _error(exc.status_code, str(exc.detail))
+
+
+async def _client_gone(request: Request, exc: ClientGone) -> Response:
+    return Response(status_code=499)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "Internal error; the server log has the details")
+
+
+def create_app(config: ServerConfig | None = None) -> Starlette:
+    """The application for ``config`` (its models are loaded when the app starts, in its lifespan)."""
+    config = config or ServerConfig()
+    executor = ThreadPoolExecutor(max_workers=config.request_threads, thread_name_prefix="xhs-request")
+    app_metrics = Metrics(lambda: service.stats())  # the service reports batches to the metrics, which read its counters
+    service = TranslationService(config, on_batch=app_metrics.on_batch)
+    keys = ApiKeys.from_file(config.api_keys) if config.api_keys else None
+    ctx = AppContext(config, service, Gate(keys, config.req_limit), app_metrics, executor)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        await asyncio.get_running_loop().run_in_executor(executor, service.load)  # serve() has loaded them already
+        yield
+        await asyncio.get_running_loop().run_in_executor(None, service.close)
+        executor.shutdown(wait=True)
+
+    routes = [
+        *libretranslate.routes(),
+        Route("/thread", threads.thread, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *ui.routes(),  # the page, the userscript and the page's status
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestMetrics, metrics=app_metrics, endpoints=frozenset(route.path for route in routes)),
+            Middleware(Cors, origins=config.cors_origins),
+            Middleware(BodyLimit, limit=config.body_limit),
+        ],
+        exception_handlers={
+            ApiError: _api_error,
+            ClientGone: _client_gone,
+            XhsTranslateError: _library_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    return app
+
+
+def serve(config: ServerConfig) -> None:
+    """Run the server in this thread until SIGTERM or Ctrl-C, draining requests in flight before it returns."""
+    app = create_app(config)
+    uv_config = uvicorn.Config(
+        app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",
+        timeout_graceful_shutdown=config.drain_timeout, server_header=False,
+    )
+    app.state.ctx.service.load()  # before listening: a package that cannot load is a one-line error, not a traceback
+    server = _Server(uv_config, app.state.ctx)
+    main_thread = threading.current_thread() is threading.main_thread()
+    # uvicorn re-raises a signal it handled once it has shut down; with its own handler in place, that re-raise
+    # is a no-op (the server is stopping already) instead of the caller's handler (the CLI's KeyboardInterrupt).
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, server.handle_exit) for sig in signals} if main_thread else {}
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn exits when it cannot bind or start; it has logged why
+        raise XhsTranslateError(f"the server could not start on {config.host}:{config.port} (exit {exc.code}; "
+                                "see the log above)") from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _address(server: uvicorn.Server) -> str | None:
+    """Where the server listens (the real port when it was asked for port 0)."""
+    for listener in getattr(server, "servers", []):
+        for sock in listener.sockets:
+            host, port = sock.getsockname()[:2]
+            return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying where it listens once it does, and how many requests a SIGTERM drains."""
+
+    def __init__(self, config: uvicorn.Config, ctx: AppContext):
+        super().__init__(config)
+        self.ctx = ctx
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        address = _address(self)
+        if self.started and address:
+            models = ", ".join(self.ctx.service.models()) or "none"
+            print(f"xhs-translate: serving on {address} (models: {models})", file=sys.stderr, flush=True)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if not self.should_exit:
+            print(f"xhs-translate: {signal.Signals(sig).name} received; finishing {self.ctx.metrics.in_flight} "
+                  "request(s) in flight, then stopping", file=sys.stderr, flush=True)
+        super().handle_exit(sig, frame)

@@ -1,0 +1,85 @@
+"""``ServerConfig``: every setting of ``xhs-translate serve``, with named defaults. No heavy imports.
+
+Translation settings are a ``TranslatorConfig`` (the CLI builds it with ``from_options`` from the same option
+names as ``translate``); the rest are the server's own: address, cache, keys and limits, CORS, batching.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import EngineConfig, TranslatorConfig
+from ..errors import InputError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000  # LibreTranslate's
+#: The sites the userscript runs on (issue 13); ``*`` allows any origin.
+DEFAULT_CORS_ORIGINS = ("https://www.xiaohongshu.com", "https://www.rednote.com")
+DEFAULT_BODY_LIMIT = 8 * 1024 * 1024  # bytes: a 5,000-comment /thread export is ~3 MiB
+NO_LIMIT = -1  # LibreTranslate's value for "no limit"
+#: One CTranslate2 replica on every core, not the library's min(2, cores) single-thread replicas: a server's
+#: shared batches are a few texts each (one per waiting request), which one replica with 2 threads decoded about
+#: twice as fast as two single-thread replicas on the 2-core build machine (16 single-comment clients, base
+#: packages, alternating runs on a loaded machine: 15-36 against 9-15 requests/s).
+SERVER_REPLICAS = 1
+
+
+def default_translator_config() -> TranslatorConfig:
+    """The library's defaults, but ``SERVER_REPLICAS`` CTranslate2 replicas (on every core)."""
+    return TranslatorConfig(engine=EngineConfig(inter_threads=SERVER_REPLICAS))
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Settings of the HTTP service. Limits use LibreTranslate's names and ``-1`` for none.
+
+    ``translator``: models, glossary, decoding and engine options of every request (a request chooses only its
+    target, source, and for ``/thread`` the field names). ``cache``: as ``Translator(cache=)``: a path, None for
+    the default file, False for none; one cache is shared by every Translator of the server.
+    ``coalesce_ms``: how long a text may wait for others to share its model batch; ``coalesce_tokens``: the
+    token budget that flushes a batch at once (None: ``DecodeOptions.max_batch_tokens``).
+    ``request_threads``: translation calls running at once (each waits for its batch in a worker thread).
+    ``drain_timeout``: seconds SIGTERM waits for requests in flight before it cancels them.
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    translator: TranslatorConfig = field(default_factory=default_translator_config)
+    cache: str | Path | None | bool = None
+    api_keys: str | Path | None = None
+    req_limit: int = NO_LIMIT
+    char_limit: int = NO_LIMIT
+    batch_limit: int = NO_LIMIT
+    body_limit: int = DEFAULT_BODY_LIMIT
+    cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
+    coalesce_ms: float = 5.0
+    coalesce_tokens: int | None = None
+    request_threads: int = 32
+    drain_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("req_limit", "char_limit", "batch_limit"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or (value < 1 and value != NO_LIMIT):
+                raise InputError(f"{name} must be a positive integer or {NO_LIMIT} (no limit), got {value!r}")
+        if self.body_limit < 1 or self.request_threads < 1:
+            raise InputError("body_limit and request_threads must be positive")
+        if self.coalesce_ms < 0 or self.drain_timeout < 0:
+            raise InputError("coalesce_ms and drain_timeout must be >= 0")
+        if not isinstance(self.translator, TranslatorConfig):
+            raise InputError(f"translator must be a TranslatorConfig, got {self.translator!r}")
+        if not 0 <= self.port <= 65535:
+            raise InputError(f"port must be between 0 and 65535, got {self.port}")
+        object.__setattr__(self, "cors_origins", tuple(o.rstrip("/") for o in self.cors_origins))
+
+    @property
+    def loopback_only(self) -> bool:
+        """Whether ``host`` can be reached from this machine only (a warning is due otherwise without keys)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

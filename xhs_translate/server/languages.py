@@ -1,0 +1,84 @@
+"""Language codes as LibreTranslate speaks them, and the languages the installed packages serve. Pure.
+
+LibreTranslate >= 1.7.2 names Chinese ``zh-Hans`` and ``zh-Hant`` (Argos packages say ``zh`` and ``zt``) and
+accepts the old codes back. Clients send more spellings still (Discourse's ``zh_CN``, browsers' ``zh-TW``), so
+every common one is accepted, case-insensitively, with ``_`` or ``-``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+AUTO = "auto"
+HANS, HANT = "zh", "zt"  # Argos' codes for Simplified and Traditional Chinese
+
+#: Public code -> Argos code, for every alias accepted on input (lower case, "-" separated).
+_ALIASES = {
+    "zh": HANS, "zh-hans": HANS, "zh-cn": HANS, "zh-sg": HANS, "zh-hans-cn": HANS,
+    "zt": HANT, "zh-hant": HANT, "zh-tw": HANT, "zh-hk": HANT, "zh-mo": HANT, "zh-hant-tw": HANT,
+}
+_PUBLIC = {HANS: "zh-Hans", HANT: "zh-Hant"}
+_NAMES = {"en": "English", HANS: "Chinese", HANT: "Chinese (traditional)"}
+
+
+def model_code(code: str) -> str:
+    """An accepted spelling -> the Argos code: ``zh-CN`` -> ``zh``, ``zh_TW`` -> ``zt``, ``EN`` -> ``en``."""
+    key = code.strip().lower().replace("_", "-")
+    return _ALIASES.get(key, key)
+
+
+def public_code(code: str, script: str | None = None) -> str:
+    """An Argos code (or a detected ``zh`` with its script) -> the code LibreTranslate >= 1.7.2 gives."""
+    if code == HANS and script == "Hant":
+        code = HANT
+    return _PUBLIC.get(code, code)
+
+
+def language_name(code: str) -> str:
+    return _NAMES.get(code, code)
+
+
+def not_available(source: str, target: str) -> str:
+    """LibreTranslate's message for a pair that no package serves (Argos codes in)."""
+    return (f"{language_name(target)} ({public_code(target)}) is not available as a target language from "
+            f"{language_name(source)} ({public_code(source)})")
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the installed packages serve: Argos codes and the (source, target) pairs.
+
+    Traditional Chinese is served wherever Simplified is (OpenCC converts on the way in or out, unless a ``zt``
+    package does it natively), and every language "translates" into itself (the text comes back unchanged),
+    as LibreTranslate lists it."""
+
+    codes: tuple[str, ...]
+    pairs: frozenset[tuple[str, str]]
+
+    @classmethod
+    def from_packages(cls, packages: Iterable) -> Served:
+        pairs = {(package.from_code, package.to_code) for package in packages}
+        for source, target in list(pairs):
+            if target == HANS:
+                pairs.add((source, HANT))
+            if source == HANS:
+                pairs.add((HANT, target))
+        pairs = {(s, t) for s, t in pairs if s != t}
+        codes = sorted({code for pair in pairs for code in pair})
+        pairs |= {(code, code) for code in codes}
+        return cls(tuple(codes), frozenset(pairs))
+
+    def targets(self, source: str) -> list[str]:
+        return sorted(t for s, t in self.pairs if s == source)
+
+    @property
+    def target_codes(self) -> set[str]:
+        return {t for _, t in self.pairs}
+
+    def listing(self) -> list[dict]:
+        """``GET /languages``: ``[{code, name, targets}]`` with public codes, as LibreTranslate answers."""
+        return [
+            {"code": public_code(code), "name": language_name(code), "targets": [public_code(t) for t in self.targets(code)]}
+            for code in self.codes
+        ]

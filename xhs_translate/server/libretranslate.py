@@ -1,0 +1,140 @@
+"""LibreTranslate's endpoints: ``/translate``, ``/detect``, ``/languages`` and ``/frontend/settings``.
+
+Request parsing and error mapping only; the work is ``TranslationService``'s. Shapes, status codes and error
+messages follow LibreTranslate 1.9.6 (``libretranslate/app.py``), so that its clients (Mastodon, Discourse,
+Weblate, Nextcloud, Misskey, ``libretranslatepy``) work unchanged. Where this server differs, it is on purpose:
+
+- ``detectedLanguage`` is per item for a list ``q`` (LibreTranslate detects one language for the whole list);
+- ``--char-limit`` counts all items of a request together, and a request costs 1 against ``--req-limit``
+  whatever its size (LibreTranslate charges a list per item);
+- ``alternatives`` is accepted and answered with empty lists (there are none to give);
+- a text with nothing to translate (already in the target language, emoji only, another language no package
+  serves) comes back as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .api import ApiError, client_address, read_params, run_blocking
+from .config import NO_LIMIT
+from .languages import AUTO, language_name, model_code, not_available, public_code
+
+FORMATS = ("text", "html")
+
+
+def _missing(name: str) -> ApiError:
+    return ApiError(400, f"Invalid request: missing {name} parameter")
+
+
+def _require_q(q: Any) -> None:
+    if q is None or q == "" or q == []:
+        raise _missing("q")
+
+
+def _texts(q: Any, ctx: Any) -> tuple[list[str], bool]:
+    """``q`` as a list of texts plus whether it was a list; the batch and character limits checked."""
+    _require_q(q)
+    batch = isinstance(q, list)
+    texts = q if batch else [q]
+    if not all(isinstance(t, str) for t in texts):
+        raise ApiError(400, "Invalid request: q must be a string or a list of strings")
+    limits = ctx.config
+    if batch and limits.batch_limit != NO_LIMIT and len(texts) > limits.batch_limit:
+        raise ApiError(400, f"Invalid request: request ({len(texts)}) exceeds text limit ({limits.batch_limit})")
+    chars = sum(len(t) for t in texts)
+    if limits.char_limit != NO_LIMIT and chars > limits.char_limit:
+        raise ApiError(400, f"Invalid request: request ({chars}) exceeds text limit ({limits.char_limit})")
+    return texts, batch
+
+
+def _language(params: dict, name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise _missing(name)
+    if not isinstance(value, str):
+        raise ApiError(400, f"Invalid request: {name} must be a language code")
+    return value
+
+
+async def _admitted(request: Request) -> tuple[Any, dict, bool]:
+    ctx = request.app.state.ctx
+    params, is_json = await read_params(request)
+    ctx.gate.check(params.get("api_key"), client_address(request))
+    return ctx, params, is_json
+
+
+async def translate(request: Request) -> JSONResponse:
+    ctx, params, is_json = await _admitted(request)
+    q = params.get("q")
+    _require_q(q)  # the parameters are checked in LibreTranslate's order: q, source, target, alternatives
+    source, target = _language(params, "source"), _language(params, "target")
+    try:
+        alternatives = max(0, int(params.get("alternatives", 0) or 0))
+    except (TypeError, ValueError):
+        raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
+    if not is_json and isinstance(q, str):
+        q = q.replace("\r\n", "\n")  # browsers send form text with CRLF line ends; LibreTranslate normalises too
+    texts, batch = _texts(q, ctx)
+    served = ctx.service.served
+    src, tgt = model_code(source), model_code(target)
+    if src != AUTO and src not in served.codes:
+        raise ApiError(400, f"{source} is not supported")
+    if tgt not in served.target_codes:
+        raise ApiError(400, f"{target} is not supported")
+    fmt = params.get("format") or "text"
+    if fmt not in FORMATS:
+        raise ApiError(400, f"{fmt} format is not supported")
+    if src != AUTO and (src, tgt) not in served.pairs:
+        raise ApiError(400, not_available(src, tgt))
+    items = await run_blocking(request, ctx.executor, ctx.service.translate, texts, src, tgt, fmt)
+    detected = [{"confidence": item.confidence, "language": item.language} for item in items]
+    result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}
+    if src == AUTO:
+        result["detectedLanguage"] = detected if batch else detected[0]
+    if alternatives > 0:
+        result["alternatives"] = [[] for _ in items] if batch else []
+    return JSONResponse(result)
+
+
+async def detect(request: Request) -> JSONResponse:
+    ctx, params, _ = await _admitted(request)
+    texts, batch = _texts(params.get("q"), ctx)
+    found = await run_blocking(request, ctx.executor, ctx.service.detect, texts)
+    return JSONResponse(found if batch else found[0])
+
+
+async def languages(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.state.ctx.service.served.listing())
+
+
+async def frontend_settings(request: Request) -> JSONResponse:
+    ctx = request.app.state.ctx
+    served = ctx.service.served
+    target = "en" if "en" in served.codes else (served.codes[0] if served.codes else "en")
+    return JSONResponse({
+        "charLimit": ctx.config.char_limit,
+        "frontendTimeout": 500,
+        "apiKeys": ctx.gate.keys is not None,
+        "keyRequired": ctx.gate.keys is not None,
+        "suggestions": False,
+        "filesTranslation": False,
+        "supportedFilesFormat": [],
+        "language": {
+            "source": {"code": AUTO, "name": "Auto Detect"},
+            "target": {"code": public_code(target), "name": language_name(target)},
+        },
+    })
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/translate", translate, methods=["POST"]),
+        Route("/detect", detect, methods=["POST"]),
+        Route("/languages", languages, methods=["GET", "POST"]),
+        Route("/frontend/settings", frontend_settings, methods=["GET"]),
+    ]

@@ -1,0 +1,116 @@
+"""API keys and per-minute request limits, with LibreTranslate's option names and error messages.
+
+``--api-keys FILE`` holds one key a line, optionally ``key<TAB>requests-per-minute`` (blank lines and ``#``
+comments are skipped). With a file, every rate-limited endpoint needs a key: a missing one is a 400 (as
+LibreTranslate answers it), an unknown one a 403. Each key has its own window, so one key's traffic never
+blocks another's; without keys, each client address has its own window under ``--req-limit``.
+
+The window slides over the last 60 seconds (LibreTranslate's "moving window"): a request is let in when fewer
+than ``limit`` requests of the same key (or address) were let in during the minute before it. Windows of keys
+or addresses that stayed quiet for a minute are dropped, so memory follows the active clients only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError
+from .api import ApiError
+
+WINDOW_SECONDS = 60.0
+NO_LIMIT = -1
+
+
+@dataclass(frozen=True)
+class ApiKeys:
+    """Known keys and their own per-minute limits (None: the server's ``--req-limit``)."""
+
+    limits: dict[str, int | None]
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> ApiKeys:
+        """Read ``key`` or ``key<TAB>requests-per-minute`` lines; raise InputError naming the bad line."""
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the API keys file {path}: {exc}") from exc
+        limits: dict[str, int | None] = {}
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, _, limit = line.partition("\t")
+            key, limit = key.strip(), limit.strip()
+            if not key or any(c.isspace() for c in key):
+                raise InputError(f"{path}:{number}: a key is one word, optionally followed by a TAB and a number")
+            if limit and not (limit.isdigit() and int(limit) > 0):
+                raise InputError(f"{path}:{number}: requests per minute must be a positive integer, got {limit!r}")
+            limits[key] = int(limit) if limit else None
+        if not limits:
+            raise InputError(f"the API keys file {path} holds no key")
+        return cls(limits)
+
+
+class RateLimiter:
+    """Sliding one-minute windows per key (or client address). Thread-safe; ``clock`` is injectable for tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._windows: dict[str, deque[float]] = {}
+        self._last_sweep = clock()
+
+    def admit(self, who: str, limit: int) -> bool:
+        """Count a request of ``who`` and return True, or return False when ``limit`` is reached (not counted)."""
+        if limit == NO_LIMIT:
+            return True
+        now = self._clock()
+        with self._lock:
+            if now - self._last_sweep > WINDOW_SECONDS:
+                self._sweep(now)
+            window = self._windows.setdefault(who, deque())
+            while window and window[0] <= now - WINDOW_SECONDS:
+                window.popleft()
+            if len(window) >= limit:
+                return False
+            window.append(now)
+            return True
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {who: w for who, w in self._windows.items() if w and w[-1] > now - WINDOW_SECONDS}
+        self._last_sweep = now
+
+
+@dataclass
+class Gate:
+    """Who may call: keys (when configured) and the per-minute limits. ``check`` raises :class:`ApiError`."""
+
+    keys: ApiKeys | None = None
+    req_limit: int = NO_LIMIT
+    limiter: RateLimiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = RateLimiter()
+
+    def check(self, api_key: object, client: str) -> str | None:
+        """The caller's key (None without keys); raises 400 for a missing key, 403 for an unknown one, 429 over
+        the limit."""
+        if self.keys is not None:
+            if api_key is None or api_key == "":
+                raise ApiError(400, "Please contact the server operator to get an API key")
+            if not isinstance(api_key, str) or api_key not in self.keys.limits:
+                raise ApiError(403, "Invalid API key")
+            own = self.keys.limits[api_key]
+            limit = own if own is not None else self.req_limit
+            who = f"key:{api_key}"
+        else:
+            limit, who = self.req_limit, f"addr:{client}"
+        if not self.limiter.admit(who, limit):
+            raise ApiError(429, f"Slowdown: {limit} per 1 minute")
+        return api_key if self.keys is not None else None

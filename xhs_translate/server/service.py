@@ -1,0 +1,202 @@
+"""``TranslationService``: the server's translation work, without HTTP. Its methods block; the endpoints run them
+in worker threads.
+
+One Translator (thread-safe) serves every LibreTranslate request, over one ``BatchingProvider``, so that the
+cache misses of concurrent requests share model batches. Requests that need other Translator settings (a
+``zh-Hant`` target, ``/thread`` field names) get a Translator of their own, made once per distinct setting and
+kept (a few at most: each holds only its options, a memo and a cache connection); all of them share the same
+provider, hence the same engines and batches, and the same cache file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from ..detection import Detection
+from ..errors import ModelNotInstalledError
+from ..models.batching import BatchingProvider, BatchReport
+from .api import ApiError
+from .config import ServerConfig
+from .languages import AUTO, HANS, HANT, Served, not_available, public_code
+from .markup import join_markup, markup_text, split_markup, texts_to_translate
+
+MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
+_DONE = ("translated", "cached")
+_STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
+
+
+@dataclass(frozen=True)
+class Translated:
+    """One item of ``q``: its translation (the original where nothing needed translating) and detection."""
+
+    text: str
+    language: str  # public code of the detected language
+    confidence: float  # 0-100
+
+
+def detection_entry(detection: Detection) -> dict[str, Any]:
+    """A detection as LibreTranslate gives it; no language at all is ``en`` with confidence 0, as there."""
+    if detection.lang == "und":
+        return {"confidence": 0.0, "language": "en"}
+    return {"confidence": round(detection.confidence * 100, 1), "language": public_code(detection.lang, detection.script)}
+
+
+def detection_candidates(detection: Detection) -> list[dict[str, Any]]:
+    """``/detect``'s list: the language, then for a mixed text the other language with its share."""
+    entries = [detection_entry(detection)]
+    for lang, share in detection.shares:
+        if lang != detection.lang:
+            entries.append({"confidence": round(share * 100, 1), "language": public_code(lang)})
+    return entries
+
+
+class TranslationService:
+    """Translators, the batching provider and the served languages, built from a :class:`ServerConfig`."""
+
+    def __init__(self, config: ServerConfig, on_batch: Callable[[BatchReport], None] | None = None):
+        from ..models.packages import list_packages
+
+        from ..cache import open_cache
+
+        self.config = config
+        self.provider = BatchingProvider(
+            max_wait=config.coalesce_ms / 1000, max_batch_tokens=config.coalesce_tokens, on_batch=on_batch
+        )
+        self.served = Served.from_packages(list_packages(config.translator.models_dir))
+        self._cache = open_cache(config.cache)  # one backend (SQLite connections) for every Translator
+        self._lock = threading.Lock()
+        self._translators: dict[tuple, Any] = {}
+        self._retired: Counter[str] = Counter()
+        self._loaded = False
+        self.default = self.translator()
+
+    # --- translators ----------------------------------------------------------------------------------------
+    def translator(self, **options: Any) -> Any:
+        """The Translator for these flat options (``zh_variant``, field names, ``errors``, ``mark_cached``) over the
+        server's config, made once."""
+        from ..translator import Translator
+
+        key = tuple(sorted(options.items()))
+        with self._lock:
+            translator = self._translators.pop(key, None)
+            if translator is None:
+                config = self.config.translator.replace(**options) if options else self.config.translator
+                cache = self._cache if self._cache is not None else False
+                translator = Translator(config, cache=cache, engine_provider=self.provider)
+                if len(self._translators) >= MAX_TRANSLATORS:  # forget the least recently used, never the default
+                    retired = self._translators.pop(next(k for k in self._translators if k)).stats()
+                    for name in _STAT_KEYS:  # its counts stay in stats(), so the metrics never go down
+                        self._retired[name] += retired[name]
+            self._translators[key] = translator  # most recently used last
+            return translator
+
+    def load(self) -> None:
+        """Load every installed engine and the detector before the first request, so none of them waits for it.
+        Idempotent; a package that cannot be loaded raises its PackageError here, before the server listens."""
+        from ..detection import detect_many
+        from ..models.packages import list_packages
+
+        from ..models.engine import resolve_compute_type
+
+        with self._lock:
+            if self._loaded:
+                return
+            config = self.config.translator
+            engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
+            for package in list_packages(config.models_dir):
+                self.provider(package, compute_type=resolve_compute_type(engine.compute_type),
+                              inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
+            detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
+            self._loaded = True
+
+    def models(self) -> list[str]:
+        """The loaded packages (id@version)."""
+        return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
+
+    # --- LibreTranslate -------------------------------------------------------------------------------------
+    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
+        """Translate ``texts`` (plain text or HTML) from ``source`` (an Argos code or ``auto``) into ``target``.
+
+        Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
+        glossary, cache, shared batches); for HTML only the translatable text nodes do."""
+        from ..detection import detect_many
+
+        translator = self.translator(zh_variant="Hant") if target == HANT else self.default
+        source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
+        target_mode = "zh" if target in (HANS, HANT) else target
+        if fmt == "html":
+            documents = [split_markup(text) for text in texts]
+            units = [node for doc in documents for node in texts_to_translate(doc)]
+            prose = [markup_text(doc) for doc in documents]
+        else:
+            units, prose = list(texts), list(texts)
+        try:
+            results = translator.translate_many(units, source=source_mode, target=target_mode)
+        except ModelNotInstalledError as exc:
+            raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
+        failed = next((r for r in results if r.status == "failed"), None)
+        if failed is not None:
+            raise ApiError(500, f"Cannot translate text: the model failed on {failed.text[:80]!r}")
+        outputs = [r.translation if r.status in _DONE else None for r in results]
+        if fmt == "html":
+            it = iter(outputs)
+            translated = [join_markup(doc, [next(it) for _ in texts_to_translate(doc)]) for doc in documents]
+        else:
+            translated = [out if out is not None else text for text, out in zip(texts, outputs)]
+        if source != AUTO:
+            return [Translated(text, public_code(source), 100.0) for text in translated]
+        entries = [detection_entry(d) for d in detect_many(prose)]
+        return [Translated(text, e["language"], e["confidence"]) for text, e in zip(translated, entries)]
+
+    def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
+        from ..detection import detect_many
+
+        return [detection_candidates(d) for d in detect_many(list(texts))]
+
+    # --- /thread --------------------------------------------------------------------------------------------
+    def thread(self, comments: list, target: str, options: dict[str, Any]) -> list[dict]:
+        """Exactly ``Translator(**options).translate_thread(comments, target)`` (with the server's models and cache)."""
+        return self.translator(**options).translate_thread(comments, target=target)
+
+    # --- health and stats -----------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """Models loaded and cache reachable; ``ok`` is False when no model is loaded or the cache failed."""
+        models = self.models()
+        cache = self._cache
+        if cache is None:
+            cache_state: dict[str, Any] = {"enabled": False}
+        else:
+            cache.get_many("segments", ["xhs-translate-health-check"])  # one read through the connection
+            cache_state = {"enabled": True, "where": cache.description, "reachable": cache.enabled}
+        ok = bool(models) and cache_state.get("reachable", True)
+        return {
+            "status": "ok" if ok else "degraded",
+            "models": models,
+            "languages": [public_code(code) for code in self.served.codes],
+            "cache": cache_state,
+        }
+
+    def stats(self) -> dict[str, int]:
+        """Translator counters summed over every Translator, plus the batching engines' counters."""
+        with self._lock:
+            translators = list(self._translators.values())
+            total = {key: self._retired[key] for key in _STAT_KEYS}
+        for translator in translators:
+            stats = translator.stats()
+            for key in _STAT_KEYS:
+                total[key] += stats[key]
+        total["cache_errors"] = self._cache.error_count if self._cache is not None else 0  # one backend for all
+        return {**total, **{f"batching_{key}": value for key, value in self.provider.stats().items()}}
+
+    def close(self) -> None:
+        """Finish queued work and stop the batching threads; close the cache connections."""
+        self.provider.close()
+        with self._lock:
+            translators = list(self._translators.values())
+        for translator in translators:
+            translator.close()
+        if self._cache is not None:
+            self._cache.close()
