@@ -89,8 +89,8 @@ def throughput(work: Path, args, ray) -> str:
     elapsed, stats = ray_run(source, 2)
     rows.append([f"Ray Data, 2 workers x 1 CPU (batches of {args.batch_size})", f"{elapsed:.1f}",
                  rate(len(thread), elapsed), str(stats["segments_translated"])])
-    rows.append(["  the same, less the fixed cost of a run", f"{elapsed - fixed:.1f}", rate(len(thread), elapsed - fixed),
-                 ""])
+    rows.append(["  the same, less the fixed cost of a run", f"{elapsed - fixed:.1f}",
+                 rate(len(thread), elapsed - fixed), ""])
     per_core = len(thread) / seconds["one process, 1 thread (per-core rate)"]
     default = len(thread) / seconds["one process, default threads"]
     table = format_table(["run", "seconds", "comments/s", "segments decoded"], rows)
@@ -112,9 +112,10 @@ def lookups(work: Path, args, redis_server) -> str:
     from xhs_translate.cache import RedisCache, SqliteCache, encode_segment, segment_key
     from xhs_translate.segment import GuardResult
 
-    keys = [segment_key("translate-zh_en@1.9", "zh", "en", "beam2", "int8", "g", f"第{i}条评论的一句话") for i in
-            range(args.entries)]
-    items = {key: encode_segment(GuardResult(f"sentence {i} of a comment, translated", ())) for i, key in enumerate(keys)}
+    keys = [segment_key("translate-zh_en@1.9", "zh", "en", "beam2", "int8", "g", f"第{i}条评论的一句话")
+            for i in range(args.entries)]
+    items = {key: encode_segment(GuardResult(f"sentence {i} of a comment, translated", ()))
+             for i, key in enumerate(keys)}
     backends = {"SQLite (WAL file)": SqliteCache(work / "lookups.sqlite3"),
                 f"Redis (local redis-server {redis_version(redis_server)}, loopback)": RedisCache(redis_server.url)}
     rows = []
@@ -172,8 +173,9 @@ def real_exports(work: Path, args, ray, redis_server) -> str:
         plain = Translator(models_dir=models, cache=False)
         plain.translate_thread(records)
         counts = plain.stats()
+        unique = counts["unique_segments"]
         rows.append([name, str(len(records)), f"{len(set(texts))} ({1 - len(set(texts)) / len(texts):.0%} dup)",
-                     str(counts["segments"]), f"{counts['unique_segments']} ({1 - counts['unique_segments'] / max(1, counts['segments']):.0%} dup)"])
+                     str(counts["segments"]), f"{unique} ({1 - unique / max(1, counts['segments']):.0%} dup)"])
         shared = Translator(models_dir=models, cache=redis_server.url)  # a new run on the cache the earlier ones filled
         shared.translate_thread(records)
         stats = shared.stats()
@@ -230,7 +232,8 @@ def real_exports(work: Path, args, ray, redis_server) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comments", type=int, default=2000, help="comments in the generated thread (default %(default)s)")
+    parser.add_argument("--comments", type=int, default=2000,
+                        help="comments in the generated thread (default %(default)s)")
     parser.add_argument("--size", choices=("tiny", "base"), default="base", help="model size for section 1")
     parser.add_argument("--entries", type=int, default=100_000, help="cache entries for section 2 (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=1000, help="records per Ray batch (default %(default)s)")

@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from xhs_translate.cache import CacheWarning, RedisCache, SqliteCache, open_cache, parse_ttl, segment_key
+from xhs_translate.cache import CacheWarning, RedisCache, open_cache, parse_ttl, segment_key
 from xhs_translate.cli import main
 from xhs_translate.errors import CacheError
 from xhs_translate.translator import Translator
@@ -31,7 +31,7 @@ COMMENTS = [
 
 def many_comments(count: int, tag: str = "") -> list[dict]:
     """Distinct comments (written for these tests), Chinese and English in turn."""
-    return [{"comment_id": f"{tag}{i}", "content": f"第{i}杯咖啡{tag}很好喝" if i % 2 else f"Cup {i} {tag} was great!"}
+    return [{"comment_id": f"{tag}{i}", "content": f"第{i}杯咖啡{tag}很好喝" if i % 2 else f"Cup {i} {tag} good!"}
             for i in range(count)]
 
 
@@ -63,7 +63,8 @@ def test_backend_round_trip_stats_and_close(redis_server):
     assert cache.get_many("segments", [key("a")]) == {}
     cache.put_many("segments", {key("a"): "A", key("b"): "lone \ud800 surrogate"})
     cache.put_many("comments", {key("a"): "whole"})
-    assert cache.get_many("segments", [key("a"), key("b"), key("c")]) == {key("a"): "A", key("b"): "lone \ud800 surrogate"}
+    found = cache.get_many("segments", [key("a"), key("b"), key("c")])
+    assert found == {key("a"): "A", key("b"): "lone \ud800 surrogate"}
     assert cache.get_many("comments", [key("a"), key("b")]) == {key("a"): "whole"}
     cache.close()  # reconnects on next use
     assert cache.stats()["entries"] == {"segments": 2, "comments": 1}

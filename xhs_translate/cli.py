@@ -629,7 +629,8 @@ def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
 
                 names = pq.ParquetDataset(path).schema.names
             except ImportError:
-                raise UsageError("reading Parquet needs the distributed extra: pip install 'xhs-translate[distributed]'") from None
+                raise UsageError("reading Parquet needs the distributed extra: "
+                                 "pip install 'xhs-translate[distributed]'") from None
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read {path} as Parquet: {exc}") from None
             _check_text_field(dict.fromkeys(names), spec, args.text_field)

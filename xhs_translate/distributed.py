@@ -18,7 +18,7 @@ import uuid
 import warnings
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 try:
     import pyarrow as pa
@@ -274,8 +274,8 @@ class ParquetFilesDatasource(Datasource):
 
     def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
                        data_context: Any = None) -> list[ReadTask]:
-        return [ReadTask(partial(_read_parquet_file, path), _metadata(path, size), per_task_row_limit=per_task_row_limit)
-                for path, size in self._sizes]
+        return [ReadTask(partial(_read_parquet_file, path), _metadata(path, size),
+                         per_task_row_limit=per_task_row_limit) for path, size in self._sizes]
 
 
 def _read_parquet_file(path: str) -> Iterator[pa.Table]:
@@ -322,7 +322,3 @@ def _read_range(path: str, start: int, end: int, column: str) -> Iterator[pa.Tab
     if lines:
         yield pa.table({column: pa.array(lines, pa.string())})
 
-
-def iter_tables(ds: ray.data.Dataset) -> Iterable[pa.Table]:
-    """The output of a dataset, block by block, as Arrow tables (in order when the DataContext preserves it)."""
-    return ds.iter_batches(batch_size=None, batch_format="pyarrow")

@@ -6,8 +6,9 @@ the model nothing, and a new model version or decoding setting is never served a
 whole result per (settings fingerprint, source and target mode, text, @mentions), looked up in one batch before
 any analysis, so a warm re-run in a new process skips span splitting, detection and reassembly too.
 
-Keys and value encodings live here, not in the backends (SQLite for one machine, Redis for a fleet), so that every backend
-stores the same entries; the layout versions are part of every key, so a change of encoding never reads old values.
+Keys and value encodings live here, not in the backends (SQLite for one machine, Redis for a fleet), so that every
+backend stores the same entries; the layout versions are part of every key, so a change of encoding never reads old
+values.
 """
 
 from __future__ import annotations
