@@ -13,9 +13,9 @@ import pytest
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
-from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, cached_package, find_chromium  # noqa: E402
+from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, RedisServer, cached_package, find_chromium  # noqa: E402
 
-from helpers import ROOT, client_of, http_server, mounted_tmpfs, playwright_or_skip, serving
+from helpers import ROOT, client_of, distributed_or_skip, http_server, mounted_tmpfs, playwright_or_skip, serving
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 
@@ -109,3 +109,15 @@ def read_only_dir(tmp_path):
     folder.chmod(0o555)
     yield folder
     folder.chmod(0o755)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server of our own on a free loopback port, its files in a temporary folder (skips, or fails
+    under $XHS_TRANSLATE_REQUIRE_DISTRIBUTED, when Debian's redis-server or the redis client is missing)."""
+    distributed_or_skip("redis")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory).start()
+    yield server
+    server.kill()

@@ -285,3 +285,29 @@ def with_metadata(src: Path, dest: Path, **changes) -> Path:
         meta = json.loads(zf.read(f"{TOP}/metadata.json"))
     meta.update(changes)
     return repack(src, dest, replace={f"{TOP}/metadata.json": json.dumps(meta).encode()})
+# --- the distributed extra and a real redis-server ----------------------------------------------------------
+
+REQUIRE_DISTRIBUTED_ENV = "XHS_TRANSLATE_REQUIRE_DISTRIBUTED"
+
+
+def distributed_or_skip(module: str) -> Any:
+    """``module`` (``redis`` or ``ray``; with ``redis``, Debian's redis-server too), or skip saying what is
+    missing; fail instead when $XHS_TRANSLATE_REQUIRE_DISTRIBUTED is set (CI sets it, so that the Redis and Ray
+    tests cannot silently skip there)."""
+    import importlib
+    import shutil
+
+    import pytest
+
+    missing = None
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        found, missing = None, f"the {module} package is not installed (pip install '.[distributed]')"
+    if module == "redis" and not missing and shutil.which("redis-server") is None:
+        missing = "no redis-server binary: apt-get install redis-server"
+    if missing and os.environ.get(REQUIRE_DISTRIBUTED_ENV):
+        pytest.fail(f"{missing}, and {REQUIRE_DISTRIBUTED_ENV} is set")
+    if missing:
+        pytest.skip(missing)
+    return found

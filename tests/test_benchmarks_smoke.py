@@ -135,3 +135,14 @@ def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     assert "| xhs-translate serve (shared batches)" in proc.stdout
     assert "LibreTranslate: skipped (no --lt-python)" in proc.stdout
     assert re.search(r"ceiling: the zh->en engine alone on \d+ of these comments", proc.stdout)
+
+
+def test_scale_out_tiny(redis_server, shared_data):
+    """Needs Ray and redis-server, as the distributed tests do (the fixture skips without them, or fails)."""
+    proc = run("scale_out.py", "--size", "tiny", "--comments", "40", "--entries", "3000", "--batch-size", "50",
+               "--limit", "120", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "| Ray Data, 2 workers x 1 CPU (batches of 50)" in out and "efficiency vs 2 x the per-core rate" in out
+    assert "| Redis (local redis-server" in out and "bytes per entry" in out
+    assert "cross-run:" in out and "| Ray, 2 workers, the same Redis again (warm)" in out

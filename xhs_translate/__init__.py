@@ -27,6 +27,7 @@ from .errors import (
     PackageIndexUnreachableError,
     UnknownFormatError,
     UnsupportedPackageError,
+    WorkerError,
     XhsTranslateError,
 )
 
@@ -62,6 +63,7 @@ __all__ = [
     "PackageIndexUnreachableError",
     "UnknownFormatError",
     "UnsupportedPackageError",
+    "WorkerError",
     "XhsTranslateError",
     *_LAZY,
 ]

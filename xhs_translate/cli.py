@@ -35,6 +35,7 @@ from .errors import (
     PackageIndexError,
     PackageIndexUnreachableError,
     UnknownFormatError,
+    WorkerError,
     XhsTranslateError,
 )
 from .io import (
@@ -81,11 +82,30 @@ def _common(parser: argparse.ArgumentParser, models: bool = True) -> None:
         group.add_argument("--models-dir", metavar="DIR",
                            help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
                                 "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
-    cache = group.add_mutually_exclusive_group()
-    cache.add_argument("--cache", metavar="PATH",
-                       help="translation cache file (default: $XHS_TRANSLATE_CACHE, else the user cache folder)")
-    cache.add_argument("--no-cache", action="store_true", help="do not read or write the translation cache")
+    add_cache_options(group)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+
+
+def add_cache_options(group) -> None:
+    """--cache, --no-cache and --cache-ttl (for every command that has a cache: translate, serve, cache)."""
+    cache = group.add_mutually_exclusive_group()
+    cache.add_argument("--cache", metavar="PATH|URL",
+                       help="translation cache: a SQLite file (default: $XHS_TRANSLATE_CACHE, else the user cache "
+                            "folder), or a Redis shared by many processes and machines: redis://[:PASSWORD@]HOST:PORT/DB"
+                            " (rediss:// for TLS, unix:///path/redis.sock; needs the distributed extra)")
+    cache.add_argument("--no-cache", action="store_true", help="do not read or write the translation cache")
+    group.add_argument("--cache-ttl", type=_ttl, metavar="TTL",
+                       help="with a Redis cache: entries expire after TTL (3600, 90m, 12h, 30d, 2w; default: never; "
+                            "also redis://...?ttl=30d)")
+
+
+def _ttl(value: str) -> int:
+    from .cache import parse_ttl
+
+    try:
+        return parse_ttl(value)  # type: ignore[return-value]
+    except XhsTranslateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
@@ -205,8 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model replicas decoding in parallel (default: min(2, cores))")
     engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
                         help="threads per replica (default: cores / inter-threads)")
+    scale = translate.add_argument_group("scale out on Ray (needs the distributed extra; inputs: JSONL, or Parquet "
+                                         "files or directories)")
+    scale.add_argument("--ray", nargs="?", const="auto", type=_ray_address, metavar="auto|ray://ADDRESS",
+                       help="translate on a pool of Ray actors: auto (a local Ray runtime, or $RAY_ADDRESS's cluster) "
+                            "or a cluster's address; every node needs xhs-translate, the models and the inputs at the "
+                            "same paths. Share a Redis cache (--cache redis://...) across the fleet")
+    scale.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="with --ray: actors, one CPU and one model replica each (default: the cluster's CPUs)")
     _common(translate)
-    translate.set_defaults(run=_run_translate)
+    translate.set_defaults(run=_run_translate, check=lambda a: _check_ray_options(translate, a))
 
     detect = commands.add_parser(
         "detect", formatter_class=formatter, help="detect the language of each comment",
@@ -261,10 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     cache = commands.add_parser(
         "cache", formatter_class=formatter, help="inspect or clear the translation cache",
-        epilog=f"examples:\n  {PROG} cache stats\n  {PROG} cache clear --cache /tmp/translations.sqlite3",
+        epilog=f"examples:\n  {PROG} cache stats\n  {PROG} cache clear --cache /tmp/translations.sqlite3\n"
+               f"  {PROG} cache stats --cache redis://localhost:6379/0",
     )
     cache_commands = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
-    for name, help_text in (("stats", "entries and size"), ("clear", "delete every entry"), ("path", "print the file")):
+    for name, help_text in (("stats", "entries and size"), ("clear", "delete every entry (in Redis: only ours)"),
+                            ("path", "print the file or address")):
         sub = cache_commands.add_parser(name, help=help_text, formatter_class=formatter,
                                         epilog=f"example:\n  {PROG} cache {name}")
         _common(sub, models=False)
@@ -285,11 +315,17 @@ def _offline(args: argparse.Namespace) -> bool:
         "1", "true", "yes", "on")
 
 
-def _cache_option(args: argparse.Namespace) -> Any:
-    """The API's ``cache=`` value: False (off), a path, or None (the default file)."""
+def cache_from_args(args: argparse.Namespace) -> Any:
+    """The API's ``cache=`` value from --cache, --no-cache and --cache-ttl: False (off), else the opened backend
+    (the SQLite file, or the Redis, which must answer now: a CacheError naming the address otherwise), which
+    every Translator of the command can share."""
+    from .cache import is_redis_address, open_cache
+
+    if args.cache_ttl is not None and not is_redis_address(args.cache):
+        raise UsageError("--cache-ttl needs a Redis cache (--cache redis://...); SQLite entries are kept until cleared")
     if args.no_cache:
         return False
-    return args.cache
+    return open_cache(args.cache, ttl=args.cache_ttl)
 
 
 def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -329,12 +365,13 @@ class _NoBar:
         pass
 
 
-def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str):
+def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str,
+              count: Callable[[InputSpec], int | None] = count_records):
     if args.quiet or not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm
 
-    counts = [count_records(spec) for spec in specs]
+    counts = [count(spec) for spec in specs]
     total = None if None in counts else sum(counts)
     return tqdm(total=total, unit=" comments", desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
@@ -481,7 +518,7 @@ class _TranslateJob:
         if self.translator is not None:
             self.retired.append(self.translator.stats())
             self.translator.close()
-        self.translator = Translator(translator_config(self.args), cache=_cache_option(self.args))
+        self.translator = Translator(translator_config(self.args), cache=cache_from_args(self.args))
 
     def translate(self, chunk: list[dict]) -> list[dict]:
         while True:
@@ -509,12 +546,19 @@ class _TranslateJob:
         self.make_translator()  # a fresh Translator sees the new packages
 
 
-def translator_config(args: argparse.Namespace):
-    """The API's config from the parsed arguments: every translate option is named as the API names it."""
+def translator_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The API's flat options from the parsed arguments: every translate option is named as the API names it."""
     from .config import TranslatorConfig
 
     names = TranslatorConfig.option_names()
-    return TranslatorConfig.from_options(**{name: value for name, value in vars(args).items() if name in names})
+    return {name: value for name, value in vars(args).items() if name in names}
+
+
+def translator_config(args: argparse.Namespace):
+    """The API's config from the parsed arguments."""
+    from .config import TranslatorConfig
+
+    return TranslatorConfig.from_options(**translator_options(args))
 
 
 def _run_translate(args: argparse.Namespace) -> int:
@@ -522,6 +566,8 @@ def _run_translate(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     if args.glossary and not Path(args.glossary).is_file():
         raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    if args.ray is not None:
+        return _run_translate_ray(args, fmt)
     specs = _inputs(args)
     job = _TranslateJob(args)
     job.make_translator()
@@ -552,6 +598,165 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         f"  signature: {signature}",
         *view,
     ])
+
+
+# --- translate on Ray ------------------------------------------------------------------------------
+
+
+def _ray_address(value: str) -> str:
+    if value == "auto" or value.startswith("ray://") or (":" in value and "/" not in value):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r} is not auto, ray://HOST:PORT or HOST:PORT (put --ray after the inputs)")
+
+
+def _check_ray_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.workers is not None and args.ray is None:
+        parser.error("--workers goes with --ray")
+
+
+def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
+    """("jsonl" or "parquet", the inputs): Ray reads one of the two, each input checked on its first record or
+    its schema (the text field is there, no added field is) before any worker starts."""
+    if STDIO in args.inputs:
+        raise UsageError("--ray reads files (every node opens them), not standard input")
+    added = added_fields(TRANSLATION_FIELDS, args.field_prefix)
+    specs = []
+    for path in args.inputs:
+        if Path(path).is_dir() or path.lower().endswith(".parquet"):
+            spec = InputSpec(path, "parquet")
+            try:
+                import pyarrow.parquet as pq
+
+                names = pq.ParquetDataset(path).schema.names
+            except ImportError:
+                raise UsageError("reading Parquet needs the distributed extra: "
+                                 "pip install 'xhs-translate[distributed]'") from None
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read {path} as Parquet: {exc}") from None
+            _check_text_field(dict.fromkeys(names), spec, args.text_field)
+            check_fields_free(names, added, owner=f"{path}: the Parquet schema")
+        else:
+            spec = resolve_format(InputSpec(path, args.input_format))
+            if spec.format != "jsonl":
+                raise UsageError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
+            first = next(iter_records(spec))
+            _check_text_field(first, spec, args.text_field)
+            check_fields_free(first, added, owner=f"{path}: the first record")
+        specs.append(spec)
+    kinds = {spec.format for spec in specs}
+    if len(kinds) > 1:
+        raise UsageError("--ray takes JSONL inputs or Parquet inputs, not both in one run")
+    return kinds.pop(), specs
+
+
+def _count_ray_input(spec: InputSpec) -> int | None:
+    if spec.format != "parquet":
+        return count_records(spec)
+    import pyarrow.dataset
+
+    return pyarrow.dataset.dataset(spec.path, format="parquet").count_rows()
+
+
+def _plain(value: Any) -> Any:
+    """A value read from Parquet as JSON can hold it: timestamps and dates as ISO text, other types as text."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
+    """``translate --ray``: the output a single process gives, made by a pool of Ray actors (one Translator each)
+    that share the cache by address, and written here in input order. JSONL lines travel as text, so that no
+    value passes through Arrow's type inference; Parquet is read by Ray. Progress: our bar, never Ray's."""
+    kind, specs = _ray_inputs(args)
+    try:
+        from . import distributed
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    import logging
+
+    import ray
+
+    job = _TranslateJob(args)
+    if args.errors == "raise":  # install the zh/en models the run needs here, as a single process would
+        _install_missing_models(job)
+    cache = False if args.no_cache else args.cache
+    started = time.perf_counter()
+    ours = not ray.is_initialized()
+    if ours:
+        local = {"include_dashboard": False} if args.ray == "auto" else {}
+        ray.init(address=None if args.ray == "auto" else args.ray, logging_level=logging.ERROR, **local)
+    context = ray.data.DataContext.get_current()
+    saved = context.execution_options.preserve_order, context.enable_progress_bars
+    ray_data_log = logging.getLogger("ray.data")
+    log_level = ray_data_log.level
+    context.execution_options.preserve_order, context.enable_progress_bars = True, False
+    if not args.debug:
+        ray_data_log.setLevel(logging.CRITICAL)  # a worker's error becomes our one-line message
+    report = distributed.RunReport()
+    try:
+        paths = [spec.path for spec in specs]
+        source = (distributed.read_json_lines if kind == "jsonl" else distributed.read_parquet)(paths)
+        out = distributed.translate_dataset(
+            source, cache=cache, cache_ttl=args.cache_ttl, concurrency=args.workers, batch_size=args.chunk_size,
+            json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **translator_options(args))
+        count = _write_ray_output(args, fmt, kind, out, _progress(args, specs, "translating", _count_ray_input))
+    except ray.exceptions.RayError as exc:
+        failure = report.failure()
+        if failure is None:
+            raise
+        raise WorkerError(*failure) from exc
+    finally:
+        stats, signatures = report.stats(), report.signatures()
+        context.execution_options.preserve_order, context.enable_progress_bars = saved
+        ray_data_log.setLevel(log_level)
+        if ours:
+            ray.shutdown()
+    if not args.quiet:
+        summary = _summary(args, fmt, count, time.perf_counter() - started, stats, " ; ".join(signatures) or "none")
+        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats.get('cache_errors', 0)} cache errors")
+    return EXIT_OK
+
+
+def _install_missing_models(job: _TranslateJob) -> None:
+    from .models.packages import find_package
+
+    args = job.args
+    pairs = {"auto": [("zh", "en"), ("en", "zh")], "en": [("zh", "en")], "zh": [("en", "zh")]}[args.target]
+    missing = [pair for pair in pairs if find_package(*pair, models_dir=args.models_dir) is None]
+    if missing:
+        job._install_or_raise(ModelNotInstalledError.for_pairs(missing, args.models_dir))
+
+
+def _write_ray_output(args: argparse.Namespace, fmt: str, kind: str, out: Any, bar) -> int:
+    """Write the translated dataset block by block, in input order; return how many records."""
+    from .distributed import LINE_COLUMN
+    from .io.jsontext import loads
+
+    args.resolved_format = fmt
+    count = 0
+    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
+        sink = _sink(fmt, stream, args)
+        try:
+            for table in out.iter_batches(batch_size=None, batch_format="pyarrow"):
+                if kind == "jsonl" and fmt == "jsonl":  # the workers' lines are the output's lines
+                    stream.write("".join(line + "\n" for line in table.column(LINE_COLUMN).to_pylist()))
+                elif kind == "jsonl":
+                    sink.write([loads(line) for line in table.column(LINE_COLUMN).to_pylist()])
+                else:
+                    sink.write([_plain(record) for record in table.to_pylist()])
+                count += table.num_rows
+                bar.update(table.num_rows)
+        except BaseException:
+            sink.discard()
+            raise
+        sink.close()
+    bar.close()
+    return count
 
 
 # --- detect ----------------------------------------------------------------------------------------
@@ -723,27 +928,33 @@ def _run_models_remove(args: argparse.Namespace) -> int:
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from .cache import SqliteCache, default_cache_path
+    from .cache import RedisCache, default_cache_path, is_redis_address
+    from .cache.redis import redact
 
     if args.no_cache:
-        raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH to pick a file")
-    path = Path(args.cache).expanduser() if args.cache else default_cache_path()
+        raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH|URL to pick a cache")
+    redis = is_redis_address(args.cache)
+    where = redact(args.cache) if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
     if args.cache_command == "path":
-        print(path)
+        print(where)
         return EXIT_OK
-    if not path.exists():
-        print(f"{path}: no cache yet (0 entries)")
+    if not redis and not where.exists():
+        print(f"{where}: no cache yet (0 entries)")
         return EXIT_OK
-    cache = SqliteCache(path)
+    cache = cache_from_args(args)
     try:
         if args.cache_command == "clear":
-            print(f"cleared {cache.clear()} entries from {path}")
+            print(f"cleared {cache.clear()} entries from {cache.description}")
         else:
             stats = cache.stats()
             counts = stats["entries"]
             entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if counts is None \
                 else f"{counts['segments']} segments, {counts['comments']} whole comments"
-            print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
+            if isinstance(cache, RedisCache):
+                ttl = f"{stats['ttl']} s" if stats["ttl"] else "none (kept until cleared)"
+                print(f"url: {stats['url']}\nprefix: {stats['prefix']}\nentries: {entries}\nttl: {ttl}")
+            else:
+                print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
     finally:
         cache.close()
     return EXIT_OK
@@ -818,7 +1029,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
     try:
         config = ServerConfig(
-            host=args.host, port=args.port, translator=translator_config(args), cache=_cache_option(args),
+            host=args.host, port=args.port, translator=translator_config(args), cache=cache_from_args(args),
             api_keys=args.api_keys, req_limit=args.req_limit,
             char_limit=args.char_limit, batch_limit=args.batch_limit, body_limit=args.body_limit,
             cors_origins=tuple(args.cors_origins or DEFAULT_CORS_ORIGINS), coalesce_ms=args.coalesce_ms,

@@ -143,4 +143,14 @@ class GlossaryError(InputError):
 
 
 class CacheError(XhsTranslateError):
-    """The translation cache cannot be used. Translation degrades to no cache instead of raising this."""
+    """The translation cache cannot be used: a Redis that does not answer when the cache is opened, an
+    unsupported address. Once a run has started, translation degrades to no cache instead of raising this."""
+
+
+class WorkerError(XhsTranslateError):
+    """A Ray worker of ``xhs_translate.distributed`` raised one of our errors on a batch (Ray passes on only its
+    text); ``kind`` is its class name (``InputError``, ``ModelNotInstalledError``, ...)."""
+
+    def __init__(self, kind: str, message: str):
+        self.kind = kind
+        super().__init__(f"a Ray worker failed: {kind}: {message}")

@@ -22,8 +22,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -366,3 +369,62 @@ def _write_zip(root: Path, archive: Path) -> None:
             zf.writestr(info, b"" if path.is_dir() else path.read_bytes())
     os.replace(partial, archive)
 
+
+class RedisServer:
+    """A real ``redis-server`` (Debian's package) on a free 127.0.0.1 port, its files in ``directory``, no
+    persistence: started, killed and started again on the same port, for the tests of a shared cache and of one
+    that goes away mid-run, and for the benchmarks."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+             "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:  # until it answers PING
+            try:
+                if self.client().ping():
+                    return self
+            except Exception:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {self.port}")
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def client(self):
+        """A plain client of our own, for looking at what the cache stored."""
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=10)
+
+    def calls(self) -> dict[str, int]:
+        """Commands served since the last ``reset_calls``, by name (INFO commandstats), but for our own counting
+        (one connection, opened before the reset, so that its handshake is not counted either)."""
+        stats = self._counter.info("commandstats")
+        return {name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()
+                if not name.startswith(("cmdstat_info", "cmdstat_config"))}
+
+    def reset_calls(self) -> None:
+        self._counter = self.client()
+        self._counter.ping()
+        self._counter.config_resetstat()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

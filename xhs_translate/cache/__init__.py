@@ -6,8 +6,9 @@ the model nothing, and a new model version or decoding setting is never served a
 whole result per (settings fingerprint, source and target mode, text, @mentions), looked up in one batch before
 any analysis, so a warm re-run in a new process skips span splitting, detection and reassembly too.
 
-Keys and value encodings live here, not in the backends (SQLite here, Redis for a fleet), so that every backend
-stores the same entries; the layout versions are part of every key, so a change of encoding never reads old values.
+Keys and value encodings live here, not in the backends (SQLite for one machine, Redis for a fleet), so that every
+backend stores the same entries; the layout versions are part of every key, so a change of encoding never reads old
+values.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..results import STATUS_BY_VALUE, Translation
 from ..segment import GuardResult, normalize_segment
 from .base import TABLES, BackendBase, CacheBackend, CacheWarning
 from .memory import MemoryCache
+from .redis import RedisCache, is_redis_address, parse_ttl, redact
 from .sqlite import CACHE_ENV, CACHE_FILE, SqliteCache, default_cache_path
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "CacheBackend",
     "CacheWarning",
     "MemoryCache",
+    "RedisCache",
     "SqliteCache",
     "comment_key",
     "decode_comment",
@@ -43,6 +46,7 @@ __all__ = [
     "encode_comment",
     "encode_segment",
     "open_cache",
+    "parse_ttl",
     "segment_key",
 ]
 
@@ -115,18 +119,26 @@ def _words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def open_cache(cache: Any = None) -> CacheBackend | None:
+def open_cache(cache: Any = None, *, ttl: str | int | None = None) -> CacheBackend | None:
     """The backend for a ``cache=`` option: False -> None (no cache); None or True -> the default SQLite file;
-    a path -> that SQLite file; a backend object -> itself."""
+    a path -> that SQLite file; a ``redis://``, ``rediss://`` or ``unix://`` address -> that Redis (a CacheError
+    here when it does not answer); a backend object -> itself. ``ttl`` (seconds, or ``30d``): entries expire,
+    which only Redis does."""
+    if ttl is not None and not is_redis_address(cache):
+        raise CacheError("a cache TTL needs a Redis cache (redis://...); SQLite entries are kept until cleared")
     if cache is False:
         return None
     if cache is None or cache is True:
         return SqliteCache(default_cache_path())
+    if is_redis_address(cache):
+        return RedisCache(cache, ttl=ttl)
     if isinstance(cache, (str, Path)):
         text = str(cache)
         if "://" in text:
-            raise CacheError(f"unsupported cache address {text!r}: give a file path")
+            raise CacheError(f"unsupported cache address {redact(text)!r}: give a file path or a redis://, rediss:// "
+                             "or unix:// address")
         return SqliteCache(cache)
     if all(hasattr(cache, name) for name in ("get_many", "put_many", "stats", "clear", "close")):
         return cache
-    raise CacheError(f"cache must be False, None, a file path or a cache backend, got {type(cache).__name__}")
+    raise CacheError(f"cache must be False, None, a file path, a Redis address or a cache backend, "
+                     f"got {type(cache).__name__}")

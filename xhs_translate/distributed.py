@@ -1,0 +1,324 @@
+"""Translate comment records on a Ray cluster: Ray Data's ``map_batches`` over a pool of actors.
+
+Each actor holds one Translator for its whole life (models loaded once, CTranslate2 threads sized to the CPUs
+Ray gives it), and every actor opens the same cache by address: with ``cache="redis://..."`` nothing is decoded
+twice across the fleet or across runs. Records are flat, as MediaCrawler exports them (a reply names its parent
+by id), so any batch can go to any actor. Ray restarts a killed actor and retries its batches, and a batch's
+output is kept only once, so a lost worker loses and duplicates nothing.
+
+Nothing in ``xhs_translate`` imports this module: Ray (``pip install 'xhs-translate[distributed]'``) loads only
+when it is imported. On a cluster every node needs xhs-translate, the models (``models_dir``) and the inputs
+at the same paths.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+try:
+    import pyarrow as pa
+    import ray
+    import ray.data
+    from ray.data.block import BlockMetadata
+    from ray.data.datasource import Datasource, ReadTask
+except ImportError as exc:  # pragma: no cover - the message is the point
+    raise ImportError("xhs_translate.distributed needs Ray Data: pip install 'xhs-translate[distributed]'") from exc
+
+from .cache import CacheWarning, open_cache
+from .config import TranslatorConfig
+from .errors import CacheError, FormatError, InputError, XhsTranslateError
+from .io import jsontext
+
+__all__ = ["DEFAULT_BATCH_SIZE", "READ_CPUS", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
+           "read_json_lines", "read_parquet", "translate_dataset"]
+
+DEFAULT_BATCH_SIZE = 1_000  # records per actor call: fills the engine's batches, small enough to spread the load
+LINE_COLUMN = "line"
+#: The CPUs a read task upstream of ``translate_dataset`` should reserve: none, or a pool of actors holding every
+#: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
+READ_CPUS = 0
+# The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags).
+_ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()))
+_RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
+_BLOCK_LINES = 10_000
+
+
+def translate_dataset(ds: ray.data.Dataset, *, models_dir: str | Path | None = None, cache: Any = None,
+                      target: str = "auto", concurrency: int | tuple[int, int] | None = None,
+                      batch_size: int = DEFAULT_BATCH_SIZE, num_cpus: float = 1, cache_ttl: str | int | None = None,
+                      json_column: str | None = None, report: RunReport | None = None,
+                      **translator_options: Any) -> ray.data.Dataset:
+    """``ds`` with the fields ``translate_thread`` adds (source_lang, target_lang, translation, translation_status,
+    translation_flags, under ``field_prefix``) appended to every record; lazy, like every Ray Dataset.
+
+    ``cache``: None (each node's default SQLite file), False, a file path, or a ``redis://`` address shared by
+    every actor (checked here: a Redis that does not answer is a CacheError before any work); ``cache_ttl``:
+    as ``open_cache``. ``concurrency``: actors (a number, or ``(min, max)`` to autoscale; default: the
+    cluster's CPUs / ``num_cpus``). ``num_cpus``: CPUs per actor, its CTranslate2 threads unless
+    ``inter_threads``/``intra_threads`` say otherwise. ``json_column``: the records are JSON object text in that
+    column (``read_json_lines``), translated into JSON text there, so that no value passes through Arrow's type
+    inference. ``report``: a :class:`RunReport` that sums the actors' ``Translator.stats()``.
+    ``translator_options``: as ``Translator`` (``errors``, ``glossary``, ``text_field``, ...)."""
+    config = TranslatorConfig.from_options(models_dir=models_dir, target=target, **translator_options)
+    if not (cache is None or isinstance(cache, (bool, str, Path))):
+        raise CacheError("translate_dataset takes the cache's path or address (each actor opens its own), "
+                         f"not a {type(cache).__name__}")
+    backend = open_cache(cache, ttl=cache_ttl)  # a Redis that does not answer is an error here, not in each actor
+    if backend is not None:
+        backend.close()
+    if not isinstance(num_cpus, (int, float)) or isinstance(num_cpus, bool) or num_cpus <= 0:
+        raise InputError(f"num_cpus must be a positive number, got {num_cpus!r}")
+    if config.engine.inter_threads is None and config.engine.intra_threads is None:
+        config = config.replace(inter_threads=1, intra_threads=max(1, int(num_cpus)))
+    return ds.map_batches(
+        _Worker, batch_size=batch_size, batch_format="pyarrow", compute=_actor_pool(concurrency, num_cpus),
+        num_cpus=num_cpus, fn_constructor_args=(config, cache, cache_ttl, json_column, report),
+    )
+
+
+def _actor_pool(concurrency: int | tuple[int, int] | None, num_cpus: float) -> ray.data.ActorPoolStrategy:
+    if concurrency is None:
+        concurrency = max(1, int(ray.cluster_resources().get("CPU", 1) // num_cpus))
+    if isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1:
+        return ray.data.ActorPoolStrategy(size=concurrency)
+    if (isinstance(concurrency, tuple) and len(concurrency) == 2 and all(isinstance(n, int) for n in concurrency)
+            and 1 <= concurrency[0] <= concurrency[1]):
+        return ray.data.ActorPoolStrategy(min_size=concurrency[0], max_size=concurrency[1])
+    raise InputError(f"concurrency must be a number of actors or (min, max), got {concurrency!r}")
+
+
+class _Worker:
+    """One actor of the pool: a Translator made once, then one batch (an Arrow table) per call."""
+
+    def __init__(self, config: TranslatorConfig, cache: Any, cache_ttl: str | int | None, json_column: str | None,
+                 report: RunReport | None):
+        from .translator import Translator
+
+        self._id = uuid.uuid4().hex  # a restarted actor reports as a new worker
+        self._json_column = json_column
+        self._report = report
+        self._names = config.fields.translation_fields
+        self._lost_cache = 0
+        try:
+            backend = open_cache(cache, ttl=cache_ttl)
+        except CacheError as exc:  # the cache answered when the run started: it went away mid-run
+            warnings.warn(f"{exc}; this worker goes on without the cache", CacheWarning, stacklevel=2)
+            backend, self._lost_cache = None, 1
+        self._translator = Translator(config, cache=False if backend is None else backend)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        try:
+            out = self._translate_lines(batch) if self._json_column else self._translate_records(batch)
+        except XhsTranslateError as exc:
+            if self._report is not None:
+                self._report.fail(exc)
+            raise
+        if self._report is not None:
+            stats = self._translator.stats()
+            stats["cache_errors"] += self._lost_cache
+            self._report.add(self._id, stats, str(self._translator.signature))
+        return out
+
+    def _translate_records(self, batch: pa.Table) -> pa.Table:
+        done = self._translator.translate_thread(batch.to_pylist())
+        for name, kind in zip(self._names, _ADDED_TYPES):
+            batch = batch.append_column(pa.field(name, kind), pa.array([record[name] for record in done], kind))
+        return batch
+
+    def _translate_lines(self, batch: pa.Table) -> pa.Table:
+        column = self._json_column
+        done = self._translator.translate_thread([_json_object(line) for line in batch.column(column).to_pylist()])
+        lines = pa.array([jsontext.dumps(record) for record in done], pa.string())
+        return batch.set_column(batch.schema.get_field_index(column), column, lines)
+
+
+def _json_object(line: Any) -> dict:
+    """A JSONL line as the single-process reader reads it (numbers kept as written, nesting bounded)."""
+    try:
+        record = jsontext.loads(line)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError and JsonDepthError are ValueErrors
+        raise FormatError(f"a JSONL line is not valid JSON ({exc}): {str(line)[:60]!r}") from None
+    if not isinstance(record, dict):
+        raise FormatError(f"a JSONL line holds a JSON {type(record).__name__}, not an object: {str(line)[:60]!r}")
+    return record
+
+
+class _Tally:
+    """The Ray actor behind a RunReport: each worker's process and latest stats, the signatures, the first failure."""
+
+    def __init__(self) -> None:
+        self.stats: dict[str, tuple[int, dict]] = {}
+        self.signatures: dict[str, None] = {}
+        self.failure: tuple[str, str] | None = None
+        self.batches = 0
+
+    def add(self, worker: str, pid: int, stats: dict, signature: str) -> None:
+        self.stats[worker] = pid, stats
+        self.signatures[signature] = None
+        self.batches += 1
+
+    def fail(self, kind: str, message: str) -> None:
+        self.failure = self.failure or (kind, message)
+
+    def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
+        return list(self.stats.values()), list(self.signatures), self.failure, self.batches
+
+
+class RunReport:
+    """What the actors of a ``translate_dataset`` run did, read once the dataset has been consumed: their
+    ``Translator.stats()`` summed, their signatures, and the first error one raised (Ray Data passes on only a
+    traceback's text). Each worker reports after every batch, before the batch is handed on."""
+
+    def __init__(self) -> None:
+        self._actor = ray.remote(num_cpus=0)(_Tally).remote()
+
+    def add(self, worker: str, stats: dict, signature: str) -> None:
+        ray.get(self._actor.add.remote(worker, os.getpid(), stats, signature))
+
+    def fail(self, exc: BaseException) -> None:
+        ray.get(self._actor.fail.remote(type(exc).__name__, str(exc)))
+
+    def _read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
+        return ray.get(self._actor.read.remote())
+
+    def stats(self) -> dict[str, Any]:
+        """Every worker's ``Translator.stats()`` added up (a restarted actor counts as a new worker, so a batch
+        retried after a crash is counted twice), plus ``workers`` and ``batches``: how many there were."""
+        every, _, _, batches = self._read()
+        total: dict[str, Any] = {"workers": len(every), "batches": batches}
+        for _, stats in every:
+            _add_into(total, stats)
+        return total
+
+    def pids(self) -> list[int]:
+        """The process of each worker that has reported, in the order they first did."""
+        return [pid for pid, _ in self._read()[0]]
+
+    def signatures(self) -> list[str]:
+        """The workers' signature lines (one, unless nodes have different models)."""
+        return self._read()[1]
+
+    def failure(self) -> tuple[str, str] | None:
+        """The first error a worker raised, as (exception class name, message), or None."""
+        return self._read()[2]
+
+
+def _add_into(total: dict[str, Any], stats: dict[str, Any]) -> None:
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            _add_into(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value
+
+
+# --- JSONL input ---------------------------------------------------------------------------------
+
+
+def read_json_lines(paths: str | Path | Sequence[str | Path], *, column: str = LINE_COLUMN) -> ray.data.Dataset:
+    """A dataset of the non-blank lines of JSONL files, as text in ``column``, in file order: for
+    ``translate_dataset(..., json_column=column)``. Unlike ``ray.data.read_text`` it splits lines only at
+    ``\\n`` (a JSON string may hold U+2028 and the like), and splits a big file into byte ranges read in
+    parallel. Its read tasks reserve no CPU (they only read), so that a pool of actors holding every CPU
+    cannot starve them."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return ray.data.read_datasource(JsonLinesDatasource([str(p) for p in paths], column), num_cpus=READ_CPUS)
+
+
+class JsonLinesDatasource(Datasource):
+    """JSONL files as rows of raw lines. A read task takes a byte range and the lines that start in it."""
+
+    def __init__(self, paths: Sequence[str], column: str = LINE_COLUMN, range_bytes: int = _RANGE_BYTES):
+        super().__init__()
+        self._column = column
+        self._range_bytes = range_bytes
+        self._sizes = _file_sizes(paths)
+
+    def estimate_inmemory_data_size(self) -> int:
+        return sum(size for _, size in self._sizes)
+
+    def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
+                       data_context: Any = None) -> list[ReadTask]:
+        step = max(1, min(self._range_bytes, -(-self.estimate_inmemory_data_size() // max(1, parallelism))))
+        return [
+            ReadTask(partial(_read_range, path, start, min(start + step, size), self._column),
+                     _metadata(path, min(step, size - start)), per_task_row_limit=per_task_row_limit)
+            for path, size in self._sizes for start in range(0, size, step)
+        ]
+
+
+def read_parquet(paths: str | Path | Sequence[str | Path]) -> ray.data.Dataset:
+    """A dataset of the records of Parquet files, or of the ``*.parquet`` files under directories (in name
+    order), in that order: one read task per file, reserving no CPU, like ``read_json_lines``. (Ray's own
+    ``read_parquet`` lists files in a task that needs a CPU, which a pool holding every CPU never frees.)"""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = [str(f) for p in map(Path, paths) for f in (sorted(p.rglob("*.parquet")) if p.is_dir() else [p])]
+    return ray.data.read_datasource(ParquetFilesDatasource(files), num_cpus=READ_CPUS)
+
+
+class ParquetFilesDatasource(Datasource):
+    """Parquet files as they are, a read task per file, row group by row group."""
+
+    def __init__(self, files: Sequence[str]):
+        super().__init__()
+        self._sizes = _file_sizes(files)
+
+    def estimate_inmemory_data_size(self) -> int:
+        return sum(size for _, size in self._sizes)
+
+    def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
+                       data_context: Any = None) -> list[ReadTask]:
+        return [ReadTask(partial(_read_parquet_file, path), _metadata(path, size),
+                         per_task_row_limit=per_task_row_limit) for path, size in self._sizes]
+
+
+def _read_parquet_file(path: str) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as handle:
+        for group in range(handle.num_row_groups):
+            yield handle.read_row_group(group)
+
+
+def _file_sizes(paths: Sequence[str]) -> list[tuple[str, int]]:
+    try:
+        return [(path, Path(path).stat().st_size) for path in paths]
+    except OSError as exc:
+        raise InputError(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+
+
+def _metadata(path: str, size: int) -> BlockMetadata:
+    return BlockMetadata(num_rows=None, size_bytes=size, exec_stats=None, input_files=(path,))
+
+
+def _read_range(path: str, start: int, end: int, column: str) -> Iterator[pa.Table]:
+    """The lines of ``path`` that start in ``[start, end)``, in blocks (a line that began earlier belongs to the
+    range before), blank ones left out as the single-process reader does."""
+    lines: list[str] = []
+    with open(path, "rb") as handle:
+        if start:
+            handle.seek(start - 1)
+            handle.readline()  # the end of the line that started before this range (or just its newline)
+        while (offset := handle.tell()) < end:
+            raw = handle.readline()
+            if not raw:
+                break
+            try:
+                text = raw.decode("utf-8-sig" if offset == 0 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte "
+                                 f"{offset + exc.start})") from None
+            if text.strip():
+                lines.append(text.rstrip("\r\n"))
+            if len(lines) >= _BLOCK_LINES:
+                yield pa.table({column: pa.array(lines, pa.string())})
+                lines = []
+    if lines:
+        yield pa.table({column: pa.array(lines, pa.string())})
+
