@@ -1,9 +1,18 @@
-"""Running one Argos package: SentencePiece + ``ctranslate2.Translator``, with length-bucketed token batching.
+"""Running one Argos package: SentencePiece + ``ctranslate2.Translator``, with exact-length token batching.
 
 Argos itself translates 32 sentences per call whatever their length; padding short comments to the longest
-one wastes most of the work. Here texts are sorted by token length and packed into buckets under a token
-budget (padding included), and each bucket gets a decoding-length bound derived from its own longest source,
-so one long comment cannot make a bucket of short ones decode for hundreds of steps.
+one wastes most of the work. Here texts are grouped by their exact token length and packed into buckets under
+a token budget, and each bucket gets a decoding-length bound derived from that length.
+
+Why exact lengths, not length bands: padding changes CTranslate2's float arithmetic. On the base-size fixture
+models (int8, CPU), 3 of 100 segments decoded differently when batched with one longer segment than alone,
+and 5 of 300 inside one padded batch, while 283 of 283 segments batched only with segments of their own
+length decoded exactly as they did alone (tokens and scores). So with padded buckets a segment's translation
+depended on what else was in the call: an interrupted run resumed from the cache, which batches only the
+remaining segments, gave different bytes from a fresh run. With buckets of one source length there is no
+padding, and the bound depends on the segment alone: a segment's output is the same whatever it is batched
+with (on CPU; tested in tests/test_engine.py). The cost, measured with benchmarks/translate_throughput.py,
+is in the README's "Performance" section.
 
 Threads and budget, measured on a 2-core CPU with base-size (6+6 layers, d_model 512) int8 models over
 ~1,000 distinct comment segments (target tokens/s, higher is better): inter_threads 1 x intra_threads 2 with
@@ -81,39 +90,39 @@ class DecodeOptions:
 
 @dataclass(frozen=True)
 class EngineResult:
-    """Translations in input order; ``None`` where that item's batch failed (see ``errors``)."""
+    """Translations in input order; ``None`` where that item's batch failed (see ``errors``).
+
+    ``scores``: per item, the score CTranslate2 returned for the hypothesis (``return_scores=True``); None for a
+    blank or failed item."""
 
     translations: tuple[str | None, ...]
     batches: int
     source_tokens: int
     target_tokens: int
     errors: tuple[str, ...] = ()
+    scores: tuple[float | None, ...] = ()
 
 
 def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
-    """Group item indices into buckets of similar length whose padded size fits the token budget.
+    """Group item indices into buckets of one exact length each, at most ``max_batch_tokens`` tokens per bucket.
 
-    Items are taken shortest first; a bucket costs ``len(bucket) * longest item``. An item longer than the
-    budget on its own gets a bucket of its own rather than being dropped.
+    Buckets never mix lengths, so CTranslate2 pads nothing and an item decodes the same whatever else is in
+    the call (module docstring). Shortest first; an item longer than the budget gets a bucket of its own.
     """
     if max_batch_tokens < 1:
         raise InputError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    by_length: dict[int, list[int]] = {}
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        by_length.setdefault(lengths[index], []).append(index)
     buckets: list[tuple[int, ...]] = []
-    current: list[int] = []
-    for index in order:
-        cost = max(1, lengths[index])  # sorted ascending: this item is now the bucket's longest
-        if current and (len(current) + 1) * cost > max_batch_tokens:
-            buckets.append(tuple(current))
-            current = []
-        current.append(index)
-    if current:
-        buckets.append(tuple(current))
+    for length, indices in by_length.items():
+        per_bucket = max(1, max_batch_tokens // max(1, length))
+        buckets.extend(tuple(indices[k : k + per_bucket]) for k in range(0, len(indices), per_bucket))
     return tuple(buckets)
 
 
 def decoding_length(max_source_tokens: int, options: DecodeOptions) -> int:
-    """Decoding bound for a bucket: proportional to its longest source, never above the options' cap."""
+    """Decoding bound for a bucket: proportional to its (one) source length, never above the options' cap."""
     return min(options.max_decoding_length, math.ceil(options.length_ratio * max_source_tokens) + options.length_extra)
 
 
@@ -155,6 +164,7 @@ class Engine:
             if not isinstance(text, str):
                 raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
         translations: list[str | None] = [text if not text.strip() else None for text in texts]
+        scores: list[float | None] = [None] * len(texts)
         todo = [i for i, text in enumerate(texts) if text.strip()]
         pieces = self._sp.encode([texts[i] for i in todo], out_type=str) if todo else []
         errors: list[str] = []
@@ -175,14 +185,16 @@ class Engine:
                 continue
             hypotheses = [self._strip_prefix(result.hypotheses[0]) for result in results]
             target_tokens += sum(len(h) for h in hypotheses)
-            for j, text in zip(bucket, self._sp.decode(hypotheses)):
+            for j, text, result in zip(bucket, self._sp.decode(hypotheses), results):
                 translations[todo[j]] = text
+                scores[todo[j]] = result.scores[0]
         return EngineResult(
             translations=tuple(translations),
             batches=len(buckets),
             source_tokens=sum(len(p) for p in pieces),
             target_tokens=target_tokens,
             errors=tuple(errors),
+            scores=tuple(scores),
         )
 
     def _submit(self, source: list[list[str]], options: DecodeOptions) -> tuple[list[list[str]], object]:
@@ -199,6 +211,7 @@ class Engine:
                 repetition_penalty=options.repetition_penalty,
                 no_repeat_ngram_size=options.no_repeat_ngram_size,
                 length_penalty=options.length_penalty,
+                return_scores=True,
                 asynchronous=True,
             )
         except _BATCH_ERRORS as exc:
