@@ -49,6 +49,7 @@ from .io import (
     resolve_format,
 )
 from .models.engine import DecodeOptions
+from .models.families import FAMILY_NAMES
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
 
 PROG = "xhs-translate"
@@ -115,14 +116,43 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def _compute_type(value: str) -> str:
-    """A compute type this CPU runs, checked while parsing so that a typo is a usage error."""
-    from .models.engine import resolve_compute_type
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The engine options of ``translate``, for any command that runs models (``serve`` reuses them); check them
+    after parsing with :func:`check_engine_options`. Names are the API's: ``device``, ``models``, ``compute_type``,
+    ``beam_size``, ``inter_threads``, ``intra_threads``."""
+    engine = parser.add_argument_group("engine (CTranslate2)")
+    engine.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto (default: CUDA when CTranslate2 sees a GPU, else the CPU), cpu or cuda")
+    engine.add_argument("--model", dest="models", action="append", default=[], metavar="NAME|PAIR=NAME",
+                        help="which installed model to use where several serve a direction: a family, model or "
+                             "folder name (quickmt, nllb-200-distilled-600M) for every direction it serves, or "
+                             "zh-en=NAME for one direction; repeatable (default: the preference order that "
+                             "`models list` shows)")
+    engine.add_argument("--compute-type", default="auto", metavar="TYPE",
+                        help="auto (default: int8 on the CPU, int8_float16 or float16 on CUDA), int8, int8_float32, "
+                             "float32, float16, ...")
+    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
+                        help=f"beam size (default: {DecodeOptions.beam_size})")
+    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
+                        help="model replicas decoding in parallel (default: min(2, cores) on the CPU, 1 on CUDA)")
+    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
+                        help="threads per replica (default: cores / inter-threads)")
+
+
+def check_engine_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors (exit 2) that need several options at once: the compute type on the resolved device, the
+    ``--model`` directions. Leaves ``args.models`` as the API's ``models=`` mapping."""
+    from .errors import PackageError
+    from .models.engine import resolve_compute_type, resolve_device
+    from .models.packages import ANY_DIRECTION, model_choices
 
     try:
-        return resolve_compute_type(value)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        args.compute_type = resolve_compute_type(args.compute_type, resolve_device(args.device))
+        args.models = model_choices(dict(
+            value.split("=", 1) if "=" in value else (ANY_DIRECTION, value) for value in args.models
+        ))
+    except (InputError, PackageError, TypeError) as exc:
+        parser.error(str(exc))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,17 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--no-download", action="store_true",
                            help=f"never download models (same as {OFFLINE_ENV}=1)")
     translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
-    engine = translate.add_argument_group("engine (CTranslate2)")
-    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
-                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
-    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
-                        help=f"beam size (default: {DecodeOptions.beam_size})")
-    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
-                        help="model replicas decoding in parallel (default: min(2, cores))")
-    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
-                        help="threads per replica (default: cores / inter-threads)")
+    add_engine_options(translate)
     _common(translate)
-    translate.set_defaults(run=_run_translate)
+    translate.set_defaults(run=_run_translate, check=lambda a: check_engine_options(translate, a))
 
     detect = commands.add_parser(
         "detect", formatter_class=formatter, help="detect the language of each comment",
@@ -198,11 +220,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(run=_run_models_list)
     install = model_commands.add_parser(
         "install", formatter_class=formatter, help="install by pair (both directions), from a file or from a URL",
-        epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel",
+        epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel\n"
+               f"  {PROG} models install ./quickmt-zh-en\n  {PROG} models install ./my-model --family opus-mt --pair en-zh",
     )
     install.add_argument("sources", nargs="+", metavar="SOURCE",
-                         help="FROM TO language codes (installs both directions), or .argosmodel files or URLs")
+                         help="FROM TO language codes (installs both directions), .argosmodel files or URLs, or "
+                              "model folders (quickmt, OPUS-MT, NLLB, M2M100 CTranslate2 models) or .zip files of one")
     install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
+    install.add_argument("--family", choices=FAMILY_NAMES,
+                         help="the family of a model folder whose files do not say it (written to xhs-translate.json)")
+    install.add_argument("--pair", dest="pairs", action="append", default=[], metavar="FROM-TO",
+                         help="a direction the model folder serves, e.g. zh-en, when its name does not say it; "
+                              "repeatable (written to xhs-translate.json)")
     install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
     _common(install)
     install.set_defaults(run=_run_models_install, check=lambda a: _check_install_sources(install, a))
@@ -393,8 +422,8 @@ class _TranslateJob:
             builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
             id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
             mark_cached=args.mark_cached, field_prefix=args.field_prefix, compute_type=args.compute_type,
-            decode_options=DecodeOptions(beam_size=args.beam_size), inter_threads=args.inter_threads,
-            intra_threads=args.intra_threads,
+            device=args.device, models=args.models, decode_options=DecodeOptions(beam_size=args.beam_size),
+            inter_threads=args.inter_threads, intra_threads=args.intra_threads,
         )
 
     def translate(self, chunk: list[dict]) -> list[dict]:
@@ -453,6 +482,7 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         f"target:{signature['target']}",
         f"zh:{signature['zh_variant']}",
         f"decode:{signature['decode_options']}",
+        f"device:{signature['device']}",
         f"compute:{signature['compute_type']}",
         f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
         f"cache:{'off' if signature['cache'] is None else 'on'}",
@@ -500,15 +530,26 @@ def _run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_models_list(args: argparse.Namespace) -> int:
-    from .models.packages import list_packages, resolve_models_dir
+    from .models.packages import PREFERENCE, find_package, list_packages, resolve_models_dir
 
     root = resolve_models_dir(args.models_dir)
     packages = list_packages(args.models_dir)
     print(f"installed in {root}:")
     if not packages:
         print("  (none)")
+    folders: dict[Path, list] = {}
     for p in packages:
-        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}")
+        folders.setdefault(p.path, []).append(p)
+    for path, served in folders.items():
+        first = served[0]
+        directions = ", ".join(f"{p.from_code}->{p.to_code}" for p in served)
+        print(f"  {directions}  {first.package_version:<8} {first.family} {first.model_id}  {path}")
+    pairs = list(dict.fromkeys((p.from_code, p.to_code) for p in packages))
+    if len(pairs) < len(packages):  # some direction has a choice: say which model serves it
+        print("serving (where several models could; --model NAME chooses):")
+        for a, b in pairs:
+            chosen = find_package(a, b, args.models_dir)
+            print(f"  {a}->{b}  {chosen.family}:{chosen.model_id}  (preference: {' > '.join(PREFERENCE.get(b, ()))})")
     if _offline(args):
         return EXIT_OK
     from .models.index import load_index
@@ -542,10 +583,12 @@ def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Names
         parser.error(f"give two language codes, FROM TO (e.g. `zh en`); got {len(codes)}: {' '.join(codes)}")
     if args.one_way and not codes:
         parser.error("--one-way applies only to FROM TO language codes")
+    if codes and (args.family or args.pairs):
+        parser.error("--family and --pair describe a model folder or .zip, not FROM TO language codes")
 
 
 def _run_models_install(args: argparse.Namespace) -> int:
-    from .models.install import install_package, install_pair
+    from .models.install import install_model, install_pair
     from .models.packages import list_packages
 
     progress = sys.stderr.isatty()
@@ -559,7 +602,8 @@ def _run_models_install(args: argparse.Namespace) -> int:
         pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
         packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
     else:
-        packages = [install_package(source, models_dir=args.models_dir, progress=progress) for source in args.sources]
+        packages = [p for source in args.sources for p in install_model(
+            source, models_dir=args.models_dir, family=args.family, pairs=args.pairs, progress=progress)]
     for p in packages:
         done = "already installed" if p.path in before else "installed"
         print(f"{done} {p.from_code}->{p.to_code} {p.package_version} in {p.path}")

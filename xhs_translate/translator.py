@@ -177,8 +177,14 @@ class Translator:
     CTranslate2 threads, None for the measured default of ``models.engine.resolve_threads``. ``memo_size``: entries of the per-comment
     result memo (0 turns it off; there is none without a cache). ``field_prefix``: put in front of the names of
     the added fields (``"xhs_"`` gives ``xhs_translation``, ...); a comment that already has an added field
-    raises FieldCollisionError rather than lose it. ``engine_provider``: called like
-    ``models.engine.load_engine(package, compute_type=, inter_threads=, intra_threads=)`` to get the object whose
+    raises FieldCollisionError rather than lose it. ``device``: ``auto`` (CUDA when CTranslate2 sees a GPU, else
+    the CPU), ``cpu`` or ``cuda``; the resolved device and compute type are in the signature and the cache key.
+    ``models``: which installed model serves a direction where several do: a name (family, model id or folder
+    name, e.g. ``"quickmt"``) taken for every direction it serves, or ``{"zh-en": name}`` pinning a direction
+    (``zt-en`` is its own; without a zt model, Traditional text goes through the zh-en one); otherwise
+    ``models.packages.PREFERENCE`` decides.
+    ``engine_provider``: called like ``models.engine.load_engine(package, device=, compute_type=, inter_threads=,
+    intra_threads=)`` to get the object whose
     ``translate(texts, options) -> EngineResult`` decodes the cache misses (default: ``load_engine``); the server
     passes one that merges the misses of concurrent requests into shared batches.
     """
@@ -194,6 +200,8 @@ class Translator:
         errors: str = "raise",
         decode_options: Any = None,
         compute_type: str = "auto",
+        device: str = "auto",
+        models: str | Mapping[str, str] | None = None,
         inter_threads: int | None = None,
         intra_threads: int | None = None,
         id_field: str = "comment_id",
@@ -204,7 +212,8 @@ class Translator:
         field_prefix: str = "",
         engine_provider: Any = None,
     ):
-        from .models.engine import DecodeOptions, resolve_compute_type
+        from .models.engine import DecodeOptions, resolve_compute_type, resolve_device
+        from .models.packages import model_choices
 
         _check_target(target)
         if zh_variant not in ("Hans", "Hant"):
@@ -217,7 +226,9 @@ class Translator:
         self.errors = errors
         self.mark_cached = bool(mark_cached)
         self.decode_options = decode_options if decode_options is not None else DecodeOptions()
-        self.compute_type = resolve_compute_type(compute_type)  # "auto" -> what runs, for signatures
+        self.device = resolve_device(device)  # "auto" -> what runs, for signatures and cache keys
+        self.compute_type = resolve_compute_type(compute_type, self.device)
+        self.models = model_choices(models)
         self.inter_threads = inter_threads
         self.intra_threads = intra_threads
         self._engine_provider = engine_provider
@@ -295,7 +306,9 @@ class Translator:
             "models": sorted({r.package.package_id for r in routes.values()}),
             "routes": {f"{k[0]}{'-Hant' if k[2] else ''}->{k[1]}": r.package.package_id for k, r in sorted(routes.items())},
             "decode_options": self.decode_options.fingerprint(),
+            "device": self.device,
             "compute_type": self.compute_type,
+            "model_choice": dict(self.models),
             "glossary": {"entries": len(self.glossary), "zh->en": self.glossary.fingerprint("zh", "en")},
             "zh_variant": self.zh_variant,
             "target": self.target,
@@ -367,7 +380,8 @@ class Translator:
         """Memoised results for ``keys`` (None where absent); clears the memo first if a setting that decides results changed."""
         if not self._memo_size:
             return [None] * len(keys)
-        settings = (self.decode_options, self.glossary, self.models_dir, self.compute_type, self.zh_variant)
+        settings = (self.decode_options, self.glossary, self.models_dir, self.device, self.compute_type,
+                    self.zh_variant, tuple(self.models.items()))
         out: list[Translation | None] = []
         served = 0
         with self._lock:
@@ -479,7 +493,7 @@ class Translator:
         from .models.packages import find_package
 
         def find(a: str, b: str) -> Any:
-            return find_package(a, b, self.models_dir)
+            return find_package(a, b, self.models_dir, model=self.models.get(f"{a}-{b}"), prefer=self.models.get("*"))
 
         if lang == "zh" and hant:
             package = find("zt", target)
@@ -507,7 +521,7 @@ class Translator:
         unique = list(dict.fromkeys(all_jobs))
         outputs: dict[_Job, tuple[GuardResult | None, bool]] = {}
         counts: Counter[str] = Counter(segments=len(all_jobs), unique_segments=len(unique))
-        options_fp = f"{self.decode_options.fingerprint()}/{self.compute_type}/{_CACHE_LAYOUT}"  # int8 and float32 differ
+        options_fp = f"{self.decode_options.fingerprint()}/{self.device}/{self.compute_type}/{_CACHE_LAYOUT}"  # they change outputs
         by_route: dict[_Route, list[_Job]] = {}
         for job in unique:
             by_route.setdefault(job.route, []).append(job)
@@ -532,7 +546,8 @@ class Translator:
             if not misses:
                 continue
             engine = (self._engine_provider or load_engine)(
-                package, compute_type=self.compute_type, inter_threads=self.inter_threads, intra_threads=self.intra_threads
+                package, device=self.device, compute_type=self.compute_type, inter_threads=self.inter_threads,
+                intra_threads=self.intra_threads
             )
             result = engine.translate([job.text for job in misses], self.decode_options)
             counts.update(
