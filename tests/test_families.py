@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xhs_translate import Translator
-from xhs_translate.errors import ModelNotInstalledError, PackageError
+from xhs_translate.errors import ModelChoiceError, PackageError
 from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cache, load_engine
 from xhs_translate.models.families import FAMILY_NAMES, read_folder
 from xhs_translate.models.install import install_model, install_package
@@ -230,7 +230,7 @@ def test_the_preferred_family_serves_unless_a_model_is_named(mixed_dir):
     assert find_package("zh", "en", mixed_dir, model="opus-mt-zh-en").family == "opus-mt"
     assert find_package("en", "zh", mixed_dir, model="translate-en_zh").family == "argos"
     assert find_package("zh", "en", mixed_dir, prefer="no-such-model").family == "quickmt"  # a preference falls back
-    with pytest.raises(ModelNotInstalledError, match="no installed model named 'no-such-model'") as info:
+    with pytest.raises(ModelChoiceError, match="no installed model named 'no-such-model'") as info:
         find_package("zh", "en", mixed_dir, model="no-such-model")  # a pin does not
     assert "quickmt:quickmt-zh-en" in str(info.value) and "nllb:nllb-200-random" in str(info.value)
 

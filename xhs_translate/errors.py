@@ -21,11 +21,17 @@ class ModelNotInstalledError(ModelError):
         if message is None:
             where = f" in {models_dir}" if models_dir is not None else ""
             message = (
-                f"no Argos model package for {from_code}->{to_code} is installed{where}. "
-                f"Install it with `xhs-translate models install {from_code} {to_code}`, "
-                f"or offline from a file: `xhs-translate models install PATH/translate-{from_code}_{to_code}-*.argosmodel`."
+                f"no model for {from_code}->{to_code} is installed{where}. "
+                f"Install the Argos package with `xhs-translate models install {from_code} {to_code}`, "
+                f"or offline from a file: `xhs-translate models install PATH/translate-{from_code}_{to_code}-*.argosmodel`, "
+                "or a quickmt, OPUS-MT, NLLB or M2M100 model folder: `xhs-translate models install PATH/FOLDER`."
             )
         super().__init__(message)
+
+
+class ModelChoiceError(ModelError):
+    """The model chosen for a direction (``models=``, ``--model``) is not installed for it, while others may be;
+    the message lists the models that do serve the direction. Installing a default model would not help."""
 
 
 class PackageError(ModelError):

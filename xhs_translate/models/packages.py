@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import ModelNotInstalledError, PackageError
+from ..errors import ModelChoiceError, ModelNotInstalledError, PackageError
 from .families import read_folder
 from .families.argos import BPE_FILE, METADATA_FILE, SENTENCEPIECE_FILE, normalize_version, version_key
 from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage, parse_pair
@@ -117,7 +117,8 @@ def find_package(
 ) -> ModelPackage | None:
     """The installed package that serves the direction, or None. Traditional Chinese uses Argos' code "zt".
 
-    ``model`` pins one (PackageError when it is installed but does not serve the direction, listing what does);
+    ``model`` pins one (ModelChoiceError when no installed model of that name serves the direction, listing those
+    that do);
     ``prefer`` names a model to take where it serves the direction, falling back to the preference order.
     Otherwise: :data:`PREFERENCE` by family, then the newest version, then the folder name.
     """
@@ -130,9 +131,9 @@ def find_package(
             candidates = chosen
         elif strict:
             served = ", ".join(sorted({f"{p.family}:{p.model_id} ({p.path.name})" for p in candidates})) or "none"
-            raise ModelNotInstalledError(
-                from_code, to_code, resolve_models_dir(models_dir),
-                message=f"no installed model named {name!r} translates {from_code}->{to_code}; models that do: {served}",
+            raise ModelChoiceError(
+                f"no installed model named {name!r} translates {from_code}->{to_code} in {resolve_models_dir(models_dir)}; "
+                f"models that do: {served}"
             )
     order = PREFERENCE.get(to_code, _INTO_ENGLISH)
     best = sorted(candidates, key=lambda p: p.path.name)
