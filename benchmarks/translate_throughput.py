@@ -165,8 +165,9 @@ def _preload_models(translator) -> None:
     from xhs_translate.models.packages import find_package
 
     for pair in PAIRS:
-        load_engine(find_package(*pair, translator.models_dir), compute_type=translator.compute_type,
-                    inter_threads=translator.inter_threads, intra_threads=translator.intra_threads)
+        load_engine(find_package(*pair, translator.models_dir), device=translator.device,
+                    compute_type=translator.compute_type, inter_threads=translator.inter_threads,
+                    intra_threads=translator.intra_threads)
 
 
 def row_xhs(config: dict) -> dict:
@@ -235,6 +236,7 @@ def row_ct2(config: dict) -> dict:
     from xhs_translate.models.packages import find_package
 
     options = _decode_options(config["beam"])
+    budget = options.batch_tokens("cpu")  # the engine's CPU default, as row (2) uses
     segments = json.loads(Path(config["workdir"], f"segments-beam{config['beam']}.json").read_text(encoding="utf-8"))
     calls = []
     for from_code, to_code in PAIRS:
@@ -252,7 +254,7 @@ def row_ct2(config: dict) -> dict:
             groups = [pieces]
         else:
             planner = padded_bands if config["plan"] == "padded" else plan_batches
-            groups = [[pieces[i] for i in bucket] for bucket in planner([len(p) for p in pieces], options.max_batch_tokens)]
+            groups = [[pieces[i] for i in bucket] for bucket in planner([len(p) for p in pieces], budget)]
         calls += [(translator, group) for group in groups]
     tokens = 0
     asynchronous = config["plan"] != "one"
@@ -261,7 +263,7 @@ def row_ct2(config: dict) -> dict:
     for translator, pieces in calls:
         pending.append(translator.translate_batch(
             pieces,
-            max_batch_size=options.max_batch_tokens,
+            max_batch_size=budget,
             batch_type="tokens",
             beam_size=options.beam_size,
             max_input_length=0,
@@ -445,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(argostranslate: its defaults, ARGOS_INTER_THREADS/ARGOS_INTRA_THREADS unset), beam {beam} in every row, max_decoding_length cap "
           f"{DecodeOptions().max_decoding_length} (argostranslate: CTranslate2's default 256; the others also bound it "
           f"by source length: per bucket in (2), (4b) and (4c), per call in (4)), token budget "
-          f"{DecodeOptions().max_batch_tokens} for (2), (4), (4b), (4c), no_repeat_ngram_size "
+          f"{DecodeOptions().batch_tokens('cpu')} for (2), (4), (4b), (4c), no_repeat_ngram_size "
           f"{DecodeOptions().no_repeat_ngram_size} for (2), (4), (4b), (4c), "
           f"argostranslate batches {32} tokens; machine: {machine_line()}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
