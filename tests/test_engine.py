@@ -324,7 +324,10 @@ def test_log_probs_undo_ctranslate2s_length_normalisation(models_dir, options, t
             if cut:
                 per_token = per_token[:-1]  # score_batch appends an end token the decoder never chose
             assert result.scored_tokens[i] == len(per_token)
-            assert result.log_probs[i] == pytest.approx(sum(per_token), rel=1e-4, abs=1e-4)
+            # score_batch runs the decoder over the whole hypothesis at once, translate_batch step by step: their
+            # int8 arithmetic differs by ~1e-4 relative. A wrong count (an end token more or less, the prefix
+            # counted) would be off by a whole token's log-prob, or by a factor (n+1)/n: far outside this bound.
+            assert result.log_probs[i] == pytest.approx(sum(per_token), rel=2e-3)
             assert 0 < result.confidences[i] <= 1
         assert any(n > 0 for n in result.scored_tokens)
 
