@@ -164,10 +164,11 @@ def _preload_models(translator) -> None:
     from xhs_translate.models.engine import load_engine
     from xhs_translate.models.packages import find_package
 
+    engine = translator.config.engine
     for pair in PAIRS:
-        load_engine(find_package(*pair, translator.models_dir), device=translator.device,
-                    compute_type=translator.compute_type, inter_threads=translator.inter_threads,
-                    intra_threads=translator.intra_threads)
+        load_engine(find_package(*pair, translator.config.models_dir), device=engine.device,
+                    compute_type=engine.compute_type, inter_threads=engine.inter_threads,
+                    intra_threads=engine.intra_threads)
 
 
 def row_xhs(config: dict) -> dict:

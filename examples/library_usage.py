@@ -26,13 +26,21 @@ def main() -> int:
 
     comments = json.loads(THREAD.read_text(encoding="utf-8"))
     # One Translator per app: it holds the loaded models and the cache, and is safe to share across threads.
-    translator = Translator(models_dir=args.models_dir, cache=args.cache, target="auto", errors="raise")
-    try:
-        translated = translator.translate_thread(comments)
-    except ModelNotInstalledError as exc:
-        print(f"cannot translate yet: {exc}", file=sys.stderr)
-        return 1
+    with Translator(models_dir=args.models_dir, cache=args.cache, target="auto", errors="raise") as translator:
+        try:
+            translated = translator.translate_thread(comments)
+        except ModelNotInstalledError as exc:
+            print(f"cannot translate yet: {exc}", file=sys.stderr)
+            return 1
+        report(translator, comments, translated)
+        # A single text, outside any thread:
+        one = translator.translate("家人们谁懂啊 [笑哭R]", target="en")
+        print(f"\n{one.translation!r} ({one.status})")
+    return 0
 
+
+def report(translator: Translator, comments: list[dict], translated: list[dict]) -> None:
+    """A few translated comments, and what the run cost."""
     for comment in translated[:6]:
         print(f"[{comment['source_lang']}->{comment['target_lang'] or '-'}] {comment['content']}")
         print(f"    {comment['translation_status']}: {comment['translation']}")
@@ -43,13 +51,9 @@ def main() -> int:
     print(
         f"\n{stats['comments']} comments: {stats['segments_translated']} segments sent to the model in "
         f"{stats['model_batches']} batches, {stats['cache_hits']} cache hits; "
-        f"models: {', '.join(translator.signature['models']) or 'none'}"
+        f"models: {', '.join(translator.signature.models) or 'none'}"
     )
-
-    # A single text, outside any thread:
-    one = translator.translate("家人们谁懂啊 [笑哭R]", target="en")
-    print(f"\n{one.translation!r} ({one.status})")
-    return 0
+    print(f"signature: {translator.signature}")
 
 
 if __name__ == "__main__":

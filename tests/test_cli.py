@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from xhs_translate.translator import STATUSES
+from xhs_translate.results import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
@@ -187,7 +187,7 @@ def test_engine_options_change_the_run_and_its_signature(env, tmp_path):
 def test_output_formats_keep_every_record_and_field(env, tmp_path, fmt):
     source = write_csv(tmp_path / "in.csv", NEW_RECORDS) if fmt == "csv" else write_json(tmp_path / "in.json", OLD_RECORDS)
     out = tmp_path / f"translated.{fmt}"
-    result = cli(env, "translate", str(source), "-o", str(out))
+    result = cli(env, "translate", str(source), "-o", str(out), "--csv-formulas", "keep")
     assert result.returncode == 0, result.stderr.decode()
     got = read_output(out, fmt)
     if fmt == "csv":  # CSV in, CSV out: original columns in order, new ones appended, values as read
@@ -556,11 +556,13 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     assert offline_pair.returncode == 2 and "install from files" in offline_pair.stderr.decode()
 
     assert cli(env, "translate", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "-q", *common).returncode == 0
-    stats = cli(env, "cache", "stats", *common)
-    entries = int(stats.stdout.decode().split("entries: ")[1].split()[0])
-    assert stats.returncode == 0 and entries > 0
-    assert cli(env, "cache", "path", *common).stdout.decode().strip() == str(cache)
-    cleared = cli(env, "cache", "clear", *common)
+    cache_only = ["--cache", str(cache)]  # the cache commands take no --models-dir
+    stats = cli(env, "cache", "stats", *cache_only)
+    segments, comments = [int(n) for n in re.findall(r"(\d+) (?:segments|whole comments)", stats.stdout.decode())]
+    entries = segments + comments
+    assert stats.returncode == 0 and segments > 0 and comments > 0
+    assert cli(env, "cache", "path", *cache_only).stdout.decode().strip() == str(cache)
+    cleared = cli(env, "cache", "clear", *cache_only)
     assert cleared.returncode == 0 and f"cleared {entries} entries" in cleared.stdout.decode()
 
     removed = cli(env, "models", "remove", "zh", "en", *common)
@@ -568,7 +570,11 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     assert [p.name for p in models.iterdir() if not p.name.startswith(".")] == ["translate-en_zh-1_0"]
     again = cli(env, "models", "remove", "zh", "en", *common)
     assert again.returncode == 1 and "Traceback" not in again.stderr.decode()
+    assert again.stderr.decode() == f"xhs-translate: error: no zh->en package is installed in {models}; nothing to remove\n"
 
     for command in (["translate"], ["detect"], ["models", "install"], ["cache", "stats"]):
         helped = cli(env, *command, "--help")
-        assert helped.returncode == 0 and "example" in helped.stdout.decode() and "--models-dir" in helped.stdout.decode()
+        assert helped.returncode == 0 and "example" in helped.stdout.decode()
+        assert ("--models-dir" in helped.stdout.decode()) == (command[0] != "cache")  # the cache needs no models
+    detect_help = " ".join(cli(env, "detect", "--help").stdout.decode().split())
+    assert "CSV at the end" in detect_help and "HTML" not in detect_help  # detect writes no HTML

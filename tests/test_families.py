@@ -238,15 +238,16 @@ def test_the_preferred_family_serves_unless_a_model_is_named(mixed_dir):
 def test_translator_models_option_chooses_and_shows_in_the_signature(mixed_dir):
     default = Translator(models_dir=mixed_dir, cache=False)
     default.translate_many(["这个颜色真的绝了", "so cute"], target="auto")
-    assert {p.split(":")[0] for p in default.signature["models"]} == {"quickmt"}
+    assert {p.split(":")[0] for p in default.signature.models} == {"quickmt"}
     pinned = Translator(models_dir=mixed_dir, cache=False, models={"zh-en": "m2m100"})
     pinned.translate_many(["这个颜色真的绝了", "so cute"], target="auto")
-    assert pinned.signature["routes"]["zh->en"].startswith("m2m100:m2m100-random@")
-    assert pinned.signature["routes"]["en->zh"].startswith("quickmt:")
-    assert pinned.signature["model_choice"] == {"zh-en": "m2m100"}
+    assert dict(pinned.signature.routes)["zh->en"].startswith("m2m100:m2m100-random@")
+    assert dict(pinned.signature.routes)["en->zh"].startswith("quickmt:")
+    assert pinned.signature.model_choice == (("zh-en", "m2m100"),)
+    assert "|model:zh-en=m2m100|device:cpu|compute:int8|" in str(pinned.signature)
     everywhere = Translator(models_dir=mixed_dir, cache=False, models="nllb")
     everywhere.translate_many(["这个颜色真的绝了", "so cute"], target="auto")
-    assert {p.split(":")[0] for p in everywhere.signature["models"]} == {"nllb"}
+    assert {p.split(":")[0] for p in everywhere.signature.models} == {"nllb"}
     with pytest.raises(TypeError, match="models"):
         Translator(models_dir=mixed_dir, models={"zh-en": None})
     with pytest.raises(PackageError, match="FROM-TO"):
@@ -277,7 +278,7 @@ def test_spans_glossary_cache_and_guards_hold_for_every_family(family, family_di
     assert "glossary_applied" in by_id["3"]["translation_flags"]
     assert all(set(c["translation_flags"]) <= {"glossary_applied", "repetition_guarded", "length_anomaly"}
                for c in first)
-    assert all(m.startswith(f"{family}:") for m in translator.signature["models"])
+    assert all(m.startswith(f"{family}:") for m in translator.signature.models)
     translated = translator.stats()["segments_translated"]
     again = Translator(models_dir=family_dirs[family], cache=tmp_path / "cache.sqlite3")
     assert again.translate_thread(THREAD) == first  # a cache hit gives exactly what the model path gave

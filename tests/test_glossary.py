@@ -66,3 +66,23 @@ def test_later_entries_override_and_fingerprint_follows():
     assert base.fingerprint("zh", "en") == Glossary.builtin().fingerprint("zh", "en")
     assert Glossary().fingerprint("zh", "en") == "none"
     assert len(Glossary()) == 0 and len(base) > 20
+
+
+@pytest.mark.parametrize("mapping, shown", [({"测试": None}, "'测试' -> None has a NoneType"),
+                                            ({"测试": 3}, "'测试' -> 3 has a int"),
+                                            ({1: "one"}, "1 -> 'one' has a int")])
+def test_a_mapping_with_a_term_that_is_not_a_str_is_refused_naming_the_argument(mapping, shown):
+    """issue 10 §3.12: {"测试": None} put None into translations."""
+    from xhs_translate import InputError, Translator
+
+    with pytest.raises(GlossaryError, match=f"glossary: a mapping of glossary terms must map str to str, but {shown}"):
+        Glossary.from_mapping(mapping)
+    with pytest.raises(InputError, match="^glossary: "):
+        Translator(glossary=mapping, cache=False)
+
+
+def test_entries_that_are_not_str_are_refused():
+    with pytest.raises(GlossaryError, match="must be str"):
+        Glossary((GlossaryEntry("测试", None),))  # type: ignore[arg-type]
+    with pytest.raises(GlossaryError, match="must be GlossaryEntry objects"):
+        Glossary((("测试", "test"),))  # type: ignore[arg-type]

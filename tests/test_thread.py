@@ -65,3 +65,89 @@ def test_non_dict_comments_raise_input_error(bad):
 def test_non_iterables_raise_input_error(bad):
     with pytest.raises(InputError):
         flatten_thread(bad)
+
+
+# --- depth, cycles and labels (issue 10 §3.2, §3.3, §3.12) -------------------------------------------------
+
+
+def chain(depth: int, with_ids: bool) -> dict:
+    """A reply chain ``depth`` levels deep, the innermost comment first built."""
+    comment: dict = {"content": f"level {depth}"}
+    for level in range(depth - 1, -1, -1):
+        comment = {"content": f"level {level}", "sub_comments": [comment]}
+        if with_ids:
+            comment["comment_id"] = f"c{level}"
+    return comment
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_a_reply_chain_far_deeper_than_the_recursion_limit_flattens_and_rebuilds(with_ids):
+    depth = 20_000
+    thread = flatten_thread([chain(depth, with_ids)])
+    assert [c.depth for c in thread.comments] == list(range(depth + 1))
+    # labels of comments without ids stay short however deep (they grew by a repr() per level: exponential)
+    assert max(len(str(c.comment_id)) for c in thread.comments) < 200
+    assert len({str(c.comment_id) for c in thread.comments}) == depth + 1  # one label per comment
+    assert all(c.parent_id == p.comment_id for p, c in zip(thread.comments, thread.comments[1:]))
+    out = rebuild_thread(thread, [{"n": i} for i in range(depth + 1)])
+    node, level = out[0], 0
+    while True:
+        assert node["n"] == level and node["content"] == f"level {level}"
+        if "sub_comments" not in node:
+            break
+        node, level = node["sub_comments"][0], level + 1
+    assert level == depth
+
+
+def test_labels_of_replies_without_ids_name_their_place():
+    thread = flatten_thread([{"content": "a", "replies": [{"content": "b"}, {"content": "c", "replies": [{}]}]}])
+    assert [c.comment_id for c in thread.comments] == ["#0", "#0.replies[0]", "#0.replies[1]", "#0.replies[1].replies[0]"]
+    assert [c.parent_id for c in thread.comments] == [None, "#0", "#0", "#0.replies[1]"]
+    deep = flatten_thread([chain(12, with_ids=False)]).comments
+    assert deep[8].comment_id == "#0" + ".sub_comments[0]" * 8
+    assert deep[9].comment_id == "#0…[9]" and deep[12].comment_id == "#0…[12]"
+
+
+def test_a_comment_that_contains_itself_is_an_input_error():
+    looped: dict = {"comment_id": "a", "content": "x", "sub_comments": []}
+    looped["sub_comments"].append({"comment_id": "b", "replies": [looped]})
+    with pytest.raises(InputError, match=r"contains itself .*cycle"):
+        flatten_thread([looped])
+    itself: dict = {"content": "x", "replies": []}
+    itself["replies"].append(itself)
+    with pytest.raises(InputError, match="cycle"):
+        flatten_thread([itself])
+
+
+def test_a_dict_in_two_places_is_no_cycle_and_gets_each_occurrence_its_values():
+    shared = {"comment_id": "s", "content": "shared"}
+    thread = flatten_thread([{"comment_id": "a", "replies": [shared]}, {"comment_id": "b", "replies": [shared]}, shared])
+    assert [c.comment_id for c in thread.comments] == ["a", "s", "b", "s", "s"]
+    out = rebuild_thread(thread, [{"n": i} for i in range(5)])
+    assert [out[0]["replies"][0]["n"], out[1]["replies"][0]["n"], out[2]["n"]] == [1, 3, 4]
+
+
+def test_a_deep_value_in_another_field_is_copied_without_recursion():
+    deep: list = []
+    for _ in range(5_000):
+        deep = [{"x": deep}]
+    comment = {"comment_id": "a", "content": "hi", "meta": deep}
+    out = rebuild_thread(flatten_thread([comment]), [{"n": 0}])
+    copied, original, levels = out[0]["meta"], deep, 0
+    while original:  # == would recurse
+        assert copied is not original and copied[0] is not original[0] and len(copied) == 1
+        copied, original, levels = copied[0]["x"], original[0]["x"], levels + 1
+    assert copied == [] and levels == 5_000
+    shared = [1, 2]
+    looped: dict = {"both": [shared, shared]}
+    looped["self"] = looped
+    copied = rebuild_thread(flatten_thread([{"content": "x", "meta": looped}]), [{}])[0]["meta"]
+    assert copied["both"][0] is copied["both"][1] and copied["self"] is copied and copied is not looped
+
+
+def test_a_deep_value_deepcopy_cannot_copy_is_an_input_error_naming_the_field():
+    deep: tuple = ()
+    for _ in range(20_000):
+        deep = (deep,)
+    with pytest.raises(InputError, match=r"comment 'a': the field 'meta' is nested too deeply"):
+        rebuild_thread(flatten_thread([{"comment_id": "a", "meta": deep}]), [{}])

@@ -20,7 +20,8 @@ import xhs_translate
 from xhs_translate.cache import CacheWarning
 from xhs_translate.errors import FieldCollisionError, InputError, ModelNotInstalledError
 from xhs_translate.models.install import install_package
-from xhs_translate.translator import Translation, Translator, join_pieces
+from xhs_translate.assembly import join_pieces
+from xhs_translate.translator import Translation, Translator
 
 from helpers import run_in_threads
 
@@ -141,7 +142,7 @@ def test_second_run_translates_nothing_and_gives_identical_output(translator):
     done = translator.stats()["segments_translated"]
     second = translator.translate_thread(THREAD)
     assert translator.stats()["segments_translated"] == done
-    assert translator.stats()["cache_hits"] > 0 and translator.stats()["memo_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
+    assert translator.stats()["cache_hits"] > 0 and translator.stats()["comment_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
     assert second == first  # by default the output never depends on the cache's state
     assert json.dumps(second, ensure_ascii=False) == json.dumps(first, ensure_ascii=False)
     assert second[0] is not first[0] and second[0]["translation_flags"] is not first[0]["translation_flags"]
@@ -151,7 +152,9 @@ def test_a_new_translator_on_the_same_cache_gives_identical_output(models_dir, t
     first = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3").translate_thread(THREAD)
     again = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3")
     assert again.translate_thread(THREAD) == first
-    assert again.stats()["segments_translated"] == 0 and again.stats()["memo_hits"] == 0
+    # every str comment is served whole from the cache's comments table: no splitting, detection or decoding
+    assert again.stats()["segments_translated"] == 0 and again.stats()["unique_segments"] == 0
+    assert again.stats()["comment_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
 
 
 def test_mark_cached_reports_comments_served_wholly_from_the_cache(models_dir, tmp_path):
@@ -177,7 +180,7 @@ def test_without_cache_everything_is_translated_again(models_dir):
     translator.translate_thread(THREAD)
     assert translator.stats()["segments_translated"] == 2 * first
     assert translator.stats()["cache_hits"] == translator.stats()["cache_misses"] == 0
-    assert translator.signature["cache"] is None
+    assert translator.signature.cache is None and "cache:off" in str(translator.signature)
 
 
 def test_duplicates_are_translated_once(models_dir):
@@ -244,7 +247,7 @@ def test_model_version_change_never_serves_a_stale_entry(models_dir, tmp_path):
     upgraded = Translator(models_dir=newer, cache=cache)
     assert upgraded.translate("好可爱", target="en").status == "translated"
     assert upgraded.stats()["segments_translated"] == 1 and upgraded.stats()["cache_hits"] == 0
-    assert "argos:translate-zh_en@9.9" in upgraded.signature["models"]
+    assert "argos:translate-zh_en@9.9" in upgraded.signature.models
 
 
 def test_corrupt_cache_file_warns_once_and_still_translates(models_dir, tmp_path):
@@ -349,7 +352,7 @@ def test_module_level_translate_thread_uses_a_default_translator(models_dir, tmp
     out = xhs_translate.translate_thread([{"comment_id": "1", "content": "好可爱"}])
     assert out[0]["translation_status"] == "translated"
     assert module.default_translator() is module.default_translator()
-    assert module.default_translator().cache.path == tmp_path / "default.sqlite3"
+    assert module.default_translator().cache.description == str(tmp_path / "default.sqlite3")
     one_off = xhs_translate.translate_thread([{"comment_id": "1", "content": "好可爱"}], target="zh", cache=False)
     assert one_off[0]["translation_status"] == "same_language"
 
@@ -370,13 +373,14 @@ def test_the_comment_memo_is_bounded_and_follows_settings(models_dir, tmp_path):
     decoded = translator.stats()["segments_translated"]
     assert decoded > 0
     assert translator.translate_many(texts[1:], target="en") == first[1:]
-    assert translator.stats()["memo_hits"] == 2
-    assert translator.translate_many(texts[:1], target="en") == first[:1]  # evicted: served by the segment cache
-    assert translator.stats()["memo_hits"] == 2 and translator.stats()["segments_translated"] == decoded
-    assert translator.stats()["cache_hits"] > 0
-    translator.decode_options = DecodeOptions(beam_size=1)  # new options: new cache keys, memo cleared
-    translator.translate_many(texts[:1], target="en")
-    assert translator.stats()["memo_hits"] == 2 and translator.stats()["segments_translated"] > decoded
+    assert translator.stats()["comment_hits"] == 2
+    assert translator.translate_many(texts[:1], target="en") == first[:1]  # evicted from memory: read from the cache
+    assert translator.stats()["comment_hits"] == 3 and translator.stats()["segments_translated"] == decoded
+    with pytest.raises(AttributeError):
+        translator.config.decode_options = DecodeOptions(beam_size=1)  # settings are fixed: a new Translator instead
+    other = Translator(translator.config.replace(decode_options=DecodeOptions(beam_size=1)), cache=tmp_path / "c.sqlite3")
+    other.translate_many(texts[:1], target="en")  # new options: new cache keys
+    assert other.stats()["comment_hits"] == 0 and other.stats()["segments_translated"] > 0
 
 
 def test_segment_cache_serves_guarded_text_and_flags_as_the_model_gave_them(models_dir, tmp_path):
@@ -394,10 +398,13 @@ def test_the_compute_type_is_part_of_the_cache_key(models_dir, tmp_path):
     Translator(models_dir=models_dir, cache=cache).translate_many(texts)  # int8 fills the cache
     exact = Translator(models_dir=models_dir, cache=cache, compute_type="float32")
     got = exact.translate_many(texts)
-    assert exact.stats()["cache_hits"] == 0 and exact.signature["compute_type"] == "float32"
+    assert exact.stats()["cache_hits"] == 0 and exact.signature.compute_type == "float32"
     fresh = Translator(models_dir=models_dir, cache=False, compute_type="float32").translate_many(texts)
     assert [r.translation for r in got] == [r.translation for r in fresh]
-    assert Translator(models_dir=models_dir, cache=False).signature["compute_type"] == "int8"  # "auto", resolved
+    auto = Translator(models_dir=models_dir, cache=False)
+    assert auto.signature.compute_type == "auto"  # resolved only when first needed (it imports ctranslate2)
+    auto.translate_many(texts)
+    assert auto.signature.compute_type == "int8"
 
 
 def test_repeated_comments_get_their_own_field_values(models_dir, tmp_path):

@@ -28,7 +28,7 @@ def zt_models_dir(tmp_path_factory, tiny_archives):
 
 
 def _routes(translator: Translator) -> dict[str, str]:
-    return translator.signature["routes"]
+    return dict(translator.signature.routes)
 
 
 def test_inputs_are_detected_as_intended():

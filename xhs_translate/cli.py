@@ -3,9 +3,9 @@
 Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``, ``--zh-variant``,
 ``--models-dir``, ``--cache``), so what works in a script works on the command line and back.
 
-Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, ...), 2 a usage
-error (bad options, unknown format, output in a missing directory), 130 interrupted. Errors are one
-line on stderr; ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
+Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, disk full, ...), 2 a
+usage error (bad options, unknown format, output in a missing or read-only directory), 130 interrupted. Errors
+are one line on stderr, and so are warnings (none with ``-q``); ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
 at the very end, so a failed or interrupted run leaves it as it was. On standard output (``-o -``, the default)
 JSONL and JSON are streamed as the run goes, so a failed run leaves the records done before the failure (JSON
 without its closing bracket); CSV and HTML are written at the end, so a failed run writes nothing there.
@@ -17,7 +17,10 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -26,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from . import __version__
 from .errors import (
     InputError,
+    MissingFieldError,
     ModelNotInstalledError,
     OutputPathError,
     PackageIndexError,
@@ -34,6 +38,7 @@ from .errors import (
     XhsTranslateError,
 )
 from .io import (
+    CSV_FORMULAS,
     ENCODINGS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
@@ -56,6 +61,7 @@ PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
 DEFAULT_CHUNK = 2000
+DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -64,17 +70,18 @@ class UsageError(XhsTranslateError):
     """The command line asks for something impossible (exit code 2)."""
 
 
-_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError)
+_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError, MissingFieldError)
 
 
 # --- argument parsing ------------------------------------------------------------------------------
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("models and cache")
-    group.add_argument("--models-dir", metavar="DIR",
-                       help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
-                            "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
+def _common(parser: argparse.ArgumentParser, models: bool = True) -> None:
+    group = parser.add_argument_group("models and cache" if models else "cache")
+    if models:
+        group.add_argument("--models-dir", metavar="DIR",
+                           help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
+                                "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
     cache = group.add_mutually_exclusive_group()
     cache.add_argument("--cache", metavar="PATH",
                        help="translation cache file (default: $XHS_TRANSLATE_CACHE, else the user cache folder)")
@@ -83,15 +90,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
+    at_the_end = " and ".join(f.upper() for f in ("csv", "html") if f in output_formats)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones); - is stdin")
+                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones), or plain text with "
+                             "one comment a line (.txt); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
                         help="output file (default: stdout); its extension picks the format. A file is written "
                              "atomically: after an error it is left as it was. On stdout JSONL and JSON are written "
-                             "as the run goes (after an error it holds the records done so far), CSV and HTML at "
+                             f"as the run goes (after an error it holds the records done so far), {at_the_end} at "
                              "the end (after an error, nothing)")
     parser.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto",
-                        help="input format (default: auto, from the extension and the content)")
+                        help="input format (default: auto, from the extension and the content); lines: plain text, "
+                             "each line a record with its line number under --id-field and the line under --text-field")
     parser.add_argument("--output-format", choices=output_formats,
                         help="output format (default: from the extension of -o, else jsonl)")
     parser.add_argument("--id-field", default="comment_id", help="the comment id field (default: comment_id)")
@@ -101,9 +111,14 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("--field-prefix", default="", metavar="PREFIX",
                         help="put PREFIX in front of the names of the added fields (e.g. xhs_ gives xhs_source_lang); "
                              "records that already have an added field are an error, never overwritten")
+    parser.add_argument("--csv-formulas", choices=CSV_FORMULAS, default="escape",
+                        help="CSV output: escape (default) puts ' before cells that start with = + - @ (or a tab or a "
+                             "carriage return), so that a spreadsheet shows them as text instead of running them as "
+                             "formulas (OWASP's advice against CSV injection); keep writes them unchanged")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
-                        help=f"records per streamed chunk for JSONL and CSV (default: {DEFAULT_CHUNK})")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+                        help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
+                             f"(default: {DEFAULT_CHUNK})")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary or warnings")
 
 
 def _positive_int(value: str) -> int:
@@ -140,14 +155,17 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_engine_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Usage errors (exit 2) that need several options at once: the compute type on the resolved device, the
-    ``--model`` directions. Leaves ``args.models`` as the API's ``models=`` mapping."""
+    """Usage errors (exit 2) that need several options at once: the compute type on the device (``auto`` stays
+    ``auto``, resolved when a model loads), the ``--model`` directions. Leaves ``args.models`` as the API's
+    ``models=`` mapping."""
     from .errors import PackageError
     from .models.engine import resolve_compute_type, resolve_device
     from .models.packages import ANY_DIRECTION, model_choices
 
     try:
-        args.compute_type = resolve_compute_type(args.compute_type, resolve_device(args.device))
+        device = resolve_device(args.device)
+        if args.compute_type != "auto":
+            resolve_compute_type(args.compute_type, device)
         args.models = model_choices(dict(
             value.split("=", 1) if "=" in value else (ANY_DIRECTION, value) for value in args.models
         ))
@@ -180,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--to", dest="target", choices=("auto", "en", "zh"), default="auto",
                            help="auto (default): Chinese gets English and English gets Chinese; en or zh: all into one")
     translate.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
-    translate.add_argument("--no-builtin-glossary", action="store_true", help="turn off the built-in zh->en slang list")
+    translate.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
+                           help="turn off the built-in zh->en slang list")
     translate.add_argument("--errors", choices=("raise", "mark"), default="raise",
                            help="raise (default): stop at the first failure; mark: mark failed comments and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
@@ -210,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"examples:\n  {PROG} models list\n  {PROG} models install zh en        # both directions, from the index\n"
                f"  {PROG} models install translate-zh_en-1_9.argosmodel\n"
                f"  {PROG} models install https://example.org/translate-en_zh-1_9.argosmodel\n"
+               f"  {PROG} models install --demo          # offline: random-weight models, gibberish output\n"
                f"  {PROG} models remove zh en",
     )
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -219,20 +239,30 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
     listing.set_defaults(run=_run_models_list)
     install = model_commands.add_parser(
-        "install", formatter_class=formatter, help="install by pair (both directions), from a file or from a URL",
+        "install", formatter_class=formatter,
+        help="install by pair (both directions), from a file or from a URL, or demo models",
         epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel\n"
-               f"  {PROG} models install ./quickmt-zh-en\n  {PROG} models install ./my-model --family opus-mt --pair en-zh",
+               f"  {PROG} models install ./quickmt-zh-en\n  {PROG} models install ./my-model --family opus-mt --pair en-zh\n"
+               f"  {PROG} models install --demo\n\n"
+               f"--demo builds zh->en and en->zh packages with random weights on this machine, without any download:\n"
+               f"they run the whole pipeline at a real model's cost, but their output is gibberish. They are for\n"
+               f"trying xhs-translate out, never for reading; any real package of the pair replaces them.",
     )
-    install.add_argument("sources", nargs="+", metavar="SOURCE",
+    install.add_argument("sources", nargs="*", metavar="SOURCE",
                          help="FROM TO language codes (installs both directions), .argosmodel files or URLs, or "
                               "model folders (quickmt, OPUS-MT, NLLB, M2M100 CTranslate2 models) or .zip files of one")
-    install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
     install.add_argument("--family", choices=FAMILY_NAMES,
                          help="the family of a model folder whose files do not say it (written to xhs-translate.json)")
     install.add_argument("--pair", dest="pairs", action="append", default=[], metavar="FROM-TO",
                          help="a direction the model folder serves, e.g. zh-en, when its name does not say it; "
                               "repeatable (written to xhs-translate.json)")
+    install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
     install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
+    install.add_argument("--demo", action="store_true",
+                         help="build and install random-weight zh<->en demo packages, offline (gibberish output)")
+    install.add_argument("--size", choices=DEMO_SIZES,
+                         help=f"with --demo: {DEMO_SIZES[0]} (default, under a minute to build) or {DEMO_SIZES[1]} "
+                              f"(the compute cost of a real package; several minutes to build)")
     _common(install)
     install.set_defaults(run=_run_models_install, check=lambda a: _check_install_sources(install, a))
     remove = model_commands.add_parser("remove", formatter_class=formatter, help="remove an installed pair",
@@ -250,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("stats", "entries and size"), ("clear", "delete every entry"), ("path", "print the file")):
         sub = cache_commands.add_parser(name, help=help_text, formatter_class=formatter,
                                         epilog=f"example:\n  {PROG} cache {name}")
-        _common(sub)
+        _common(sub, models=False)
         sub.set_defaults(run=_run_cache)
     return parser
 
@@ -289,11 +319,7 @@ def _inputs(args: argparse.Namespace) -> list[InputSpec]:
 def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
     """The schema check, on each input's first record: a wrong --text-field must not pass as "no text"."""
     if text_field not in record:
-        found = ", ".join(map(str, record)) or "(none)"
-        raise UsageError(
-            f"{spec.label}: the records have no {text_field!r} field (fields found: {found}); "
-            f"name the text field with --text-field"
-        )
+        raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
 
 
 def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str):
@@ -316,6 +342,7 @@ class _Records:
     specs: Sequence[InputSpec]
     text_field: str
     chunk_size: int
+    id_field: str = "comment_id"  # for plain-text records
     count: int = 0
 
     def chunks(self, added: Sequence[str] = (),
@@ -323,7 +350,6 @@ class _Records:
         """``added``: the fields the run adds, which no input column may already have; ``on_header`` gets each
         checked CSV header."""
         for spec in self.specs:
-            size = self.chunk_size if spec.format != "json" else sys.maxsize
             checked = False  # the schema: on a CSV header when there is one, else on the first record
 
             def header_seen(header: list[str], spec: InputSpec = spec) -> None:
@@ -334,7 +360,8 @@ class _Records:
                 if on_header is not None:
                     on_header(header)
 
-            for chunk in _chunks(iter_records(spec, header_seen), size):
+            records = iter_records(spec, header_seen, id_field=self.id_field, text_field=self.text_field)
+            for chunk in _chunks(records, self.chunk_size):
                 if not checked:
                     _check_text_field(chunk[0], spec, self.text_field)
                     checked = True
@@ -362,12 +389,16 @@ class _HtmlSink:
         self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_field,
                                        parent_field=args.parent_field, title=title, field_prefix=args.field_prefix))
 
+    def discard(self) -> None:
+        self._records.clear()
+
 
 def _sink(fmt: str, stream, args: argparse.Namespace):
     if fmt == "html":
         return _HtmlSink(stream, args)
     if fmt == "csv":
-        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix))
+        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix),
+                         csv_formulas=args.csv_formulas)
     return WRITERS[fmt](stream)
 
 
@@ -376,14 +407,42 @@ def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform:
     """Stream every chunk through ``transform`` into the output; ``added`` names the fields it adds, which a
     CSV output appends to each CSV input's header even when no row follows it."""
     args.resolved_format = fmt  # for the interrupt message: only JSONL and JSON reach stdout part-way
-    with atomic_output(args.output, ENCODINGS[fmt]) as stream:
+    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
         sink = _sink(fmt, stream, args)
         on_header = (lambda header: sink.add_columns([*header, *added])) if isinstance(sink, CsvWriter) else None
-        for chunk in records.chunks(added, on_header):
-            sink.write(transform(chunk))
-            bar.update(len(chunk))
+        try:
+            for chunk in records.chunks(added, on_header):
+                bar.set_postfix_str(f"records {records.count - len(chunk) + 1}-{records.count}", refresh=False)
+                sink.write(transform(chunk))
+                bar.update(len(chunk))
+        except BaseException:
+            sink.discard()
+            raise
+        bar.set_postfix_str("", refresh=False)
         sink.close()
     bar.close()
+
+
+@contextmanager
+def _ticking(bar, every: float = 1.0) -> Iterator[None]:
+    """Redraw the progress bar at least every ``every`` seconds while the block runs: its count moves a chunk at
+    a time, and its elapsed time and the records in hand must show a long chunk is still going."""
+    if bar.disable:
+        yield
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(every):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, name="progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
 
 
 # --- translate -------------------------------------------------------------------------------------
@@ -416,15 +475,8 @@ class _TranslateJob:
 
         if self.translator is not None:
             self.retired.append(self.translator.stats())
-        args = self.args
-        self.translator = Translator(
-            models_dir=args.models_dir, cache=_cache_option(args), target=args.target, glossary=args.glossary,
-            builtin_glossary=not args.no_builtin_glossary, errors=args.errors, zh_variant=args.zh_variant,
-            id_field=args.id_field, text_field=args.text_field, parent_field=args.parent_field,
-            mark_cached=args.mark_cached, field_prefix=args.field_prefix, compute_type=args.compute_type,
-            device=args.device, models=args.models, decode_options=DecodeOptions(beam_size=args.beam_size),
-            inter_threads=args.inter_threads, intra_threads=args.intra_threads,
-        )
+            self.translator.close()
+        self.translator = Translator(translator_config(self.args), cache=_cache_option(self.args))
 
     def translate(self, chunk: list[dict]) -> list[dict]:
         while True:
@@ -434,21 +486,30 @@ class _TranslateJob:
                 self._install_or_raise(exc)
 
     def _install_or_raise(self, exc: ModelNotInstalledError) -> None:
-        pair = (exc.from_code, exc.to_code)
-        if _offline(self.args) or pair in self.installed:
+        if _offline(self.args) or any(pair in self.installed for pair in exc.pairs):
             hint = f" (add --models-dir {self.args.models_dir} to that command)" if self.args.models_dir else ""
-            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}") from exc
+            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}",
+                                         pairs=exc.pairs) from exc
         from .models.install import install_pair
 
-        if not self.args.quiet:
-            _say(f"{PROG}: the {exc.from_code}->{exc.to_code} model is not installed; installing it from the Argos "
-                 f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
-        package = install_pair(exc.from_code, exc.to_code, models_dir=self.args.models_dir,
-                               progress=not self.args.quiet and sys.stderr.isatty())
-        self.installed.append(pair)
-        if not self.args.quiet:
-            _say(f"{PROG}: installed {package.package_id} in {package.path}")
-        self.make_translator()  # a fresh Translator sees the new package
+        for from_code, to_code in exc.pairs:
+            if not self.args.quiet:
+                _say(f"{PROG}: the {from_code}->{to_code} model is not installed; installing it from the Argos "
+                     f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
+            package = install_pair(from_code, to_code, models_dir=self.args.models_dir,
+                                   progress=not self.args.quiet and sys.stderr.isatty())
+            self.installed.append((from_code, to_code))
+            if not self.args.quiet:
+                _say(f"{PROG}: installed {package.package_id} in {package.path}")
+        self.make_translator()  # a fresh Translator sees the new packages
+
+
+def translator_config(args: argparse.Namespace):
+    """The API's config from the parsed arguments: every translate option is named as the API names it."""
+    from .config import TranslatorConfig
+
+    names = TranslatorConfig.option_names()
+    return TranslatorConfig.from_options(**{name: value for name, value in vars(args).items() if name in names})
 
 
 def _run_translate(args: argparse.Namespace) -> int:
@@ -460,40 +521,30 @@ def _run_translate(args: argparse.Namespace) -> int:
     job = _TranslateJob(args)
     job.make_translator()
     started = time.perf_counter()
-    records = _Records(specs, args.text_field, args.chunk_size)
+    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "translating")
     _write_all(args, fmt, records, job.translate, bar, added_fields(TRANSLATION_FIELDS, args.field_prefix))
     elapsed = time.perf_counter() - started
+    job.translator.close()
     if not args.quiet:
         _say(_summary(args, fmt, records.count, elapsed, job.stats(), job.translator.signature))
     return EXIT_OK
 
 
-def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: dict[str, Any]) -> str:
+def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: Any) -> str:
     """The end-of-run report: statuses, cache hit rate, throughput, and a sacrebleu-style signature line
     (models with versions, options, glossary) that says what produced the output."""
     hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
     lookups = hits + misses
     statuses = stats.get("statuses", {})
     where = "stdout" if args.output == STDIO else args.output
-    signature_line = "|".join([
-        f"{PROG}:{__version__}",
-        "models:" + (",".join(signature["models"]) or "none"),
-        f"target:{signature['target']}",
-        f"zh:{signature['zh_variant']}",
-        f"decode:{signature['decode_options']}",
-        f"device:{signature['device']}",
-        f"compute:{signature['compute_type']}",
-        f"glossary:{signature['glossary']['entries']}@{signature['glossary']['zh->en'][:12]}",
-        f"cache:{'off' if signature['cache'] is None else 'on'}",
-    ])
     view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" else []
     return "\n".join([
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
-        f"  signature: {signature_line}",
+        f"  signature: {signature}",
         *view,
     ])
 
@@ -518,7 +569,7 @@ def _run_detect(args: argparse.Namespace) -> int:
         added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
         return rebuild_thread(thread, added)
 
-    records = _Records(specs, args.text_field, args.chunk_size)
+    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "detecting")
     _write_all(args, fmt, records, transform, bar, names)
     if not args.quiet:
@@ -530,10 +581,11 @@ def _run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_models_list(args: argparse.Namespace) -> int:
-    from .models.packages import PREFERENCE, find_package, list_packages, resolve_models_dir
+    from .models.packages import PREFERENCE, list_packages, resolve_models_dir, select_package, superseded
 
     root = resolve_models_dir(args.models_dir)
     packages = list_packages(args.models_dir)
+    old = {p.path for p in superseded(packages)}
     print(f"installed in {root}:")
     if not packages:
         print("  (none)")
@@ -542,13 +594,17 @@ def _run_models_list(args: argparse.Namespace) -> int:
         folders.setdefault(p.path, []).append(p)
     for path, served in folders.items():
         first = served[0]
+        notes = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if first.demo else ""
+        if path in old:
+            notes += "  (superseded: deleted by the next install once no running process uses it)"
         directions = ", ".join(f"{p.from_code}->{p.to_code}" for p in served)
-        print(f"  {directions}  {first.package_version:<8} {first.family} {first.model_id}  {path}")
-    pairs = list(dict.fromkeys((p.from_code, p.to_code) for p in packages))
-    if len(pairs) < len(packages):  # some direction has a choice: say which model serves it
+        print(f"  {directions}  {first.package_version:<8} {first.family} {first.model_id}  {path}{notes}")
+    current = [p for p in packages if p.path not in old]
+    pairs = list(dict.fromkeys((p.from_code, p.to_code) for p in current))
+    if len(pairs) < len(current):  # some direction has a choice: say which model serves it
         print("serving (where several models could; --model NAME chooses):")
         for a, b in pairs:
-            chosen = find_package(a, b, args.models_dir)
+            chosen = select_package(a, b, args.models_dir)
             print(f"  {a}->{b}  {chosen.family}:{chosen.model_id}  (preference: {' > '.join(PREFERENCE.get(b, ()))})")
     if _offline(args):
         return EXIT_OK
@@ -574,7 +630,16 @@ def _is_language_code(source: str) -> bool:
 
 
 def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files."""
+    """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files;
+    --demo comes alone."""
+    if args.demo:
+        if args.sources or args.one_way or args.family or args.pairs:
+            parser.error("--demo builds its own zh<->en packages: give no SOURCE, --one-way, --family or --pair with it")
+        return
+    if args.size is not None:
+        parser.error("--size applies only to --demo")
+    if not args.sources:
+        parser.error("give FROM TO language codes, package files or URLs, or --demo")
     codes = [s for s in args.sources if _is_language_code(s)]
     if codes and len(codes) < len(args.sources):
         parser.error(f"give either FROM TO language codes or package files/URLs, not both "
@@ -591,13 +656,16 @@ def _run_models_install(args: argparse.Namespace) -> int:
     from .models.install import install_model, install_pair
     from .models.packages import list_packages
 
+    if args.demo:
+        return _install_demo(args)
     progress = sys.stderr.isatty()
     before = {p.path for p in list_packages(args.models_dir)}
     if _is_language_code(args.sources[0]):  # _check_install_sources made it a FROM TO pair
         if _offline(args):
             raise UsageError(
                 f"installing {args.sources[0]} {args.sources[1]} needs the online package index, which --no-download "
-                f"or {OFFLINE_ENV} forbids; install from files instead: `{PROG} models install FILE.argosmodel`")
+                f"or {OFFLINE_ENV} forbids; install from files instead: `{PROG} models install FILE.argosmodel`, "
+                f"or try the pipeline with random-weight models: `{PROG} models install --demo`")
         a, b = args.sources
         pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
         packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
@@ -607,6 +675,49 @@ def _run_models_install(args: argparse.Namespace) -> int:
     for p in packages:
         done = "already installed" if p.path in before else "installed"
         print(f"{done} {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
+    return EXIT_OK
+
+
+def _install_demo(args: argparse.Namespace) -> int:
+    """Build the random-weight demo packages in a temporary folder and install them like any archive."""
+    import tempfile
+
+    from tqdm import tqdm
+
+    from .models.install import install_package
+    from .testing import DEMO_PAIRS, DEMO_STAGES, build_demo_package
+
+    size = args.size or DEMO_SIZES[0]
+    show = sys.stderr.isatty()
+    if not show:
+        _say(f"{PROG}: building random-weight {size} demo models ({', '.join(f'{a}->{b}' for a, b in DEMO_PAIRS)}), "
+             f"which takes {'under a minute' if size == 'tiny' else 'several minutes'}")
+    packages = []
+    with tqdm(total=len(DEMO_PAIRS) * (len(DEMO_STAGES) + 1), desc="demo models", file=sys.stderr, disable=not show,
+              bar_format="{desc}: {n_fmt}/{total_fmt} steps [{elapsed}] {postfix}") as bar, \
+            tempfile.TemporaryDirectory(prefix="xhs-demo-") as tmp, _ticking(bar):
+        for from_code, to_code in DEMO_PAIRS:
+            started: list[str] = []
+
+            def stage(name: str, pair: str = f"{from_code}->{to_code}", started: list[str] = started) -> None:
+                if started:
+                    bar.update(1)  # the stage before is done
+                started.append(name)
+                bar.set_postfix_str(f"{pair}: {name}")
+
+            archive = build_demo_package(tmp, from_code, to_code, size=size, progress=stage)
+            stage("installing")
+            packages.append(install_package(archive, models_dir=args.models_dir, progress=False))
+            bar.update(1)
+    for p in packages:
+        if p.demo:
+            print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path} (DEMO: gibberish output)")
+        else:
+            print(f"kept {p.from_code}->{p.to_code} {p.package_version} in {p.path}: a real package, newer than the demo")
+    if any(p.demo for p in packages):
+        print("The DEMO models have random weights: every translation they make is gibberish. They are for trying the "
+              f"pipeline, never for reading; real packages (`{PROG} models install zh en` online, or .argosmodel "
+              "files) replace them.")
     return EXIT_OK
 
 
@@ -622,7 +733,7 @@ def _run_models_remove(args: argparse.Namespace) -> int:
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from .cache import TranslationCache, default_cache_path
+    from .cache import SqliteCache, default_cache_path
 
     if args.no_cache:
         raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH to pick a file")
@@ -633,14 +744,15 @@ def _run_cache(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"{path}: no cache yet (0 entries)")
         return EXIT_OK
-    cache = TranslationCache(path)
+    cache = SqliteCache(path)
     try:
         if args.cache_command == "clear":
             print(f"cleared {cache.clear()} entries from {path}")
         else:
             stats = cache.stats()
-            entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if stats["entries"] is None \
-                else stats["entries"]
+            counts = stats["entries"]
+            entries = "unknown (cache unusable: {})".format(stats["disabled_reason"]) if counts is None \
+                else f"{counts['segments']} segments, {counts['comments']} whole comments"
             print(f"path: {stats['path']}\nentries: {entries}\nsize: {stats['size_bytes'] / 1024:.1f} KiB")
     finally:
         cache.close()
@@ -652,6 +764,11 @@ def _run_cache(args: argparse.Namespace) -> int:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a package skipped, the cache turned off) as one line like the errors, not Python's two."""
+    _say(f"{PROG}: warning: {' '.join(str(message).split())}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -669,7 +786,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread (main() called from an app's worker thread)
         previous = None
     try:
-        return args.run(args)
+        with warnings.catch_warnings():  # restores the warning filters and display when the command ends
+            if getattr(args, "quiet", False):
+                warnings.simplefilter("ignore")
+            else:
+                warnings.showwarning = _one_line_warning
+            return args.run(args)
     except KeyboardInterrupt:
         streamed = getattr(args, "output", None) == STDIO and getattr(args, "resolved_format", None) in ("jsonl", "json")
         where = "stdout has only part of the output" if streamed else "nothing was written to the output"

@@ -12,21 +12,36 @@ class ModelError(XhsTranslateError):
 
 
 class ModelNotInstalledError(ModelError):
-    """No installed package serves a language pair that the work needs."""
+    """No installed package serves a language pair that the work needs. ``pairs`` names every such pair, so that
+    one message (and one install) covers them all; ``from_code``/``to_code`` are the first."""
 
-    def __init__(self, from_code: str, to_code: str, models_dir: object = None, message: str | None = None):
+    def __init__(self, from_code: str, to_code: str, models_dir: object = None, message: str | None = None,
+                 pairs: tuple[tuple[str, str], ...] = ()):
         self.from_code = from_code
         self.to_code = to_code
         self.models_dir = models_dir
+        self.pairs = tuple(pairs) or ((from_code, to_code),)
         if message is None:
-            where = f" in {models_dir}" if models_dir is not None else ""
-            message = (
-                f"no model for {from_code}->{to_code} is installed{where}. "
-                f"Install the Argos package with `xhs-translate models install {from_code} {to_code}`, "
-                f"or offline from a file: `xhs-translate models install PATH/translate-{from_code}_{to_code}-*.argosmodel`, "
-                "or a quickmt, OPUS-MT, NLLB or M2M100 model folder: `xhs-translate models install PATH/FOLDER`."
-            )
+            message = _missing_models_message(self.pairs, models_dir)
         super().__init__(message)
+
+    @classmethod
+    def for_pairs(cls, pairs: list[tuple[str, str]], models_dir: object = None) -> ModelNotInstalledError:
+        return cls(*pairs[0], models_dir, pairs=tuple(pairs))
+
+
+def _missing_models_message(pairs: tuple[tuple[str, str], ...], models_dir: object) -> str:
+    where = f" in {models_dir}" if models_dir is not None else ""
+    names = " and ".join(f"{a}->{b}" for a, b in pairs)
+    codes = sorted({code for pair in pairs for code in pair})
+    command = " ".join(codes) if len(codes) == 2 else " ".join(pairs[0])
+    files = " ".join(f"PATH/translate-{a}_{b}-*.argosmodel" for a, b in pairs)
+    return (
+        f"no model package for {names} is installed{where}. Install {'them' if len(pairs) > 1 else 'it'} with "
+        f"`xhs-translate models install {command}` (from the Argos package index), or offline from files: "
+        f"`xhs-translate models install {files}`, or a quickmt, OPUS-MT, NLLB or M2M100 model folder: "
+        "`xhs-translate models install PATH/FOLDER`."
+    )
 
 
 class ModelChoiceError(ModelError):
@@ -94,6 +109,19 @@ class FieldCollisionError(InputError):
         )
 
 
+class MissingFieldError(InputError):
+    """No record has the text field: a misnamed field must not pass as comments without text."""
+
+    def __init__(self, field: str, example: object, owner: str = "the records"):
+        self.field = field
+        found = ", ".join(map(str, example)) if isinstance(example, dict) and example else "(none)"
+        super().__init__(
+            f"{owner} have no {field!r} field (fields found: {found}); name the text field with "
+            f"text_field= (CLI: --text-field), and the id and parent fields with id_field= and parent_field= "
+            f"(--id-field, --parent-field)"
+        )
+
+
 class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
@@ -103,15 +131,21 @@ class UnknownFormatError(FormatError):
 
 
 class OutputPathError(InputError):
-    """An output path cannot be written: its directory is missing, or it is a directory (a usage error in the CLI)."""
+    """An output path cannot be written: its directory is missing or read-only, or it is a directory (a usage
+    error in the CLI)."""
+
+
+class OutputError(XhsTranslateError):
+    """Writing the output failed part-way (disk full, the final rename refused); the message names the path and
+    the system's reason."""
 
 
 class DetectorError(XhsTranslateError):
     """A detection backend is unknown or its resources (fastText's lid.176, langdetect's profiles) cannot be loaded."""
 
 
-class GlossaryError(XhsTranslateError):
-    """A glossary file cannot be read or parsed."""
+class GlossaryError(InputError):
+    """A glossary (the ``glossary`` argument: a file, a mapping or entries) cannot be read, parsed or used."""
 
 
 class CacheError(XhsTranslateError):

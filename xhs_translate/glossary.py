@@ -65,6 +65,10 @@ class Glossary:
     def __post_init__(self) -> None:
         pairs: dict[tuple[str, str], dict[str, GlossaryEntry]] = {}
         for entry in self.entries:
+            if not isinstance(entry, GlossaryEntry):
+                raise GlossaryError(f"glossary entries must be GlossaryEntry objects, got {type(entry).__name__}")
+            if not all(isinstance(v, str) for v in (entry.source, entry.target, entry.source_lang, entry.target_lang)):
+                raise GlossaryError(f"glossary entry {entry.source!r} -> {entry.target!r}: terms and languages must be str")
             if not entry.source.strip() or not entry.target.strip():
                 raise GlossaryError(f"glossary entry {entry.source!r} -> {entry.target!r} has an empty side")
             pairs.setdefault((entry.source_lang, entry.target_lang), {})[_key(entry.source)] = entry
@@ -77,7 +81,14 @@ class Glossary:
     # --- constructors ----------------------------------------------------------------------------------
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, str], source_lang: str = "zh", target_lang: str = "en") -> Glossary:
-        return cls(tuple(GlossaryEntry(str(s), str(t), source_lang, target_lang) for s, t in mapping.items()))
+        """``{source term: target term}``, both str (``Translator(glossary={...})``)."""
+        for source, target in mapping.items():
+            if not isinstance(source, str) or not isinstance(target, str):
+                wrong = source if not isinstance(source, str) else target
+                raise GlossaryError(
+                    f"glossary: a mapping of glossary terms must map str to str, but {source!r} -> {target!r} has a "
+                    f"{type(wrong).__name__}")
+        return cls(tuple(GlossaryEntry(s, t, source_lang, target_lang) for s, t in mapping.items()))
 
     @classmethod
     def from_file(cls, path: str | Path, source_lang: str = "zh", target_lang: str = "en") -> Glossary:

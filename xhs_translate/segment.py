@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 # A sentence ends after a terminator run, plus closing quotes/brackets and the whitespace after it.
 # Chinese terminators end a sentence anywhere; ASCII ones only before whitespace or the end, so that
 # "3.14", "v1.2" and "e.g.x" stay whole. A line break always ends a sentence.
+# Linear time: a match may not start inside a run it would have to scan past and fail on, which would make the
+# engine rescan the rest of the run from every position ("!!!!…x", "    …x": quadratic). So the ASCII and the
+# line-break alternatives start only at the first character of their run (the lookbehinds, placed after that
+# character so that the engine still skips ahead to candidate characters), and scan each run once.
 _CLOSERS = "”’」』）)\\]\"'"
 _BOUNDARY = re.compile(
     rf"[。！？…]+[。！？!?…．.]*[{_CLOSERS}]*\s*"
-    rf"|[.!?]+[{_CLOSERS}]*(?:\s+|\Z)"
-    r"|[^\S\n]*\n\s*"
+    rf"|[.!?](?<![.!?]{{2}})[.!?]*+[{_CLOSERS}]*+(?:\s++|\Z)"
+    r"|\n\s*"
+    r"|[^\S\n](?<![^\S\n]{2})[^\S\n]*+\n\s*"
 )
 _WORD = re.compile(r"[^\W\d_]")  # a letter of any script: segments without one are kept verbatim
 _SPACES = re.compile(r"\s+")
@@ -122,7 +128,19 @@ def _repeats(tokens: list[str], i: int, n: int) -> int:
 
 
 def guard_output(source: str, output: str) -> GuardResult:
-    """Collapse repetition loops that the source does not have, and flag outputs far longer than their source."""
+    """Collapse repetition loops that the source does not have, and flag outputs far longer than their source.
+
+    A loop repeats its unit more than ``_MIN_LOOP - 1`` times, so each of its tokens occurs at least _MIN_LOOP
+    times: an output where no token does has no loop, and the scan (and the source's) is skipped, with the same
+    result (most outputs; a property test compares both paths)."""
+    tokens = _TOKEN.findall(output)
+    if not tokens or max(Counter(tokens).values()) < _MIN_LOOP:
+        return _length_checked(source, output, [])
+    return _guard_scan(source, output)
+
+
+def _guard_scan(source: str, output: str) -> GuardResult:
+    """The loop scan of guard_output, for outputs where some token occurs _MIN_LOOP times or more."""
     matches = list(_TOKEN.finditer(output))
     tokens = [m.group() for m in matches]
     source_repeat = _max_repeat(_TOKEN.findall(source))
@@ -147,7 +165,10 @@ def guard_output(source: str, output: str) -> GuardResult:
         else:
             i += 1
     parts.append(output[pos:])
-    text = "".join(parts)
+    return _length_checked(source, "".join(parts), flags)
+
+
+def _length_checked(source: str, text: str, flags: list[str]) -> GuardResult:
     if (source.strip() and not text.strip()) or len(text) > _LENGTH_FACTOR * len(source) + _LENGTH_SLACK:
         flags.append(LENGTH_ANOMALY)
     return GuardResult(text=text, flags=tuple(flags))

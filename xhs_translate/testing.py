@@ -14,6 +14,10 @@ compute cost are real.
 The SentencePiece model is trained on ``../shared/data`` text when that folder exists, else on text
 generated from the seed. The decoder's end-of-sentence logit gets a bias so random models stop after a
 handful of tokens instead of running to the length limit.
+
+``xhs-translate models install --demo`` installs such packages for people without the package index
+(:func:`build_demo_package`): marked in their metadata, so that ``models list`` and the CLI say their output is
+gibberish.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from .models.families.base import Manifest
 from .models.install import package_folder_name
+from .models.packages import DEMO_KEY
 
 #: Bump whenever the bytes a build produces change, so that on-disk caches are rebuilt.
 BUILDER_VERSION = "3"  # build_model's folders are keyed by it too
@@ -49,6 +55,12 @@ _TRAIN_LOCK = threading.Lock()
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed, so two builds of the same seed give the same archive bytes
 _LANG_NAMES = {"zh": "Chinese", "zt": "Chinese (traditional)", "en": "English"}
 _HAN = re.compile(r"[\u3400-\u9fff]")
+
+#: The pairs ``models install --demo`` builds, and the stages ``build_package`` reports to its ``progress``.
+DEMO_PAIRS = (("zh", "en"), ("en", "zh"))
+DEMO_STAGES = ("training the tokenizer", "drawing random weights", "writing the archive")
+#: Older than any real release ("0.0.demo" < "1.0"), so that installing a real package replaces a demo one.
+DEMO_VERSION = "0.0.demo"
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,14 @@ def build_package(
     seed: int = 0,
     package_version: str = "1.0",
     target_prefix: str = "",
+    demo: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write ``translate-{from}_{to}-{version}.argosmodel`` into ``out_dir`` and return its path."""
+    """Write ``translate-{from}_{to}-{version}.argosmodel`` into ``out_dir`` and return its path.
+
+    ``demo`` marks the package as a demo in its metadata; ``progress`` is called with each of DEMO_STAGES as it
+    starts."""
+    report = progress or (lambda stage: None)
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {sorted(SIZES)}")
     dims = SIZES[size]
@@ -99,9 +117,11 @@ def build_package(
     with tempfile.TemporaryDirectory(prefix="xhs-build-") as tmp:
         root = Path(tmp) / folder_name
         (root / "model").mkdir(parents=True)
+        report(DEMO_STAGES[0])
         sp_path = _train_sentencepiece(root / "sentencepiece.model", dims, seed,
                                        extra_symbols=[target_prefix] if target_prefix else [])
         # Weights depend on the pair too, so a zh->en/en->zh mix-up shows in the output.
+        report(DEMO_STAGES[1])
         weights_rng = np.random.default_rng([seed, zlib.crc32(f"{from_code}_{to_code}".encode())])
         vocab = _pieces(sp_path)
         _save_random_model(root / "model", vocab, vocab, dims, weights_rng)
@@ -117,9 +137,22 @@ def build_package(
         }
         if target_prefix:
             metadata["target_prefix"] = target_prefix
+        if demo:
+            metadata["name"] = f"DEMO: random weights ({size}), gibberish output, for trying the pipeline only"
+            metadata[DEMO_KEY] = True
         (root / "metadata.json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        report(DEMO_STAGES[2])
         _write_zip(root, archive)
     return archive
+
+
+def build_demo_package(
+    out_dir: str | Path, from_code: str, to_code: str, *, size: str = "tiny",
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """The archive of a demo package (``models install --demo``): version DEMO_VERSION, marked as a demo."""
+    return build_package(out_dir, from_code, to_code, size=size, package_version=DEMO_VERSION, demo=True,
+                         progress=progress)
 
 
 #: Marks a build_model folder (an Argos build says it in metadata.json's name), so benchmarks can refuse to score it.
@@ -193,8 +226,8 @@ def build_model(
 
 
 def is_random_weight(package) -> bool:
-    """Whether an installed package is one of these test builds (its scores mean nothing)."""
-    return "random-weight" in package.name or (package.path / RANDOM_WEIGHTS_FILE).is_file()
+    """Whether an installed package is one of these test builds or a demo package (its scores mean nothing)."""
+    return package.demo or "random-weight" in package.name or (package.path / RANDOM_WEIGHTS_FILE).is_file()
 
 
 def cached_model(family: str, pairs: tuple[tuple[str, str], ...] = (("zh", "en"),), *, size: str = "tiny",

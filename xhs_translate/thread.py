@@ -3,11 +3,16 @@
 The caller's objects are never touched: ``flatten_thread`` only reads them, and ``rebuild_thread``
 builds new dicts (and new lists for nested replies), deep-copying every original value, so that
 adding ``translation`` to a reply can never show up in the caller's data.
+
+Both walk the thread with an explicit stack, and values are copied with one, so that no depth of nesting
+(replies of replies, or a deep value in some other field) can exhaust Python's recursion limit; a comment
+that contains itself through its replies is an InputError, not an endless walk.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +27,56 @@ TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_
 DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
 _IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
+#: Down to this many levels a reply without an id is labelled by its path (``#0.sub_comments[1]``); deeper, by its
+#: root and its position in the flattened thread (``#0…[5012]``), so that labels stay short however deep a thread is.
+_PATH_LABEL_DEPTH = 8
 
 
 def _copy(value: Any) -> Any:
     """``copy.deepcopy``, minus its dispatch for immutable scalars (most comment fields): a warm-cache thread
-    is mostly copying, and this makes the copy several times cheaper with the same result."""
-    return value if type(value) in _IMMUTABLE else copy.deepcopy(value)
+    is mostly copying, and this makes the copy several times cheaper with the same result.
+
+    Plain dicts and lists, the only containers JSON gives, are copied with an explicit stack, so that a value
+    nested thousands of levels deep is copied like any other; shared and self-containing ones stay shared and
+    self-containing, as deepcopy keeps them. Other types go to ``copy.deepcopy``."""
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is not dict and kind is not list:
+        return copy.deepcopy(value)
+    memo: dict[int, Any] = {}
+    stack: list[tuple[Any, Any]] = []
+
+    def new(item: Any) -> Any:
+        kind = type(item)
+        if kind in _IMMUTABLE:
+            return item
+        if kind is dict or kind is list:
+            found = memo.get(id(item))
+            if found is None:
+                found = memo[id(item)] = {} if kind is dict else []
+                stack.append((item, found))
+            return found
+        return copy.deepcopy(item, memo)  # may meet a dict or list already copied: the memo keeps it shared
+
+    root = new(value)
+    while stack:
+        source, target = stack.pop()
+        if type(source) is dict:
+            for key, item in source.items():
+                target[key] = new(item)
+        else:
+            target.extend(new(item) for item in source)
+    return root
+
+
+def _copy_field(value: Any, key: Any, comment_id: Any) -> Any:
+    try:
+        return _copy(value)
+    except RecursionError:  # a deep value of a type deepcopy recurses into (tuples, custom classes)
+        raise InputError(
+            f"comment {comment_id!r}: the field {key!r} is nested too deeply to copy "
+            f"(use plain dicts and lists for deep values)", comment_id=comment_id) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +129,6 @@ def _mentions(comment: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _children(comment: Mapping[str, Any], children_fields: Sequence[str]) -> Iterable[tuple[str, list]]:
-    for name in children_fields:
-        value = comment.get(name)
-        if isinstance(value, list):
-            yield name, value
-
-
 def flatten_thread(
     comments: Iterable[Any],
     id_field: str = "comment_id",
@@ -96,7 +138,12 @@ def flatten_thread(
     added: Sequence[str] = (),
 ) -> Thread:
     """Read any iterable of comment dicts (a generator too, consumed once). A non-dict raises InputError;
-    a comment that already has one of the ``added`` fields (those the caller will add) FieldCollisionError."""
+    a comment that already has one of the ``added`` fields (those the caller will add) FieldCollisionError;
+    a comment that is its own reply (directly or further down) InputError.
+
+    A comment without an id is labelled by where it is (``#0`` for the first top-level comment,
+    ``#0.sub_comments[1]`` for its second reply, ``#0…[5012]`` past a few levels): the label stands in for
+    the id in messages and as the parent of its replies."""
     if isinstance(comments, (str, bytes, Mapping)):
         raise InputError(f"comments must be an iterable of comment dicts, not a single {type(comments).__name__}")
     try:
@@ -104,21 +151,45 @@ def flatten_thread(
     except TypeError as exc:
         raise InputError(f"comments must be an iterable of comment dicts: {exc}") from exc
     flat: list[FlatComment] = []
-
-    def visit(comment: Any, where: str, parent_id: Any, depth: int) -> None:
-        if not isinstance(comment, Mapping):
-            raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
-        comment_id = comment.get(id_field, where)
-        if added:
-            check_fields_free(comment, added, comment_id)
-        parent = comment.get(parent_field, parent_id)
-        flat.append(FlatComment(comment, comment_id, parent, depth, comment.get(text_field), _mentions(comment)))
-        for name, replies in _children(comment, children_fields):
-            for i, reply in enumerate(replies):
-                visit(reply, f"{comment_id!r}.{name}[{i}]", comment_id, depth + 1)
-
+    on_path: set[int] = set()  # id() of the comments from the current one up to its root: the cycle check
     for index, root in enumerate(roots):
-        visit(root, f"#{index}", None, 0)
+        root_label = f"#{index}"
+        # (comment, label, parent id, depth): label None means "by position", known when the comment is reached;
+        # an int entry is the id() of a comment whose replies are all visited, to take off the path
+        stack: list[Any] = [(root, root_label, None, 0)]
+        while stack:
+            item = stack.pop()
+            if type(item) is int:
+                on_path.discard(item)
+                continue
+            comment, where, parent_id, depth = item
+            if where is None:
+                where = f"{root_label}…[{len(flat)}]"
+            if not isinstance(comment, Mapping):
+                raise InputError(f"comment {where} is a {type(comment).__name__}, not a dict", comment_id=where)
+            if id(comment) in on_path:
+                raise InputError(f"comment {where} contains itself through its replies (a cycle)", comment_id=where)
+            comment_id = comment.get(id_field, where)
+            if added:
+                check_fields_free(comment, added, comment_id)
+            flat.append(FlatComment(comment, comment_id, comment.get(parent_field, parent_id), depth,
+                                    comment.get(text_field), _mentions(comment)))
+            replies = None
+            for name in children_fields:  # replies: a non-empty list under a child field
+                value = comment.get(name)
+                if value and isinstance(value, list):
+                    replies = [(name, value)] if replies is None else [*replies, (name, value)]
+            if replies is None:
+                continue
+            on_path.add(id(comment))
+            stack.append(id(comment))
+            if id_field in comment:
+                prefix: str | None = repr(comment_id)
+            else:
+                prefix = where if depth < _PATH_LABEL_DEPTH else None
+            for name, value in reversed(replies):
+                stack.extend((reply, None if prefix is None else f"{prefix}.{name}[{i}]", comment_id, depth + 1)
+                             for i, reply in reversed(list(enumerate(value))))
     return Thread(roots=roots, comments=tuple(flat))
 
 
@@ -131,21 +202,28 @@ def rebuild_thread(
     ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment)."""
     if len(added) != len(thread.comments):
         raise ValueError("one mapping of added fields per flattened comment is required")
-    fields_by_id: dict[int, Mapping[str, Any]] = {}
-    more_by_id: dict[int, list[Mapping[str, Any]]] = {}  # a dict that appears again gets its own values
+    # Pre-order, like flatten_thread: a dict that appears more than once gets its occurrences' values in turn.
+    fields_by_id: dict[int, tuple[FlatComment, Mapping[str, Any]]] = {}
+    again: dict[int, deque[tuple[FlatComment, Mapping[str, Any]]]] = {}  # the second and later occurrences
     for flat, extra in zip(thread.comments, added):
         if id(flat.source) in fields_by_id:
-            more_by_id.setdefault(id(flat.source), []).append(extra)
+            again.setdefault(id(flat.source), deque()).append((flat, extra))
         else:
-            fields_by_id[id(flat.source)] = extra
-
-    def build(comment: Mapping[str, Any]) -> dict:
-        new = {  # replies: what _children yields (a list under a child field)
-            key: [build(reply) for reply in value] if key in children_fields and isinstance(value, list) else _copy(value)
-            for key, value in comment.items()
-        }
-        more = more_by_id.get(id(comment))
-        new.update(more.pop() if more else fields_by_id[id(comment)])  # each occurrence its own (fresh) values
-        return new
-
-    return [build(root) for root in thread.roots]
+            fields_by_id[id(flat.source)] = (flat, extra)
+    out: list[dict] = []
+    stack: list[tuple[Mapping[str, Any], list]] = [(root, out) for root in reversed(thread.roots)]
+    while stack:
+        comment, siblings = stack.pop()
+        flat, extra = fields_by_id.pop(id(comment), None) or again[id(comment)].popleft()
+        new: dict = {}
+        replies: list[tuple[Mapping[str, Any], list]] = []
+        for key, value in comment.items():
+            if key in children_fields and isinstance(value, list):  # replies (flatten_thread's rule)
+                new[key] = []
+                replies.extend((reply, new[key]) for reply in value)
+            else:
+                new[key] = value if type(value) in _IMMUTABLE else _copy_field(value, key, flat.comment_id)
+        new.update(extra)
+        siblings.append(new)
+        stack.extend(reversed(replies))
+    return out

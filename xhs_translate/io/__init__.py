@@ -1,8 +1,10 @@
-"""Reading and writing comment exports (MediaCrawler JSON / JSONL / CSV and generic ones), streaming."""
+"""Reading and writing comment exports (MediaCrawler JSON / JSONL / CSV, generic ones, plain text), streaming."""
 
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, STDIO, format_from_name, output_format_for, sniff_input_format
 from .readers import InputSpec, count_records, iter_records, resolve_format
+from .jsontext import MAX_DEPTH, JsonNumber
 from .writers import (
+    CSV_FORMULAS,
     ENCODINGS,
     WRITERS,
     CsvWriter,
@@ -12,16 +14,20 @@ from .writers import (
     atomic_output,
     check_output_path,
     csv_cell,
+    neutralize_formula,
 )
 
 __all__ = [
+    "CSV_FORMULAS",
     "ENCODINGS",
     "INPUT_FORMATS",
+    "MAX_DEPTH",
     "OUTPUT_FORMATS",
     "STDIO",
     "WRITERS",
     "CsvWriter",
     "InputSpec",
+    "JsonNumber",
     "JsonWriter",
     "JsonlWriter",
     "RecordWriter",
@@ -31,6 +37,7 @@ __all__ = [
     "csv_cell",
     "format_from_name",
     "iter_records",
+    "neutralize_formula",
     "output_format_for",
     "resolve_format",
     "sniff_input_format",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 from typing import Sequence
 
 from ..errors import UnknownFormatError
+from .jsontext import loads
 
-INPUT_FORMATS = ("json", "jsonl", "csv")
+INPUT_FORMATS = ("json", "jsonl", "csv", "lines")
 OUTPUT_FORMATS = ("jsonl", "json", "csv", "html")
 STDIO = "-"
 
@@ -17,30 +17,35 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
+    ".txt": "lines",  # plain text, one comment a line
     ".html": "html",
     ".htm": "html",
 }
 
 
 def format_from_name(name: str) -> str | None:
-    """The format an extension names (``.json``, ``.jsonl``, ``.ndjson``, ``.csv``, ``.html``), or None."""
+    """The format an extension names (``.json``, ``.jsonl``, ``.ndjson``, ``.csv``, ``.txt``, ``.html``), or None."""
     if name == STDIO:
         return None
     return _EXTENSIONS.get(PurePath(name).suffix.lower())
 
 
 def sniff_input_format(name: str, head: bytes) -> str:
-    """Pick json, jsonl or csv for an input from its extension and its first bytes.
+    """Pick json, jsonl, csv or lines for an input from its extension and its first bytes.
 
-    Content wins when it is unambiguous, because exports get renamed: ``[`` opens a JSON array, and lines
-    that each hold a complete JSON object mean JSONL (a pretty-printed object would not parse on one line;
-    a lone one-line object in a ``.json`` file stays JSON, so it gets the "expected an array" message).
+    A ``.txt`` file is plain text, one comment a line, whatever its lines look like (a comment may well start
+    with ``[`` or ``{``). Otherwise content wins when it is unambiguous, because exports get renamed: ``[``
+    opens a JSON array, and lines that each hold a complete JSON object mean JSONL (a pretty-printed object
+    would not parse on one line; a lone one-line object in a ``.json`` file stays JSON, so it gets the
+    "expected an array" message).
     Anything else is CSV when the extension says so or the first line looks like a header row.
     """
     if b"\x00" in head:
         raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
     text = head.decode("utf-8-sig", errors="replace").lstrip()
     by_name = format_from_name(name)
+    if by_name == "lines":
+        return by_name
     if text.startswith("["):
         return "json"
     if text.startswith("{"):
@@ -90,8 +95,8 @@ def output_format_for(
 
 def _is_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
+        return isinstance(loads(line), dict)
+    except ValueError:  # invalid, or nested too deeply (JsonDepthError)
         return False
 
 

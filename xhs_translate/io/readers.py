@@ -1,11 +1,15 @@
-"""Streaming readers for comment exports: JSON arrays, JSONL and CSV (as MediaCrawler writes them).
+"""Streaming readers for comment exports: JSON arrays, JSONL, CSV (as MediaCrawler writes them) and plain text.
 
-JSONL and CSV are read one record at a time, so a million comments never sit in memory together; a JSON
-array is loaded whole (that is how it is written, too). Every reader yields the records exactly as stored:
-CSV values stay strings, JSON values keep their types and key order. Problems become FormatError or
-InputError naming the file and, where the parser knows it, the line and column. An empty input (nothing but
-whitespace) is a FormatError too, so that a truncated or not-yet-written export never passes as "no comments"
-and replaces a previous output with an empty one; ``[]`` (JSON) or a header row alone (CSV) means no comments.
+Every format is read one record at a time (a JSON array item by item), so a million comments never sit in
+memory together, and the CLI translates and caches a JSON input chunk by chunk as it does JSONL. Every reader
+yields the records exactly as stored: CSV values stay strings, JSON values keep their types and key order, and
+JSON numbers their text (``io/jsontext.py``). Plain text (``lines``) makes one record per line: the line number
+(from 1) under the id field and the line, without its line break, under the text field; a blank line is a record
+too (it gets ``no_text``), so that records and lines stay aligned. Problems become FormatError or InputError
+naming the file and, where the parser knows it, the line and column; an error in the middle of a file comes
+when the reader gets there, after the records before it. An empty input (nothing but whitespace) is a
+FormatError too, so that a truncated or not-yet-written export never passes as "no comments" and replaces a
+previous output with an empty one; ``[]`` (JSON) or a header row alone (CSV) means no comments.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,8 +26,11 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..errors import FormatError, InputError
 from .formats import STDIO, sniff_input_format
+from .jsontext import JsonDepthError, decode, loads
 
 _SNIFF_BYTES = 8192
+_READ_CHARS = 1 << 20  # a JSON array is parsed from a window of at least this many characters
+_JSON_SPACE = re.compile(r"[^ \t\n\r]")  # the first character that is not JSON whitespace
 # Long comments exceed csv's default 128 KiB field limit; the cap only guards against runaway quoting.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
@@ -71,11 +79,13 @@ def resolve_format(spec: InputSpec) -> InputSpec:
     return InputSpec(spec.path, sniff_input_format(spec.path, head))
 
 
-def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None = None) -> Iterator[dict]:
+def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None = None, *,
+                 id_field: str = "comment_id", text_field: str = "content") -> Iterator[dict]:
     """Yield the records of one input in file order (the format must be resolved already).
 
     ``on_header`` is called with a CSV input's header row before its first record, so that a writer keeps the
-    columns of a CSV that has a header and no rows."""
+    columns of a CSV that has a header and no rows. ``id_field`` and ``text_field`` name the two fields of a
+    plain-text (``lines``) record."""
     with _open_binary(spec.path) as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
@@ -85,6 +95,8 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
                 yield from _jsonl_records(text, spec.label)
             elif spec.format == "csv":
                 yield from _csv_records(text, spec.label, on_header)
+            elif spec.format == "lines":
+                yield from _line_records(text, spec.label, id_field, text_field)
             else:
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
@@ -119,28 +131,113 @@ def count_records(spec: InputSpec) -> int | None:
     """A cheap record count for a progress bar's total, or None for stdin (which cannot be read twice)."""
     if spec.path == STDIO or not Path(spec.path).is_file():
         return None
-    if spec.format == "jsonl":
+    if spec.format in ("jsonl", "lines"):
         with open(spec.path, "rb") as handle:
-            return sum(1 for line in handle if line.strip())
+            lines = sum(1 for line in handle if spec.format == "lines" or line.strip())
+        return lines
     return sum(1 for _ in iter_records(spec))
 
 
+class _Window:
+    """A sliding window over a text stream, for parsing a JSON array item by item: text before ``pos`` is
+    dropped on the next read, and what was dropped is counted, so that errors still give file lines and columns."""
+
+    def __init__(self, stream: io.TextIOBase):
+        self._stream = stream
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self._lines = 0  # line breaks dropped so far
+        self._column = 0  # characters dropped since the last dropped line break
+
+    def read(self, at_least: int = 0) -> bool:
+        """Drop the text before ``pos`` and read at least ``at_least`` more characters; False at the end."""
+        chunk = "" if self.eof else self._stream.read(max(at_least, _READ_CHARS))
+        if not chunk:
+            self.eof = True
+            return False
+        breaks = self.text.count("\n", 0, self.pos)
+        self._lines += breaks
+        self._column = self.pos - self.text.rfind("\n", 0, self.pos) - 1 if breaks else self._column + self.pos
+        self.text = self.text[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def next_char(self) -> str:
+        """Skip JSON whitespace; the character at ``pos`` then, or "" at the end of the stream."""
+        while True:
+            found = _JSON_SPACE.search(self.text, self.pos)
+            if found is not None:
+                self.pos = found.start()
+                return self.text[self.pos]
+            self.pos = len(self.text)
+            if not self.read():
+                return ""
+
+    def where(self, pos: int) -> str:
+        """``line L, column C`` of ``text[pos]`` in the whole stream, counted as the json module does."""
+        line_start = self.text.rfind("\n", 0, pos)
+        column = pos - line_start if line_start >= 0 else self._column + pos + 1
+        line = self._lines + self.text.count("\n", 0, pos) + 1
+        return f"line {line}, column {column}"
+
+
 def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
-    raw = text.read()
-    if not raw.strip():
+    """The items of a JSON array, parsed one at a time from a window of the stream."""
+    window = _Window(text)
+    first = window.next_char()
+    if not first:
         raise FormatError(f"{label} is empty: expected a JSON array of comment objects (write [] for none)")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    if not isinstance(data, list):
+    if first != "[":  # not an array: parse it whole for the same messages as json.loads gives
+        window.text += text.read()
+        try:
+            data = loads(window.text[window.pos :])
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"{label}: invalid JSON at {window.where(window.pos + exc.pos)}: {exc.msg}") from None
+        except JsonDepthError as exc:
+            raise FormatError(f"{label}: at {window.where(window.pos + exc.pos)}, {exc}") from None
         raise FormatError(
             f"{label}: expected a JSON array of comment objects (as MediaCrawler writes), got a JSON {type(data).__name__}"
         )
-    for index, item in enumerate(data):
-        if not isinstance(item, dict):
-            raise FormatError(f"{label}: item {index} of the JSON array is a {type(item).__name__}, not an object")
-        yield item
+    window.pos += 1
+    index = 0
+    if window.next_char() == "]":
+        window.pos += 1
+    else:
+        while True:
+            item = _json_item(window, label)
+            if not isinstance(item, dict):
+                raise FormatError(f"{label}: item {index} of the JSON array is a {type(item).__name__}, not an object")
+            yield item
+            index += 1
+            after = window.next_char()
+            window.pos += 1
+            if after == "]":
+                break
+            if after != ",":
+                window.pos -= 1
+                what = "Expecting ',' delimiter" if after else "Expecting ',' delimiter or ']' at the end of the file"
+                raise FormatError(f"{label}: invalid JSON at {window.where(window.pos)}: {what}")
+            window.next_char()
+    if window.next_char():
+        raise FormatError(f"{label}: invalid JSON at {window.where(window.pos)}: Extra data")
+
+
+def _json_item(window: _Window, label: str) -> object:
+    """Parse the value at the window's position, reading more while it may be cut off by the window's end."""
+    while True:
+        try:
+            value, end = decode(window.text, window.pos)
+        except json.JSONDecodeError as exc:
+            if window.read(len(window.text) - window.pos):  # at least double the window: linear time in all
+                continue
+            raise FormatError(f"{label}: invalid JSON at {window.where(exc.pos)}: {exc.msg}") from None
+        except JsonDepthError as exc:
+            raise FormatError(f"{label}: at {window.where(exc.pos)}, {exc}") from None
+        if end == len(window.text) and window.read(len(window.text) - window.pos):
+            continue  # a number may go on in the next characters
+        window.pos = end
+        return value
 
 
 def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
@@ -150,14 +247,35 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
             continue
         empty = False
         try:
-            item = json.loads(line.rstrip("\r\n"))
+            item = loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             raise FormatError(f"{label}: invalid JSON at line {lineno}, column {exc.colno}: {exc.msg}") from None
+        except JsonDepthError as exc:
+            raise FormatError(f"{label}: at line {lineno}, {exc}") from None
         if not isinstance(item, dict):
             raise FormatError(f"{label}: line {lineno} holds a JSON {type(item).__name__}, not an object")
         yield item
     if empty:
         raise FormatError(f"{label} is empty: expected one JSON comment object per line")
+
+
+def _line_records(text: io.TextIOBase, label: str, id_field: str, text_field: str) -> Iterator[dict]:
+    """One record per line (blank ones too, so that record N is line N); the line break is not part of the text.
+    Blank lines are held back until a line with text comes, so that an input of blank lines is an error before
+    any record."""
+    blank: list[dict] = []
+    seen_text = False
+    for lineno, line in enumerate(text, start=1):
+        record = {id_field: lineno, text_field: line.rstrip("\r\n")}
+        if not seen_text and not line.strip():
+            blank.append(record)
+            continue
+        seen_text = True
+        yield from blank
+        blank.clear()
+        yield record
+    if not seen_text:
+        raise FormatError(f"{label} is empty: expected one comment per line")
 
 
 def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]], None] | None) -> Iterator[dict]:

@@ -1,29 +1,49 @@
 """Writers for translated records, and atomic output files.
 
-Output goes to a hidden temporary file next to the target and is renamed over it only when everything was
-written, so an interrupted or failed run never leaves a half-written (or clobbered) output behind.
-JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the full set of
-columns is known (JSON records may differ in their keys), which keeps memory bounded too.
+Output goes to a hidden temporary file next to the target (``.NAME.XXXXXXXX.tmp``) and is renamed over it only
+when everything was written, so an interrupted or failed run never leaves a half-written (or clobbered) output
+behind; the leftovers of killed runs are removed by the next run to the same output (``staging.py``). The new
+file keeps the mode of the file it replaces, or gets the umask's. A symbolic link is followed (its target is
+replaced, the link kept), and a device, FIFO or socket (``/dev/null``, a named pipe) is written directly, as it
+cannot be replaced. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
+full set of columns is known (JSON records may differ in their keys), which keeps memory bounded too.
+
+A lone surrogate (``"\\ud83d"`` in a JSON input: legal JSON, but not UTF-8) is written as its escape ``\\ud83d``,
+which in JSON and JSONL output is exactly the escape it came in as, and in CSV and HTML output is those six
+characters, the nearest to lossless that UTF-8 text allows. Failures to write (disk full, a read-only folder,
+a rename refused) are OutputError or OutputPathError naming the path and the system's reason.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Protocol, Sequence
 
-from ..errors import OutputPathError
+from ..errors import OutputError, OutputPathError
+from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
 from ..thread import FLAGS_FIELD
 from .formats import STDIO
+from .jsontext import JsonNumber, dumps
 
 #: Columns a CSV writer serialises as ``;``-joined strings rather than JSON (they are lists of plain words).
 JOINED_COLUMNS = (FLAGS_FIELD,)
+#: How every output stream writes what UTF-8 cannot hold (only lone surrogates): as a ``\\uXXXX`` escape.
+UNENCODABLE = "backslashreplace"
+#: ``csv_formulas`` values: ``escape`` (the default) puts ``'`` before a cell a spreadsheet would run as a formula.
+CSV_FORMULAS = ("escape", "keep")
+# OWASP's CSV injection list: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # "-5", "+1": numbers, not formulas
 
 
 class RecordWriter(Protocol):
@@ -31,45 +51,179 @@ class RecordWriter(Protocol):
 
     def close(self) -> None: ...
 
+    def discard(self) -> None: ...
+
+
+def _writable_reason(directory: Path) -> str | None:
+    """Why new files cannot be made in ``directory`` (the system's words), or None when they can."""
+    if os.access(directory, os.W_OK | os.X_OK):
+        return None
+    try:
+        read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        read_only = False
+    return os.strerror(errno.EROFS if read_only else errno.EACCES)
+
+
+def _is_special(path: Path) -> bool:
+    """A device, FIFO or socket: something that cannot be replaced by a rename, only written to."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
 
 def check_output_path(path: str) -> None:
-    """Fail before any work when ``path`` cannot become a file (missing directory, or a directory)."""
+    """Fail before any work when ``path`` cannot become a file (missing directory, a directory, no permission)."""
     if path == STDIO:
         return
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputPathError(f"cannot write {path}: the directory {parent} does not exist")
+    try:
+        _check_output_path(path)
+    except OSError as exc:  # a folder on the way that cannot be searched, a link loop, ...
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _check_output_path(path: str) -> None:
+    target = Path(os.path.realpath(path))  # a symbolic link stands for its target
     if target.is_dir():
         raise OutputPathError(f"cannot write {path}: it is a directory")
+    parent = target.parent
+    if not parent.is_dir():
+        shown = Path(path).parent if str(Path(path).parent) else Path(".")
+        raise OutputPathError(f"cannot write {path}: the directory {shown} does not exist")
+    if _is_special(target):
+        if not os.access(target, os.W_OK):
+            raise OutputPathError(f"cannot write {path}: {os.strerror(errno.EACCES)}")
+        return
+    reason = _writable_reason(parent)
+    if reason is not None:
+        raise OutputPathError(f"cannot write {path}: cannot create files in {parent}: {reason}")
+
+
+class _OutputStream:
+    """A text stream whose write errors name the output: ``cannot write OUT: No space left on device``."""
+
+    def __init__(self, stream: IO[str], label: str):
+        self._stream = stream
+        self._label = label
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _write_error(self._label, exc) from exc
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _write_error(self._label, exc) from exc
+
+
+def _write_error(label: str, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {label}: {exc.strerror or exc}")
+
+
+def _leftovers(target: Path) -> str:
+    """The names of our temporary files for ``target`` (see ``atomic_output``), as a regular expression."""
+    return rf"\.{re.escape(target.name)}\.{TOKEN_PATTERN}\.tmp"
 
 
 @contextmanager
 def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """A text stream that becomes ``path`` only if the block completes; ``-`` is stdout (written as it goes)."""
+    """A text stream that becomes ``path`` only if the block completes; ``-`` is stdout (written as it goes),
+    and a device or FIFO is written as it goes too (see the module docstring)."""
     if path == STDIO:
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="", write_through=False)
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, errors=UNENCODABLE, newline="",
+                                  write_through=False)
         try:
-            yield stream
-            stream.flush()
+            out = _OutputStream(stream, "standard output")
+            yield out  # type: ignore[misc]
+            out.flush()
         finally:
             stream.detach()
         return
     check_output_path(path)
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as stream:
+    target = Path(os.path.realpath(path))
+    if _is_special(target):
+        with _special_output(path, target, encoding) as stream:
             yield stream
+        return
+    remove_leftovers(target.parent, _leftovers(target))
+    try:
+        fd, tmp = create_file(target.parent, f".{target.name}.", ".tmp")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {path}: cannot create a file in {target.parent}: {exc.strerror}") from exc
+    try:
+        _keep_mode(fd, target)
+        raw = os.fdopen(fd, "w", encoding=encoding, errors=UNENCODABLE, newline="")
+        with _closing(raw, path):
+            stream = _OutputStream(raw, path)
+            yield stream  # type: ignore[misc]
             stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp_name, target)
+            try:
+                os.fsync(raw.fileno())
+            except OSError as exc:
+                raise _write_error(path, exc) from exc
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot replace {path} with the new output: {exc.strerror}") from exc
     except BaseException:
         try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
+            os.unlink(tmp)
+        except OSError:
             pass
         raise
+
+
+@contextmanager
+def _special_output(path: str, target: Path, encoding: str) -> Iterator[IO[str]]:
+    try:
+        raw = open(target, "w", encoding=encoding, errors=UNENCODABLE, newline="")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {path}: {exc.strerror}") from exc
+    with _closing(raw, path):
+        stream = _OutputStream(raw, path)
+        yield stream  # type: ignore[misc]
+        stream.flush()
+
+
+@contextmanager
+def _closing(raw: IO[str], path: str) -> Iterator[None]:
+    """Close ``raw`` after the block, naming the output when the last buffered bytes cannot be written."""
+    try:
+        yield
+    finally:
+        try:
+            raw.close()
+        except OSError as exc:
+            if sys.exc_info()[0] is None:  # an error of the block itself goes first
+                raise _write_error(path, exc) from exc
+
+
+def _keep_mode(fd: int, target: Path) -> None:
+    """Give the new file the mode (and, for root, the owner) of the file it replaces; a new output keeps the
+    umask's mode, which it was created with."""
+    try:
+        existing = os.stat(target)
+    except OSError:
+        return
+    try:
+        os.fchmod(fd, stat.S_IMODE(existing.st_mode))
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.fchown(fd, existing.st_uid, existing.st_gid)
+    except OSError:
+        pass  # best effort: the content matters more than the mode
 
 
 class JsonlWriter:
@@ -79,9 +233,12 @@ class JsonlWriter:
         self._stream = stream
 
     def write(self, records: Iterable[dict]) -> None:
-        self._stream.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        self._stream.write("".join(dumps(r) + "\n" for r in records))
 
     def close(self) -> None:
+        pass
+
+    def discard(self) -> None:
         pass
 
 
@@ -99,24 +256,36 @@ class JsonWriter:
 
     def write(self, records: Iterable[dict]) -> None:
         for record in records:
-            item = json.dumps(record, ensure_ascii=False, indent=self._indent)
+            item = dumps(record, indent=self._indent)
             self._stream.write(("[\n" if self._count == 0 else ",\n") + self._pad + item.replace("\n", "\n" + self._pad))
             self._count += 1
 
     def close(self) -> None:
         self._stream.write("\n]" if self._count else "[]")
 
+    def discard(self) -> None:
+        pass
+
 
 class CsvWriter:
     """CSV with a header row; columns in first-seen order, so a CSV input keeps its columns and order and the
     new fields are appended. Strings are written as they are; other values as JSON (lists of flags joined
-    with ``;``, or the ``joined_columns`` given, e.g. under a field prefix); None as an empty cell."""
+    with ``;``, or the ``joined_columns`` given, e.g. under a field prefix); None as an empty cell.
 
-    def __init__(self, stream: IO[str], joined_columns: Sequence[str] = JOINED_COLUMNS):
+    ``csv_formulas="escape"`` (the default) neutralises formula injection as OWASP advises: a cell (or column
+    name) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not simply a number,
+    gets a ``'`` in front, so that a spreadsheet shows it as text instead of running it. ``"keep"`` writes such
+    cells unchanged. ``close`` writes the file; ``discard``, after an error, only drops the spooled rows."""
+
+    def __init__(self, stream: IO[str], joined_columns: Sequence[str] = JOINED_COLUMNS, csv_formulas: str = "escape"):
+        if csv_formulas not in CSV_FORMULAS:
+            raise ValueError(f"csv_formulas must be one of {', '.join(CSV_FORMULAS)}, got {csv_formulas!r}")
         self._stream = stream
         self._joined = tuple(joined_columns)
+        self._escape = csv_formulas == "escape"
         self._columns: dict[str, None] = {}
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        # lone surrogates pass through the spool unchanged; the output stream escapes them
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")
 
     def add_columns(self, names: Iterable[str]) -> None:
         """Declare columns before (or without) records: a CSV input's header plus the added fields, so that an
@@ -126,27 +295,48 @@ class CsvWriter:
     def write(self, records: Iterable[dict]) -> None:
         for record in records:
             self._columns.update(dict.fromkeys(record))
-            self._spool.write(json.dumps({k: csv_cell(k, v, self._joined) for k, v in record.items()}, ensure_ascii=False) + "\n")
+            cells = {k: csv_cell(k, v, self._joined) for k, v in record.items()}
+            self._spool.write(json.dumps(cells, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
-        writer = csv.DictWriter(self._stream, fieldnames=list(self._columns), restval="")
-        if self._columns:
-            writer.writeheader()
-        self._spool.seek(0)
-        for line in self._spool:
-            writer.writerow(json.loads(line))
+        try:
+            columns = list(self._columns)
+            writer = csv.writer(self._stream)
+            if columns:
+                writer.writerow([self._cell(name) for name in columns])
+            self._spool.seek(0)
+            for line in self._spool:
+                row = json.loads(line)
+                writer.writerow([self._cell(row.get(name, "")) for name in columns])
+        finally:
+            self._spool.close()
+
+    def discard(self) -> None:
         self._spool.close()
+
+    def _cell(self, text: str) -> str:
+        return neutralize_formula(text) if self._escape else text
+
+
+def neutralize_formula(text: str) -> str:
+    """``text`` with a ``'`` in front when a spreadsheet would take it for a formula (OWASP's CSV injection
+    advice); numbers such as ``-5`` are left alone, being no formula."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_cell(column: str, value: object, joined_columns: Sequence[str] = JOINED_COLUMNS) -> str:
-    """How one value is written into a CSV cell (pure, so the rule is testable on its own)."""
+    """How one value is written into a CSV cell, before formula escaping (pure, so the rule is testable on its own)."""
     if isinstance(value, str):
         return value
     if value is None:
         return ""
+    if isinstance(value, JsonNumber):
+        return value.text
     if column in joined_columns and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return ";".join(value)
-    return json.dumps(value, ensure_ascii=False)
+    return dumps(value)
 
 
 #: The encoding each format is written in: CSV gets a BOM (utf-8-sig) like MediaCrawler's, so Excel reads it.

@@ -9,7 +9,9 @@ cannot say the family or the directions, ``family=``/``pairs=`` write them into 
 
 An archive is checked completely before anything is written; it is then extracted into a hidden temporary folder
 inside the models dir (same filesystem) and renamed into place. A bad archive raises PackageError and leaves the
-models dir exactly as it was.
+models dir exactly as it was. So does a folder that cannot be written (read-only, full): the error names the
+path and the system's reason. A superseded version is deleted only once no running process holds it
+(``packages.py``); each install also deletes the leftovers of installs and removals that were killed.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import re
 import shutil
 import stat
 import sys
-import tempfile
 import warnings
 import zipfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from ..staging import locked_folder
 from .index import load_index, offline_help, open_url, resolve_index_url
 from .families import detect_family, get_family, read_folder, unrecognised
 from .packages import (
@@ -35,10 +38,10 @@ from .packages import (
     Manifest,
     ModelPackage,
     PackageWarning,
-    list_packages,
+    newest_package,
     parse_pair,
+    prune,
     read_package,
-    remove_package,
     resolve_models_dir,
     version_key,
 )
@@ -71,8 +74,8 @@ def install_package(
     existed = root.exists()
     try:
         if isinstance(source, str) and source.lower().startswith(("http://", "https://", "file://")):
-            with tempfile.TemporaryDirectory(prefix=".download-", dir=_ensure_dir(root)) as tmp:
-                archive = Path(tmp) / "package.argosmodel"
+            with _staging(root, ".download-") as tmp:
+                archive = tmp / "package.argosmodel"
                 _download(source, archive, progress)
                 return _install_archive(archive, root, label=source)
         archive = Path(source).expanduser()
@@ -110,8 +113,8 @@ def install_model(
     existed = root.exists()
     try:
         if path.is_dir():
-            with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
-                staged = Path(tmp) / _folder_name(path.name)
+            with _staging(root, ".install-") as tmp:
+                staged = tmp / _folder_name(path.name)
                 _copy_folder(path, staged)
                 return _place_folder(staged, root, family, wanted, label=str(path))
         if not path.is_file():
@@ -120,11 +123,11 @@ def install_model(
             with zipfile.ZipFile(path) as zf:
                 top = _check_members(zf, str(path))
                 _check_existing_root(root)
-                with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
-                    _extract(zf, Path(tmp), str(path))
-                    staged = Path(tmp) / _folder_name(top)
+                with _staging(root, ".install-") as tmp:
+                    _extract(zf, tmp, str(path))
+                    staged = tmp / _folder_name(top)
                     if staged.name != top:
-                        (Path(tmp) / top).rename(staged)
+                        (tmp / top).rename(staged)
                     return _place_folder(staged, root, family, wanted, label=str(path))
         except zipfile.BadZipFile as exc:
             raise PackageError(f"{path} is neither a model folder nor a valid .zip of one: {exc}") from exc
@@ -146,7 +149,8 @@ def _copy_folder(source: Path, dest: Path) -> None:
     try:
         shutil.copytree(source, dest, symlinks=False)
     except (OSError, shutil.Error) as exc:
-        raise PackageError(f"cannot copy {source} into the models directory: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PackageError(f"cannot copy {source} into the models directory: {reason}") from exc
 
 
 def _place_folder(
@@ -182,7 +186,7 @@ def _place_folder(
     try:
         staged.rename(target)
     except OSError as exc:
-        raise PackageError(f"cannot move {label} into {target}: {exc}") from exc
+        raise PackageError(f"cannot move {label} into {target}: {exc.strerror or exc}") from exc
     return read_folder(target)
 
 
@@ -211,7 +215,7 @@ def install_pair(
             f"Available pairs: {pairs}"
         )
     entry = max(matches, key=lambda e: version_key(e.package_version))
-    installed = _installed_argos(from_code, to_code, resolve_models_dir(models_dir))
+    installed = newest_package(from_code, to_code, models_dir)
     if installed is not None and version_key(installed.package_version) >= version_key(entry.package_version):
         return installed  # up to date: skip a download of a few hundred MB
     if not entry.links:
@@ -223,8 +227,22 @@ def _ensure_dir(root: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PackageError(f"cannot create the models directory {root}: {exc}") from exc
+        raise PackageError(f"cannot create the models directory {root}: {exc.strerror or exc}") from exc
     return root
+
+
+@contextmanager
+def _staging(root: Path, prefix: str) -> Iterator[Path]:
+    """A locked temporary folder in the models dir (see ``staging.py``), or a PackageError naming the folder."""
+    _ensure_dir(root)
+    prune(root)
+    folder = ExitStack()
+    try:
+        path = folder.enter_context(locked_folder(root, prefix))
+    except OSError as exc:
+        raise PackageError(f"cannot install into {root}: {exc.strerror or exc}") from exc
+    with folder:
+        yield path
 
 
 def _download(url: str, dest: Path, progress: bool | None) -> None:
@@ -264,9 +282,9 @@ def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
         with zipfile.ZipFile(archive) as zf:
             top = _check_members(zf, label, argos=True)
             _check_existing_root(root)
-            with tempfile.TemporaryDirectory(prefix=".install-", dir=_ensure_dir(root)) as tmp:
-                _extract(zf, Path(tmp), label)
-                staged = Path(tmp) / top
+            with _staging(root, ".install-") as tmp:
+                _extract(zf, tmp, label)
+                staged = tmp / top
                 try:
                     package = read_package(staged)
                 except PackageError as exc:  # name the archive, not the temporary folder that is about to vanish
@@ -315,6 +333,14 @@ def _check_members(zf: zipfile.ZipFile, label: str, argos: bool = False) -> str:
         raise PackageError(f"{label} must hold exactly one top-level folder, found {len(tops)}: {sorted(tops)}")
     top = tops.pop()
     names = {info.filename for info in infos}
+    files = {name for name in names if not name.endswith("/")}
+    folders = {name.rstrip("/") for name in names if name.endswith("/")}
+    for name in files:
+        parts = PurePosixPath(name).parts
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    both = sorted(files & folders)
+    if both:
+        raise PackageError(f"{label} is corrupt: {both[0]!r} is both a file and a folder")
     if argos:
         _check_argos_members(names, top, label)
     total = sum(info.file_size for info in infos)
@@ -342,14 +368,16 @@ def _extract(zf: zipfile.ZipFile, dest: Path, label: str) -> None:
     """
     for info in zf.infolist():
         target = dest.joinpath(*PurePosixPath(info.filename).parts)
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out, _CHUNK)
-        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+        except OSError as exc:  # the disk, not the archive: full, read-only, ...
+            raise PackageError(f"cannot install {label}: cannot write {target}: {exc.strerror or exc}") from exc
+        except (zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError) as exc:
             raise PackageError(f"{label} is corrupt: cannot extract {info.filename!r}: {exc}") from exc
 
 
@@ -363,15 +391,10 @@ def _check_metadata(package: ModelPackage, label: str) -> None:
             raise PackageError(f"{label} has an invalid {field} {value!r} in {METADATA_FILE}")
 
 
-def _installed_argos(from_code: str, to_code: str, root: Path) -> ModelPackage | None:
-    """The newest installed Argos package of the pair: versions compare only within the family."""
-    same = [p for p in list_packages(root) if p.family == "argos" and (p.from_code, p.to_code) == (from_code, to_code)]
-    return max(same, key=lambda p: version_key(p.package_version), default=None)
-
-
 def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
-    """Rename the checked, staged folder into place, then drop older versions of the same pair."""
-    installed = _installed_argos(staged.from_code, staged.to_code, root)
+    """Rename the checked, staged folder into place, then drop older versions of the same pair that no running
+    process holds (``packages.prune``)."""
+    installed = newest_package(staged.from_code, staged.to_code, root)
     if installed is not None:
         order = (version_key(staged.package_version) > version_key(installed.package_version)) - (
             version_key(staged.package_version) < version_key(installed.package_version)
@@ -395,10 +418,9 @@ def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
     try:
         staged.path.rename(target)
     except OSError as exc:
-        raced = _installed_argos(staged.from_code, staged.to_code, root)
+        raced = newest_package(staged.from_code, staged.to_code, root)
         if raced is not None and raced.package_version == staged.package_version:
             return raced  # a concurrent install of the same version won the rename
-        raise PackageError(f"cannot move {staged.package_id} into {target}: {exc}") from exc
-    if installed is not None:
-        remove_package(installed)
+        raise PackageError(f"cannot move {staged.package_id} into {target}: {exc.strerror or exc}") from exc
+    prune(root)
     return read_package(target)

@@ -19,6 +19,7 @@ FILES = "metadata.json, model/ (CTranslate2), sentencepiece.model"
 METADATA_FILE = "metadata.json"
 SENTENCEPIECE_FILE = "sentencepiece.model"
 BPE_FILE = "bpe.model"
+DEMO_KEY = "xhs_translate_demo"  # metadata.json: true for the random-weight packages of `models install --demo`
 
 
 def detect(path: Path) -> bool:
@@ -58,6 +59,7 @@ def read(path: Path, manifest: Manifest | None = None) -> list[ModelPackage]:
         model_id=f"translate-{from_code}_{to_code}",
         source_tokenizer=tokenizer_file,
         target_tokenizer=tokenizer_file,
+        demo=meta.get(DEMO_KEY) is True,
     )]
 
 

@@ -54,6 +54,7 @@ class ModelPackage:
     model_subdir: str = "model"  # where model.bin is, relative to ``path`` ("" for the folder itself)
     source_prefix: tuple[str, ...] = ()  # tokens before the pieces (a language token)
     source_suffix: tuple[str, ...] = ()  # tokens after the pieces ("</s>" where CTranslate2 does not add it)
+    demo: bool = False  # a random-weight package of ``models install --demo``: its output is gibberish
 
     @property
     def package_id(self) -> str:
@@ -138,11 +139,13 @@ def read_json(file: Path) -> object:
     except FileNotFoundError:
         raise PackageError(f"{file} is missing") from None
     except UnicodeDecodeError as exc:
-        raise PackageError(f"{file} is not UTF-8 text: {exc}") from exc
+        raise PackageError(f"{file} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise PackageError(f"{file} is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, nesting 1,000 levels deep
+        raise PackageError(f"{file} is not usable JSON: {exc}") from None
     except OSError as exc:
-        raise PackageError(f"cannot read {file}: {exc}") from exc
+        raise PackageError(f"cannot read {file}: {exc.strerror or exc}") from exc
 
 
 def read_config(model_dir: Path) -> dict:

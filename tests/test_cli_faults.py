@@ -1,0 +1,353 @@
+"""The command line on hostile input and a hostile environment: every case ends in output, a per-record
+``failed`` mark or a one-line error naming the cause, never an internal error (issue 10 §3; issue 11 §4, §5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_cli import big_thread, cli, env, read_output, write_json, write_jsonl  # noqa: F401  (env: a fixture)
+from test_output_files import ROOT, mounted_tmpfs
+
+OUTPUTS = ("jsonl", "json", "csv", "html")
+
+
+def one_line_error(result: subprocess.CompletedProcess, code: int = 1) -> str:
+    stderr = result.stderr.decode()
+    assert result.returncode == code, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("xhs-translate: error: ") and "internal error" not in stderr
+    return stderr
+
+
+# --- lone surrogates (§3.1) ----------------------------------------------------------------------------------
+
+SURROGATES = [
+    r'{"comment_id": "a\ud83d", "content": "你好，今天天气很好", "nickname": "x\udc00", "tags": ["\ude00"]}',
+    r'{"comment_id": "b", "content": "good morning everyone", "\ud83dkey": "v"}',
+]
+
+
+@pytest.mark.parametrize("fmt", OUTPUTS)
+def test_lone_surrogates_in_other_fields_come_back_as_their_escapes(env, tmp_path, fmt):
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(SURROGATES) + "\n", encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    result = cli(env, "translate", str(source), "-o", str(out), "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    raw = out.read_bytes()
+    shown = (rb"a\ud83d", rb"x\udc00") if fmt == "html" else (rb"a\ud83d", rb"x\udc00", rb"\ude00", rb"\ud83dkey")
+    for escape in shown:  # JSON: the escape it came in as; CSV and HTML (id and nickname): its text
+        assert escape in raw
+    if fmt in ("json", "jsonl"):
+        originals = [json.loads(line) for line in SURROGATES]
+        assert [{k: r[k] for k in o} for r, o in zip(read_output(out, fmt), originals)] == originals
+    if fmt != "html":
+        detected = cli(env, "detect", str(source), "-o", str(tmp_path / f"langs.{fmt}"), "-q")
+        assert detected.returncode == 0, detected.stderr.decode()
+        assert rb"a\ud83d" in (tmp_path / f"langs.{fmt}").read_bytes()
+
+
+@pytest.mark.xfail(strict=True, reason="needs the other half of issue 10 §3.1: spans.py protecting lone surrogates "
+                                       "from SentencePiece (another helper's branch); remove this mark when merged")
+@pytest.mark.parametrize("errors", ["mark", "raise"])
+def test_lone_surrogates_in_the_text_are_translated_around_and_written_back(env, tmp_path, errors):
+    source = tmp_path / "in.json"
+    source.write_text(r'[{"comment_id": "1", "content": "hello \ud83d world 你好"}, '
+                      r'{"comment_id": "2", "content": "\udc00今天天气很好"}]', encoding="ascii")
+    for fmt in OUTPUTS:
+        out = tmp_path / f"out.{fmt}"
+        result = cli(env, "translate", str(source), "-o", str(out), "--errors", errors, "-q")
+        assert result.returncode == 0, result.stderr.decode()
+        if fmt in ("json", "jsonl"):
+            records = read_output(out, fmt)
+            assert [r["translation_status"] for r in records] == ["translated", "translated"]
+            assert "\ud83d" in records[0]["translation"] and records[1]["translation"].startswith("\udc00")
+    detected = cli(env, "detect", str(source), "-q")
+    assert detected.returncode == 0 and rb"hello \ud83d world" in detected.stdout
+
+
+# --- depth and size (§3.2, §3.3) ----------------------------------------------------------------------------
+
+
+def reply_chain(depth: int) -> dict:
+    """Replies nested ``depth`` levels deep, none with an id (labels once grew by a repr() per level)."""
+    comment: dict = {"content": "最里面的回复"}
+    for level in range(depth):
+        comment = {"content": f"第{level}层 reply", "sub_comments": [comment]}
+    return comment
+
+
+def test_a_reply_chain_without_ids_translates_in_bounded_memory(env, tmp_path):
+    depth = 200  # 400 levels of JSON, under the limit of 500
+    source = write_json(tmp_path / "chain.json", [reply_chain(depth)])
+    out = tmp_path / "out.json"
+    result = cli(env, "translate", str(source), "-o", str(out), "-q", "--no-cache")
+    assert result.returncode == 0, result.stderr.decode()
+    node, levels = read_output(out, "json")[0], 0
+    while "sub_comments" in node:
+        assert node["translation_status"] == "translated"
+        node, levels = node["sub_comments"][0], levels + 1
+    assert levels == depth and node["content"] == "最里面的回复"
+
+
+@pytest.mark.parametrize("depth", [300, 5_000])
+def test_a_reply_chain_deeper_than_the_json_limit_is_one_clear_error(env, tmp_path, depth):
+    source = tmp_path / "deep.json"
+    opening = '{"content": "x", "sub_comments": [' * depth
+    source.write_text("[" + opening + '{"content": "y"}' + "]}" * depth + "]", encoding="utf-8")
+    result = cli(env, "translate", str(source), "-o", str(tmp_path / "out.json"))
+    stderr = one_line_error(result)
+    assert "nests deeper than 500 levels of arrays and objects" in stderr and "line 1, column 2" in stderr
+
+
+# --- special outputs and the environment (§3.5, §3.7) -------------------------------------------------------
+
+
+def test_output_to_a_symlink_keeps_the_link_and_the_mode_of_its_target(env, tmp_path):
+    target = tmp_path / "real.jsonl"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", str(link), "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    assert link.is_symlink() and read_output(target, "jsonl")[0]["content"] == "你好"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_a_new_output_gets_the_umask_mode(env, tmp_path):
+    source = write_json(tmp_path / "in.json", [{"content": "你好"}])
+    out = tmp_path / "out.jsonl"
+    script = f"import os, sys; os.umask(0o002); from xhs_translate.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", script, "translate", str(source), "-o", str(out), "-q"], env=env,
+                            capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o664  # was 0600 (tempfile.mkstemp) whatever the umask
+
+
+def test_a_full_device_is_a_one_line_error(env, tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", "/dev/full",
+                 "--output-format", "jsonl")
+    assert one_line_error(result) == "xhs-translate: error: cannot write /dev/full: No space left on device\n"
+
+
+@pytest.mark.skipif(not ROOT, reason="mounting a read-only tmpfs needs root (test_output_files covers 0555 folders)")
+def test_a_read_only_output_folder_and_models_folder_are_one_line_errors(env, tmp_path, tiny_archives):
+    source = write_json(tmp_path / "in.json", [{"content": "你好"}])
+    with mounted_tmpfs(tmp_path / "ro", "ro,size=64k") as folder:
+        result = cli(env, "translate", str(source), "-o", str(folder / "out.jsonl"))
+        assert one_line_error(result, 2).endswith(f"cannot create files in {folder}: Read-only file system\n")
+        install = cli(env, "models", "install", str(tiny_archives[("zh", "en")]), "--models-dir", str(folder))
+        assert one_line_error(install) == f"xhs-translate: error: cannot install into {folder}: Read-only file system\n"
+
+
+# --- an interrupted JSON run (§3.8) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_an_interrupted_run_has_cached_its_finished_chunks_whatever_the_input_format(env, tmp_path, fmt):
+    records = big_thread(1200)
+    source = (write_json if fmt == "json" else write_jsonl)(tmp_path / f"big.{fmt}", records)
+    cache = tmp_path / "cache.sqlite3"
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "-o", str(out),
+                             "--cache", str(cache), "--chunk-size", "200"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:  # the first chunk written: it was cached before
+        if any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")):
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    with sqlite3.connect(cache) as conn:
+        saved = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+    assert saved > 0  # a JSON input was one chunk: 0 rows saved where JSONL had thousands
+
+
+# --- CSV formula injection (§3.10) --------------------------------------------------------------------------
+
+
+def test_csv_output_neutralises_formulas_unless_told_to_keep_them(env, tmp_path):
+    source = write_json(tmp_path / "in.json", [{"comment_id": "1", "content": "=HYPERLINK(\"http://x\",\"hi\")",
+                                                "nickname": "@SUM(1+1)", "likes": -3}])
+    escaped = tmp_path / "escaped.csv"
+    assert cli(env, "translate", str(source), "-o", str(escaped), "-q").returncode == 0
+    row = read_output(escaped, "csv")[0]
+    assert row["content"] == "'=HYPERLINK(\"http://x\",\"hi\")" and row["nickname"] == "'@SUM(1+1)" and row["likes"] == "-3"
+    kept = tmp_path / "kept.csv"
+    assert cli(env, "detect", str(source), "-o", str(kept), "-q", "--csv-formulas", "keep").returncode == 0
+    assert read_output(kept, "csv")[0]["content"] == "=HYPERLINK(\"http://x\",\"hi\")"
+
+
+# --- numbers (§3.11) ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_numbers_come_back_exactly_as_they_came(env, tmp_path, fmt):
+    fields = '"comment_id": 1e400, "like_count": 1.50, "create_time": -0, "big": %s, "e": 1E5, "content": "你好"' % ("7" * 5000)
+    source = tmp_path / f"in.{fmt}"
+    source.write_text(f"[{{{fields}}}]" if fmt == "json" else f"{{{fields}}}\n", encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    result = cli(env, "translate", str(source), "-o", str(out), "-q")
+    assert result.returncode == 0, result.stderr.decode()
+    text = out.read_text(encoding="utf-8")
+    for number in ("1e400", "1.50", "-0", "7" * 5000, "1E5"):
+        assert f": {number}," in text or f": {number}\n" in text
+    assert "Infinity" not in text
+
+
+# --- plain text input (issue 11 §4) -------------------------------------------------------------------------
+
+
+def test_plain_text_lines_become_records(env, tmp_path):
+    source = tmp_path / "comments.txt"
+    source.write_bytes("你好，今天天气很好\r\n\n[笑哭R] good morning\n{\"not\": \"json\"}".encode())
+    out = tmp_path / "out.jsonl"
+    assert cli(env, "translate", str(source), "-o", str(out), "-q").returncode == 0
+    records = read_output(out, "jsonl")
+    assert [(r["comment_id"], r["content"]) for r in records] == [
+        (1, "你好，今天天气很好"), (2, ""), (3, "[笑哭R] good morning"), (4, '{"not": "json"}')]
+    assert records[1]["translation_status"] == "no_text" and records[0]["translation_status"] == "translated"
+    piped = cli(env, "translate", "-", "--input-format", "lines", "--id-field", "n", "--text-field", "body", "-q",
+                stdin="早上好\n".encode())
+    assert piped.returncode == 0, piped.stderr.decode()
+    assert {k: v for k, v in read_output(piped.stdout.decode(), "jsonl")[0].items() if k in ("n", "body")} == {
+        "n": 1, "body": "早上好"}
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n")
+    assert "blank.txt is empty: expected one comment per line" in one_line_error(cli(env, "translate", str(blank)))
+
+
+# --- progress and warnings (issue 11 §4, issue 10 "Also") ---------------------------------------------------
+
+
+class RecordingBar:
+    """Stands in for the tqdm bar of a run: records what the run tells it."""
+
+    disable = False
+
+    def __init__(self):
+        self.updates: list[int] = []
+        self.postfixes: list[str] = []
+
+    def update(self, n: int) -> None:
+        self.updates.append(n)
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfixes.append(text)
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_the_progress_bar_counts_every_input_chunk_by_chunk(env, tmp_path, monkeypatch, fmt):
+    from xhs_translate import cli as cli_module
+
+    bar = RecordingBar()
+    monkeypatch.setattr(cli_module, "_progress", lambda *args: bar)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    source = (write_json if fmt == "json" else write_jsonl)(tmp_path / f"in.{fmt}", big_thread(40))
+    assert cli_module.main(["translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--chunk-size", "15", "-q"]) == 0
+    assert bar.updates == [15, 15, 10]  # a JSON input was one chunk: 0 for the whole run, then 40
+    assert bar.postfixes == ["records 1-15", "records 16-30", "records 31-40", ""]
+
+
+def test_the_ticker_redraws_until_the_block_ends():
+    import threading
+
+    from xhs_translate.cli import _ticking
+
+    class Bar:
+        disable = False
+
+        def __init__(self):
+            self.redraws = 0
+            self.three = threading.Event()
+
+        def refresh(self):
+            self.redraws += 1
+            if self.redraws >= 3:
+                self.three.set()
+
+    bar = Bar()
+    with _ticking(bar, every=0.001):
+        assert bar.three.wait(60)  # redrawn with no update from the work in between
+    after = bar.redraws
+    time.sleep(0.01)
+    assert bar.redraws == after  # and not after the block
+
+
+def test_cache_warnings_are_one_line_and_none_with_quiet(env, tmp_path):
+    source = write_json(tmp_path / "in.json", [{"content": "你好"}])
+    not_a_cache = tmp_path / "a-folder"
+    not_a_cache.mkdir()
+    loud = cli(env, "translate", str(source), "--cache", str(not_a_cache), "-o", str(tmp_path / "o.jsonl"))
+    assert loud.returncode == 0
+    lines = loud.stderr.decode().splitlines()
+    assert lines[0].startswith(f"xhs-translate: warning: translation cache {not_a_cache} cannot be used")
+    assert lines[1].startswith("xhs-translate: 1 comments ->") and "Warning" not in loud.stderr.decode()
+    quiet = cli(env, "translate", str(source), "--cache", str(not_a_cache), "-o", str(tmp_path / "q.jsonl"), "-q")
+    assert quiet.returncode == 0 and quiet.stderr == b""
+
+
+# --- demo models (issue 11 §4) ------------------------------------------------------------------------------
+
+
+def test_demo_models_install_offline_say_they_are_gibberish_and_run_the_pipeline(env, tmp_path, tiny_archives):
+    models = tmp_path / "demo-models"
+    common = ["--models-dir", str(models)]
+    for wrong, message in ((["--demo", "zh", "en"], "give no SOURCE"), (["--size", "base", "x.argosmodel"], "--size applies only to --demo"),
+                           ([], "give FROM TO language codes, package files or URLs, or --demo")):
+        result = cli(env, "models", "install", *wrong, *common)
+        assert result.returncode == 2 and message in result.stderr.decode()
+    installed = cli(env, "models", "install", "--demo", *common)
+    assert installed.returncode == 0, installed.stderr.decode()
+    stdout = installed.stdout.decode()
+    assert stdout.count("(DEMO: gibberish output)") == 2 and "gibberish" in stdout.splitlines()[-1]
+    assert "building random-weight tiny demo models" in installed.stderr.decode()
+    listing = cli(env, "models", "list", *common).stdout.decode()
+    assert listing.count("DEMO: random weights, gibberish output") == 2
+    source = write_json(tmp_path / "in.json", [{"content": "你好，今天天气很好"}, {"content": "good morning"}])
+    translated = cli(env, "translate", str(source), *common, "-q")
+    assert translated.returncode == 0, translated.stderr.decode()
+    assert [r["translation_status"] for r in read_output(translated.stdout.decode(), "jsonl")] == ["translated"] * 2
+    # a real package of a pair replaces its demo package (the test packages stand in for real ones)
+    real = cli(env, "models", "install", str(tiny_archives[("zh", "en")]), *common)
+    assert real.returncode == 0 and real.stdout.decode().startswith("installed zh->en 1.0"), real.stderr.decode()
+    listing = cli(env, "models", "list", *common).stdout.decode()
+    assert "zh->en  1.0" in listing and listing.count("DEMO") == 1 and "translate-zh_en-0_0_demo" not in listing
+
+
+def test_a_result_holding_a_lone_surrogate_is_cached_without_turning_the_cache_off(tmp_path):
+    """Protected spans keep a lone surrogate verbatim in the translation; SQLite (UTF-8) cannot store it raw."""
+    import warnings as python_warnings
+
+    from xhs_translate.cache import decode_comment, encode_comment, open_cache
+    from xhs_translate.results import Status, Translation
+
+    result = Translation("hi \ud83d", "你好 \ud83d", "en", "zh", Status.TRANSLATED, ())
+    cache = open_cache(tmp_path / "c.sqlite3")
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error")  # a CacheWarning (the cache turned off) fails the test
+        cache.put_many("comments", {"k": encode_comment(result, 1)})
+        assert decode_comment(cache.get_many("comments", ["k"])["k"], "hi \ud83d") == (result, 1)
+    assert cache.enabled
+    cache.close()

@@ -1,0 +1,122 @@
+"""TranslatorConfig: one frozen, checked object that the API, the CLI and the server build mechanically."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from xhs_translate import InputError, MissingFieldError, ModelNotInstalledError, Translator, TranslatorConfig
+from xhs_translate.cli import build_parser, translator_config
+from xhs_translate.config import EngineConfig, FieldSchema
+from xhs_translate.models.engine import DecodeOptions
+from xhs_translate.models.install import install_package
+
+
+def test_flat_options_map_onto_the_nested_configs():
+    config = TranslatorConfig.from_options(target="en", compute_type="float32", inter_threads=1, id_field="id",
+                                           text_field="body", field_prefix="xhs_", beam_size=4)
+    assert config.target == "en"
+    assert config.engine == EngineConfig(compute_type="float32", inter_threads=1)
+    assert config.fields == FieldSchema(id_field="id", text_field="body", prefix="xhs_")
+    assert config.fields.translation_fields[2] == "xhs_translation"
+    assert config.decode_options == DecodeOptions(beam_size=4)
+    assert config.replace(target="zh").target == "zh" and config.replace(target="zh").fields == config.fields
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.target = "zh"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("options, name", [
+    ({"target": "fr"}, "target"),
+    ({"zh_variant": "Hanz"}, "zh_variant"),
+    ({"errors": "ignore"}, "errors"),
+    ({"decode_options": "fast"}, "decode_options"),
+    ({"beam_size": 0}, "beam_size"),
+    ({"inter_threads": 0}, "inter_threads"),
+    ({"text_field": ""}, "text_field"),
+    ({"field_prefix": 3}, "field_prefix"),
+    ({"memo_size": -1}, "memo_size"),
+    ({"mark_cached": "yes"}, "mark_cached"),
+    ({"languages": ()}, "languages"),
+    ({"models_dir": 42}, "models_dir"),
+])
+def test_bad_options_are_input_errors_naming_the_option(options, name):
+    with pytest.raises(InputError, match=name):
+        TranslatorConfig.from_options(**options)
+    with pytest.raises(InputError, match=name):
+        Translator(cache=False, **options)
+
+
+def test_an_unknown_option_is_a_type_error_listing_the_known_ones():
+    with pytest.raises(TypeError, match="unknown Translator option.*tagret.*known: .*target"):
+        Translator(cache=False, tagret="en")
+
+
+def test_the_cli_maps_every_translate_option_onto_the_config(tmp_path):
+    args = build_parser().parse_args([
+        "translate", "in.json", "--to", "en", "--zh-variant", "Hant", "--errors", "mark", "--no-builtin-glossary",
+        "--mark-cached", "--field-prefix", "x_", "--id-field", "id", "--text-field", "t", "--parent-field", "p",
+        "--beam-size", "3", "--inter-threads", "1", "--intra-threads", "2", "--compute-type", "float32",
+        "--models-dir", str(tmp_path),
+    ])
+    assert translator_config(args) == TranslatorConfig.from_options(
+        target="en", zh_variant="Hant", errors="mark", builtin_glossary=False, mark_cached=True, field_prefix="x_",
+        id_field="id", text_field="t", parent_field="p", beam_size=3, inter_threads=1, intra_threads=2,
+        compute_type="float32", models_dir=str(tmp_path))
+    defaults = translator_config(build_parser().parse_args(["translate", "in.json"]))
+    assert defaults == TranslatorConfig()  # the CLI's defaults are the API's
+
+
+def test_the_constructor_target_is_the_default_of_every_call(models_dir):
+    translator = Translator(models_dir=models_dir, cache=False, target="auto")
+    hello = translator.translate("hello there")
+    assert (hello.status, hello.source_lang, hello.target_lang) == ("translated", "en", "zh")
+    assert Translator(models_dir=models_dir, cache=False, target="en").translate("hello there").status == "same_language"
+    assert translator.translate("hello there", target="en").status == "same_language"
+    with pytest.raises(InputError, match="target"):
+        translator.translate("hello", target="fr")
+
+
+def test_a_thread_without_the_text_field_names_the_field_options(models_dir):
+    translator = Translator(models_dir=models_dir, cache=False)
+    with pytest.raises(MissingFieldError, match=r"no 'content' field \(fields found: id, text\).*text_field="):
+        translator.translate_thread([{"id": "1", "text": "hi"}, {"id": "2", "text": "好"}])
+    assert translator.stats()["segments"] == 0
+    mixed = translator.translate_thread([{"id": "1", "text": "hi"}, {"content": "好可爱"}])  # one has it: no error
+    assert [c["translation_status"] for c in mixed] == ["no_text", "translated"]
+    assert translator.translate_thread([]) == []
+
+
+def test_one_error_names_every_missing_model(tmp_path, tiny_archives):
+    empty = tmp_path / "none"
+    empty.mkdir()
+    with pytest.raises(ModelNotInstalledError) as info:
+        Translator(models_dir=empty, cache=False).translate_thread([{"content": "好可爱"}])
+    assert set(info.value.pairs) == {("zh", "en"), ("en", "zh")}
+    assert "zh->en and en->zh" in str(info.value) or "en->zh and zh->en" in str(info.value)
+    assert "xhs-translate models install en zh" in str(info.value)
+    only = tmp_path / "only"
+    install_package(tiny_archives[("zh", "en")], models_dir=only)
+    with pytest.raises(ModelNotInstalledError) as info:
+        Translator(models_dir=only, cache=False).translate_many(["so cute"], target="auto")
+    assert info.value.pairs == (("en", "zh"),)
+    with pytest.raises(ModelNotInstalledError) as info:  # target en needs only zh->en: nothing else is named
+        Translator(models_dir=empty, cache=False).translate_many(["好可爱"], target="en")
+    assert info.value.pairs == (("zh", "en"),)
+
+
+def test_a_translator_closes_its_cache_and_works_as_a_context_manager(models_dir, tmp_path):
+    path = tmp_path / "c.sqlite3"
+    with Translator(models_dir=models_dir, cache=path) as translator:
+        first = translator.translate("好可爱", target="en")
+    again = translator.translate("好可爱", target="en")  # a closed cache reopens on next use
+    assert again == first and translator.stats()["comment_hits"] == 1
+    translator.close()
+
+
+def test_the_signature_line_names_what_decides_the_output(models_dir):
+    translator = Translator(models_dir=models_dir, cache=False, target="en", languages=("zh", "en"))
+    translator.translate("好可爱")
+    line = str(translator.signature)
+    assert line.startswith("xhs-translate:") and "models:argos:translate-zh_en@1.0" in line
+    assert "|target:en|zh:Hans|lang:zh+en|" in line and "|device:cpu|compute:int8|" in line and line.endswith("|cache:off")

@@ -1,0 +1,64 @@
+"""Assembly: put a planned text back together from its pieces and the guarded model outputs (pure).
+
+Protected spans, whitespace and glossary targets go back verbatim, in their original order and places, whatever
+the model emitted; a model output that failed fails the whole text rather than leave a hole in it.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from .planning import GlossaryTerm, Job, Plan
+from .results import Flag, Status, Translation
+from .routing import convert
+from .segment import GuardResult
+
+# Where a translated English piece meets other text without whitespace, a space goes in, except next to these.
+_NO_SPACE_BEFORE = set(",.!?;:)]}%'\"，。！？；：）」』、…~～")
+_NO_SPACE_AFTER = set("([{（「『")
+
+
+def join_pieces(parts: Sequence[tuple[str, bool]], spaced: bool) -> str:
+    """Concatenate (text, translated) parts; when ``spaced`` (English output) put a space where a translated
+    part would otherwise touch its neighbour, as in ``[笑哭R]So funny`` -> ``[笑哭R] So funny``."""
+    out: list[str] = []
+    prev, prev_translated = "", False
+    for text, translated in parts:
+        if not text:
+            continue
+        if (
+            spaced
+            and prev
+            and (translated or prev_translated)
+            and not prev[-1].isspace()
+            and not text[0].isspace()
+            and text[0] not in _NO_SPACE_BEFORE
+            and prev[-1] not in _NO_SPACE_AFTER
+        ):
+            out.append(" ")
+        out.append(text)
+        prev, prev_translated = text, translated
+    return "".join(out)
+
+
+def assemble(plan: Plan, outputs: Mapping[Job, GuardResult | None]) -> Translation:
+    """The translation of a planned text (status translated), or ``failed`` when a model output is missing."""
+    parts: list[tuple[str, bool]] = []
+    flags = list(plan.flags)
+    for piece in plan.pieces:
+        if isinstance(piece, str):
+            parts.append((piece, False))
+        elif isinstance(piece, GlossaryTerm):
+            parts.append((piece.target, True))
+        else:
+            guarded = outputs[piece]
+            if guarded is None:
+                return Translation(plan.text, None, plan.source_lang, plan.target_lang, Status.FAILED,
+                                   (Flag.MODEL_FAILED,))
+            flags.extend(f for f in guarded.flags if f not in flags)
+            parts.append((convert(guarded.text, piece.route.after), True))
+    if plan.partial:
+        flags.append(Flag.PARTIALLY_TRANSLATED)
+    text = join_pieces(parts, spaced=plan.target_lang == "en")
+    return Translation(plan.text, text, plan.source_lang, plan.target_lang, Status.TRANSLATED, tuple(flags))
+

@@ -1,0 +1,176 @@
+"""Frozen configuration: what a Translator is set up with, checked once, with named defaults.
+
+A Translator derives all its state (glossary, routes, cache keys) from one ``TranslatorConfig`` when it is made,
+so a setting can never be half-changed afterwards: make a new Translator (``config.replace(...)`` gives the new
+config). The CLI, the server and Ray workers build configs from their arguments with ``from_options``, whose
+flat names are the CLI's option names. Nothing heavy is imported here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .models.engine import DecodeOptions
+from .thread import DETECTION_FIELDS, TRANSLATION_FIELDS, added_fields
+
+TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
+ZH_VARIANTS = ("Hans", "Hant")
+ERROR_MODES = ("raise", "mark")
+DEVICES = ("auto", "cpu", "cuda")
+#: The languages of a RedNote comment section; detection leans to them (see ``detection.detect``).
+DEFAULT_LANGUAGES = ("zh", "en")
+MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB for short comments)
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+
+def _field_name(name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{name} must be a non-empty str, got {value!r}")
+
+
+def _optional_int(name: str, value: Any, minimum: int) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
+        raise InputError(f"{name} must be an integer >= {minimum} or None, got {value!r}")
+
+
+@dataclass(frozen=True)
+class FieldSchema:
+    """The names of a record's id, text and parent fields, and the prefix put in front of the fields we add."""
+
+    id_field: str = "comment_id"
+    text_field: str = "content"
+    parent_field: str = "parent_comment_id"
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("id_field", "text_field", "parent_field"):
+            _field_name(name, getattr(self, name))
+        if not isinstance(self.prefix, str):
+            raise InputError(f"field_prefix must be a str, got {type(self.prefix).__name__}")
+
+    @cached_property
+    def translation_fields(self) -> tuple[str, ...]:
+        """The fields ``translate_thread`` adds, prefixed: source_lang, target_lang, translation, status, flags."""
+        return added_fields(TRANSLATION_FIELDS, self.prefix)
+
+    @cached_property
+    def detection_fields(self) -> tuple[str, ...]:
+        return added_fields(DETECTION_FIELDS, self.prefix)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How CTranslate2 runs: device (``auto``: CUDA when CTranslate2 sees a GPU, else the CPU) and compute type
+    (``auto``: int8 on the CPU, int8_float16 or float16 on CUDA), both resolved when first needed, and threads
+    (None: the engine's measured default, see ``models.engine.resolve_threads``)."""
+
+    compute_type: str = "auto"
+    inter_threads: int | None = None
+    intra_threads: int | None = None
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        _field_name("compute_type", self.compute_type)
+        _choice("device", self.device, DEVICES)
+        _optional_int("inter_threads", self.inter_threads, 1)
+        _optional_int("intra_threads", self.intra_threads, 0)
+
+
+# Flat option names (as on the command line) of the nested configs: field -> (class, {flat name: its field}).
+_NESTED = {
+    "engine": (EngineConfig, {"compute_type": "compute_type", "inter_threads": "inter_threads",
+                              "intra_threads": "intra_threads", "device": "device"}),
+    "fields": (FieldSchema, {"id_field": "id_field", "text_field": "text_field", "parent_field": "parent_field",
+                             "field_prefix": "prefix"}),
+    "decode_options": (DecodeOptions, {"beam_size": "beam_size"}),
+}
+
+
+@dataclass(frozen=True)
+class TranslatorConfig:
+    """Every option that decides what a Translator does (the cache and engine provider are resources, given to
+    the Translator itself). ``glossary``: a ``Glossary``, a TSV/CSV path or a ``{source: target}`` zh -> en
+    mapping, merged over the built-in slang list unless ``builtin_glossary=False``. ``languages``: the languages
+    detection leans to (None: no domain prior). ``errors``: ``raise`` or ``mark`` (failed comments are marked).
+    ``mark_cached``: report ``cached`` for comments served wholly from the cache. ``memo_size``: whole-comment
+    results kept in memory (0: none). ``models``: which installed model serves a direction where several do: a
+    name (family, model id or folder name, e.g. ``"quickmt"``) taken for every direction it serves, or
+    ``{"zh-en": name}`` pinning a direction (``zt-en`` is its own); kept as ``(("zh-en", name), ...)`` pairs,
+    ``"*"`` for the name of every direction; otherwise ``models.packages.PREFERENCE`` decides."""
+
+    models_dir: str | Path | None = None
+    target: str = "auto"
+    glossary: Any = None
+    builtin_glossary: bool = True
+    zh_variant: str = "Hans"
+    errors: str = "raise"
+    decode_options: DecodeOptions = field(default_factory=DecodeOptions)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    fields: FieldSchema = field(default_factory=FieldSchema)
+    mark_cached: bool = False
+    memo_size: int = MEMO_SIZE
+    languages: tuple[str, ...] | None = DEFAULT_LANGUAGES
+    models: Any = ()
+
+    def __post_init__(self) -> None:
+        _choice("target", self.target, TARGET_MODES)
+        _choice("zh_variant", self.zh_variant, ZH_VARIANTS)
+        _choice("errors", self.errors, ERROR_MODES)
+        if self.models_dir is not None and not isinstance(self.models_dir, (str, Path)):
+            raise InputError(f"models_dir must be a path or None, got {type(self.models_dir).__name__}")
+        for name, kind in (("decode_options", DecodeOptions), ("engine", EngineConfig), ("fields", FieldSchema)):
+            if not isinstance(getattr(self, name), kind):
+                raise InputError(f"{name} must be a {kind.__name__}, got {getattr(self, name)!r}")
+        for name in ("builtin_glossary", "mark_cached"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        _optional_int("memo_size", self.memo_size, 0)
+        if self.languages is not None:
+            languages = (self.languages,) if isinstance(self.languages, str) else self.languages
+            if not languages or not all(isinstance(code, str) and code for code in languages):
+                raise InputError(f"languages must be language codes such as ('zh', 'en'), or None, got {self.languages!r}")
+            object.__setattr__(self, "languages", tuple(languages))
+        from .models.packages import model_choices
+
+        choices = dict(self.models) if isinstance(self.models, tuple) else self.models
+        object.__setattr__(self, "models", tuple(sorted(model_choices(choices or None).items())))
+
+    @classmethod
+    def option_names(cls) -> frozenset[str]:
+        """Every flat option name ``from_options`` takes (the CLI's argument names)."""
+        return frozenset({f.name for f in fields(cls)} | {flat for _, names in _NESTED.values() for flat in names})
+
+    @classmethod
+    def from_options(cls, **options: Any) -> TranslatorConfig:
+        """A config from flat options, named as on the command line: the fields above plus ``compute_type``,
+        ``inter_threads``, ``intra_threads`` (EngineConfig), ``id_field``, ``text_field``, ``parent_field``,
+        ``field_prefix`` (FieldSchema) and ``beam_size`` (DecodeOptions). An unknown name is a TypeError."""
+        known = cls.option_names()
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown Translator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        own = {f.name for f in fields(cls)}
+        top = {name: value for name, value in options.items() if name in own}
+        for name, (kind, names) in _NESTED.items():
+            flat = {inner: options[outer] for outer, inner in names.items() if outer in options}
+            if flat:
+                base = top.get(name, kind())
+                if not isinstance(base, kind):
+                    raise InputError(f"{name} must be a {kind.__name__}, got {base!r}")
+                top[name] = dataclasses.replace(base, **flat)
+        return cls(**top)
+
+    def replace(self, **options: Any) -> TranslatorConfig:
+        """This config with some flat options changed (the names of ``from_options``)."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        return TranslatorConfig.from_options(**{**current, **options})
+

@@ -1,0 +1,61 @@
+"""Typed results: what one text's translation came to, and the one list of status and flag names.
+
+Statuses and flags are written into every output record, shown by the HTML page and returned by the server; they
+are named here once so that no module spells them out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Sequence
+
+
+class Status(str, Enum):
+    """A comment's ``translation_status``. A ``str`` subclass, so it compares equal to (and serialises as) its value."""
+
+    TRANSLATED = "translated"
+    CACHED = "cached"  # only with mark_cached: a translated comment served wholly from the cache
+    SAME_LANGUAGE = "same_language"
+    NO_TEXT = "no_text"
+    UNSUPPORTED_LANGUAGE = "unsupported_language"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(status.value for status in Status)
+STATUS_BY_VALUE = {status.value: status for status in Status}  # Status(value) without the Enum call's cost
+
+
+class Flag:
+    """The words of ``translation_flags``: notes on how a translation came about."""
+
+    GLOSSARY_APPLIED = "glossary_applied"
+    PARTIALLY_TRANSLATED = "partially_translated"  # some sentences are in a language no installed model serves
+    TRADITIONAL_CONVERTED = "traditional_converted"  # Traditional Chinese went through OpenCC around a zh model
+    REPETITION_GUARDED = "repetition_guarded"  # a model loop was collapsed
+    LENGTH_ANOMALY = "length_anomaly"  # the output is far longer (or emptier) than the source
+    MODEL_NOT_INSTALLED = "model_not_installed"
+    MODEL_FAILED = "model_failed"
+    INVALID_TEXT = "invalid_text"  # the text field holds something other than a str
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The result for one text: ``translation`` is None unless ``status`` is translated or cached."""
+
+    text: Any
+    translation: str | None
+    source_lang: str
+    target_lang: str | None
+    status: Status
+    flags: tuple[str, ...] = ()
+
+    def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
+        """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
+        values."""
+        source, target, translation, status, flags = names  # a literal: this runs once per comment of every thread
+        return {source: self.source_lang, target: self.target_lang, translation: self.translation,
+                status: self.status._value_, flags: list(self.flags)}
