@@ -25,8 +25,8 @@ decode in few steps, so one big batch per core beats one core-shared batch: per-
 between intra-op threads costs more than it saves on such small matrices. Hence the CPU defaults: a
 1,024-token budget, ``inter_threads`` = min(2, cores) replicas, each with cores // inter_threads threads,
 and all buckets queued at once (results are collected in order; a failing bucket still fails alone). On CUDA
-one replica takes buckets of up to 16,384 tokens: a GPU is fed by wide batches, not by more replicas (a
-setting from CTranslate2's GPU guidance, not measured here).
+one replica takes buckets of up to 16,384 tokens, since a GPU is fed by wide batches rather than by more
+replicas: a chosen setting, not measured (no GPU was at hand).
 
 Device and compute type: ``device="auto"`` is CUDA when ``ctranslate2.get_cuda_device_count() > 0``, else the
 CPU; ``compute_type="auto"`` is int8 on the CPU (Argos ships int8 weights) and int8_float16, else float16, on
