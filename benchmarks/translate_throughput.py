@@ -259,7 +259,7 @@ def row_ct2(config: dict) -> dict:
         calls += [(translator, group) for group in groups]
     tokens = 0
     asynchronous = config["plan"] != "one"
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     pending = []
     for translator, pieces in calls:
         pending.append(translator.translate_batch(
@@ -277,9 +277,11 @@ def row_ct2(config: dict) -> dict:
     for results in pending:
         tokens += sum(len((r.result() if asynchronous else r).hypotheses[0]) for r in results)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start  # every thread of this process: the work, whatever the load
     return {
         "comments": config["comments"],
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "target_tokens": tokens,
         "segments": sum(len(p) for _, p in calls),
         "calls": len(calls),
@@ -457,9 +459,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{spread('xhs', 'cold_seconds')}; (3) {spread('xhs', 'warm_seconds', 3)}; "
           f"(4) {spread('ct2', 'seconds')}; (4b) {spread('ct2b', 'seconds')}; (4c) {spread('ct2c', 'seconds')}); "
           "(1) and (3b) run once")
+    cpu = {key: statistics.median(r["cpu_seconds"] for r in runs[key]) for key in ("ct2b", "ct2c")}
     print(f"exact-length buckets (4b) vs padded bands (4c), same segments: "
-          f"{results['ct2_buckets'][1] / results['ct2_padded'][1]:.2f}x the comments/s "
-          "(what makes each output independent of its batch mates costs, at the model)")
+          f"{results['ct2_buckets'][1] / results['ct2_padded'][1]:.2f}x the comments/s, "
+          f"{cpu['ct2b'] / cpu['ct2c']:.2f}x the CPU seconds (medians: {cpu['ct2b']:.1f} vs {cpu['ct2c']:.1f}; per run "
+          f"{spread('ct2b', 'cpu_seconds')} vs {spread('ct2c', 'cpu_seconds')}): what makes each output independent "
+          "of its batch mates costs at the model; CPU seconds count the work whatever else loads the machine")
     print(f"row (2): {xhs['segments']} segments sent to the model in {xhs['stats'].get('model_batches', '?')} "
           f"model batches; statuses {xhs['statuses']}; (4) and (4b) translated the same {ct2['segments']} segments; "
           "tokens/s of (3)/(3b) = row (2)'s model tokens served from the cache per second")
