@@ -1,21 +1,27 @@
-"""Translation quality (sacrebleu BLEU and chrF) of xhs-translate and argostranslate on the same real Argos packages.
+"""Translation quality (sacrebleu BLEU and chrF) and speed of every installed model, family by family, side by side.
 
 Test sets, read at run time from ../shared/data/parallel: FLORES-200 devtest, tico19 test, and Tatoeba
-(v2021-08-07) restricted to the lines labelled cmn_Hans. Both directions, zh->en and en->zh.
+(v2021-08-07) restricted to the lines labelled cmn_Hans. Both directions, zh->en and en->zh. Every installed
+model that serves a direction is scored on it (Argos, quickmt, OPUS-MT, NLLB, M2M100: whatever ``xhs-translate
+models list`` shows), each through the same xhs-translate pipeline with that model pinned (``models=``), with
+BLEU (sacrebleu's ``zh`` tokenizer for Chinese output, ``13a`` for English) and chrF, plus the engine's target
+tokens per second. ``--compare-argos`` also runs argostranslate's own ``translate()`` on the same Argos packages.
 
-Real packages cannot be downloaded on an offline machine. Install them where there is network
-(``xhs-translate models install zh en``) or copy the two ``.argosmodel`` files over and run
-``xhs-translate models install FILE.argosmodel``. Without them this script exits with code 2.
-The random-weight fixture packages from ``xhs_translate.testing`` are refused (their scores mean nothing)
-unless ``--allow-fixture`` is given, which only the smoke test uses.
+Real models cannot be downloaded on an offline machine. Install them where there is network and copy them over:
+``xhs-translate models install FILE.argosmodel`` for Argos, ``xhs-translate models install FOLDER`` for the
+CTranslate2 folders of the other families. Until real models are measured here, the published FLORES-200 scores
+in the README ("Models") are the reference. Without any model this script exits with code 2. The random-weight
+test models from ``xhs_translate.testing`` are refused (their scores mean nothing) unless ``--allow-fixture`` is
+given, which only the smoke test uses.
 
-    python benchmarks/quality.py [--models-dir DIR] [--limit N] [--skip-argos]
+    python benchmarks/quality.py [--models-dir DIR] [--limit N] [--compare-argos]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,23 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ARGOS_SHIM_NOTE, SHARED_DATA, format_table, import_argostranslate, library_versions  # noqa: E402
 
 EXIT_NO_MODELS = 2
-FIXTURE_MARK = "random-weight"  # xhs_translate.testing writes "random-weight <size> test model" as the package name
+DIRECTIONS = (("zh", "en"), ("en", "zh"))
 
 NO_MODELS_HELP = """\
 {problem}
-quality.py scores real Argos Translate zh<->en packages: install both directions in {models_dir}.
+quality.py scores real zh<->en models: install at least one per direction in {models_dir}.
 This machine is offline, so they cannot be downloaded here. On a machine with network access run
-    xhs-translate models install zh en          (or: argospm install translate-zh_en translate-en_zh)
-or download translate-zh_en-*.argosmodel and translate-en_zh-*.argosmodel from the Argos package index
-(https://www.argosopentech.com/argospm/index/), copy them here and run
+    xhs-translate models install zh en          (Argos; or: argospm install translate-zh_en translate-en_zh)
+or download a model and copy it here: translate-zh_en-*.argosmodel / translate-en_zh-*.argosmodel from the Argos
+package index (https://www.argosopentech.com/argospm/index/), or a CTranslate2 folder of quickmt (quickmt-zh-en,
+quickmt-en-zh), OPUS-MT (opus-mt-zh-en, opus-mt-en-zh converted with ct2-opus-mt-converter), NLLB-200 or M2M100
+(converted with ct2-transformers-converter), then run
     xhs-translate models install translate-zh_en-1_9.argosmodel
-    xhs-translate models install translate-en_zh-1_9.argosmodel
-then re-run this script (use --models-dir if they live elsewhere)."""
-
-
-def is_fixture(package) -> bool:
-    """True for the random-weight packages built by xhs_translate.testing."""
-    return FIXTURE_MARK in package.name
+    xhs-translate models install ./quickmt-zh-en
+and re-run this script (use --models-dir if they live elsewhere)."""
 
 
 def read_lines(path: Path) -> list[str]:
@@ -84,38 +87,69 @@ def score(hyps: list[str], refs: list[str], target: str):
     return bleu, bleu.corpus_score(hyps, [refs]), chrf, chrf.corpus_score(hyps, [refs])
 
 
-def run_xhs(models_dir: Path, sources: list[str], source: str, target: str) -> tuple[list[str], int]:
-    """xhs-translate outputs (None -> "") and how many outputs its loop guard had to collapse."""
+def models_by_direction(models_dir: Path) -> dict[tuple[str, str], list]:
+    """Every installed package per direction, one per model (a folder's newest version)."""
+    from xhs_translate.models.packages import list_packages
+
+    out: dict[tuple[str, str], list] = {pair: [] for pair in DIRECTIONS}
+    for package in list_packages(models_dir):
+        pair = (package.from_code, package.to_code)
+        if pair in out and package.package_id not in {p.package_id for p in out[pair]}:
+            out[pair].append(package)
+    return out
+
+
+def run_xhs(models_dir: Path, package, sources: list[str]) -> tuple[list[str], int, int, float]:
+    """xhs-translate outputs with ``package`` pinned (None -> the source), its loop-guard count, the target tokens
+    and the seconds; the model is loaded (one warm-up line) before the clock starts."""
     from xhs_translate.segment import REPETITION_GUARDED
     from xhs_translate.translator import Translator
 
-    translator = Translator(models_dir=models_dir, cache=False, builtin_glossary=False, errors="mark")
-    results = translator.translate_many(sources, source=source, target=target)
+    translator = Translator(models_dir=models_dir, cache=False, builtin_glossary=False, errors="mark",
+                            models={package.pair: package.package_id})
+    translator.translate_many(sources[:1], source=package.from_code, target=package.to_code)
+    warm_tokens = translator.stats()["target_tokens"]
+    start = time.perf_counter()
+    results = translator.translate_many(sources, source=package.from_code, target=package.to_code)
+    seconds = time.perf_counter() - start
     guarded = sum(REPETITION_GUARDED in r.flags for r in results)
-    return [r.translation if r.translation is not None else r.text for r in results], guarded
+    outputs = [r.translation if r.translation is not None else r.text for r in results]
+    return outputs, guarded, translator.stats()["target_tokens"] - warm_tokens, seconds
+
+
+def argos_only_dir(packages: list, root: Path) -> Path:
+    """A folder of links to the Argos packages alone: argostranslate reads every folder of its packages dir."""
+    for package in packages:
+        link = root / package.path.name
+        if package.family == "argos" and not link.exists():
+            link.symlink_to(package.path.resolve(), target_is_directory=True)
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models-dir", type=Path, default=None, help="where the packages are (default: as the CLI)")
+    parser.add_argument("--models-dir", type=Path, default=None, help="where the models are (default: as the CLI)")
     parser.add_argument("--data-dir", type=Path, default=SHARED_DATA, help="the shared data folder (%(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="first N lines of each set")
-    parser.add_argument("--skip-argos", action="store_true", help="score xhs-translate only")
+    parser.add_argument("--compare-argos", action="store_true",
+                        help="also run argostranslate's own translate() on the same Argos packages")
     parser.add_argument("--allow-fixture", action="store_true",
-                        help="score random-weight test packages too (smoke test only: the scores are meaningless)")
+                        help="score random-weight test models too (smoke test only: the scores are meaningless)")
     args = parser.parse_args(argv)
 
-    from xhs_translate.models.packages import find_package, resolve_models_dir
+    from xhs_translate.models.packages import resolve_models_dir
+    from xhs_translate.testing import is_random_weight
 
     models_dir = resolve_models_dir(args.models_dir)
-    packages = {(a, b): find_package(a, b, models_dir) for a, b in (("zh", "en"), ("en", "zh"))}
-    missing = [f"{a}->{b}" for (a, b), p in packages.items() if p is None]
+    installed = models_by_direction(models_dir)
+    missing = [f"{a}->{b}" for (a, b), found in installed.items() if not found]
     if missing:
-        print(NO_MODELS_HELP.format(problem=f"no package for {', '.join(missing)}.", models_dir=models_dir), file=sys.stderr)
+        print(NO_MODELS_HELP.format(problem=f"no model for {', '.join(missing)}.", models_dir=models_dir), file=sys.stderr)
         return EXIT_NO_MODELS
-    fixtures = [p.package_id for p in packages.values() if is_fixture(p)]
+    everything = [p for found in installed.values() for p in found]
+    fixtures = sorted({p.package_id for p in everything if is_random_weight(p)})
     if fixtures and not args.allow_fixture:
-        problem = f"{', '.join(fixtures)} are random-weight test packages (xhs_translate.testing), not real models."
+        problem = f"{', '.join(fixtures)} are random-weight test models (xhs_translate.testing), not real models."
         print(NO_MODELS_HELP.format(problem=problem, models_dir=models_dir), file=sys.stderr)
         return EXIT_NO_MODELS
     if not (args.data_dir / "parallel").is_dir():
@@ -123,39 +157,50 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NO_MODELS
 
     argos = None
-    if not args.skip_argos:
-        argos = import_argostranslate(models_dir)
-        if argos is None:
-            print("argostranslate is not installed: scoring xhs-translate only (pip install --no-deps argostranslate)")
+    if args.compare_argos:
+        if not any(p.family == "argos" for p in everything):
+            print("--compare-argos: no Argos package is installed, so there is nothing to compare with")
+        else:
+            links = argos_only_dir(everything, Path(tempfile.mkdtemp(prefix="argos-packages-")))
+            argos = import_argostranslate(links)
+            if argos is None:
+                print("argostranslate is not installed: scoring xhs-translate only (pip install --no-deps argostranslate)")
 
     sets = load_sets(args.data_dir, args.limit)
     rows = []
     signatures = set()
     for name, (zh, en) in sets.items():
-        for source, target, srcs, refs in (("zh", "en", zh, en), ("en", "zh", en, zh)):
+        for (source, target), srcs, refs in ((DIRECTIONS[0], zh, en), (DIRECTIONS[1], en, zh)):
             systems = {}
-            start = time.perf_counter()
-            hyps, guarded = run_xhs(models_dir, srcs, source, target)
-            systems["xhs-translate"] = (hyps, guarded, time.perf_counter() - start)
-            if argos is not None:
+            for package in installed[(source, target)]:
+                hyps, guarded, tokens, seconds = run_xhs(models_dir, package, srcs)
+                systems[package.package_id] = (hyps, guarded, seconds, tokens)
+            if argos is not None and any(p.family == "argos" for p in installed[(source, target)]):
                 start = time.perf_counter()
                 argos_hyps = [argos.translate(s, source, target) for s in srcs]
-                systems["argostranslate"] = (argos_hyps, None, time.perf_counter() - start)
-            for system, (outs, guarded, seconds) in systems.items():
+                systems["argostranslate translate()"] = (argos_hyps, None, time.perf_counter() - start, None)
+            for system, (outs, guarded, seconds, tokens) in systems.items():
                 bleu, b, chrf, c = score(outs, refs, target)
                 signatures.add(f"BLEU {bleu.get_signature()} | chrF {chrf.get_signature()}")
                 rows.append([
                     name, f"{source}->{target}", system, str(len(srcs)), f"{b.score:.1f}", f"{c.score:.1f}",
-                    str(loops(srcs, outs)), "-" if guarded is None else str(guarded), f"{seconds:.1f}",
+                    "-" if tokens is None else f"{tokens / max(seconds, 1e-9):,.0f}", str(loops(srcs, outs)),
+                    "-" if guarded is None else str(guarded), f"{seconds:.1f}",
                 ])
-    kind = "RANDOM-WEIGHT FIXTURE packages: these scores are meaningless" if fixtures else "real packages"
-    print(f"packages ({kind}): " + ", ".join(f"{p.package_id} ({p.path})" for p in packages.values()))
+    kind = "RANDOM-WEIGHT FIXTURE models: these scores are meaningless" if fixtures else "real models"
+    print(f"models ({kind}): " + ", ".join(f"{p.package_id} {p.pair} ({p.path})" for p in everything))
     print(format_table(
-        ["test set", "direction", "system", "lines", "BLEU", "chrF", "outputs with loops", "loops guarded", "seconds"],
+        ["test set", "direction", "system", "lines", "BLEU", "chrF", "target tok/s", "outputs with loops",
+         "loops guarded", "seconds"],
         rows,
     ))
     for sig in sorted(signatures):
         print(f"sacrebleu signature: {sig}")
+    if fixtures:
+        print("reference: until real models are measured here, the published FLORES-200 devtest scores in the README "
+              "(\"Models\") are the reference, not these rows")
+    print("target tok/s: the engine's target tokens per second through the whole pipeline, cache off, model loaded "
+          "before the clock starts; seconds: the same run")
     if argos is not None:
         print(f"argostranslate: {ARGOS_SHIM_NOTE}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))

@@ -6,9 +6,11 @@ Rows, each measured in a fresh subprocess so its peak RSS is its own:
   3. the same thread again on the same Translator (warm in-process cache), and 3b in a new process (warm SQLite);
   4. raw CTranslate2: one translate_batch per model over the exact segments row 2 sent to the model,
      pre-tokenized, with the same beam, token budget, max_decoding_length cap, no_repeat_ngram_size and
-     CTranslate2 threads (inter and intra) as row 2; 4b: the engine's own length buckets, queued the same way.
+     CTranslate2 threads (inter and intra) as row 2; 4b: the engine's own length buckets, queued the same way;
+     4c: the same segments in padded length bands (the engine's batching before it used exact-length buckets,
+     which make each output independent of its batch mates), to measure what that guarantee costs.
 
-Rows 2, 4 and 4b run alternately ``--repeats`` times (a fresh cache each time) and the table shows medians,
+Rows 2, 4, 4b and 4c run alternately ``--repeats`` times (a fresh cache each time) and the table shows medians,
 so that one noisy moment on a shared machine does not decide a ratio.
 
     python benchmarks/translate_throughput.py [--comments 5000] [--size base] [--beam-size 2] [--repeats 3] [--skip-argos]
@@ -164,8 +166,9 @@ def _preload_models(translator) -> None:
 
     engine = translator.config.engine
     for pair in PAIRS:
-        load_engine(find_package(*pair, translator.config.models_dir), compute_type=engine.compute_type,
-                    inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
+        load_engine(find_package(*pair, translator.config.models_dir), device=engine.device,
+                    compute_type=engine.compute_type, inter_threads=engine.inter_threads,
+                    intra_threads=engine.intra_threads)
 
 
 def row_xhs(config: dict) -> dict:
@@ -225,6 +228,7 @@ def row_ct2(config: dict) -> dict:
     ``plan == "buckets"``: the engine's own length buckets and per-bucket decoding bounds (engine.plan_batches,
     engine.decoding_length), all queued at once (``asynchronous=True``) as the engine does, called straight on
     CTranslate2: what row 2 costs minus everything around the model.
+    ``plan == "padded"``: the same, but in :func:`padded_bands`, the engine's earlier mixed-length buckets.
     """
     import ctranslate2
     import sentencepiece
@@ -233,6 +237,7 @@ def row_ct2(config: dict) -> dict:
     from xhs_translate.models.packages import find_package
 
     options = _decode_options(config["beam"])
+    budget = options.batch_tokens("cpu")  # the engine's CPU default, as row (2) uses
     segments = json.loads(Path(config["workdir"], f"segments-beam{config['beam']}.json").read_text(encoding="utf-8"))
     calls = []
     for from_code, to_code in PAIRS:
@@ -249,16 +254,17 @@ def row_ct2(config: dict) -> dict:
         if config["plan"] == "one":
             groups = [pieces]
         else:
-            groups = [[pieces[i] for i in bucket] for bucket in plan_batches([len(p) for p in pieces], options.max_batch_tokens)]
+            planner = padded_bands if config["plan"] == "padded" else plan_batches
+            groups = [[pieces[i] for i in bucket] for bucket in planner([len(p) for p in pieces], budget)]
         calls += [(translator, group) for group in groups]
     tokens = 0
     asynchronous = config["plan"] != "one"
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     pending = []
     for translator, pieces in calls:
         pending.append(translator.translate_batch(
             pieces,
-            max_batch_size=options.max_batch_tokens,
+            max_batch_size=budget,
             batch_type="tokens",
             beam_size=options.beam_size,
             max_input_length=0,
@@ -271,14 +277,32 @@ def row_ct2(config: dict) -> dict:
     for results in pending:
         tokens += sum(len((r.result() if asynchronous else r).hypotheses[0]) for r in results)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start  # every thread of this process: the work, whatever the load
     return {
         "comments": config["comments"],
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "target_tokens": tokens,
         "segments": sum(len(p) for _, p in calls),
         "calls": len(calls),
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def padded_bands(lengths: list[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
+    """The engine's batching before exact-length buckets: shortest first, a bucket grows while ``len(bucket) *
+    longest`` fits the budget, so it mixes neighbouring lengths and CTranslate2 pads them. Kept here as the
+    baseline of row (4c) only."""
+    buckets: list[tuple[int, ...]] = []
+    current: list[int] = []
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        if current and (len(current) + 1) * max(1, lengths[index]) > max_batch_tokens:
+            buckets.append(tuple(current))
+            current = []
+        current.append(index)
+    if current:
+        buckets.append(tuple(current))
+    return tuple(buckets)
 
 
 ROWS = {"argos": row_argos, "xhs": row_xhs, "xhs_disk": row_xhs_disk, "ct2": row_ct2}
@@ -304,7 +328,7 @@ def build_table(results: dict) -> str:
     ref1 = results.get("argos")
     ref4 = results["ct2"]
     rows = []
-    for key in ("argos", "xhs_cold", "xhs_warm", "xhs_disk", "ct2", "ct2_buckets"):
+    for key in ("argos", "xhs_cold", "xhs_warm", "xhs_disk", "ct2", "ct2_buckets", "ct2_padded"):
         if key not in results:
             continue
         label, cps, tps, rss = results[key]
@@ -343,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intra-threads", type=int, default=None,
                         help="CTranslate2 intra_threads for rows 2-4 (default: the engine's, cores // inter)")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="run rows 2, 4 and 4b alternately this many times and report medians (default %(default)s)")
+                        help="run rows 2, 4, 4b and 4c alternately this many times and report medians (default %(default)s)")
     parser.add_argument("--argos-comments", type=int, default=400,
                         help="argostranslate is timed on the first N comments only (default %(default)s)")
     parser.add_argument("--skip-argos", action="store_true", help="do not run the argostranslate rows")
@@ -376,16 +400,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"thread: {n} comments ({config['unique_contents']} distinct texts), ~2/3 zh, ~1/3 en, "
               f"{args.repeat_share:.0%} exact repeats, text from {config['text_source']}, seed {args.seed}", flush=True)
 
-        runs: dict[str, list[dict]] = {"xhs": [], "ct2": [], "ct2b": []}
+        runs: dict[str, list[dict]] = {"xhs": [], "ct2": [], "ct2b": [], "ct2c": []}
         for repeat in range(args.repeats):  # alternate, so that a slow moment hits every row alike
             runs["xhs"].append(run_row(config, "xhs", beam, {"repeat": repeat}))
             runs["ct2"].append(run_row(config, "ct2", beam, {"plan": "one"}))
             runs["ct2b"].append(run_row(config, "ct2", beam, {"plan": "buckets"}))
-        xhs, ct2, ct2b = runs["xhs"][0], runs["ct2"][0], runs["ct2b"][0]
+            runs["ct2c"].append(run_row(config, "ct2", beam, {"plan": "padded"}))
+        xhs, ct2, ct2b, ct2c = runs["xhs"][0], runs["ct2"][0], runs["ct2b"][0], runs["ct2c"][0]
         tokens = xhs["target_tokens"]
         med = lambda key, seconds: statistics.median(seconds(r) for r in runs[key])  # noqa: E731
         cold_s, warm_s = med("xhs", lambda r: r["cold_seconds"]), med("xhs", lambda r: r["warm_seconds"])
         ct2_s, ct2b_s = med("ct2", lambda r: r["seconds"]), med("ct2b", lambda r: r["seconds"])
+        ct2c_s = med("ct2c", lambda r: r["seconds"])
         rss = lambda key: max(r["peak_rss_mb"] for r in runs[key])  # noqa: E731
         results["xhs_cold"] = ("(2) xhs-translate, cold cache", _rate(n, cold_s), _rate(tokens, cold_s), rss("xhs"))
         results["xhs_warm"] = ("(3) xhs-translate, warm cache (same process)", _rate(n, warm_s),
@@ -397,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                           _rate(ct2["target_tokens"], ct2_s), rss("ct2"))
         results["ct2_buckets"] = (f"(4b) raw CTranslate2, the engine's {ct2b['calls']} length buckets",
                                   _rate(n, ct2b_s), _rate(ct2b["target_tokens"], ct2b_s), rss("ct2b"))
+        results["ct2_padded"] = (f"(4c) raw CTranslate2, {ct2c['calls']} padded length bands (earlier batching)",
+                                 _rate(n, ct2c_s), _rate(ct2c["target_tokens"], ct2c_s), rss("ct2c"))
         argos_note = "skipped: --skip-argos"
         argos_default = None
         if not args.skip_argos:
@@ -418,18 +446,25 @@ def main(argv: list[str] | None = None) -> int:
     print(build_table(results))
     print()
     print(f"signature: fixture '{config['size']}' random-weight Argos packages ({config['dims']}), compute int8, "
-          f"inter_threads {args.inter_threads} x intra_threads {args.intra_threads} for (2), (3), (4), (4b) "
+          f"inter_threads {args.inter_threads} x intra_threads {args.intra_threads} for (2), (3), (4), (4b), (4c) "
           f"(argostranslate: its defaults, ARGOS_INTER_THREADS/ARGOS_INTRA_THREADS unset), beam {beam} in every row, max_decoding_length cap "
           f"{DecodeOptions().max_decoding_length} (argostranslate: CTranslate2's default 256; the others also bound it "
-          f"by source length: per bucket in (2) and (4b), per call in (4)), token budget "
-          f"{DecodeOptions().max_batch_tokens} for (2), (4), (4b), no_repeat_ngram_size "
-          f"{DecodeOptions().no_repeat_ngram_size} for (2), (4), (4b), "
+          f"by source length: per bucket in (2), (4b) and (4c), per call in (4)), token budget "
+          f"{DecodeOptions().batch_tokens('cpu')} for (2), (4), (4b), (4c), no_repeat_ngram_size "
+          f"{DecodeOptions().no_repeat_ngram_size} for (2), (4), (4b), (4c), "
           f"argostranslate batches {32} tokens; machine: {machine_line()}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
     spread = lambda key, field, digits=1: ", ".join(f"{r[field]:.{digits}f}" for r in runs[key])  # noqa: E731
-    print(f"rows (2), (3), (4), (4b): median of {args.repeats} alternating runs (seconds per run: (2) "
+    print(f"rows (2), (3), (4), (4b), (4c): median of {args.repeats} alternating runs (seconds per run: (2) "
           f"{spread('xhs', 'cold_seconds')}; (3) {spread('xhs', 'warm_seconds', 3)}; "
-          f"(4) {spread('ct2', 'seconds')}; (4b) {spread('ct2b', 'seconds')}); (1) and (3b) run once")
+          f"(4) {spread('ct2', 'seconds')}; (4b) {spread('ct2b', 'seconds')}; (4c) {spread('ct2c', 'seconds')}); "
+          "(1) and (3b) run once")
+    cpu = {key: statistics.median(r["cpu_seconds"] for r in runs[key]) for key in ("ct2b", "ct2c")}
+    print(f"exact-length buckets (4b) vs padded bands (4c), same segments: "
+          f"{results['ct2_buckets'][1] / results['ct2_padded'][1]:.2f}x the comments/s, "
+          f"{cpu['ct2b'] / cpu['ct2c']:.2f}x the CPU seconds (medians: {cpu['ct2b']:.1f} vs {cpu['ct2c']:.1f}; per run "
+          f"{spread('ct2b', 'cpu_seconds')} vs {spread('ct2c', 'cpu_seconds')}): what makes each output independent "
+          "of its batch mates costs at the model; CPU seconds count the work whatever else loads the machine")
     print(f"row (2): {xhs['segments']} segments sent to the model in {xhs['stats'].get('model_batches', '?')} "
           f"model batches; statuses {xhs['statuses']}; (4) and (4b) translated the same {ct2['segments']} segments; "
           "tokens/s of (3)/(3b) = row (2)'s model tokens served from the cache per second")

@@ -78,7 +78,8 @@ def test_translate_throughput_tiny():
     proc = run("translate_throughput.py", *args, *([] if HAS_ARGOS else ["--skip-argos"]))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    for row in ("(2) xhs-translate, cold cache", "(3) xhs-translate, warm cache", "(3b)", "(4) raw CTranslate2", "(4b)"):
+    for row in ("(2) xhs-translate, cold cache", "(3) xhs-translate, warm cache", "(3b)", "(4) raw CTranslate2", "(4b)",
+                "(4c)", "exact-length buckets (4b) vs padded bands (4c)", "the CPU seconds"):
         assert row in out
     header = next(line for line in out.splitlines() if line.startswith("| row"))
     assert "comments/s" in header and "target tok/s" in header and "peak RSS MiB" in header
@@ -107,18 +108,38 @@ def test_quality_exits_2_with_install_help_without_models(tmp_path):
 def test_quality_refuses_fixture_packages(models_dir):
     proc = run("quality.py", "--models-dir", str(models_dir), "--limit", "2")
     assert proc.returncode == 2
-    assert "random-weight test packages" in proc.stderr
+    assert "random-weight test models" in proc.stderr
 
 
-def test_quality_scores_fixture_packages_when_allowed(models_dir, shared_data):
-    args = ["--models-dir", str(models_dir), "--limit", "3", "--allow-fixture"]
-    proc = run("quality.py", *args, *([] if HAS_ARGOS else ["--skip-argos"]))
+@pytest.fixture(scope="module")
+def every_family_dir(tmp_path_factory, tiny_archives) -> Path:
+    """Random-weight models of every family for zh->en and en->zh, side by side."""
+    from xhs_translate.models.install import install_model
+    from xhs_translate.testing import cached_model
+
+    root = tmp_path_factory.mktemp("models-every-family")
+    folders = [*tiny_archives.values(), *(cached_model(f, (p,)) for f in ("quickmt", "opus-mt")
+                                          for p in (("zh", "en"), ("en", "zh"))), cached_model("nllb"), cached_model("m2m100")]
+    for folder in folders:
+        install_model(folder, root)
+    return root
+
+
+def test_quality_scores_every_family_side_by_side(every_family_dir, shared_data):
+    args = ["--models-dir", str(every_family_dir), "--limit", "3", "--allow-fixture"]
+    proc = run("quality.py", *args, *(["--compare-argos"] if HAS_ARGOS else []), timeout=600)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "RANDOM-WEIGHT FIXTURE" in out and "sacrebleu signature: BLEU" in out
-    systems = ("xhs-translate", "argostranslate") if HAS_ARGOS else ("xhs-translate",)
+    assert "RANDOM-WEIGHT FIXTURE" in out and "sacrebleu signature: BLEU" in out and "tok:zh" in out
+    assert "published FLORES-200 devtest scores in the README" in out
     table_rows = [line for line in out.splitlines() if line.startswith("| ") and "->" in line]
-    assert len(table_rows) == 3 * 2 * len(systems)  # 3 test sets x 2 directions x systems
+    families = ("argos:", "quickmt:", "opus-mt:", "nllb:", "m2m100:")
+    for direction in ("zh->en", "en->zh"):
+        rows = [r for r in table_rows if f" {direction} " in r]
+        assert all(sum(f in r for r in rows) == 3 for f in families), rows  # 3 test sets x every family
+        assert len(rows) == 3 * (len(families) + HAS_ARGOS)
+    header = next(line for line in out.splitlines() if line.startswith("| test set"))
+    assert "BLEU" in header and "chrF" in header and "target tok/s" in header
 
 
 def test_detect_accuracy_tiny(shared_data):

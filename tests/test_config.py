@@ -121,8 +121,8 @@ def test_the_signature_line_names_what_decides_the_output(models_dir):
     translator = Translator(models_dir=models_dir, cache=False, target="en", languages=("zh", "en"))
     translator.translate("好可爱")
     line = str(translator.signature)
-    assert line.startswith("xhs-translate:") and "models:translate-zh_en@1.0" in line
-    assert "|target:en|zh:Hans|lang:zh+en|" in line and "|compute:int8|" in line and line.endswith("|cache:off")
+    assert line.startswith("xhs-translate:") and "models:argos:translate-zh_en@1.0" in line
+    assert "|target:en|zh:Hans|lang:zh+en|" in line and "|device:cpu|compute:int8|" in line and line.endswith("|cache:off")
 
 
 def test_the_languages_option_is_the_domain_prior_of_detection(models_dir, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -12,13 +13,17 @@ from hypothesis import strategies as st
 
 from xhs_translate.errors import InputError, UnsupportedPackageError, XhsTranslateError
 from xhs_translate.models.engine import (
+    DEFAULT_BATCH_TOKENS,
     DecodeOptions,
     EngineResult,
     clear_engine_cache,
     decoding_length,
     load_engine,
     plan_batches,
+    resolve_compute_type,
+    resolve_device,
     resolve_threads,
+    token_weighted_confidence,
 )
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
@@ -58,7 +63,7 @@ def test_translates_a_batch_through_ctranslate2(engine):
     assert len(result.translations) == len(TEXTS)
     assert all(isinstance(t, str) and t.strip() for t in result.translations)
     assert result.errors == ()
-    assert result.batches == 1
+    assert result.batches == len(set(tokens(engine, TEXTS)))  # one bucket per source length, within the budget
     assert result.source_tokens == sum(tokens(engine, TEXTS))
     assert result.target_tokens >= len(TEXTS)
 
@@ -69,6 +74,45 @@ def test_output_is_deterministic_and_in_input_order(engine):
     assert engine.translate(TEXTS[::-1]).translations == first[::-1]
     # each item comes back in its own slot: alone, it translates the same as inside the sorted batch
     assert tuple(engine.translate([text]).translations[0] for text in TEXTS) == first
+
+
+def comment_like(lang: str, count: int) -> list[str]:
+    """Deterministic comment-like texts of 1 to ~60 tokens, written for these tests."""
+    zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
+    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
+    out = []
+    for i in range(count):
+        if lang == "zh":
+            out.append("".join(zh[(i * 7 + k * 3) % len(zh)] for k in range(1 + i % 41)))
+        else:
+            out.append(" ".join(en[(i * 5 + k * 7) % len(en)] for k in range(1 + i % 29)) + f" #{i}")
+    return out
+
+
+@pytest.mark.parametrize("pair", [("zh", "en"), ("en", "zh")])
+def test_an_item_decodes_the_same_whatever_it_is_batched_with(models_dir, pair):
+    """The resume guarantee: an item's output does not depend on the other items of the call.
+
+    Padding changes CTranslate2's arithmetic (the engine module docstring has the measurements), so batches of
+    mixed lengths made a cache-resumed run differ from a fresh one. The scores CTranslate2 returns show the
+    smallest numeric difference (tokens flip more rarely), so they are compared too, exactly: every item is
+    decoded in the full call, in two interleaved halves, in reverse order under a small budget, and alone."""
+    engine = load_engine(find_package(*pair, models_dir))
+    texts = comment_like(pair[0], 240)
+    assert len(set(tokens(engine, texts))) > 30  # many lengths, so a mixed-length batcher would pad
+
+    def decode(items, options=DecodeOptions()):
+        result = engine.translate(items, options)
+        return list(zip(result.translations, result.scores))
+
+    full = decode(texts)
+    assert all(text and score is not None for text, score in full)
+    halves = [None] * len(texts)
+    for start in (0, 1):
+        halves[start::2] = decode(texts[start::2])
+    assert halves == full
+    assert decode(texts[::-1], DecodeOptions(max_batch_tokens=64)) == full[::-1]
+    assert [decode([text])[0] for text in texts] == full
 
 
 def test_directions_differ(models_dir, engine):
@@ -105,7 +149,7 @@ def test_a_failing_batch_keeps_the_others(engine):
     assert result.translations[1] is None
     assert result.translations[0] == engine.translate([TEXTS[0]]).translations[0]
     assert result.translations[2] == engine.translate([TEXTS[3]]).translations[0]
-    assert result.batches == 2
+    assert result.batches == 3
     (error,) = result.errors
     assert "position" in error and "failed" in error
 
@@ -136,11 +180,10 @@ def test_concurrent_translations_match_sequential_ones(engine):
     assert got == expected * 3
 
 
-def test_signature_names_package_compute_type_and_ctranslate2(engine):
+def test_signature_names_family_package_direction_device_compute_type_and_ctranslate2(engine):
     import ctranslate2
 
-    assert engine.signature.startswith("translate-zh_en@1.0 ")
-    assert engine.compute_type in engine.signature and ctranslate2.__version__ in engine.signature
+    assert engine.signature == f"argos:translate-zh_en@1.0 zh-en cpu/int8 ctranslate2-{ctranslate2.__version__}"
 
 
 def test_bpe_package_is_rejected(tiny_archives, tmp_path):
@@ -183,9 +226,10 @@ def test_plan_batches_covers_every_item_once_within_budget(lengths, budget):
     for bucket in buckets:
         cost = len(bucket) * max(max(1, lengths[i]) for i in bucket)
         assert cost <= budget or len(bucket) == 1
-    longest = [max(lengths[i] for i in b) for b in buckets]
-    shortest = [min(lengths[i] for i in b) for b in buckets]
-    assert all(a <= b for a, b in zip(longest, shortest[1:]))  # buckets are length bands, shortest first
+    bucket_lengths = [{lengths[i] for i in bucket} for bucket in buckets]
+    assert all(len(one) == 1 for one in bucket_lengths)  # never mixed lengths: nothing is padded
+    ordered = [min(one) for one in bucket_lengths]
+    assert ordered == sorted(ordered)  # shortest first
 
 
 @given(st.integers(min_value=0, max_value=2000), st.floats(min_value=0.1, max_value=5), st.integers(0, 50))
@@ -196,12 +240,14 @@ def test_decoding_length_is_proportional_and_capped(n, ratio, extra):
     assert bound == 300 or bound >= ratio * n + extra
 
 
-def test_decode_options_fingerprint_is_stable_and_covers_every_field():
+def test_decode_options_fingerprint_is_stable_and_covers_every_field_that_changes_output():
     base = DecodeOptions()
     assert base.fingerprint() == DecodeOptions().fingerprint()
+    # the budget decides how many same-length segments share a call: cost, not output (tested above), so it
+    # stays out of cache keys, and a GPU's larger budget reuses a CPU run's cache
+    assert DecodeOptions(max_batch_tokens=16384).fingerprint() == base.fingerprint()
     changed = [
         DecodeOptions(beam_size=3),
-        DecodeOptions(max_batch_tokens=1000),
         DecodeOptions(length_ratio=1.5),
         DecodeOptions(length_extra=3),
         DecodeOptions(max_decoding_length=100),
@@ -232,3 +278,93 @@ def test_thread_defaults_share_the_cores_between_at_most_two_replicas():
     for bad in ({"inter_threads": 0}, {"intra_threads": -1}, {"inter_threads": 1.5}):
         with pytest.raises(InputError):
             resolve_threads(**bad)
+
+
+# --- scores ------------------------------------------------------------------------------------------------
+
+
+def same_options(options: DecodeOptions, limit: int) -> dict:
+    return dict(beam_size=options.beam_size, max_input_length=0, max_decoding_length=limit,
+                no_repeat_ngram_size=options.no_repeat_ngram_size, length_penalty=options.length_penalty,
+                repetition_penalty=options.repetition_penalty, return_scores=True)
+
+
+@pytest.mark.parametrize("options", [DecodeOptions(), DecodeOptions(beam_size=1), DecodeOptions(length_penalty=0.5)])
+def test_scores_are_the_ones_ctranslate2_returned_for_the_batch(engine, options):
+    texts = comment_like("zh", 60)
+    result = engine.translate(texts, options)
+    tokens, _ = engine.tokenizer.encode(texts)
+    by_length: dict[int, list[int]] = {}
+    for i, t in enumerate(tokens):
+        by_length.setdefault(len(t), []).append(i)
+    for length, items in by_length.items():  # the same batches, straight to CTranslate2
+        direct = engine._translator.translate_batch(
+            [tokens[i] for i in items], **same_options(options, decoding_length(length, options)))
+        assert [result.scores[i] for i in items] == [r.scores[0] for r in direct]
+
+
+@pytest.mark.parametrize("options", [DecodeOptions(), DecodeOptions(beam_size=1), DecodeOptions(length_penalty=0.5),
+                                     DecodeOptions(max_decoding_length=3)])
+def test_log_probs_undo_ctranslate2s_length_normalisation(models_dir, options, tmp_path):
+    """Checked against CTranslate2's own per-token log-probs (score_batch), with and without a target prefix and
+    for hypotheses cut at the length bound (no end token then)."""
+    prefixed = install_package(build_package(tmp_path / "b", "en", "zh", target_prefix="__zh__"), tmp_path / "m")
+    for package, texts in ((find_package("zh", "en", models_dir), comment_like("zh", 24)), (prefixed, TEXTS)):
+        engine = load_engine(package)
+        result = engine.translate(texts, options)
+        tokens, prefix = engine.tokenizer.encode(texts)
+        for i, source in enumerate(tokens):
+            (direct,) = engine._translator.translate_batch(
+                [source], target_prefix=[list(prefix)] if prefix else None,
+                **same_options(options, decoding_length(len(source), options) + len(prefix)))
+            hypothesis = direct.hypotheses[0]
+            (scored,) = engine._translator.score_batch([source], [hypothesis])
+            per_token = scored.log_probs[len(prefix):]  # the forced prefix is not the model's choice
+            cut = len(hypothesis) == decoding_length(len(source), options) + len(prefix)
+            if cut:
+                per_token = per_token[:-1]  # score_batch appends an end token the decoder never chose
+            assert result.scored_tokens[i] == len(per_token)
+            # score_batch runs the decoder over the whole hypothesis at once, translate_batch step by step: their
+            # int8 arithmetic differs by ~1e-4 relative. A wrong count (an end token more or less, the prefix
+            # counted) would be off by a whole token's log-prob, or by a factor (n+1)/n: far outside this bound.
+            assert result.log_probs[i] == pytest.approx(sum(per_token), rel=2e-3)
+            assert 0 < result.confidences[i] <= 1
+        assert any(n > 0 for n in result.scored_tokens)
+
+
+def test_token_weighted_confidence():
+    assert token_weighted_confidence([]) == 1.0
+    assert token_weighted_confidence([(math.log(0.5) * 2, 2)]) == pytest.approx(0.5)
+    # weighted by tokens: a 3-token segment at p=0.5 and a 1-token certain piece (glossary) -> exp(3 ln .5 / 4)
+    assert token_weighted_confidence([(3 * math.log(0.5), 3), (0.0, 1)]) == pytest.approx(0.5 ** 0.75)
+
+
+def test_blank_and_failed_items_have_no_score(engine):
+    too_long = "这是一个非常长的句子，" * 200
+    result = engine.translate(["", "好可爱", too_long], DecodeOptions(max_batch_tokens=MAX_POSITIONS))
+    assert result.scores[0] is None and result.scores[2] is None and result.scores[1] is not None
+    assert result.confidences == (None, result.confidences[1], None) and result.scored_tokens[0] == 0
+
+
+# --- device ------------------------------------------------------------------------------------------------
+
+
+def test_auto_device_resolves_to_the_cpu_without_a_gpu(models_dir):
+    import ctranslate2
+
+    assert ctranslate2.get_cuda_device_count() == 0  # this machine has no GPU
+    assert resolve_device("auto") == resolve_device() == "cpu"
+    assert resolve_compute_type("auto", "cpu") == "int8"
+    engine = load_engine(find_package("zh", "en", models_dir), device="auto")
+    assert (engine.device, engine.compute_type) == ("cpu", "int8") and " cpu/int8 " in engine.signature
+    with pytest.raises(InputError, match="no CUDA device"):
+        resolve_device("cuda")
+    with pytest.raises(InputError, match="auto, cpu, cuda"):
+        resolve_device("gpu")
+    assert resolve_threads(device="cuda") == (1, 0)  # one replica feeds a GPU
+
+
+def test_the_batch_budget_follows_the_device():
+    assert DecodeOptions().batch_tokens("cpu") == DEFAULT_BATCH_TOKENS["cpu"] == 1024
+    assert DecodeOptions().batch_tokens("cuda") == DEFAULT_BATCH_TOKENS["cuda"] > 1024
+    assert DecodeOptions(max_batch_tokens=64).batch_tokens("cuda") == 64

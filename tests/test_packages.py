@@ -116,7 +116,7 @@ def test_a_missing_or_null_version_reads_as_0_not_none(tmp_path, meta):
     folder = make_package_folder(tmp_path, "zh", "en", "1.0")
     (folder / "metadata.json").write_text(json.dumps({"from_code": "zh", "to_code": "en", **meta}), encoding="utf-8")
     package = read_package(folder)
-    assert package.package_version == "0" and package.package_id == "translate-zh_en@0"
+    assert package.package_version == "0" and package.package_id == "argos:translate-zh_en@0"
     assert version_key(None) == version_key(package.package_version) < version_key("0.1")
 
 

@@ -258,7 +258,7 @@ def test_model_version_change_never_serves_a_stale_entry(models_dir, tmp_path):
     upgraded = Translator(models_dir=newer, cache=cache)
     assert upgraded.translate("好可爱", target="en").status == "translated"
     assert upgraded.stats()["segments_translated"] == 1 and upgraded.stats()["cache_hits"] == 0
-    assert "translate-zh_en@9.9" in upgraded.signature.models
+    assert "argos:translate-zh_en@9.9" in upgraded.signature.models
 
 
 def test_corrupt_cache_file_warns_once_and_still_translates(models_dir, tmp_path):

@@ -39,7 +39,7 @@ def test_traditional_comment_uses_the_zt_package(zt_models_dir, models_dir):
     with_zt = Translator(models_dir=zt_models_dir, cache=False)
     result = with_zt.translate(TRADITIONAL)
     assert result.status == "translated" and result.source_lang == "zh"
-    assert _routes(with_zt) == {"zh-Hant->en": "translate-zt_en@1.0"}
+    assert _routes(with_zt) == {"zh-Hant->en": "argos:translate-zt_en@1.0"}
     fallback = Translator(models_dir=models_dir, cache=False).translate(TRADITIONAL)
     assert result.translation != fallback.translation
 
@@ -47,13 +47,13 @@ def test_traditional_comment_uses_the_zt_package(zt_models_dir, models_dir):
 def test_simplified_comment_keeps_the_zh_package_when_zt_is_installed(zt_models_dir):
     translator = Translator(models_dir=zt_models_dir, cache=False)
     translator.translate(SIMPLIFIED)
-    assert _routes(translator) == {"zh->en": "translate-zh_en@1.0"}
+    assert _routes(translator) == {"zh->en": "argos:translate-zh_en@1.0"}
 
 
 def test_without_zt_traditional_is_converted_to_simplified_for_the_zh_package(models_dir):
     translator = Translator(models_dir=models_dir, cache=False)
     result = translator.translate(TRADITIONAL)
-    assert _routes(translator) == {"zh-Hant->en": "translate-zh_en@1.0"}
+    assert _routes(translator) == {"zh-Hant->en": "argos:translate-zh_en@1.0"}
     converted = Translator(models_dir=models_dir, cache=False).translate(opencc.OpenCC("t2s").convert(TRADITIONAL))
     assert result.translation == converted.translation
 
@@ -62,7 +62,7 @@ def test_hant_output_uses_the_en_zt_package(zt_models_dir, models_dir):
     translator = Translator(models_dir=zt_models_dir, cache=False, zh_variant="Hant")
     result = translator.translate(ENGLISH, target="zh")
     assert result.status == "translated" and result.target_lang == "zh"
-    assert _routes(translator) == {"en->zh": "translate-en_zt@1.0"}
+    assert _routes(translator) == {"en->zh": "argos:translate-en_zt@1.0"}
     via_s2t = Translator(models_dir=models_dir, cache=False, zh_variant="Hant").translate(ENGLISH, target="zh")
     assert result.translation != via_s2t.translation
 

@@ -55,6 +55,7 @@ from .io import (
     resolve_format,
 )
 from .models.engine import DecodeOptions
+from .models.families import FAMILY_NAMES
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
 
 PROG = "xhs-translate"
@@ -166,17 +167,46 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def _compute_type(value: str) -> str:
-    """A compute type this CPU runs, checked while parsing so that a typo is a usage error (``auto`` is resolved
-    when a model loads)."""
-    from .models.engine import resolve_compute_type
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """The engine options of ``translate``, for any command that runs models (``serve`` reuses them); check them
+    after parsing with :func:`check_engine_options`. Names are the API's: ``device``, ``models``, ``compute_type``,
+    ``beam_size``, ``inter_threads``, ``intra_threads``."""
+    engine = parser.add_argument_group("engine (CTranslate2)")
+    engine.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto (default: CUDA when CTranslate2 sees a GPU, else the CPU), cpu or cuda")
+    engine.add_argument("--model", dest="models", action="append", default=[], metavar="NAME|PAIR=NAME",
+                        help="which installed model to use where several serve a direction: a family, model or "
+                             "folder name (quickmt, nllb-200-distilled-600M) for every direction it serves, or "
+                             "zh-en=NAME for one direction; repeatable (default: the preference order that "
+                             "`models list` shows)")
+    engine.add_argument("--compute-type", default="auto", metavar="TYPE",
+                        help="auto (default: int8 on the CPU, int8_float16 or float16 on CUDA), int8, int8_float32, "
+                             "float32, float16, ...")
+    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
+                        help=f"beam size (default: {DecodeOptions.beam_size})")
+    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
+                        help="model replicas decoding in parallel (default: min(2, cores) on the CPU, 1 on CUDA)")
+    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
+                        help="threads per replica (default: cores / inter-threads)")
 
-    if value == "auto":
-        return value
+
+def check_engine_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors (exit 2) that need several options at once: the compute type on the device (``auto`` stays
+    ``auto``, resolved when a model loads), the ``--model`` directions. Leaves ``args.models`` as the API's
+    ``models=`` mapping."""
+    from .errors import PackageError
+    from .models.engine import resolve_compute_type, resolve_device
+    from .models.packages import ANY_DIRECTION, model_choices
+
     try:
-        return resolve_compute_type(value)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        device = resolve_device(args.device)
+        if args.compute_type != "auto":
+            resolve_compute_type(args.compute_type, device)
+        args.models = model_choices(dict(
+            value.split("=", 1) if "=" in value else (ANY_DIRECTION, value) for value in args.models
+        ))
+    except (InputError, PackageError, TypeError) as exc:
+        parser.error(str(exc))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,15 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--no-download", action="store_true",
                            help=f"never download models (same as {OFFLINE_ENV}=1)")
     translate.add_argument("--title", help="title of the HTML page (default: the input file name)")
-    engine = translate.add_argument_group("engine (CTranslate2)")
-    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
-                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
-    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
-                        help=f"beam size (default: {DecodeOptions.beam_size})")
-    engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
-                        help="model replicas decoding in parallel (default: min(2, cores))")
-    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
-                        help="threads per replica (default: cores / inter-threads)")
+    add_engine_options(translate)
     scale = translate.add_argument_group("scale out on Ray (needs the distributed extra; inputs: JSONL, or Parquet "
                                          "files or directories)")
     scale.add_argument("--ray", nargs="?", const="auto", type=_ray_address, metavar="auto|ray://ADDRESS",
@@ -234,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--workers", type=_positive_int, metavar="N",
                        help="with --ray: actors, one CPU and one model replica each (default: the cluster's CPUs)")
     _common(translate)
-    translate.set_defaults(run=_run_translate, check=lambda a: _check_ray_options(translate, a))
+    translate.set_defaults(run=_run_translate, check=lambda a: (check_engine_options(translate, a),
+                                                                _check_ray_options(translate, a)))
 
     detect = commands.add_parser(
         "detect", formatter_class=formatter, help="detect the language of each comment",
@@ -264,13 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
         "install", formatter_class=formatter,
         help="install by pair (both directions), from a file or from a URL, or demo models",
         epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel\n"
+               f"  {PROG} models install ./quickmt-zh-en\n  {PROG} models install ./my-model --family opus-mt --pair en-zh\n"
                f"  {PROG} models install --demo\n\n"
                f"--demo builds zh->en and en->zh packages with random weights on this machine, without any download:\n"
                f"they run the whole pipeline at a real model's cost, but their output is gibberish. They are for\n"
                f"trying xhs-translate out, never for reading; any real package of the pair replaces them.",
     )
     install.add_argument("sources", nargs="*", metavar="SOURCE",
-                         help="FROM TO language codes (installs both directions), or .argosmodel files or URLs")
+                         help="FROM TO language codes (installs both directions), .argosmodel files or URLs, or "
+                              "model folders (quickmt, OPUS-MT, NLLB, M2M100 CTranslate2 models) or .zip files of one")
+    install.add_argument("--family", choices=FAMILY_NAMES,
+                         help="the family of a model folder whose files do not say it (written to xhs-translate.json)")
+    install.add_argument("--pair", dest="pairs", action="append", default=[], metavar="FROM-TO",
+                         help="a direction the model folder serves, e.g. zh-en, when its name does not say it; "
+                              "repeatable (written to xhs-translate.json)")
     install.add_argument("--one-way", action="store_true", help="with FROM TO, install only FROM->TO")
     install.add_argument("--no-download", action="store_true", help="refuse to contact the package index")
     install.add_argument("--demo", action="store_true",
@@ -791,7 +821,7 @@ def _run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_models_list(args: argparse.Namespace) -> int:
-    from .models.packages import list_packages, resolve_models_dir, superseded
+    from .models.packages import PREFERENCE, list_packages, resolve_models_dir, select_package, superseded
 
     root = resolve_models_dir(args.models_dir)
     packages = list_packages(args.models_dir)
@@ -799,11 +829,23 @@ def _run_models_list(args: argparse.Namespace) -> int:
     print(f"installed in {root}:")
     if not packages:
         print("  (none)")
+    folders: dict[Path, list] = {}
     for p in packages:
-        notes = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if p.demo else ""
-        if p.path in old:
+        folders.setdefault(p.path, []).append(p)
+    for path, served in folders.items():
+        first = served[0]
+        notes = "  DEMO: random weights, gibberish output (for trying the pipeline only)" if first.demo else ""
+        if path in old:
             notes += "  (superseded: deleted by the next install once no running process uses it)"
-        print(f"  {p.from_code}->{p.to_code}  {p.package_version:<8} {p.path}{notes}")
+        directions = ", ".join(f"{p.from_code}->{p.to_code}" for p in served)
+        print(f"  {directions}  {first.package_version:<8} {first.family} {first.model_id}  {path}{notes}")
+    current = [p for p in packages if p.path not in old]
+    pairs = list(dict.fromkeys((p.from_code, p.to_code) for p in current))
+    if len(pairs) < len(current):  # some direction has a choice: say which model serves it
+        print("serving (where several models could; --model NAME chooses):")
+        for a, b in pairs:
+            chosen = select_package(a, b, args.models_dir)
+            print(f"  {a}->{b}  {chosen.family}:{chosen.model_id}  (preference: {' > '.join(PREFERENCE.get(b, ()))})")
     if _offline(args):
         return EXIT_OK
     from .models.index import load_index
@@ -831,8 +873,8 @@ def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Names
     """Usage errors that argparse cannot see: language codes come as one FROM TO pair, never mixed with files;
     --demo comes alone."""
     if args.demo:
-        if args.sources or args.one_way:
-            parser.error("--demo builds its own zh<->en packages: give no SOURCE and no --one-way with it")
+        if args.sources or args.one_way or args.family or args.pairs:
+            parser.error("--demo builds its own zh<->en packages: give no SOURCE, --one-way, --family or --pair with it")
         return
     if args.size is not None:
         parser.error("--size applies only to --demo")
@@ -846,10 +888,12 @@ def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Names
         parser.error(f"give two language codes, FROM TO (e.g. `zh en`); got {len(codes)}: {' '.join(codes)}")
     if args.one_way and not codes:
         parser.error("--one-way applies only to FROM TO language codes")
+    if codes and (args.family or args.pairs):
+        parser.error("--family and --pair describe a model folder or .zip, not FROM TO language codes")
 
 
 def _run_models_install(args: argparse.Namespace) -> int:
-    from .models.install import install_package, install_pair
+    from .models.install import install_model, install_pair
     from .models.packages import list_packages
 
     if args.demo:
@@ -866,7 +910,8 @@ def _run_models_install(args: argparse.Namespace) -> int:
         pairs = [(a, b)] if args.one_way else [(a, b), (b, a)]
         packages = [install_pair(x, y, models_dir=args.models_dir, progress=progress) for x, y in pairs]
     else:
-        packages = [install_package(source, models_dir=args.models_dir, progress=progress) for source in args.sources]
+        packages = [p for source in args.sources for p in install_model(
+            source, models_dir=args.models_dir, family=args.family, pairs=args.pairs, progress=progress)]
     for p in packages:
         done = "already installed" if p.path in before else "installed"
         print(f"{done} {p.from_code}->{p.to_code} {p.package_version} in {p.path}")
@@ -1006,18 +1051,11 @@ def _add_serve_parser(commands, formatter) -> None:
     serve.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
     serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
                        help="turn off the built-in zh->en slang list")
-    engine = serve.add_argument_group("engine (CTranslate2)")
-    engine.add_argument("--compute-type", type=_compute_type, default="auto", metavar="TYPE",
-                        help="auto (default: int8 where the CPU supports it), int8, int8_float32, float32, ...")
-    engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
-                        help=f"beam size (default: {DecodeOptions.beam_size})")
-    engine.add_argument("--inter-threads", type=_positive_int, default=SERVER_REPLICAS, metavar="N",
-                        help=f"model replicas decoding in parallel (default: {SERVER_REPLICAS}, on every core: the "
-                             "server's shared batches decode fastest that way)")
-    engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
-                        help="threads per replica (default: cores / inter-threads)")
+    add_engine_options(serve)
+    # One replica on every core: the server's shared batches decode fastest that way (README "Server").
+    serve.set_defaults(inter_threads=SERVER_REPLICAS)
     _common(serve)
-    serve.set_defaults(run=_run_serve)
+    serve.set_defaults(run=_run_serve, check=lambda a: check_engine_options(serve, a))
 
 
 def _run_serve(args: argparse.Namespace) -> int:

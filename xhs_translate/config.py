@@ -22,6 +22,7 @@ from .thread import DETECTION_FIELDS, TRANSLATION_FIELDS, added_fields
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
 ERROR_MODES = ("raise", "mark")
+DEVICES = ("auto", "cpu", "cuda")
 MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB for short comments)
 
 
@@ -67,15 +68,18 @@ class FieldSchema:
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """How CTranslate2 runs: compute type (``auto``: resolved when first needed) and threads (None: the engine's
-    measured default, see ``models.engine.resolve_threads``)."""
+    """How CTranslate2 runs: device (``auto``: CUDA when CTranslate2 sees a GPU, else the CPU) and compute type
+    (``auto``: int8 on the CPU, int8_float16 or float16 on CUDA), both resolved when first needed, and threads
+    (None: the engine's measured default, see ``models.engine.resolve_threads``)."""
 
     compute_type: str = "auto"
     inter_threads: int | None = None
     intra_threads: int | None = None
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         _field_name("compute_type", self.compute_type)
+        _choice("device", self.device, DEVICES)
         _optional_int("inter_threads", self.inter_threads, 1)
         _optional_int("intra_threads", self.intra_threads, 0)
 
@@ -83,7 +87,7 @@ class EngineConfig:
 # Flat option names (as on the command line) of the nested configs: field -> (class, {flat name: its field}).
 _NESTED = {
     "engine": (EngineConfig, {"compute_type": "compute_type", "inter_threads": "inter_threads",
-                              "intra_threads": "intra_threads"}),
+                              "intra_threads": "intra_threads", "device": "device"}),
     "fields": (FieldSchema, {"id_field": "id_field", "text_field": "text_field", "parent_field": "parent_field",
                              "field_prefix": "prefix"}),
     "decode_options": (DecodeOptions, {"beam_size": "beam_size"}),
@@ -98,7 +102,11 @@ class TranslatorConfig:
     detection leans to (None: no domain prior). ``errors``: ``raise`` or ``mark`` (failed comments are marked).
     ``mark_cached``: report ``cached`` for comments served wholly from the cache. ``memo_size``: whole-comment
     results kept in memory (0: none). ``languages``: the domain prior of detection (``detection.detect``): the
-    languages comments are expected in, default zh and en; None or ``"all"`` for none."""
+    languages comments are expected in, default zh and en; None or ``"all"`` for none. ``models``: which installed
+    model serves a direction where several do: a name (family, model id or folder name, e.g. ``"quickmt"``) taken
+    for every direction it serves, or ``{"zh-en": name}`` pinning a direction (``zt-en`` is its own); kept as
+    ``(("zh-en", name), ...)`` pairs, ``"*"`` for the name of every direction; otherwise
+    ``models.packages.PREFERENCE`` decides."""
 
     models_dir: str | Path | None = None
     target: str = "auto"
@@ -112,6 +120,7 @@ class TranslatorConfig:
     mark_cached: bool = False
     memo_size: int = MEMO_SIZE
     languages: tuple[str, ...] | None = DEFAULT_LANGUAGES
+    models: Any = ()
 
     def __post_init__(self) -> None:
         _choice("target", self.target, TARGET_MODES)
@@ -130,6 +139,10 @@ class TranslatorConfig:
             object.__setattr__(self, "languages", None)
         else:
             object.__setattr__(self, "languages", tuple(dict.fromkeys(self.languages)))  # type: ignore[arg-type]
+        from .models.packages import model_choices
+
+        choices = dict(self.models) if isinstance(self.models, tuple) else self.models
+        object.__setattr__(self, "models", tuple(sorted(model_choices(choices or None).items())))
 
     @classmethod
     def option_names(cls) -> frozenset[str]:

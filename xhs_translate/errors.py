@@ -39,8 +39,14 @@ def _missing_models_message(pairs: tuple[tuple[str, str], ...], models_dir: obje
     return (
         f"no model package for {names} is installed{where}. Install {'them' if len(pairs) > 1 else 'it'} with "
         f"`xhs-translate models install {command}` (from the Argos package index), or offline from files: "
-        f"`xhs-translate models install {files}`."
+        f"`xhs-translate models install {files}`, or a quickmt, OPUS-MT, NLLB or M2M100 model folder: "
+        "`xhs-translate models install PATH/FOLDER`."
     )
+
+
+class ModelChoiceError(ModelError):
+    """The model chosen for a direction (``models=``, ``--model``) is not installed for it, while others may be;
+    the message lists the models that do serve the direction. Installing a default model would not help."""
 
 
 class PackageError(ModelError):

@@ -2,7 +2,8 @@
 
 Traditional Chinese goes to a ``zt`` package when one is installed, else through OpenCC t2s into the zh package;
 Traditional output (``zh_variant="Hant"``) comes from a ``zt`` package, else from OpenCC s2t after the zh
-package. Finding packages reads the models folder, so routes are memoised per Router.
+package. Where several installed models serve a pair, the config's model choice (``models=``) and then
+``models.packages.PREFERENCE`` decide. Finding packages reads the models folder, so routes are memoised per Router.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ class Route:
 class Router:
     """Finds and memoises routes in one models folder; thread-safe."""
 
-    def __init__(self, models_dir: str | Path | None, zh_variant: str):
+    def __init__(self, models_dir: str | Path | None, zh_variant: str, models: tuple[tuple[str, str], ...] = ()):
         self.models_dir = models_dir
         self.zh_variant = zh_variant
+        self.models = dict(models)  # {"zh-en": name, "*": name}: a pin per direction, a preference for all
         self._routes: dict[tuple[str, str, bool], Route | None] = {}
         self._lock = threading.Lock()
 
@@ -83,7 +85,7 @@ class Router:
         from .models.packages import find_package
 
         def find(a: str, b: str) -> Any:
-            return find_package(a, b, self.models_dir)
+            return find_package(a, b, self.models_dir, model=self.models.get(f"{a}-{b}"), prefer=self.models.get("*"))
 
         if lang == "zh" and hant:
             package = find("zt", target)

@@ -1,8 +1,11 @@
-"""Deterministic random-weight Argos packages, shared by the tests and the benchmarks.
+"""Deterministic random-weight models in every family's layout, shared by the tests and the benchmarks.
 
 No real model weights can be downloaded in CI, yet the engine must be exercised through the real
-CTranslate2 + SentencePiece path. So we build genuine Argos packages whose Transformer weights are drawn
-from a seeded RNG: the output is gibberish, but the files, the tokenizer and the compute cost are real.
+CTranslate2 + SentencePiece path. So we build genuine Argos packages (``build_package``) and quickmt, OPUS-MT,
+NLLB and M2M100 folders (``build_model``) whose Transformer weights are drawn from a seeded RNG, with
+CTranslate2's spec API and SentencePiece: the output is gibberish, but the files, the vocabularies with each
+family's special tokens (``>>cmn_Hans<<``, ``zho_Hans``, ``__en__``...), the config.json, the tokenizers and the
+compute cost are real.
 
 * ``tiny``: 2+2 layers, d_model 64, builds in seconds, for tests.
 * ``base``: 6+6 layers, d_model 512, 8 heads, ffn 2048, ~32k vocabulary, int8: the size of a real
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,16 +34,18 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .models.families.base import Manifest
 from .models.install import package_folder_name
 from .models.packages import DEMO_KEY
 
 #: Bump whenever the bytes a build produces change, so that on-disk caches are rebuilt.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "3"  # build_model's folders are keyed by it too
 
 FIXTURES_DIR_ENV = "XHS_TRANSLATE_FIXTURES_DIR"
 SHARED_DATA_ENV = "XHS_TRANSLATE_SHARED_DATA"
@@ -51,6 +57,7 @@ SHARED_DATA_DIR = Path(os.environ.get(SHARED_DATA_ENV) or Path(__file__).resolve
 _TRAIN_LOCK = threading.Lock()
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed, so two builds of the same seed give the same archive bytes
 _LANG_NAMES = {"zh": "Chinese", "zt": "Chinese (traditional)", "en": "English"}
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 #: The pairs ``models install --demo`` builds, and the stages ``build_package`` reports to its ``progress``.
 DEMO_PAIRS = (("zh", "en"), ("en", "zh"))
@@ -114,11 +121,13 @@ def build_package(
         root = Path(tmp) / folder_name
         (root / "model").mkdir(parents=True)
         report(DEMO_STAGES[0])
-        sp_path = _train_sentencepiece(root, dims, seed, extra_symbols=[target_prefix] if target_prefix else [])
+        sp_path = _train_sentencepiece(root / "sentencepiece.model", dims, seed,
+                                       extra_symbols=[target_prefix] if target_prefix else [])
         # Weights depend on the pair too, so a zh->en/en->zh mix-up shows in the output.
         report(DEMO_STAGES[1])
         weights_rng = np.random.default_rng([seed, zlib.crc32(f"{from_code}_{to_code}".encode())])
-        _save_random_model(root / "model", sp_path, dims, weights_rng)
+        vocab = _pieces(sp_path)
+        _save_random_model(root / "model", vocab, vocab, dims, weights_rng)
         metadata = {
             "package_version": package_version,
             "argos_version": "1.9.0",
@@ -147,6 +156,105 @@ def build_demo_package(
     """The archive of a demo package (``models install --demo``): version DEMO_VERSION, marked as a demo."""
     return build_package(out_dir, from_code, to_code, size=size, package_version=DEMO_VERSION, demo=True,
                          progress=progress)
+
+
+#: Marks a build_model folder (an Argos build says it in metadata.json's name), so benchmarks can refuse to score it.
+RANDOM_WEIGHTS_FILE = "RANDOM_WEIGHTS.txt"
+#: The layouts build_model writes; "argos" is build_package's.
+MODEL_FAMILIES = ("quickmt", "opus-mt", "nllb", "m2m100")
+#: Special tokens as the real vocabularies hold them (a few other languages too, so that choosing matters).
+OPUS_MT_TARGET_TOKENS = (">>cmn_Hans<<", ">>cmn_Hant<<", ">>yue_Hant<<", ">>jpn<<")
+NLLB_CODES = ("eng_Latn", "fra_Latn", "jpn_Jpan", "zho_Hans", "zho_Hant")
+M2M100_CODES = ("__en__", "__fr__", "__ja__", "__zh__")
+
+
+def build_model(
+    out_dir: str | Path,
+    family: str,
+    pairs: tuple[tuple[str, str], ...] = (("zh", "en"),),
+    *,
+    size: str = "tiny",
+    seed: int = 0,
+    name: str | None = None,
+    joint: bool = False,
+    add_source_eos: bool | None = None,
+    manifest: bool = False,
+) -> Path:
+    """Write a random-weight model folder in ``family``'s layout into ``out_dir``; return the folder.
+
+    quickmt and OPUS-MT folders serve the one pair ``pairs[0]`` and are named after it (``quickmt-zh-en``,
+    ``opus-mt-en-zh``), as published; ``joint`` gives quickmt a ``joint.spm.model``. NLLB and M2M100 folders are
+    multilingual and serve every direction their vocabulary's language codes allow. ``add_source_eos``: what
+    config.json says (default as each converter writes it: True for OPUS-MT's Marian converter, False for the
+    others). ``manifest`` writes an ``xhs-translate.json`` naming family and pairs (for a folder name that
+    does not say them).
+    """
+    if family not in MODEL_FAMILIES:
+        raise ValueError(f"unknown family {family!r}; choose one of {MODEL_FAMILIES}")
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {sorted(SIZES)}")
+    dims = SIZES[size]
+    source_lang, target_lang = pairs[0]
+    default_names = {"quickmt": f"quickmt-{source_lang}-{target_lang}", "opus-mt": f"opus-mt-{source_lang}-{target_lang}",
+                     "nllb": "nllb-200-random", "m2m100": "m2m100-random"}
+    root = Path(out_dir) / (name or default_names[family])
+    root.mkdir(parents=True)
+    rng = np.random.default_rng([seed, zlib.crc32(f"{family}:{pairs}".encode())])
+    config = {"add_source_eos": family == "opus-mt" if add_source_eos is None else add_source_eos}
+    if family == "quickmt":
+        if joint:
+            vocab = _pieces(_train_sentencepiece(root / "joint.spm.model", dims, seed, []))
+            source_vocab = target_vocab = vocab
+        else:
+            source_vocab = _pieces(_train_sentencepiece(root / "src.spm.model", dims, seed, [], lang=source_lang))
+            target_vocab = _pieces(_train_sentencepiece(root / "tgt.spm.model", dims, seed, [], lang=target_lang))
+    elif family == "opus-mt":
+        source = _pieces(_train_sentencepiece(root / "source.spm", dims, seed, [], lang=source_lang))
+        target = _pieces(_train_sentencepiece(root / "target.spm", dims, seed, [], lang=target_lang))
+        codes = OPUS_MT_TARGET_TOKENS if target_lang in ("zh", "zt") else ()  # a multi-target model, as en-zh is
+        source_vocab = target_vocab = list(dict.fromkeys([*source, *target, *codes, "<pad>"]))
+        config["decoder_start_token"] = "</s>"
+    else:
+        codes = NLLB_CODES if family == "nllb" else M2M100_CODES
+        pieces = _pieces(_train_sentencepiece(root / "sentencepiece.bpe.model", dims, seed, [], model_type="bpe"))
+        # fairseq's order, as the Transformers converter writes it: <s> <pad> </s> <unk>, pieces, language codes
+        source_vocab = target_vocab = ["<s>", "<pad>", "</s>", "<unk>", *pieces[3:], *codes, "madeupword0"]
+        config["decoder_start_token"] = "</s>"
+    _save_random_model(root, source_vocab, target_vocab, dims, rng, config)
+    (root / RANDOM_WEIGHTS_FILE).write_text(f"random-weight {size} test model (seed {seed}) built by "
+                                            "xhs_translate.testing: its output is gibberish\n", encoding="utf-8")
+    if manifest:
+        (root / "xhs-translate.json").write_text(Manifest(family, tuple(pairs)).to_json(), encoding="utf-8")
+    return root
+
+
+def is_random_weight(package) -> bool:
+    """Whether an installed package is one of these test builds or a demo package (its scores mean nothing)."""
+    return package.demo or "random-weight" in package.name or (package.path / RANDOM_WEIGHTS_FILE).is_file()
+
+
+def cached_model(family: str, pairs: tuple[tuple[str, str], ...] = (("zh", "en"),), *, size: str = "tiny",
+                 seed: int = 0, **kwargs) -> Path:
+    """A built model folder from the on-disk fixture cache (see :func:`cached_package`), building it on first use."""
+    options = ",".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
+    pair_text = "+".join(f"{a}_{b}" for a, b in pairs)
+    key = f"v{BUILDER_VERSION}-{family}-{size}-seed{seed}-{_corpus_source()}-{pair_text}-{options}"
+    target = fixtures_dir() / key
+    found = sorted(p for p in target.iterdir() if p.is_dir()) if target.is_dir() else []
+    if found:
+        return found[0]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
+    try:
+        folder = build_model(staging, family, pairs, size=size, seed=seed, **kwargs)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not any(p.is_dir() for p in target.iterdir()):  # not a concurrent winner: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / folder.name
 
 
 def cached_package(from_code: str, to_code: str, *, size: str = "tiny", seed: int = 0) -> Path:
@@ -197,11 +305,13 @@ def fixtures_dir() -> Path:
     return Path(platformdirs.user_cache_dir("xhs-translate")) / "fixtures"
 
 
-def training_corpus(lines: int, seed: int) -> list[str]:
-    """SentencePiece training text: zh and en lines of ../shared/data, or generated text without it."""
-    if SHARED_DATA_DIR.is_dir():
-        return _shared_corpus(lines)
-    return _synthetic_corpus(lines, seed)
+def training_corpus(lines: int, seed: int, lang: str | None = None) -> list[str]:
+    """SentencePiece training text: zh and en lines of ../shared/data, or generated text without it; with
+    ``lang`` ("zh"/"zt" or "en"), only the lines of that language (for a one-language tokenizer)."""
+    corpus = _shared_corpus(lines) if SHARED_DATA_DIR.is_dir() else _synthetic_corpus(lines, seed)
+    if lang is None:
+        return corpus
+    return [line for line in corpus if bool(_HAN.search(line)) == (lang in ("zh", "zt"))]
 
 
 def _corpus_source() -> str:
@@ -248,7 +358,16 @@ def _synthetic_corpus(lines: int, seed: int) -> list[str]:
     return out
 
 
-def _train_sentencepiece(root: Path, dims: ModelSize, seed: int, extra_symbols: list[str]) -> Path:
+def _train_sentencepiece(path: Path, dims: ModelSize, seed: int, extra_symbols: list[str], lang: str | None = None,
+                         model_type: str = "unigram") -> Path:
+    path.write_bytes(_trained_sentencepiece(dims, seed, tuple(extra_symbols), lang, model_type))
+    return path
+
+
+@lru_cache(maxsize=8)
+def _trained_sentencepiece(dims: ModelSize, seed: int, extra_symbols: tuple[str, ...], lang: str | None,
+                           model_type: str) -> bytes:
+    """A SentencePiece model's bytes; kept per process, as the layouts of one test run share a few tokenizers."""
     import io
 
     import sentencepiece as spm
@@ -257,9 +376,9 @@ def _train_sentencepiece(root: Path, dims: ModelSize, seed: int, extra_symbols: 
     with _TRAIN_LOCK:
         spm.set_random_generator_seed(seed)  # unigram training samples; pin it
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(training_corpus(dims.corpus_lines, seed)),
+            sentence_iterator=iter(training_corpus(dims.corpus_lines, seed, lang)),
             model_writer=model,
-            model_type="unigram",
+            model_type=model_type,
             vocab_size=dims.vocab,
             hard_vocab_limit=False,  # small corpora may not support the full size; take what they give
             character_coverage=dims.character_coverage,
@@ -267,32 +386,40 @@ def _train_sentencepiece(root: Path, dims: ModelSize, seed: int, extra_symbols: 
             num_threads=1,  # multi-threaded EM is not bit-reproducible
             shuffle_input_sentence=False,
             input_sentence_size=0,
-            user_defined_symbols=extra_symbols,
+            user_defined_symbols=list(extra_symbols),
             minloglevel=2,
         )
-    path = root / "sentencepiece.model"
-    path.write_bytes(model.getvalue())
-    return path
+    return model.getvalue()
 
 
-def _save_random_model(model_dir: Path, sp_path: Path, dims: ModelSize, rng: np.random.Generator) -> None:
-    import ctranslate2
+def _pieces(sp_path: Path) -> list[str]:
+    """A SentencePiece model's pieces by id: <unk>, <s>, </s> first, where CTranslate2's defaults expect them."""
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(sp_path))
-    vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
-    # CTranslate2's default special tokens must be where SentencePiece puts them, so ids round-trip.
-    assert vocab[:3] == ["<unk>", "<s>", "</s>"], vocab[:3]
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    assert pieces[:3] == ["<unk>", "<s>", "</s>"], pieces[:3]
+    return pieces
+
+
+def _save_random_model(model_dir: Path, source_vocab: list[str], target_vocab: list[str], dims: ModelSize,
+                       rng: np.random.Generator, config: dict | None = None) -> None:
+    import ctranslate2
+
     spec = ctranslate2.specs.TransformerSpec.from_config((dims.encoder_layers, dims.decoder_layers), dims.heads)
-    _fill_random(spec, rng, dims.d_model, dims.ffn, len(vocab), eos_id=sp.eos_id())
-    spec.register_source_vocabulary(vocab)
-    spec.register_target_vocabulary(vocab)
+    _fill_random(spec, rng, dims.d_model, dims.ffn, len(source_vocab), len(target_vocab),
+                 eos_id=target_vocab.index("</s>"))
+    for key, value in (config or {}).items():
+        setattr(spec.config, key, value)
+    spec.register_source_vocabulary(source_vocab)
+    spec.register_target_vocabulary(target_vocab)
     spec.validate()
     spec.optimize("int8")
     spec.save(str(model_dir))
 
 
-def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, vocab: int, eos_id: int) -> None:
+def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, source_vocab: int, target_vocab: int,
+                 eos_id: int) -> None:
     """Set every weight of a pre-norm Transformer spec, with a biased EOS logit."""
 
     def normal(*shape: int, std: float) -> np.ndarray:
@@ -311,7 +438,7 @@ def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, vocab: int, e
         linear(block.linear_0, ffn, d)
         linear(block.linear_1, d, ffn)
 
-    spec.encoder.embeddings[0].weight = normal(vocab, d, std=d**-0.5)
+    spec.encoder.embeddings[0].weight = normal(source_vocab, d, std=d**-0.5)
     norm(spec.encoder.layer_norm)
     for layer in spec.encoder.layer:
         norm(layer.self_attention.layer_norm)
@@ -319,7 +446,7 @@ def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, vocab: int, e
         linear(layer.self_attention.linear[1], d, d)
         ffn_block(layer.ffn)
 
-    spec.decoder.embeddings.weight = normal(vocab, d, std=d**-0.5)
+    spec.decoder.embeddings.weight = normal(target_vocab, d, std=d**-0.5)
     norm(spec.decoder.layer_norm)
     for layer in spec.decoder.layer:
         norm(layer.self_attention.layer_norm)
@@ -330,7 +457,7 @@ def _fill_random(spec, rng: np.random.Generator, d: int, ffn: int, vocab: int, e
         linear(layer.attention.linear[1], 2 * d, d)
         linear(layer.attention.linear[2], d, d)
         ffn_block(layer.ffn)
-    linear(spec.decoder.projection, vocab, d)
+    linear(spec.decoder.projection, target_vocab, d)
     # Logits are ~N(0, 1): unit-variance hidden state, weights of std d**-0.5. The ramp dimension (the last one)
     # feeds the EOS logit only, so EOS starts below the random logits and overtakes them after a few steps.
     ramp = d - 1

@@ -82,7 +82,9 @@ class Signature:
     zh_variant: str
     languages: tuple[str, ...] | None
     decode_options: str
+    device: str
     compute_type: str
+    model_choice: tuple[tuple[str, str], ...]
     glossary_entries: int
     glossary: str
     cache: str | None
@@ -95,6 +97,8 @@ class Signature:
             f"zh:{self.zh_variant}",
             "lang:" + ("+".join(self.languages) if self.languages else "any"),
             f"decode:{self.decode_options}",
+            *([("model:" + ",".join(f"{pair}={name}" for pair, name in self.model_choice))] if self.model_choice else []),
+            f"device:{self.device}",
             f"compute:{self.compute_type}",
             f"glossary:{self.glossary_entries}@{self.glossary[:12]}",
             f"cache:{'off' if self.cache is None else 'on'}",
@@ -108,7 +112,7 @@ class Translator:
 
     ``cache``: a path, ``None`` for the default file (``$XHS_TRANSLATE_CACHE`` or the user cache folder), ``False``
     for none, or a backend object (``xhs_translate.cache.CacheBackend``). ``engine_provider``: called like
-    ``models.engine.load_engine(package, compute_type=, inter_threads=, intra_threads=)`` to get the object whose
+    ``models.engine.load_engine(package, device=, compute_type=, inter_threads=, intra_threads=)`` to get the object whose
     ``translate(texts, options)`` decodes the cache misses (the server passes one that batches across requests).
     Use it as a context manager, or call :meth:`close`, to release the cache's connections.
     """
@@ -125,13 +129,14 @@ class Translator:
         self.glossary = _build_glossary(config.glossary, config.builtin_glossary)
         backend = open_cache(cache)
         self.cache: MemoryCache | None = MemoryCache(backend) if backend is not None else None
-        self._router = Router(config.models_dir, config.zh_variant)
+        self._router = Router(config.models_dir, config.zh_variant, config.models)
         self._engine_provider = engine_provider
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter()
         self._memo: OrderedDict[_MemoKey, tuple[Translation, int]] = OrderedDict()
         self._memo_size = config.memo_size if self.cache is not None else 0
-        self._compute_type: str | None = None  # "auto" resolved on first need (it imports ctranslate2)
+        self._device: str | None = None  # "auto" resolved on first need (it imports ctranslate2)
+        self._compute_type: str | None = None
         self._settings: str | None = None  # the comment cache's settings fingerprint, on first need
 
     # --- public API -----------------------------------------------------------------------------------
@@ -184,7 +189,9 @@ class Translator:
             zh_variant=self.config.zh_variant,
             languages=self.config.languages,
             decode_options=self.config.decode_options.fingerprint(),
+            device=self._device or self.config.engine.device,
             compute_type=self._compute_type or self.config.engine.compute_type,
+            model_choice=self.config.models,
             glossary_entries=len(self.glossary),
             glossary=self.glossary.fingerprint("zh", "en"),
             cache=self.cache.description if self.cache is not None else None,
@@ -375,7 +382,8 @@ class Translator:
         keys: dict[Job, str] = {}
         if self.cache is not None:
             glossary_fp = self.glossary.fingerprint(route.source_lang, route.target_lang)
-            decode_fp, engine_fp = self.config.decode_options.fingerprint(), self._resolved_compute_type()
+            decode_fp = self.config.decode_options.fingerprint()
+            engine_fp = f"{self._resolved_device()}/{self._resolved_compute_type()}"  # both change outputs
             keys = {job: segment_key(package.package_id, package.from_code, package.to_code, decode_fp, engine_fp,
                                      glossary_fp, job.text) for job in jobs}
             hits = self.cache.get_many("segments", keys.values())
@@ -411,16 +419,25 @@ class Translator:
 
         engine = self.config.engine
         return (self._engine_provider or load_engine)(
-            package, compute_type=self._resolved_compute_type(), inter_threads=engine.inter_threads,
-            intra_threads=engine.intra_threads,
+            package, device=self._resolved_device(), compute_type=self._resolved_compute_type(),
+            inter_threads=engine.inter_threads, intra_threads=engine.intra_threads,
         )
 
+    def _resolved_device(self) -> str:
+        """``auto`` as this machine runs it (CUDA when CTranslate2 sees a GPU): part of cache keys."""
+        if self._device is None:
+            from .models.engine import resolve_device
+
+            self._device = resolve_device(self.config.engine.device)
+        return self._device
+
     def _resolved_compute_type(self) -> str:
-        """``auto`` as this machine runs it (int8 where supported): part of cache keys, since outputs differ."""
+        """``auto`` as this machine runs it (int8 on the CPU, int8_float16 or float16 on CUDA): part of cache keys,
+        since outputs differ."""
         if self._compute_type is None:
             from .models.engine import resolve_compute_type
 
-            self._compute_type = resolve_compute_type(self.config.engine.compute_type)
+            self._compute_type = resolve_compute_type(self.config.engine.compute_type, self._resolved_device())
         return self._compute_type
 
     def _settings_fingerprint(self) -> str:
@@ -435,7 +452,9 @@ class Translator:
                 __version__,
                 sorted(p.package_id for p in list_packages(config.models_dir)),
                 config.decode_options.fingerprint(),
+                self._resolved_device(),
                 self._resolved_compute_type(),
+                config.models,
                 hashlib.sha256(repr(self.glossary.entries).encode("utf-8", "surrogatepass")).hexdigest(),
                 config.zh_variant,
                 config.languages,

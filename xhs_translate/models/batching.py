@@ -404,9 +404,10 @@ class BatchingProvider:
         self._engines: dict[int, BatchingEngine] = {}
         self._closed = False
 
-    def __call__(self, package: Any, *, compute_type: str = "auto", inter_threads: int | None = None,
-                 intra_threads: int | None = None) -> BatchingEngine:
-        engine = self._load(package, compute_type=compute_type, inter_threads=inter_threads, intra_threads=intra_threads)
+    def __call__(self, package: Any, *, device: str = "cpu", compute_type: str = "auto",
+                 inter_threads: int | None = None, intra_threads: int | None = None) -> BatchingEngine:
+        engine = self._load(package, device=device, compute_type=compute_type, inter_threads=inter_threads,
+                            intra_threads=intra_threads)
         with self._lock:
             if self._closed:
                 raise EngineClosedError("the batching engines are closed and take no new work")

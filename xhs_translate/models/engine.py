@@ -1,9 +1,20 @@
-"""Running one Argos package: SentencePiece + ``ctranslate2.Translator``, with length-bucketed token batching.
+"""Running one direction of an installed model: its family's tokenizer + ``ctranslate2.Translator``, with
+exact-length token batching, on the CPU or a CUDA GPU.
 
 Argos itself translates 32 sentences per call whatever their length; padding short comments to the longest
-one wastes most of the work. Here texts are sorted by token length and packed into buckets under a token
-budget (padding included), and each bucket gets a decoding-length bound derived from its own longest source,
-so one long comment cannot make a bucket of short ones decode for hundreds of steps.
+one wastes most of the work. Here texts are grouped by their exact token length and packed into buckets under
+a token budget, and each bucket gets a decoding-length bound derived from that length.
+
+Why exact lengths, not length bands: padding changes CTranslate2's float arithmetic. On the base-size fixture
+models (int8, CPU), 3 of 100 segments decoded differently when batched with one longer segment than alone,
+and 5 of 300 inside one padded batch, while 283 of 283 segments batched only with segments of their own
+length decoded exactly as they did alone (tokens and scores). So with padded buckets a segment's translation
+depended on what else was in the call: an interrupted run resumed from the cache, which batches only the
+remaining segments, gave different bytes from a fresh run. With buckets of one source length there is no
+padding, and the bound depends on the segment alone: a segment's output is the same whatever it is batched
+with (on CPU; tested in tests/test_engine.py; on CUDA not verified, as no GPU was at hand). The budget then
+decides cost, never output, so it stays out of the cache key. The cost, measured with
+benchmarks/translate_throughput.py, is in the README's "Performance" section.
 
 Threads and budget, measured on a 2-core CPU with base-size (6+6 layers, d_model 512) int8 models over
 ~1,000 distinct comment segments (target tokens/s, higher is better): inter_threads 1 x intra_threads 2 with
@@ -11,12 +22,26 @@ buckets called one after another: ~780 at a 4,096-token budget, ~920-980 at 2,04
 inter_threads 2 x intra_threads 1 with every bucket submitted at once (``asynchronous=True``) so both
 workers always have a bucket to decode: ~1,140 at 2,048, ~1,210 at 1,024, ~1,130 at 512. Short comments
 decode in few steps, so one big batch per core beats one core-shared batch: per-step synchronisation
-between intra-op threads costs more than it saves on such small matrices. Hence the defaults: a
+between intra-op threads costs more than it saves on such small matrices. Hence the CPU defaults: a
 1,024-token budget, ``inter_threads`` = min(2, cores) replicas, each with cores // inter_threads threads,
-and all buckets queued at once (results are collected in order; a failing bucket still fails alone).
+and all buckets queued at once (results are collected in order; a failing bucket still fails alone). On CUDA
+one replica takes buckets of up to 16,384 tokens, since a GPU is fed by wide batches rather than by more
+replicas: a chosen setting, not measured (no GPU was at hand).
 
-Loaded engines live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
-model costs far more than translating a comment, and ``ctranslate2.Translator`` is safe to share across threads.
+Device and compute type: ``device="auto"`` is CUDA when ``ctranslate2.get_cuda_device_count() > 0``, else the
+CPU; ``compute_type="auto"`` is int8 on the CPU (Argos ships int8 weights) and int8_float16, else float16, on
+CUDA, whichever ``ctranslate2.get_supported_compute_types`` lists first. Both go into the engine's signature.
+
+Scores: every hypothesis comes back with CTranslate2's score (``return_scores=True``). CTranslate2 documents it
+as normalised by length, ``hypothesis_score /= hypothesis_length ** length_penalty`` (TranslationOptions in
+translation.h), where the sum runs over the generated tokens and the end token, and the length counts the
+forced target prefix too (checked against ``Translator.score_batch`` in tests/test_engine.py). The engine undoes
+that normalisation into ``log_probs`` (the sum) and ``scored_tokens``, so that callers can weight segments by
+their tokens: a comment's confidence is exp(sum of log-probs / sum of tokens), :func:`token_weighted_confidence`.
+
+Loaded models live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
+model costs far more than translating a comment, ``ctranslate2.Translator`` is safe to share across threads,
+and the directions of one multilingual folder share one loaded model.
 """
 
 from __future__ import annotations
@@ -27,19 +52,26 @@ import math
 import os
 import threading
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from ..errors import InputError, PackageError, UnsupportedPackageError
+from .families.base import SentencePieceTokenizer
 from .packages import ModelPackage
 
 # A failing translate_batch raises one of these (CTranslate2 reports bad input and resource limits as
 # RuntimeError/ValueError); anything else is a bug in this module and should propagate.
 _BATCH_ERRORS = (RuntimeError, ValueError, MemoryError)
+DEVICES = ("auto", "cpu", "cuda")
+#: Token budget per bucket when DecodeOptions.max_batch_tokens is None (module docstring).
+DEFAULT_BATCH_TOKENS = {"cpu": 1024, "cuda": 16384}
+_COMPUTE_PREFERENCE = {"cpu": ("int8", "float32"), "cuda": ("int8_float16", "float16", "float32")}
 
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """How to decode. Every field goes into :meth:`fingerprint`, so cached translations follow option changes.
+    """How to decode. Every field but ``max_batch_tokens`` goes into :meth:`fingerprint`, so cached translations
+    follow option changes; the budget only decides how many same-length segments share a call, which changes
+    cost, never output (module docstring).
 
     ``no_repeat_ngram_size=4`` stops the known Argos loops (``(掌声) (掌声) (掌声) ...``, one word repeated
     dozens of times) at the second occurrence of any 4-token sequence, while a legitimate short repeat such as
@@ -48,7 +80,7 @@ class DecodeOptions:
     """
 
     beam_size: int = 2
-    max_batch_tokens: int = 1024  # see the module docstring: smaller buckets keep both workers busy
+    max_batch_tokens: int | None = None  # None: DEFAULT_BATCH_TOKENS for the engine's device
     length_ratio: float = 2.0
     length_extra: int = 10
     max_decoding_length: int = 256
@@ -57,7 +89,7 @@ class DecodeOptions:
     length_penalty: float = 1.0
 
     def __post_init__(self) -> None:
-        positive = ("beam_size", "max_batch_tokens", "max_decoding_length")
+        positive = ("beam_size", "max_decoding_length") + (("max_batch_tokens",) if self.max_batch_tokens is not None else ())
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -74,139 +106,171 @@ class DecodeOptions:
             raise InputError(f"DecodeOptions.repetition_penalty must be > 0, got {self.repetition_penalty!r}")
 
     def fingerprint(self) -> str:
-        """Stable short hash of every option, for cache keys."""
-        payload = json.dumps(asdict(self), sort_keys=True)
+        """Stable short hash of every option that can change an output, for cache keys."""
+        payload = json.dumps({k: v for k, v in asdict(self).items() if k != "max_batch_tokens"}, sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def batch_tokens(self, device: str) -> int:
+        return self.max_batch_tokens if self.max_batch_tokens is not None else DEFAULT_BATCH_TOKENS[device]
 
 
 @dataclass(frozen=True)
 class EngineResult:
-    """Translations in input order; ``None`` where that item's batch failed (see ``errors``)."""
+    """Per item, in input order; ``None`` where that item's batch failed (see ``errors``) or, for scores, where
+    the text was blank and not decoded.
+
+    ``scores``: CTranslate2's hypothesis score, as returned: sum of the token log-probs (end token included) /
+    (tokens + forced prefix tokens) ** length_penalty. ``log_probs``: that sum, un-normalised, and
+    ``scored_tokens``: how many tokens it covers (the generated tokens and the end token; 0 where not decoded).
+    ``confidences``: exp(log_probs / scored_tokens), the geometric-mean token probability, in (0, 1].
+    """
 
     translations: tuple[str | None, ...]
     batches: int
     source_tokens: int
     target_tokens: int
     errors: tuple[str, ...] = ()
+    scores: tuple[float | None, ...] = ()
+    log_probs: tuple[float | None, ...] = ()
+    scored_tokens: tuple[int, ...] = ()
+
+    @property
+    def confidences(self) -> tuple[float | None, ...]:
+        return tuple(
+            token_weighted_confidence([(lp, n)]) if lp is not None else None
+            for lp, n in zip(self.log_probs, self.scored_tokens)
+        )
+
+
+def token_weighted_confidence(parts: Iterable[tuple[float, int]]) -> float:
+    """exp(sum of log-probs / sum of tokens) over (log-prob sum, token count) parts: several segments of one comment
+    weighted by their tokens. Parts that count as certain (glossary terms, protected spans) are (0.0, tokens).
+    1.0 when there are no tokens at all."""
+    total, count = 0.0, 0
+    for log_prob, tokens in parts:
+        total += log_prob
+        count += tokens
+    return math.exp(min(0.0, total / count)) if count else 1.0
 
 
 def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
-    """Group item indices into buckets of similar length whose padded size fits the token budget.
+    """Group item indices into buckets of one exact length each, at most ``max_batch_tokens`` tokens per bucket.
 
-    Items are taken shortest first; a bucket costs ``len(bucket) * longest item``. An item longer than the
-    budget on its own gets a bucket of its own rather than being dropped.
+    Buckets never mix lengths, so CTranslate2 pads nothing and an item decodes the same whatever else is in
+    the call (module docstring). Shortest first; an item longer than the budget gets a bucket of its own.
     """
     if max_batch_tokens < 1:
         raise InputError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    by_length: dict[int, list[int]] = {}
+    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        by_length.setdefault(lengths[index], []).append(index)
     buckets: list[tuple[int, ...]] = []
-    current: list[int] = []
-    for index in order:
-        cost = max(1, lengths[index])  # sorted ascending: this item is now the bucket's longest
-        if current and (len(current) + 1) * cost > max_batch_tokens:
-            buckets.append(tuple(current))
-            current = []
-        current.append(index)
-    if current:
-        buckets.append(tuple(current))
+    for length, indices in by_length.items():
+        per_bucket = max(1, max_batch_tokens // max(1, length))
+        buckets.extend(tuple(indices[k : k + per_bucket]) for k in range(0, len(indices), per_bucket))
     return tuple(buckets)
 
 
 def decoding_length(max_source_tokens: int, options: DecodeOptions) -> int:
-    """Decoding bound for a bucket: proportional to its longest source, never above the options' cap."""
+    """Decoding bound for a bucket: proportional to its (one) source length, never above the options' cap."""
     return min(options.max_decoding_length, math.ceil(options.length_ratio * max_source_tokens) + options.length_extra)
 
 
 class Engine:
-    """One loaded package. Build it with :func:`load_engine`, which caches it; ``translate`` is thread-safe."""
+    """One direction of one loaded model. Build it with :func:`load_engine`, which caches it; ``translate`` is
+    thread-safe."""
 
     def __init__(
-        self, package: ModelPackage, *, compute_type: str = "auto", inter_threads: int | None = None,
-        intra_threads: int | None = None
+        self, package: ModelPackage, *, device: str = "auto", compute_type: str = "auto",
+        inter_threads: int | None = None, intra_threads: int | None = None, model: object = None,
     ):
         _check_supported(package)
         import ctranslate2
-        import sentencepiece
 
         self.package = package
-        self.compute_type = resolve_compute_type(compute_type)
-        inter_threads, intra_threads = resolve_threads(inter_threads, intra_threads)
-        self.threads = (inter_threads, intra_threads)
-        self.signature = f"{package.package_id} {self.compute_type} ctranslate2-{ctranslate2.__version__}"
+        self.device = resolve_device(device)
+        self.compute_type = resolve_compute_type(compute_type, self.device)
+        self.threads = resolve_threads(inter_threads, intra_threads, self.device)
+        self.signature = (f"{package.package_id} {package.pair} {self.device}/{self.compute_type} "
+                          f"ctranslate2-{ctranslate2.__version__}")
         try:
-            self._translator = ctranslate2.Translator(
-                str(package.model_dir),
-                device="cpu",
-                compute_type=self.compute_type,
-                inter_threads=inter_threads,
-                intra_threads=intra_threads,
-            )
-            self._sp = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer_path))
+            self._translator = model if model is not None else _load_model(package, self.device, self.compute_type,
+                                                                            self.threads)
+            self.tokenizer = SentencePieceTokenizer(package)
         except (RuntimeError, ValueError, OSError) as exc:
             raise PackageError(f"cannot load package {package.package_id} from {package.path}: {exc}") from exc
-        self._prefix = [package.target_prefix] if package.target_prefix else []
 
     def __repr__(self) -> str:
         return f"Engine({self.signature})"
 
     def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
-        """Translate ``texts`` in length buckets. Blank texts come back as themselves without decoding."""
+        """Translate ``texts`` in exact-length buckets. Blank texts come back as themselves without decoding."""
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+        size = len(texts)
         translations: list[str | None] = [text if not text.strip() else None for text in texts]
+        scores: list[float | None] = [None] * size
+        log_probs: list[float | None] = [None] * size
+        scored: list[int] = [0] * size
         todo = [i for i, text in enumerate(texts) if text.strip()]
-        pieces = self._sp.encode([texts[i] for i in todo], out_type=str) if todo else []
+        tokens, prefix = self.tokenizer.encode([texts[i] for i in todo])
         errors: list[str] = []
         target_tokens = 0
-        buckets = plan_batches([len(p) for p in pieces], options.max_batch_tokens)
+        buckets = plan_batches([len(t) for t in tokens], options.batch_tokens(self.device))
         # Queue every bucket first (the workers decode them in parallel), then collect them in order.
-        submitted = [self._submit([pieces[j] for j in bucket], options) for bucket in buckets]
-        for bucket, (source, pending) in zip(buckets, submitted):
-            longest = max(len(s) for s in source)
+        submitted = [self._submit([tokens[j] for j in bucket], prefix, options) for bucket in buckets]
+        for bucket, (source, limit, pending) in zip(buckets, submitted):
             try:
                 if isinstance(pending, BaseException):
                     raise pending
                 results = [item.result() for item in pending]
             except _BATCH_ERRORS as exc:
                 errors.append(
-                    f"batch of {len(source)} texts (longest {longest} tokens) failed: {type(exc).__name__}: {exc}"
+                    f"batch of {len(source)} texts ({len(source[0])} tokens each) failed: {type(exc).__name__}: {exc}"
                 )
                 continue
-            hypotheses = [self._strip_prefix(result.hypotheses[0]) for result in results]
-            target_tokens += sum(len(h) for h in hypotheses)
-            for j, text in zip(bucket, self._sp.decode(hypotheses)):
-                translations[todo[j]] = text
+            hypotheses = [result.hypotheses[0] for result in results]
+            for j, text, hypothesis, result in zip(bucket, self.tokenizer.decode(hypotheses), hypotheses, results):
+                forced = len(prefix) if tuple(hypothesis[: len(prefix)]) == prefix else 0
+                length = len(hypothesis) + (len(hypothesis) < limit)  # + the end token, unless cut at the bound
+                score = result.scores[0]
+                target_tokens += len(hypothesis) - forced
+                translations[todo[j]], scores[todo[j]] = text, score
+                log_probs[todo[j]] = score * length**options.length_penalty
+                scored[todo[j]] = length - forced
         return EngineResult(
             translations=tuple(translations),
             batches=len(buckets),
-            source_tokens=sum(len(p) for p in pieces),
+            source_tokens=sum(len(t) for t in tokens),
             target_tokens=target_tokens,
             errors=tuple(errors),
+            scores=tuple(scores),
+            log_probs=tuple(log_probs),
+            scored_tokens=tuple(scored),
         )
 
-    def _submit(self, source: list[list[str]], options: DecodeOptions) -> tuple[list[list[str]], object]:
-        """Queue one bucket: (source, its async results), or (source, the error) when CTranslate2 refuses it at once."""
+    def _submit(self, source: list[list[str]], prefix: tuple[str, ...], options: DecodeOptions) -> tuple:
+        """Queue one bucket: (source, decoding bound, its async results, or the error CTranslate2 raised at once)."""
+        limit = decoding_length(len(source[0]), options) + len(prefix)
         try:
-            return source, self._translator.translate_batch(
+            pending = self._translator.translate_batch(
                 source,
-                target_prefix=[self._prefix] * len(source) if self._prefix else None,
-                max_batch_size=options.max_batch_tokens,
+                target_prefix=[list(prefix)] * len(source) if prefix else None,
+                max_batch_size=options.batch_tokens(self.device),
                 batch_type="tokens",
                 beam_size=options.beam_size,
                 max_input_length=0,  # never truncate silently; callers split long text into sentences
-                max_decoding_length=decoding_length(max(len(s) for s in source), options) + len(self._prefix),
+                max_decoding_length=limit,
                 repetition_penalty=options.repetition_penalty,
                 no_repeat_ngram_size=options.no_repeat_ngram_size,
                 length_penalty=options.length_penalty,
+                return_scores=True,
                 asynchronous=True,
             )
         except _BATCH_ERRORS as exc:
-            return source, exc
-
-    def _strip_prefix(self, tokens: list[str]) -> list[str]:
-        n = len(self._prefix)
-        return tokens[n:] if n and tokens[:n] == self._prefix else tokens
+            pending = exc
+        return source, limit, pending
 
 
 def _check_supported(package: ModelPackage) -> None:
@@ -218,56 +282,94 @@ def _check_supported(package: ModelPackage) -> None:
         )
 
 
-def resolve_compute_type(requested: str = "auto") -> str:
-    """``auto`` means int8 where this CPU supports it (Argos packages are int8 already), else float32."""
+def resolve_device(requested: str = "auto") -> str:
+    """``auto`` is ``cuda`` when CTranslate2 sees a CUDA device, else ``cpu``; ``cuda`` without one is an error."""
     import ctranslate2
 
-    supported = ctranslate2.get_supported_compute_types("cpu")
+    if requested not in DEVICES:
+        raise InputError(f"device must be one of {', '.join(DEVICES)}, got {requested!r}")
+    gpus = ctranslate2.get_cuda_device_count()
     if requested == "auto":
-        return "int8" if "int8" in supported else "float32"
-    if requested not in supported and requested != "default":
-        raise InputError(f"compute_type {requested!r} is not supported on this CPU; choose one of {sorted(supported)} or 'auto'")
+        return "cuda" if gpus > 0 else "cpu"
+    if requested == "cuda" and gpus == 0:
+        raise InputError("device 'cuda' was asked for, but CTranslate2 sees no CUDA device here; use 'auto' or 'cpu'")
     return requested
 
 
-def resolve_threads(inter_threads: int | None = None, intra_threads: int | None = None) -> tuple[int, int]:
-    """``None`` picks the measured default (module docstring): min(2, cores) replicas sharing the cores.
+def resolve_compute_type(requested: str = "auto", device: str = "cpu") -> str:
+    """``auto`` is the first of int8, float32 (CPU) or int8_float16, float16, float32 (CUDA) that the device supports."""
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types(device)
+    if requested == "auto":
+        return next(c for c in _COMPUTE_PREFERENCE[device] if c in supported)
+    if requested not in supported and requested != "default":
+        raise InputError(
+            f"compute_type {requested!r} is not supported on this {device.upper()}; choose one of "
+            f"{sorted(supported)} or 'auto'"
+        )
+    return requested
+
+
+def resolve_threads(inter_threads: int | None = None, intra_threads: int | None = None,
+                    device: str = "cpu") -> tuple[int, int]:
+    """``None`` picks the measured CPU default (module docstring): min(2, cores) replicas sharing the cores; on
+    CUDA one replica (the GPU does the work) with CTranslate2's own CPU thread count (0).
 
     An explicit ``intra_threads=0`` keeps CTranslate2's own meaning (its default thread count)."""
     cores = os.cpu_count() or 1
-    inter = inter_threads if inter_threads is not None else min(2, cores)
-    if not isinstance(inter, int) or inter < 1:
+    inter = inter_threads if inter_threads is not None else (min(2, cores) if device == "cpu" else 1)
+    if not isinstance(inter, int) or isinstance(inter, bool) or inter < 1:
         raise InputError(f"inter_threads must be a positive integer or None, got {inter_threads!r}")
-    intra = intra_threads if intra_threads is not None else max(1, cores // inter)
-    if not isinstance(intra, int) or intra < 0:
+    intra = intra_threads if intra_threads is not None else (max(1, cores // inter) if device == "cpu" else 0)
+    if not isinstance(intra, int) or isinstance(intra, bool) or intra < 0:
         raise InputError(f"intra_threads must be an integer >= 0 or None, got {intra_threads!r}")
     return inter, intra
 
 
-# Process-wide engine cache: (package path, version, compute type, threads) -> Engine. Explicit and documented;
-# clear_engine_cache() empties it. The lock makes concurrent first calls load a package once.
+# Process-wide caches, explicit and documented; clear_engine_cache() empties both. The lock makes concurrent
+# first calls load a model once. Models: (model folder, version, device, compute type, threads) ->
+# ctranslate2.Translator, shared by the directions of a multilingual folder. Engines: that key + direction.
+_MODELS: dict[tuple, object] = {}
 _ENGINES: dict[tuple, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
+def _model_key(package: ModelPackage, device: str, compute_type: str, threads: tuple[int, int]) -> tuple:
+    return (str(package.model_dir.resolve()), package.package_version, device, compute_type, *threads)
+
+
+def _load_model(package: ModelPackage, device: str, compute_type: str, threads: tuple[int, int]) -> object:
+    import ctranslate2
+
+    return ctranslate2.Translator(str(package.model_dir), device=device, compute_type=compute_type,
+                                  inter_threads=threads[0], intra_threads=threads[1])
+
+
 def load_engine(
-    package: ModelPackage, *, compute_type: str = "auto", inter_threads: int | None = None,
-    intra_threads: int | None = None
+    package: ModelPackage, *, device: str = "auto", compute_type: str = "auto", inter_threads: int | None = None,
+    intra_threads: int | None = None,
 ) -> Engine:
-    """Return the cached Engine for ``package`` and these settings, loading it on first use."""
+    """Return the cached Engine for ``package``'s direction and these settings, loading the model on first use."""
     _check_supported(package)
-    resolved = resolve_compute_type(compute_type)
-    inter_threads, intra_threads = resolve_threads(inter_threads, intra_threads)
-    key = (str(package.path.resolve()), package.package_version, resolved, inter_threads, intra_threads)
+    device = resolve_device(device)
+    compute_type = resolve_compute_type(compute_type, device)
+    threads = resolve_threads(inter_threads, intra_threads, device)
+    model_key = _model_key(package, device, compute_type, threads)
+    key = (*model_key, package.from_code, package.to_code)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = Engine(package, compute_type=resolved, inter_threads=inter_threads, intra_threads=intra_threads)
+            engine = Engine(package, device=device, compute_type=compute_type, inter_threads=threads[0],
+                            intra_threads=threads[1], model=_MODELS.get(model_key))
+            _MODELS[model_key] = engine._translator
             _ENGINES[key] = engine
         return engine
 
 
 def clear_engine_cache() -> None:
-    """Forget every loaded engine (their memory is freed once no caller holds them)."""
+    """Forget every loaded engine and model (their memory is freed once no caller holds them)."""
     with _ENGINES_LOCK:
         _ENGINES.clear()
+        _MODELS.clear()
+

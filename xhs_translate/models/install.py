@@ -1,8 +1,11 @@
-"""Installing Argos packages from a file, a URL or the online index, atomically and safely.
+"""Installing models, atomically and safely: Argos packages from a file, a URL or the online index, and model
+folders of the other families (quickmt, OPUS-MT, NLLB, M2M100) from a folder or a .zip of one.
 
-Installed folders are named ``translate-{from}_{to}-{version with dots as underscores}`` (the name of the
+Installed Argos folders are named ``translate-{from}_{to}-{version with dots as underscores}`` (the name of the
 ``.argosmodel`` files Argos publishes), whatever the folder inside the archive is called, so that two versions of
-a pair never collide and a folder name says what it holds.
+a pair never collide and a folder name says what it holds. Other models keep their folder's name
+(``quickmt-zh-en``, ``nllb-200-distilled-600M``), which their families read directions from; where the files
+cannot say the family or the directions, ``family=``/``pairs=`` write them into an ``xhs-translate.json`` manifest.
 
 An archive is checked completely before anything is written; it is then extracted into a hidden temporary folder
 inside the models dir (same filesystem) and renamed into place. A bad archive raises PackageError and leaves the
@@ -21,18 +24,22 @@ import warnings
 import zipfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
 from ..staging import locked_folder
 from .index import load_index, offline_help, open_url, resolve_index_url
+from .families import detect_family, get_family, read_folder, unrecognised
 from .packages import (
     BPE_FILE,
+    MANIFEST_FILE,
     METADATA_FILE,
     SENTENCEPIECE_FILE,
+    Manifest,
     ModelPackage,
     PackageWarning,
     newest_package,
+    parse_pair,
     prune,
     read_package,
     resolve_models_dir,
@@ -44,6 +51,8 @@ MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 _CHUNK = 1 << 20
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
 _SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]+$")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+ARGOS_SUFFIX = ".argosmodel"
 
 
 def package_folder_name(from_code: str, to_code: str, package_version: str) -> str:
@@ -77,6 +86,108 @@ def install_package(
         if not existed and root.is_dir() and not any(root.iterdir()):
             root.rmdir()  # a failed install leaves no trace, not even the models dir it created
         raise
+
+
+def install_model(
+    source: str | Path, models_dir: str | Path | None = None, family: str | None = None,
+    pairs: Sequence[str | tuple[str, str]] = (), progress: bool | None = None,
+) -> tuple[ModelPackage, ...]:
+    """Install a model of any family; return every direction it serves.
+
+    ``source``: a model folder or a .zip holding one folder (copied in; the original is left as it is), or an
+    ``.argosmodel`` file or URL (as :func:`install_package`). ``family`` and ``pairs`` (``"zh-en"``) say what
+    the files cannot; when given they are written to the installed folder's ``xhs-translate.json``. Installing
+    the same model again is a no-op; a different folder already under that name is an error.
+    """
+    wanted = tuple(parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs)
+    if family is not None:
+        get_family(family)  # an unknown family fails before any copying
+    text = str(source)
+    if text.lower().startswith(("http://", "https://", "file://")) or text.lower().endswith(ARGOS_SUFFIX):
+        if family not in (None, "argos") or wanted:
+            raise PackageError(f"{source} is an Argos package: its metadata says its family and direction, "
+                               "so --family and --pair do not apply")
+        return (install_package(source, models_dir, progress),)
+    path = Path(source).expanduser()
+    root = resolve_models_dir(models_dir)
+    existed = root.exists()
+    try:
+        if path.is_dir():
+            with _staging(root, ".install-") as tmp:
+                staged = tmp / _folder_name(path.name)
+                _copy_folder(path, staged)
+                return _place_folder(staged, root, family, wanted, label=str(path))
+        if not path.is_file():
+            raise PackageError(f"{path}: no such model folder or file")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                top = _check_members(zf, str(path))
+                _check_existing_root(root)
+                with _staging(root, ".install-") as tmp:
+                    _extract(zf, tmp, str(path))
+                    staged = tmp / _folder_name(top)
+                    if staged.name != top:
+                        (tmp / top).rename(staged)
+                    return _place_folder(staged, root, family, wanted, label=str(path))
+        except zipfile.BadZipFile as exc:
+            raise PackageError(f"{path} is neither a model folder nor a valid .zip of one: {exc}") from exc
+    except BaseException:
+        if not existed and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
+        raise
+
+
+def _folder_name(name: str) -> str:
+    cleaned = _UNSAFE_NAME.sub("-", name).strip(".-")
+    if not cleaned:
+        raise PackageError(f"cannot name an installed folder after {name!r}")
+    return cleaned
+
+
+def _copy_folder(source: Path, dest: Path) -> None:
+    """Copy a model folder (symbolic links followed, as in a Hugging Face snapshot), naming the path on failure."""
+    try:
+        shutil.copytree(source, dest, symlinks=False)
+    except (OSError, shutil.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PackageError(f"cannot copy {source} into the models directory: {reason}") from exc
+
+
+def _place_folder(
+    staged: Path, root: Path, family: str | None, pairs: tuple[tuple[str, str], ...], label: str
+) -> tuple[ModelPackage, ...]:
+    """Describe the staged folder in a manifest where asked, check that it reads as a model, rename it into place."""
+    if family is not None or pairs:
+        detected = detect_family(staged)
+        name = family or (detected.name if detected else None)
+        if name is None:
+            raise PackageError(unrecognised(staged).replace(str(staged), label) + " (and give --family)")
+        if name == "argos":
+            raise PackageError(f"{label} is an Argos package: its metadata.json says its direction; install it "
+                               "without --family and --pair")
+        (staged / MANIFEST_FILE).write_text(Manifest(name, pairs).to_json(), encoding="utf-8")
+    try:
+        packages = read_folder(staged)
+    except PackageError as exc:  # name what the user gave, not the temporary folder that is about to vanish
+        raise PackageError(str(exc).replace(str(staged), label)) from None
+    if packages[0].family == "argos":
+        _check_metadata(packages[0], label)
+        return (_move_into_place(packages[0], root),)
+    target = root / staged.name
+    if target.exists():
+        try:
+            installed = read_folder(target)
+        except PackageError:
+            installed = ()
+        if [p.package_id for p in installed] == [p.package_id for p in packages]:
+            return installed
+        raise PackageError(f"cannot install {label}: {target} already exists and holds something else; "
+                           "remove or rename it first")
+    try:
+        staged.rename(target)
+    except OSError as exc:
+        raise PackageError(f"cannot move {label} into {target}: {exc.strerror or exc}") from exc
+    return read_folder(target)
 
 
 def install_pair(
@@ -169,7 +280,7 @@ def _download(url: str, dest: Path, progress: bool | None) -> None:
 def _install_archive(archive: Path, root: Path, label: str) -> ModelPackage:
     try:
         with zipfile.ZipFile(archive) as zf:
-            top = _check_members(zf, label)
+            top = _check_members(zf, label, argos=True)
             _check_existing_root(root)
             with _staging(root, ".install-") as tmp:
                 _extract(zf, tmp, label)
@@ -191,8 +302,9 @@ def _check_existing_root(root: Path) -> None:
         raise PackageError(f"the models directory {root} exists but is not a directory")
 
 
-def _check_members(zf: zipfile.ZipFile, label: str) -> str:
-    """Reject anything but one top-level folder with metadata, model and tokenizer, and any path trick."""
+def _check_members(zf: zipfile.ZipFile, label: str, argos: bool = False) -> str:
+    """Reject anything but one top-level folder, any path trick, and a likely zip bomb; an ``argos`` archive must
+    also hold metadata, model and tokenizer."""
     infos = zf.infolist()
     if not infos:
         raise PackageError(f"{label} is an empty archive")
@@ -229,19 +341,24 @@ def _check_members(zf: zipfile.ZipFile, label: str) -> str:
     both = sorted(files & folders)
     if both:
         raise PackageError(f"{label} is corrupt: {both[0]!r} is both a file and a folder")
+    if argos:
+        _check_argos_members(names, top, label)
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise PackageError(
+            f"{label} would unpack to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GiB "
+            "limit for a model archive; refusing it as a likely zip bomb (install a larger model from its folder)"
+        )
+    return top
+
+
+def _check_argos_members(names: set[str], top: str, label: str) -> None:
     if f"{top}/{METADATA_FILE}" not in names:
         raise PackageError(f"{label} is not an Argos package: {top}/{METADATA_FILE} is missing")
     if not any(n.startswith(f"{top}/model/") and not n.endswith("/") for n in names):
         raise PackageError(f"{label} is not an Argos package: {top}/model/ (the CTranslate2 model) is missing")
     if not {f"{top}/{SENTENCEPIECE_FILE}", f"{top}/{BPE_FILE}"} & names:
         raise PackageError(f"{label} is not an Argos package: no {SENTENCEPIECE_FILE} or {BPE_FILE} tokenizer")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise PackageError(
-            f"{label} would unpack to {total / 1024**3:.1f} GiB, over the {MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GiB "
-            "limit for a model package; refusing it as a likely zip bomb"
-        )
-    return top
 
 
 def _extract(zf: zipfile.ZipFile, dest: Path, label: str) -> None:

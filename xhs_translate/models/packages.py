@@ -1,4 +1,13 @@
-"""Reading installed Argos packages, so that packages installed by argospm or LibreTranslate are reused as they are.
+"""Installed model folders of every family (``families/``), and which one serves a direction.
+
+Argos packages installed by argospm or LibreTranslate are reused as they are; quickmt, OPUS-MT, NLLB and M2M100
+CTranslate2 folders sit beside them in the same models directory.
+
+Where several installed models serve a direction, ``find_package`` takes the one the caller names (``model=``,
+the CLI's ``--model``), else the first family in :data:`PREFERENCE` (newest version first within a family). The
+order follows the published FLORES-200 devtest scores quoted in the README ("Models"), best first: zh->en by COMET
+quickmt 86.3, OPUS-MT 84.4, NLLB-200 600M 84.2 (BLEU 24.0), Argos 84.2 (BLEU 23.3); en->zh quickmt 85.3, Argos
+83.3, OPUS-MT 82.4, NLLB unpublished there. M2M100 has no published figure in those tables and comes last.
 
 Upgrades never pull a package from under a process about to load it. ``find_package``, which loaders call,
 takes a shared ``flock`` on the folder it returns and holds it for the life of the process (one descriptor per
@@ -7,113 +16,60 @@ when it can take an exclusive lock on it, that is when no running process has fo
 version stays (``models list`` marks it superseded) and a later install or remove in that models dir deletes
 it once those processes have ended. A loader that lists the folder just before it goes finds it gone when it
 takes the lock, and looks again, onto the new version. ``remove_package`` removes at once: the caller asked for it.
+Versions are ordered within the Argos family only (the others' versions are content hashes), so only Argos
+packages are ever superseded.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import threading
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
-from ..errors import ModelNotInstalledError, PackageError
+from ..errors import ModelChoiceError, ModelNotInstalledError, PackageError
 from ..staging import open_folder, remove_leftovers, still_there
 
 try:
     import fcntl
 except ImportError:  # Windows: no locks, so superseded versions are removed at once, as before
     fcntl = None  # type: ignore[assignment]
+from .families import read_folder
+from .families.argos import BPE_FILE, DEMO_KEY, METADATA_FILE, SENTENCEPIECE_FILE, normalize_version, version_key
+from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage, parse_pair
 
-METADATA_FILE = "metadata.json"
-SENTENCEPIECE_FILE = "sentencepiece.model"
-BPE_FILE = "bpe.model"
+__all__ = [
+    "BPE_FILE", "DEMO_KEY", "MANIFEST_FILE", "METADATA_FILE", "PREFERENCE", "SENTENCEPIECE_FILE", "UNKNOWN_VERSION",
+    "Manifest", "ModelPackage", "PackageWarning", "find_package", "list_packages", "matches_model", "model_choices",
+    "newest_package", "normalize_version", "parse_pair", "prune", "read_folder", "read_package", "remove_package",
+    "resolve_models_dir", "select_package", "superseded", "version_key",
+]
 
 MODELS_DIR_ENV = "XHS_TRANSLATE_MODELS_DIR"
 ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 # The directory argospm and LibreTranslate install into, so their packages are reused as they are.
 DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
-UNKNOWN_VERSION = "0"  # what a package without a package_version is taken to be
-DEMO_KEY = "xhs_translate_demo"  # metadata.json: true for the random-weight packages of `models install --demo`
+ANY_DIRECTION = "*"
+
+_INTO_ENGLISH = ("quickmt", "opus-mt", "nllb", "argos", "m2m100")
+_FROM_ENGLISH = ("quickmt", "argos", "opus-mt", "nllb", "m2m100")
+#: Family preference per target language (module docstring); zt directions follow zh's.
+PREFERENCE: Mapping[str, tuple[str, ...]] = {"en": _INTO_ENGLISH, "zh": _FROM_ENGLISH, "zt": _FROM_ENGLISH}
 
 
 class PackageWarning(UserWarning):
-    """A folder in the models directory was skipped because it is not a usable package."""
-
-
-@dataclass(frozen=True)
-class ModelPackage:
-    """One installed (or extracted) Argos package folder and what its metadata.json says."""
-
-    path: Path
-    from_code: str
-    to_code: str
-    package_version: str
-    name: str = ""
-    argos_version: str = ""
-    target_prefix: str = ""
-    tokenizer: str = "sentencepiece"  # "sentencepiece" or "bpe"
-    demo: bool = False  # a random-weight package of ``models install --demo``: its output is gibberish
-
-    @property
-    def package_id(self) -> str:
-        """Stable id used in cache keys and signatures, e.g. ``translate-zh_en@1.9``."""
-        return f"translate-{self.from_code}_{self.to_code}@{self.package_version}"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.path / "model"
-
-    @property
-    def tokenizer_path(self) -> Path:
-        return self.path / (SENTENCEPIECE_FILE if self.tokenizer == "sentencepiece" else BPE_FILE)
+    """A folder in the models directory was skipped because it is not a usable model."""
 
 
 def read_package(path: str | Path) -> ModelPackage:
-    """Parse one package folder; raise PackageError when it is not a usable Argos package."""
-    path = Path(path)
-    meta_path = path / METADATA_FILE
-    try:
-        raw = meta_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PackageError(f"{path} is not an Argos package: it has no {METADATA_FILE}") from None
-    except OSError as exc:
-        raise PackageError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise PackageError(f"{meta_path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PackageError(f"{meta_path} is not valid JSON: {exc}") from exc
-    except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, nesting 1,000 levels deep
-        raise PackageError(f"{meta_path} is not usable metadata: {exc}") from None
-    if not isinstance(meta, dict):
-        raise PackageError(f"{meta_path} must hold a JSON object")
-    missing = [key for key in ("from_code", "to_code") if not isinstance(meta.get(key), str) or not meta.get(key)]
-    if missing:
-        raise PackageError(f"{meta_path} lacks {', '.join(missing)}")
-    if (path / SENTENCEPIECE_FILE).is_file():
-        tokenizer = "sentencepiece"
-    elif (path / BPE_FILE).is_file():
-        tokenizer = "bpe"
-    else:
-        raise PackageError(f"{path} has neither {SENTENCEPIECE_FILE} nor {BPE_FILE}")
-    if not (path / "model" / "model.bin").is_file():
-        raise PackageError(f"{path} has no model/model.bin (CTranslate2 model)")
-    return ModelPackage(
-        path=path,
-        from_code=meta["from_code"],
-        to_code=meta["to_code"],
-        package_version=normalize_version(meta.get("package_version")),
-        name=str(meta.get("name", "")),
-        argos_version=str(meta.get("argos_version", "")),
-        target_prefix=str(meta.get("target_prefix", "") or ""),
-        tokenizer=tokenizer,
-        demo=meta.get(DEMO_KEY) is True,
-    )
+    """The package of a one-direction folder (an Argos package, a bilingual quickmt or OPUS-MT model)."""
+    packages = read_folder(path)
+    if len(packages) != 1:
+        pairs = ", ".join(p.pair for p in packages)
+        raise PackageError(f"{path} serves several directions ({pairs}); use read_folder() for all of them")
+    return packages[0]
 
 
 def resolve_models_dir(models_dir: str | Path | None = None) -> Path:
@@ -124,79 +80,127 @@ def resolve_models_dir(models_dir: str | Path | None = None) -> Path:
     return DEFAULT_MODELS_DIR.expanduser()
 
 
-def normalize_version(value: object) -> str:
-    """A ``package_version`` from metadata or the index as a str: missing, null or blank is "0", older than any
-    release (so any real version upgrades it), never the string "None"."""
-    text = "" if value is None else str(value).strip()
-    return text or UNKNOWN_VERSION
-
-
-def version_key(version: object) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that compares versions numerically ("1.10" > "1.9"); trailing zeros do not count ("1.0" == "1").
-    A missing version (None) sorts as "0"."""
-    parts = [(1, int(p)) if p.isdigit() else (0, p) for p in re.findall(r"\d+|[A-Za-z]+", normalize_version(version))]
-    while parts and parts[-1] == (1, 0):
-        parts.pop()
-    return tuple(parts)
-
-
 def list_packages(models_dir: str | Path | None = None) -> list[ModelPackage]:
-    """Every usable package folder in the models dir, sorted by folder name.
+    """Every direction served by a usable model folder in the models dir, by folder name (a multilingual folder
+    gives one package per direction).
 
-    A folder that is not a package is skipped with a PackageWarning rather than an error, because one stray
-    folder must not make every installed package unusable. Hidden entries (our own in-progress installs) are
+    A folder that is not a model is skipped with a PackageWarning rather than an error, because one stray
+    folder must not make every installed model unusable. Hidden entries (our own in-progress installs) are
     skipped silently.
     """
     root = resolve_models_dir(models_dir)
     if not root.is_dir():
         return []
-    packages = []
+    packages: list[ModelPackage] = []
     for child in sorted(root.iterdir()):
         if child.name.startswith(".") or not child.is_dir():
             continue
         try:
-            packages.append(read_package(child))
+            packages.extend(read_folder(child))
         except PackageError as exc:
             warnings.warn(f"ignoring {child}: {exc}", PackageWarning, stacklevel=2)
     return packages
 
 
-def find_package(from_code: str, to_code: str, models_dir: str | Path | None = None) -> ModelPackage | None:
-    """The newest installed package for the pair, or None. Traditional Chinese packages use Argos' code "zt".
+def matches_model(package: ModelPackage, name: str) -> bool:
+    """Whether ``name`` (from ``--model``) designates the package: its family, model id, folder name, or package id
+    with or without the version (``quickmt``, ``quickmt-zh-en``, ``quickmt:quickmt-zh-en@sha-...``)."""
+    family_model = package.package_id.rsplit("@", 1)[0]
+    return name in (package.family, package.model_id, package.path.name, package.package_id, family_model)
+
+
+def model_choices(models: str | Mapping[str, str] | None) -> dict[str, str]:
+    """The ``models=`` option as ``{"zh-en": NAME, "*": NAME}``: a str names the model for every direction it
+    serves; a mapping's keys are directions (``"zh-en"``) or ``"*"``."""
+    if models is None:
+        return {}
+    if isinstance(models, str):
+        models = {ANY_DIRECTION: models}
+    if not isinstance(models, Mapping):
+        raise TypeError(f"models must be a model name or a {{'zh-en': name}} mapping, got {type(models).__name__}")
+    out = {}
+    for key, name in models.items():
+        if not isinstance(name, str) or not name.strip():
+            raise TypeError(f"models[{key!r}] must be a model name (str), got {name!r}")
+        direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
+        out[direction] = name.strip()
+    return out
+
+
+def find_package(
+    from_code: str, to_code: str, models_dir: str | Path | None = None, model: str | None = None,
+    prefer: str | None = None,
+) -> ModelPackage | None:
+    """The installed package that serves the direction (:func:`select_package`), or None. Traditional Chinese
+    uses Argos' code "zt".
 
     The folder returned is held (see the module docstring): an upgrade by another process cannot remove it
     while this process runs."""
     for _ in range(_FIND_ATTEMPTS):
-        package = newest_package(from_code, to_code, models_dir)
+        package = select_package(from_code, to_code, models_dir, model=model, prefer=prefer)
         if package is None or _hold(package.path):
             return package
     return package  # removed under us every time: let loading say what is wrong
 
 
+def select_package(
+    from_code: str, to_code: str, models_dir: str | Path | None = None, model: str | None = None,
+    prefer: str | None = None,
+) -> ModelPackage | None:
+    """The package that serves the direction, without holding it.
+
+    ``model`` pins one (ModelChoiceError when no installed model of that name serves the direction, listing those
+    that do); ``prefer`` names a model to take where it serves the direction, falling back to the preference order.
+    Otherwise: :data:`PREFERENCE` by family, then the newest version, then the folder name.
+    """
+    candidates = [p for p in list_packages(models_dir) if p.from_code == from_code and p.to_code == to_code]
+    for name, strict in ((model, True), (prefer, False)):
+        if name is None:
+            continue
+        chosen = [p for p in candidates if matches_model(p, name)]
+        if chosen:
+            candidates = chosen
+        elif strict:
+            served = ", ".join(sorted({f"{p.family}:{p.model_id} ({p.path.name})" for p in candidates})) or "none"
+            raise ModelChoiceError(
+                f"no installed model named {name!r} translates {from_code}->{to_code} in {resolve_models_dir(models_dir)}; "
+                f"models that do: {served}"
+            )
+    order = PREFERENCE.get(to_code, _INTO_ENGLISH)
+    best = sorted(candidates, key=lambda p: p.path.name)
+    best.sort(key=lambda p: version_key(p.package_version), reverse=True)
+    best.sort(key=lambda p: order.index(p.family) if p.family in order else len(order))
+    return best[0] if best else None
+
+
 def newest_package(from_code: str, to_code: str, models_dir: str | Path | None = None) -> ModelPackage | None:
-    """The newest installed package for the pair, or None, without holding it (for installers)."""
-    matches = [p for p in list_packages(models_dir) if p.from_code == from_code and p.to_code == to_code]
+    """The newest installed Argos package for the pair, or None, without holding it (for installers: versions
+    compare within the Argos family only)."""
+    matches = [p for p in list_packages(models_dir)
+               if p.family == "argos" and p.from_code == from_code and p.to_code == to_code]
     return max(matches, key=lambda p: version_key(p.package_version), default=None)
 
 
 def superseded(packages: list[ModelPackage]) -> list[ModelPackage]:
-    """The packages of ``packages`` for which a newer version of the same pair is among them."""
+    """The Argos packages of ``packages`` for which a newer version of the same pair is among them."""
+    argos = [p for p in packages if p.family == "argos"]
     newest: dict[tuple[str, str], ModelPackage] = {}
-    for p in packages:
+    for p in argos:
         best = newest.get((p.from_code, p.to_code))
         if best is None or version_key(p.package_version) > version_key(best.package_version):
             newest[(p.from_code, p.to_code)] = p
-    return [p for p in packages if newest[(p.from_code, p.to_code)] is not p]
+    return [p for p in argos if newest[(p.from_code, p.to_code)] is not p]
 
 
 def remove_package(
     package: ModelPackage | str, to_code: str | None = None, models_dir: str | Path | None = None
 ) -> list[Path]:
-    """Remove one package (``remove_package(pkg)``) or every version of a pair (``remove_package("zh", "en")``).
+    """Remove one package's folder (``remove_package(pkg)``) or every folder of a pair (``remove_package("zh", "en")``).
 
     Each folder is first renamed to a hidden name, so that it disappears from the models dir at once and a
     crash half-way through deletion never leaves a half-package that looks installed (the next install or remove
-    deletes what a killed one left). Returns the removed paths.
+    deletes what a killed one left). Returns the removed paths. A multilingual folder also serves other
+    directions: removing it by pair is refused with a message naming them.
     """
     if isinstance(package, ModelPackage):
         if not package.path.is_dir():
@@ -208,13 +212,18 @@ def remove_package(
     else:
         if to_code is None:
             raise TypeError("remove_package(from_code, to_code) needs both language codes")
-        targets = [
-            p.path for p in list_packages(models_dir) if p.from_code == package and p.to_code == to_code
-        ]
+        installed = list_packages(models_dir)
+        targets = list(dict.fromkeys(p.path for p in installed if p.from_code == package and p.to_code == to_code))
         if not targets:
             root = resolve_models_dir(models_dir)
             raise ModelNotInstalledError(package, to_code, root,
                                          message=f"no {package}->{to_code} package is installed in {root}; nothing to remove")
+        for path in targets:
+            others = sorted({p.pair for p in installed if p.path == path} - {f"{package}-{to_code}"})
+            if others:
+                raise PackageError(
+                    f"{path} also translates {', '.join(others)}; to remove it for every direction, delete the folder"
+                )
     for path in targets:
         _delete(path, force=True)
     prune(targets[0].parent)
