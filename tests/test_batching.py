@@ -49,7 +49,8 @@ def test_a_call_alone_gets_exactly_the_plain_engines_result(package, provider):
     assert batched.translations == plain.translations
     assert batched.errors == ()
     assert batched.source_tokens == plain.source_tokens
-    assert batched.batches == plain.batches > 1  # dispatched as the engine's own buckets
+    # dispatched as the engine's own buckets, small ones of different lengths sharing a dispatch
+    assert 1 < batched.batches <= plain.batches
 
 
 def test_concurrent_callers_share_batches_and_get_their_own_results(package, provider):
@@ -78,7 +79,8 @@ def test_concurrent_callers_share_batches_and_get_their_own_results(package, pro
 
 def test_a_big_call_does_not_make_a_small_one_wait_for_all_of_it(package):
     reports = []
-    engine = BatchingEngine(load_engine(package), token_counter(package), max_wait=30.0, max_batch_tokens=10**6,
+    plain = load_engine(package)
+    engine = BatchingEngine(plain, token_counter(plain), max_wait=30.0, max_batch_tokens=10**6,
                             workers=1, on_batch=reports.append)  # nothing leaves the queue before close()
     options = DecodeOptions(max_batch_tokens=32)  # small engine buckets: the big call is many chunks
     big = threading.Thread(target=engine.translate, args=([f"{t}{i}" for i in range(200) for t in TEXTS[:2]], options))

@@ -182,7 +182,7 @@ def test_thread_errors_are_the_librarys_one_line_messages(client):
 def test_health_reports_models_and_cache(client):
     health = client.get("/health").json()
     assert health["status"] == "ok"
-    assert health["models"] == ["translate-en_zh@1.0", "translate-zh_en@1.0"]
+    assert health["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.0"]
     assert health["cache"]["enabled"] is True and health["cache"]["reachable"] is True
 
 

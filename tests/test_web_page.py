@@ -96,7 +96,7 @@ def test_the_page_its_script_and_style_are_served_with_a_strict_policy(client):
 def test_status_reports_models_cache_and_counters(client):
     status = client.get("/status").json()
     assert status["status"] == "ok"
-    assert status["models"] == ["translate-en_zh@1.0", "translate-zh_en@1.0"]
+    assert status["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.0"]
     assert status["cache"]["enabled"] and status["cache"]["reachable"]
     assert set(status["stats"]) == {"comments", "segments_translated", "cache_hits", "cache_misses"}
     assert status["version"] == __import__("xhs_translate").__version__

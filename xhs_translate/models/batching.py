@@ -238,7 +238,7 @@ class BatchingEngine:
             self._counts["texts"] += len(todo)
             if call.owned:  # chunks: the engine's own buckets, under the engine's own budget
                 sizes = [i.tokens for i in call.owned]
-                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(sizes, options.max_batch_tokens))
+                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(sizes, self._engine_budget(options)))
                 self._queued_tokens += sum(i.tokens for i in call.owned)
                 self._queue.append(call)
                 self._cond.notify_all()
@@ -259,8 +259,12 @@ class BatchingEngine:
         )
 
     # --- dispatching ----------------------------------------------------------------------------------------
+    def _engine_budget(self, options: DecodeOptions) -> int:
+        """The token budget of the engine's own buckets (it depends on the device)."""
+        return options.batch_tokens(getattr(self.engine, "device", "cpu"))
+
     def _budget(self, options: DecodeOptions) -> int:
-        return self.max_batch_tokens or options.max_batch_tokens
+        return self.max_batch_tokens or self._engine_budget(options)
 
     def _ready(self, now: float) -> float | None:
         """0 when a dispatch should start now, else seconds to wait (None: nothing queued)."""
@@ -413,7 +417,7 @@ class BatchingProvider:
                 raise EngineClosedError("the batching engines are closed and take no new work")
             batcher = self._engines.get(id(engine))
             if batcher is None or batcher.engine is not engine:
-                batcher = BatchingEngine(engine, token_counter(package), **self._options)
+                batcher = BatchingEngine(engine, token_counter(engine), **self._options)
                 self._engines[id(engine)] = batcher
             return batcher
 
@@ -437,14 +441,6 @@ class BatchingProvider:
             engine.close(timeout)
 
 
-def token_counter(package: Any) -> Callable[[Sequence[str]], list[int]]:
-    """Token counts as the engine sees them: the package's SentencePiece model, the one ``Engine`` encodes with."""
-    import sentencepiece
-
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(package.tokenizer_path))
-
-    def measure(texts: Sequence[str]) -> list[int]:
-        # One text at a time: encoding a list starts SentencePiece's thread pool, ~1.3 ms a call against ~3 us a text.
-        return [len(processor.encode(text)) for text in texts]
-
-    return measure
+def token_counter(engine: Any) -> Callable[[Sequence[str]], list[int]]:
+    """Token counts as ``engine`` sees them: its own tokenizer, special tokens included."""
+    return engine.tokenizer.count
