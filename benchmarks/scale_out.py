@@ -110,11 +110,11 @@ def throughput(work: Path, args, ray) -> str:
 
 def lookups(work: Path, args, redis_server) -> str:
     from xhs_translate.cache import RedisCache, SqliteCache, encode_segment, segment_key
-    from xhs_translate.segment import GuardResult
+    from xhs_translate.results import ModelOutput
 
     keys = [segment_key("translate-zh_en@1.9", "zh", "en", "beam2", "int8", "g", f"第{i}条评论的一句话")
             for i in range(args.entries)]
-    items = {key: encode_segment(GuardResult(f"sentence {i} of a comment, translated", ()))
+    items = {key: encode_segment(ModelOutput(f"sentence {i} of a comment, translated", (), -4.5, 9))
              for i, key in enumerate(keys)}
     backends = {"SQLite (WAL file)": SqliteCache(work / "lookups.sqlite3"),
                 f"Redis (local redis-server {redis_version(redis_server)}, loopback)": RedisCache(redis_server.url)}

@@ -47,6 +47,7 @@ def test_a_call_alone_gets_exactly_the_plain_engines_result(package, provider):
     plain = load_engine(package).translate(texts, options)
     batched = provider(package).translate(texts, options)
     assert batched.translations == plain.translations
+    assert batched.log_probs == plain.log_probs and batched.scored_tokens == plain.scored_tokens  # scores pass through
     assert batched.errors == ()
     assert batched.source_tokens == plain.source_tokens
     # dispatched as the engine's own buckets, small ones of different lengths sharing a dispatch

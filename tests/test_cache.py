@@ -24,8 +24,7 @@ from xhs_translate.cache import (
     segment_key,
 )
 from xhs_translate.errors import CacheError
-from xhs_translate.results import Status, Translation
-from xhs_translate.segment import GuardResult
+from xhs_translate.results import ModelOutput, Status, Translation
 
 from helpers import run_in_threads
 
@@ -54,14 +53,16 @@ def test_comment_keys_tell_apart_every_part_and_never_run_text_into_mentions():
 
 
 def test_values_round_trip_and_unreadable_ones_are_misses():
-    guarded = GuardResult("hello", ("repetition_guarded",))
-    assert decode_segment(encode_segment(guarded)) == guarded
-    result = Translation("你好", "hello", "zh", "en", Status.TRANSLATED, ("glossary_applied",))
+    output = ModelOutput("hello", ("repetition_guarded",), -3.25, 4)
+    assert decode_segment(encode_segment(output)) == output
+    assert decode_segment(encode_segment(ModelOutput("x"))) == ModelOutput("x")  # no score: None, 0 tokens
+    result = Translation("你好", "hello", "zh", "en", Status.TRANSLATED, ("glossary_applied",), 0.4375)
     assert decode_comment(encode_comment(result, 2), "你好") == (result, 2)
     same = Translation("hi", None, "en", "en", Status.SAME_LANGUAGE)
     assert decode_comment(encode_comment(same, 0), "hi") == (same, 0)
-    for bad in (None, "", "[", "{}", '["x"]', '["x", [1]]', '[null, "zh", "en", "nope", [], 0]',
-                '["t", "zh", "en", "translated", [], "2"]'):
+    for bad in (None, "", "[", "{}", '["x"]', '["x", [1]]', '["x", [], "-1", 2]', '["x", [], -1.0, 2.0]',
+                '[null, "zh", "en", "nope", [], 0, null]', '["t", "zh", "en", "translated", [], "2", null]',
+                '["t", "zh", "en", "translated", [], 2, "0.5"]', '["t", "zh", "en", "translated", [], 2]'):
         assert decode_segment(bad) is None and decode_comment(bad, "t") is None
 
 

@@ -27,7 +27,7 @@ from helpers import big_thread, cli, read_output, write_json, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
-ADDED = ("source_lang", "target_lang", "translation", "translation_status", "translation_flags")
+from xhs_translate.thread import TRANSLATION_FIELDS as ADDED  # noqa: E402  (the fields a run adds)
 OLD_RECORDS = json.loads(EXAMPLE.read_text(encoding="utf-8"))
 
 
@@ -319,7 +319,11 @@ def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_n
     assert result.returncode == 0, result.stderr.decode()
     html = page.read_text(encoding="utf-8")
     assert html.count('class="status translated"') == sum(r["xhs_translation_status"] == "translated" for r in rows)
-    assert html.count('<div class="translation" lang=') == sum(bool(r["xhs_translation"]) for r in rows)
+    shown = html.count('<div class="translation" lang=') + html.count('<div class="translation low" lang=')
+    assert shown == sum(bool(r["xhs_translation"]) for r in rows)
+    # the random-weight models' scores are far below the threshold: every translation is flagged and dimmed
+    assert html.count('<div class="translation low" lang=') == sum("low_confidence" in r["xhs_translation_flags"]
+                                                                  for r in rows)
 
     again = cli(env, "translate", str(out), "-o", str(tmp_path / "twice.csv"), "--field-prefix", "xhs_")
     assert again.returncode == 1 and "'xhs_source_lang'" in again.stderr.decode()  # the prefixed names are checked too

@@ -17,7 +17,7 @@ from xhs_translate import Translator
 from xhs_translate.errors import ModelChoiceError, PackageError
 from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cache, load_engine
 from xhs_translate.models.families import FAMILY_NAMES, read_folder
-from xhs_translate.models.install import install_model, install_package
+from xhs_translate.models.install import install_model
 from xhs_translate.models.packages import MANIFEST_FILE, PREFERENCE, find_package, list_packages, remove_package
 from xhs_translate.testing import MODEL_FAMILIES, cached_model
 
@@ -276,7 +276,7 @@ def test_spans_glossary_cache_and_guards_hold_for_every_family(family, family_di
         assert all(span in by_id[comment_id]["translation"] for span in spans), (family, by_id[comment_id])
     assert "yyds" not in by_id["1"]["translation"] and "glossary_applied" in by_id["1"]["translation_flags"]
     assert "glossary_applied" in by_id["3"]["translation_flags"]
-    assert all(set(c["translation_flags"]) <= {"glossary_applied", "repetition_guarded", "length_anomaly"}
+    assert all(set(c["translation_flags"]) <= {"glossary_applied", "repetition_guarded", "length_anomaly", "low_confidence"}
                for c in first)
     assert all(m.startswith(f"{family}:") for m in translator.signature.models)
     translated = translator.stats()["segments_translated"]

@@ -311,7 +311,8 @@ def test_a_field_that_would_be_added_is_an_error_and_a_prefix_names_the_added_fi
     reply = prefixed[0]["sub_comments"][0]
     assert {k: reply[k] for k in before[0]["sub_comments"][0]} == before[0]["sub_comments"][0]  # originals untouched
     assert list(reply)[len(before[0]["sub_comments"][0]):] == [
-        "xhs_source_lang", "xhs_target_lang", "xhs_translation", "xhs_translation_status", "xhs_translation_flags"]
+        "xhs_source_lang", "xhs_target_lang", "xhs_translation", "xhs_translation_status", "xhs_translation_flags",
+        "xhs_translation_confidence"]
     assert reply["xhs_translation_status"] == "translated" and reply["xhs_target_lang"] == "zh"
     assert prefixed[0]["xhs_translation_status"] == "translated" and "translation" not in prefixed[0]
 

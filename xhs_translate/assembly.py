@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from .models.engine import token_weighted_confidence
 from .planning import GlossaryTerm, Job, Plan
-from .results import Flag, Status, Translation
+from .results import Flag, ModelOutput, Status, Translation
 from .routing import convert
-from .segment import GuardResult
 
 # Where a translated English piece meets other text without whitespace, a space goes in, except next to these.
 _NO_SPACE_BEFORE = set(",.!?;:)]}%'\"，。！？；：）」』、…~～")
@@ -41,24 +41,34 @@ def join_pieces(parts: Sequence[tuple[str, bool]], spaced: bool) -> str:
     return "".join(out)
 
 
-def assemble(plan: Plan, outputs: Mapping[Job, GuardResult | None]) -> Translation:
-    """The translation of a planned text (status translated), or ``failed`` when a model output is missing."""
+def assemble(plan: Plan, outputs: Mapping[Job, ModelOutput | None], low_confidence: float = 0.0) -> Translation:
+    """The translation of a planned text (status translated), or ``failed`` when a model output is missing.
+
+    Its confidence is exp(sum of the model pieces' token log-probs / their tokens plus one certain token per
+    protected span and glossary term); below ``low_confidence`` it is flagged ``low_confidence``."""
     parts: list[tuple[str, bool]] = []
     flags = list(plan.flags)
+    scores = [(0.0, plan.certain)]  # protected spans and glossary terms: certain
+    unscored = False
     for piece in plan.pieces:
         if isinstance(piece, str):
             parts.append((piece, False))
         elif isinstance(piece, GlossaryTerm):
             parts.append((piece.target, True))
         else:
-            guarded = outputs[piece]
-            if guarded is None:
+            output = outputs[piece]
+            if output is None:
                 return Translation(plan.text, None, plan.source_lang, plan.target_lang, Status.FAILED,
                                    (Flag.MODEL_FAILED,))
-            flags.extend(f for f in guarded.flags if f not in flags)
-            parts.append((convert(guarded.text, piece.route.after), True))
+            flags.extend(f for f in output.flags if f not in flags)
+            parts.append((convert(output.text, piece.route.after), True))
+            scores.append((output.log_prob or 0.0, output.tokens))
+            unscored |= output.log_prob is None
     if plan.partial:
         flags.append(Flag.PARTIALLY_TRANSLATED)
+    confidence = None if unscored else token_weighted_confidence(scores)
+    if confidence is not None and confidence < low_confidence:
+        flags.append(Flag.LOW_CONFIDENCE)
     text = join_pieces(parts, spaced=plan.target_lang == "en")
-    return Translation(plan.text, text, plan.source_lang, plan.target_lang, Status.TRANSLATED, tuple(flags))
+    return Translation(plan.text, text, plan.source_lang, plan.target_lang, Status.TRANSLATED, tuple(flags), confidence)
 

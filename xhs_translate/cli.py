@@ -54,6 +54,7 @@ from .io import (
     output_format_for,
     resolve_format,
 )
+from .config import CONFIDENCE_THRESHOLD
 from .models.engine import DecodeOptions
 from .models.families import FAMILY_NAMES
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
@@ -157,6 +158,16 @@ def _languages(value: str) -> tuple[str, ...] | str:
     return languages
 
 
+def _fraction(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be from 0 to 1")
+    return number
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -240,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="raise (default): stop at the first failure; mark: mark failed comments and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
                            help="script of en->zh output (default: Hans, Simplified)")
+    translate.add_argument("--confidence-threshold", type=_fraction, default=CONFIDENCE_THRESHOLD, metavar="X",
+                           help="flag translations whose model confidence (translation_confidence, exp of the mean "
+                                f"token log-probability) is below X with low_confidence (default: {CONFIDENCE_THRESHOLD})")
     translate.add_argument("--mark-cached", action="store_true",
                            help="status 'cached' for comments served wholly from the cache (default: 'translated', so "
                                 "the output never depends on the cache's state)")

@@ -43,7 +43,8 @@ LINE_COLUMN = "line"
 #: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
 READ_CPUS = 0
 # The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags).
-_ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()))
+# The Arrow types of thread.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
+_ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
 _BLOCK_LINES = 10_000
 
@@ -126,7 +127,7 @@ class _Worker:
 
     def _translate_records(self, batch: pa.Table) -> pa.Table:
         done = self._translator.translate_thread(batch.to_pylist())
-        for name, kind in zip(self._names, _ADDED_TYPES):
+        for name, kind in zip(self._names, _ADDED_TYPES, strict=True):
             batch = batch.append_column(pa.field(name, kind), pa.array([record[name] for record in done], kind))
         return batch
 

@@ -35,7 +35,14 @@ class Sentence:
     core: str
 
 
-Part = Union[str, Sentence]
+@dataclass(frozen=True, slots=True)
+class Protected:
+    """A protected span (emoji, code, hashtag, mention, URL, ...): kept verbatim, and counted as certain."""
+
+    text: str
+
+
+Part = Union[str, Sentence, Protected]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class Plan:
     pieces: tuple[Piece, ...] = ()
     flags: tuple[str, ...] = ()
     partial: bool = False  # some sentences are in a language no installed package serves
+    certain: int = 0  # protected spans and glossary terms: pieces whose output is certain
     missing: frozenset[tuple[str, str]] = frozenset()  # zh/en pairs it needs whose model is not installed
     done: Translation | None = None
 
@@ -78,11 +86,12 @@ class Plan:
 
 
 def split_text(text: str, mentions: Sequence[str] = ()) -> list[Part]:
-    """Protected spans and whitespace verbatim, sentences (long ones cut) as ``Sentence``; joins back to ``text``."""
+    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (long ones cut) as
+    ``Sentence``; joins back to ``text``."""
     parts: list[Part] = []
     for span in split_spans(text, mentions):
         if span.protected:
-            parts.append(span.text)
+            parts.append(Protected(span.text))
             continue
         for sentence in split_sentences(span.text):
             for piece in split_long(sentence, MAX_SEGMENT_CHARS):
@@ -93,7 +102,7 @@ def split_text(text: str, mentions: Sequence[str] = ()) -> list[Part]:
 
 def content_of(parts: Sequence[Part]) -> str:
     """The text that detection sees for the whole comment: sentences, with a space for everything else."""
-    return "".join(p.core if isinstance(p, Sentence) else " " for p in parts)
+    return "".join(p.core if type(p) is Sentence else " " for p in parts)
 
 
 def sentences_need_detection(content: str) -> bool:
@@ -127,9 +136,13 @@ def plan_text(
     comment_target = target_for(comment_lang, mode)
     pieces: list[Piece] = []
     flags: list[str] = []
-    linguistic = needs = unsupported = 0
+    linguistic = needs = unsupported = certain = 0
     missing: set[tuple[str, str]] = set()
     for part in parts:
+        if isinstance(part, Protected):
+            pieces.append(part.text)
+            certain += 1
+            continue
         if not isinstance(part, Sentence):
             pieces.append(part)
             continue
@@ -154,8 +167,10 @@ def plan_text(
         if route.before:
             core = convert(core, route.before)
             _add(flags, Flag.TRADITIONAL_CONVERTED)
-        if _plan_sentence(pieces, core, route, glossary):
+        terms = _plan_sentence(pieces, core, route, glossary)
+        if terms:
             _add(flags, Flag.GLOSSARY_APPLIED)
+            certain += terms
     status = None
     if needs == 0:
         status = Status.SAME_LANGUAGE if linguistic else Status.NO_TEXT
@@ -166,12 +181,13 @@ def plan_text(
         return Plan(text, comment_lang, comment_target, missing=frozenset(missing), done=done)
     if status is not None:
         return Plan(text, comment_lang, comment_target, done=Translation(text, None, comment_lang, comment_target, status))
-    return Plan(text, comment_lang, comment_target, tuple(pieces), tuple(flags), partial=unsupported > 0)
+    return Plan(text, comment_lang, comment_target, tuple(pieces), tuple(flags), partial=unsupported > 0,
+                certain=certain)
 
 
-def _plan_sentence(pieces: list[Piece], core: str, route: Route, glossary: Glossary) -> bool:
+def _plan_sentence(pieces: list[Piece], core: str, route: Route, glossary: Glossary) -> int:
     """Cut glossary terms out of a routed sentence (their target forms go in as they are); the rest becomes
-    jobs. Returns whether a term was found."""
+    jobs. Returns how many terms were found."""
     pos = 0
     matches = glossary.find(core, route.source_lang, route.target_lang)
     for match in matches:
@@ -179,7 +195,7 @@ def _plan_sentence(pieces: list[Piece], core: str, route: Route, glossary: Gloss
         pieces.append(GlossaryTerm(convert(match.target, route.after)))
         pos = match.end
     _plan_run(pieces, core[pos:], route)
-    return bool(matches)
+    return len(matches)
 
 
 def _plan_run(pieces: list[Piece], text: str, route: Route) -> None:

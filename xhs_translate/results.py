@@ -44,8 +44,21 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelOutput:
+    """One segment's model output after the repetition guard, with CTranslate2's own score for it: the sum of
+    its token log-probabilities and how many tokens that covers (None and 0 where the model gave no score)."""
+
+    text: str
+    flags: tuple[str, ...] = ()
+    log_prob: float | None = None
+    tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Translation:
-    """The result for one text: ``translation`` is None unless ``status`` is translated or cached."""
+    """The result for one text: ``translation`` is None unless ``status`` is translated or cached.
+    ``confidence``: exp(mean token log-probability) over the text's model pieces, weighted by tokens, where each
+    protected span and glossary term counts as one certain token; None without a translation."""
 
     text: Any
     translation: str | None
@@ -53,10 +66,11 @@ class Translation:
     target_lang: str | None
     status: Status
     flags: tuple[str, ...] = ()
+    confidence: float | None = None
 
     def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
         """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
         values."""
-        source, target, translation, status, flags = names  # a literal: this runs once per comment of every thread
+        source, target, translation, status, flags, confidence = names  # a literal: it runs once per comment
         return {source: self.source_lang, target: self.target_lang, translation: self.translation,
-                status: self.status._value_, flags: list(self.flags)}
+                status: self.status._value_, flags: list(self.flags), confidence: self.confidence}

@@ -21,10 +21,9 @@ from .errors import FieldCollisionError, InputError
 
 CHILD_FIELDS = ("sub_comments", "replies")
 FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
+CONFIDENCE_FIELD = "translation_confidence"  # the model's confidence in 0-1 (None without a translation)
 #: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
-TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD)
-#: A translation's score from the model, 0-1 (issue 15); the HTML page shows it in a tooltip.
-CONFIDENCE_FIELD = "translation_confidence"
+TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD, CONFIDENCE_FIELD)
 #: The fields ``xhs-translate detect`` adds to each record.
 DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"

@@ -36,7 +36,7 @@ import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -46,10 +46,10 @@ from .cache import MemoryCache, comment_key, decode_comment, decode_segment, enc
 from .config import TranslatorConfig
 from .errors import InputError, MissingFieldError
 from .glossary import Glossary
-from .planning import UND, Job, Plan, content_of, plan_text, sentences_need_detection, split_text
-from .results import Flag, Status, Translation
+from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
+from .results import Flag, ModelOutput, Status, Translation
 from .routing import Router
-from .segment import GuardResult, guard_output
+from .segment import guard_output
 from .thread import flatten_thread, rebuild_thread
 
 CHUNK_COMMENTS = 2_000
@@ -222,7 +222,7 @@ class Translator:
         if todo and self.cache is not None:
             self._recall_stored(keys, todo, results)
             todo = [i for i in todo if results[i] is None]
-        decoded: dict[Job, tuple[GuardResult | None, bool]] = {}  # without a cache: dedupe across chunks too
+        decoded: dict[Job, tuple[ModelOutput | None, bool]] = {}  # without a cache: dedupe across chunks too
         for start in range(0, len(todo), CHUNK_COMMENTS):
             chunk = todo[start : start + CHUNK_COMMENTS]
             self._translate_chunk(items, keys, chunk, results, source, mode, decoded if self.cache is None else {})
@@ -272,8 +272,7 @@ class Translator:
 
     def _as_reported(self, result: Translation, pieces: int) -> Translation:
         if pieces and self.config.mark_cached:
-            return Translation(result.text, result.translation, result.source_lang, result.target_lang, Status.CACHED,
-                               result.flags)
+            return replace(result, status=Status.CACHED)
         return result
 
     def _remember_many(self, entries: Sequence[tuple[_MemoKey, tuple[Translation, int]]]) -> None:
@@ -290,7 +289,7 @@ class Translator:
 
     def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[_MemoKey | None], chunk: list[int],
                          results: list[Translation | None], source: str, mode: str,
-                         decoded: dict[Job, tuple[GuardResult | None, bool]]) -> None:
+                         decoded: dict[Job, tuple[ModelOutput | None, bool]]) -> None:
         plans = self._plan(items, chunk, source, mode)
         missing = set().union(*(plan.missing for plan in plans.values()))
         if missing and self.config.errors == "raise":
@@ -305,12 +304,11 @@ class Translator:
                 result, jobs = plan.done, []
             else:
                 jobs = plan.jobs()
-                result = assemble(plan, {job: outputs[job][0] for job in jobs})
+                result = assemble(plan, {job: outputs[job][0] for job in jobs}, self.config.confidence_threshold)
                 glossary_terms += plan.glossary_terms()
             reported = result
             if result.status is Status.TRANSLATED and jobs and self.config.mark_cached and all(outputs[j][1] for j in jobs):
-                reported = Translation(result.text, result.translation, result.source_lang, result.target_lang,
-                                       Status.CACHED, result.flags)
+                reported = replace(result, status=Status.CACHED)
             results[i] = reported
             key = keys[i]
             if result.status is not Status.FAILED and key is not None:
@@ -337,7 +335,7 @@ class Translator:
                 plans[i] = Plan(text, UND, None, done=self._not_text(text, comment_id, mode))
         contents = {i: content_of(parts) for i, parts in split.items()}
         per_sentence = {i: None for i, content in contents.items() if sentences_need_detection(content)}  # ordered
-        cores = [p.core for i in per_sentence for p in split[i] if not isinstance(p, str)]
+        cores = [p.core for i in per_sentence for p in split[i] if type(p) is Sentence]
         found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
         comment_detections = {i: next(found) for i in contents}
         for i, parts in split.items():  # the per-sentence detections follow in the same order
@@ -360,8 +358,8 @@ class Translator:
         pairs = {"auto": [("zh", "en"), ("en", "zh")], "en": [("zh", "en")], "zh": [("en", "zh")]}[mode]
         return {(a, b) for a, b in pairs if (route := self._router.route(a, b, False)) is not None and route.package is None}
 
-    def _decode(self, plans: Iterable[Plan], decoded: dict[Job, tuple[GuardResult | None, bool]]
-                ) -> dict[Job, tuple[GuardResult | None, bool]]:
+    def _decode(self, plans: Iterable[Plan], decoded: dict[Job, tuple[ModelOutput | None, bool]]
+                ) -> dict[Job, tuple[ModelOutput | None, bool]]:
         """Every job of ``plans``, deduplicated, from ``decoded`` (this call), the cache or the model, added to
         ``decoded`` as (guarded output or None, from the cache)."""
         all_jobs = [job for plan in plans if plan.done is None for job in plan.jobs()]
@@ -376,7 +374,7 @@ class Translator:
             self._stats.update(counts)
         return decoded
 
-    def _decode_route(self, route: Any, jobs: list[Job], decoded: dict[Job, tuple[GuardResult | None, bool]],
+    def _decode_route(self, route: Any, jobs: list[Job], decoded: dict[Job, tuple[ModelOutput | None, bool]],
                       counts: Counter[str]) -> None:
         package = route.package
         keys: dict[Job, str] = {}
@@ -392,9 +390,9 @@ class Translator:
             hits = {}
         misses = []
         for job in jobs:
-            guarded = decode_segment(hits.get(keys[job])) if hits else None
-            if guarded is not None:
-                decoded[job] = (guarded, True)
+            stored = decode_segment(hits.get(keys[job])) if hits else None
+            if stored is not None:
+                decoded[job] = (stored, True)
             else:
                 misses.append(job)
         if not misses:
@@ -405,11 +403,16 @@ class Translator:
                       target_tokens=result.target_tokens,
                       failed_segments=sum(output is None for output in result.translations))
         new = {}
-        for job, output in zip(misses, result.translations):
-            guarded = guard_output(job.text, output) if output is not None else None
-            decoded[job] = (guarded, False)
-            if guarded is not None and keys:
-                new[keys[job]] = encode_segment(guarded)
+        scores = zip(result.log_probs, result.scored_tokens) if result.log_probs else ((None, 0) for _ in misses)
+        for job, text, (log_prob, tokens) in zip(misses, result.translations, scores):
+            if text is None:
+                decoded[job] = (None, False)
+                continue
+            guarded = guard_output(job.text, text)
+            output = ModelOutput(guarded.text, guarded.flags, log_prob, tokens)
+            decoded[job] = (output, False)
+            if keys:
+                new[keys[job]] = encode_segment(output)
         if new:
             self.cache.put_many("segments", new)  # type: ignore[union-attr]
 
@@ -458,6 +461,7 @@ class Translator:
                 hashlib.sha256(repr(self.glossary.entries).encode("utf-8", "surrogatepass")).hexdigest(),
                 config.zh_variant,
                 config.languages,
+                config.confidence_threshold,
             ]
             self._settings = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         return self._settings

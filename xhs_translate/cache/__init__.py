@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import CacheError
-from ..results import STATUS_BY_VALUE, Translation
-from ..segment import GuardResult, normalize_segment
+from ..results import STATUS_BY_VALUE, ModelOutput, Translation
+from ..segment import normalize_segment
 from .base import TABLES, BackendBase, CacheBackend, CacheWarning
 from .memory import MemoryCache
 from .redis import RedisCache, is_redis_address, parse_ttl, redact
@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-SEGMENT_LAYOUT = "guarded-v1"  # segment values: [guarded text, flags]
-COMMENT_LAYOUT = "comment-v1"  # comment values: [translation, source, target, status, flags, model pieces]
+SEGMENT_LAYOUT = "scored-v2"  # segment values: [guarded text, flags, log-prob sum, tokens]
+COMMENT_LAYOUT = "comment-v2"  # comment values: [translation, source, target, status, flags, model pieces, confidence]
 
 
 def _digest(parts: Sequence[str]) -> str:
@@ -61,8 +61,7 @@ def _digest(parts: Sequence[str]) -> str:
 
 def segment_key(package_id: str, source_lang: str, target_lang: str, decode_fp: str, engine_fp: str,
                 glossary_fp: str, segment: str) -> str:
-    """The key of one model output: a hash of everything that decides it (the same keys as earlier releases for
-    the same settings, so their cache files stay warm)."""
+    """The key of one model output: a hash of everything that decides it."""
     options = f"{decode_fp}/{engine_fp}/{SEGMENT_LAYOUT}"
     return _digest((package_id, source_lang, target_lang, options, glossary_fp, normalize_segment(segment)))
 
@@ -79,25 +78,26 @@ def _json(value: list) -> str:
     return json.dumps(value) if _SURROGATE.search(text) else text
 
 
-def encode_segment(guarded: GuardResult) -> str:
-    return _json([guarded.text, list(guarded.flags)])
+def encode_segment(output: ModelOutput) -> str:
+    return _json([output.text, list(output.flags), output.log_prob, output.tokens])
 
 
-def decode_segment(value: str | None) -> GuardResult | None:
-    """A stored segment value back into its guarded output; None for an absent or unreadable value (a miss)."""
+def decode_segment(value: str | None) -> ModelOutput | None:
+    """A stored segment value back into its model output; None for an absent or unreadable value (a miss)."""
     try:
-        text, flags = json.loads(value)  # type: ignore[arg-type]
+        text, flags, log_prob, tokens = json.loads(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         return None
-    if not isinstance(text, str) or not _words(flags):
+    if (not isinstance(text, str) or not _words(flags) or type(tokens) is not int
+            or not (log_prob is None or type(log_prob) is float)):
         return None
-    return GuardResult(text, tuple(flags))
+    return ModelOutput(text, tuple(flags), log_prob, tokens)
 
 
 def encode_comment(result: Translation, model_pieces: int) -> str:
     """A whole-comment result without its text (the key holds it), and how many model pieces it took."""
     return _json([result.translation, result.source_lang, result.target_lang, result.status.value,
-                  list(result.flags), model_pieces])
+                  list(result.flags), model_pieces, result.confidence])
 
 
 def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | None:
@@ -105,14 +105,15 @@ def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | No
     A warm re-run decodes one of these per comment, so the checks are the cheap ones that reject any value this
     module did not write."""
     try:
-        translation, source, target, status, flags, pieces = json.loads(value)  # type: ignore[arg-type]
+        translation, source, target, status, flags, pieces, confidence = json.loads(value)  # type: ignore[arg-type]
         status = STATUS_BY_VALUE[status]
     except (ValueError, TypeError, KeyError):
         return None
     if (type(source) is not str or type(pieces) is not int or not (translation is None or type(translation) is str)
-            or not (target is None or type(target) is str) or not _words(flags)):
+            or not (target is None or type(target) is str) or not _words(flags)
+            or not (confidence is None or type(confidence) is float)):
         return None
-    return Translation(text, translation, source, target, status, tuple(flags)), pieces
+    return Translation(text, translation, source, target, status, tuple(flags), confidence), pieces
 
 
 def _words(value: Any) -> bool:

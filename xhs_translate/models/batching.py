@@ -119,7 +119,8 @@ class RequestScope:
 class _Item:
     """One distinct text waiting for, or under, decoding; shared by every call that asked for it meanwhile."""
 
-    __slots__ = ("key", "text", "tokens", "enqueued", "waiters", "output", "error", "batch", "target_tokens")
+    __slots__ = ("key", "text", "tokens", "enqueued", "waiters", "output", "error", "batch", "target_tokens",
+                 "log_prob", "scored_tokens")
 
     def __init__(self, key: tuple, text: str, tokens: int, now: float):
         self.key = key
@@ -131,6 +132,8 @@ class _Item:
         self.error: str | None = None
         self.batch = -1  # dispatch number, once dispatched
         self.target_tokens = 0
+        self.log_prob: float | None = None  # the engine's score for it (EngineResult.log_probs, scored_tokens)
+        self.scored_tokens = 0
 
 
 class _Call:
@@ -256,6 +259,8 @@ class BatchingEngine:
             source_tokens=sum(i.tokens for i in call.owned),
             target_tokens=sum(i.target_tokens for i in call.owned),
             errors=errors,
+            log_probs=tuple(None if item is None else item.log_prob for item in call.items),
+            scored_tokens=tuple(0 if item is None else item.scored_tokens for item in call.items),
         )
 
     # --- dispatching ----------------------------------------------------------------------------------------
@@ -324,15 +329,18 @@ class BatchingEngine:
             result = self.engine.translate([item.text for item in batch], options)
             outputs, errors = list(result.translations), result.errors
             target_tokens = result.target_tokens
+            scores = list(zip(result.log_probs, result.scored_tokens)) or [(None, 0)] * len(batch)
         except Exception as exc:  # noqa: BLE001 - a failing dispatch fails its texts, never the worker thread
             outputs, errors, target_tokens = [None] * len(batch), (f"{type(exc).__name__}: {exc}",), 0
+            scores = [(None, 0)] * len(batch)
         seconds = time.monotonic() - started
         error = "; ".join(errors) if errors else "the model failed on this text"
         share, extra = divmod(target_tokens, len(batch))
         with self._cond:
             calls = len({id(c) for item in batch for c in item.waiters})
-            for n, (item, output) in enumerate(zip(batch, outputs)):
+            for n, (item, output, (log_prob, scored)) in enumerate(zip(batch, outputs, scores)):
                 item.output = output
+                item.log_prob, item.scored_tokens = log_prob, scored
                 item.error = error if output is None else None
                 item.target_tokens = share + (n < extra)
                 self._inflight.pop(item.key, None)

@@ -97,17 +97,17 @@ class TranslationService:
         """Load every installed engine and the detector before the first request, so none of them waits for it.
         Idempotent; a package that cannot be loaded raises its PackageError here, before the server listens."""
         from ..detection import detect_many
+        from ..models.engine import resolve_compute_type, resolve_device
         from ..models.packages import list_packages
-
-        from ..models.engine import resolve_compute_type
 
         with self._lock:
             if self._loaded:
                 return
             config = self.config.translator
             engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
+            device = resolve_device(engine.device)
             for package in list_packages(config.models_dir):
-                self.provider(package, compute_type=resolve_compute_type(engine.compute_type),
+                self.provider(package, device=device, compute_type=resolve_compute_type(engine.compute_type, device),
                               inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
