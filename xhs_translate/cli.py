@@ -62,7 +62,7 @@ from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fie
 PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
-DEFAULT_CHUNK = 2000
+DEFAULT_CHUNK = 8000  # records; as the Translator's own chunks (translator.CHUNK_COMMENTS), for full engine batches
 DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
