@@ -66,7 +66,7 @@ def assemble(plan: Plan, outputs: Mapping[Job, ModelOutput | None], low_confiden
             unscored |= output.log_prob is None
     if plan.partial:
         flags.append(Flag.PARTIALLY_TRANSLATED)
-    confidence = None if unscored else token_weighted_confidence(scores)
+    confidence = None if unscored else round(token_weighted_confidence(scores), 4)  # a score: 4 places say enough
     if confidence is not None and confidence < low_confidence:
         flags.append(Flag.LOW_CONFIDENCE)
     text = join_pieces(parts, spaced=plan.target_lang == "en")

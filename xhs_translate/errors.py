@@ -40,7 +40,8 @@ def _missing_models_message(pairs: tuple[tuple[str, str], ...], models_dir: obje
         f"no model package for {names} is installed{where}. Install {'them' if len(pairs) > 1 else 'it'} with "
         f"`xhs-translate models install {command}` (from the Argos package index), or offline from files: "
         f"`xhs-translate models install {files}`, or a quickmt, OPUS-MT, NLLB or M2M100 model folder: "
-        "`xhs-translate models install PATH/FOLDER`."
+        "`xhs-translate models install PATH/FOLDER`. To try the pipeline with no model at hand: "
+        "`xhs-translate models install --demo` (random weights: every translation is gibberish)."
     )
 
 
