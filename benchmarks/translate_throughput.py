@@ -231,15 +231,17 @@ def row_ct2(config: dict) -> dict:
     """Raw ctranslate2 over row 2's segments, tokenized before the clock starts.
 
     ``plan == "one"``: one translate_batch per model (CTranslate2 sorts and splits it by the token budget itself).
-    ``plan == "buckets"``: the engine's own length buckets and per-bucket decoding bounds (engine.plan_batches,
-    engine.decoding_length), all queued at once (``asynchronous=True``) as the engine does, called straight on
-    CTranslate2: what row 2 costs minus everything around the model.
-    ``plan == "padded"``: the same, but in :func:`padded_bands`, the engine's earlier mixed-length buckets.
+    ``plan == "buckets"``: the engine's own buckets, one padded length each with its filler, and per-bucket
+    decoding bounds (engine.plan_batches, engine.padded_sources, engine.decoding_length), all queued at once
+    (``asynchronous=True``) as the engine does, called straight on CTranslate2: what row 2 costs minus everything
+    around the model.
+    ``plan == "padded"``: the same, but in :func:`padded_bands`, the engine's first mixed-length buckets, each
+    padded to its own longest source (outputs then depend on batch mates).
     """
     import ctranslate2
     import sentencepiece
 
-    from xhs_translate.models.engine import decoding_length, plan_batches
+    from xhs_translate.models.engine import decoding_length, padded_sources, plan_batches
     from xhs_translate.models.packages import find_package
 
     options = _decode_options(config["beam"])
@@ -268,9 +270,9 @@ def row_ct2(config: dict) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     pending = []
     for translator, pieces in calls:
-        pending.append(translator.translate_batch(
-            pieces,
-            max_batch_size=budget,
+        pending.append((len(pieces), translator.translate_batch(
+            padded_sources(pieces) if config["plan"] == "buckets" else pieces,
+            max_batch_size=0 if config["plan"] == "buckets" else budget,  # the engine's buckets are never re-split
             batch_type="tokens",
             beam_size=options.beam_size,
             max_input_length=0,
@@ -279,9 +281,9 @@ def row_ct2(config: dict) -> dict:
             no_repeat_ngram_size=options.no_repeat_ngram_size,
             length_penalty=options.length_penalty,
             asynchronous=asynchronous,
-        ))
-    for results in pending:
-        tokens += sum(len((r.result() if asynchronous else r).hypotheses[0]) for r in results)
+        )))
+    for real, results in pending:  # the fillers' outputs are not counted
+        tokens += sum(len((r.result() if asynchronous else r).hypotheses[0]) for r in results[:real])
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start  # every thread of this process: the work, whatever the load
     return {
@@ -428,9 +430,9 @@ def main(argv: list[str] | None = None) -> int:
                                _rate(tokens, disk_s), max(d["peak_rss_mb"] for d in disks))
         results["ct2"] = ("(4) raw CTranslate2, one translate_batch per model", _rate(n, ct2_s),
                           _rate(ct2["target_tokens"], ct2_s), rss("ct2"))
-        results["ct2_buckets"] = (f"(4b) raw CTranslate2, the engine's {ct2b['calls']} length buckets",
+        results["ct2_buckets"] = (f"(4b) raw CTranslate2, the engine's {ct2b['calls']} fixed-band buckets",
                                   _rate(n, ct2b_s), _rate(ct2b["target_tokens"], ct2b_s), rss("ct2b"))
-        results["ct2_padded"] = (f"(4c) raw CTranslate2, {ct2c['calls']} padded length bands (earlier batching)",
+        results["ct2_padded"] = (f"(4c) raw CTranslate2, {ct2c['calls']} bands padded to their longest (first batching)",
                                  _rate(n, ct2c_s), _rate(ct2c["target_tokens"], ct2c_s), rss("ct2c"))
         argos_note = "skipped: --skip-argos"
         argos_default = None
@@ -469,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{spread('ct2c', 'seconds')}); (3b) median of {args.repeats} new processes ({disk_spread}); "
           "(1) runs once")
     cpu = {key: statistics.median(r["cpu_seconds"] for r in runs[key]) for key in ("ct2b", "ct2c")}
-    print(f"exact-length buckets (4b) vs padded bands (4c), same segments: "
+    print(f"fixed-band buckets (4b) vs bands padded to their longest (4c), same segments: "
           f"{results['ct2_buckets'][1] / results['ct2_padded'][1]:.2f}x the comments/s, "
           f"{cpu['ct2b'] / cpu['ct2c']:.2f}x the CPU seconds (medians: {cpu['ct2b']:.1f} vs {cpu['ct2c']:.1f}; per run "
           f"{spread('ct2b', 'cpu_seconds')} vs {spread('ct2c', 'cpu_seconds')}): what makes each output independent "

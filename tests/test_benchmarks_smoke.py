@@ -79,7 +79,7 @@ def test_translate_throughput_tiny():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     for row in ("(2) xhs-translate, cold cache", "(3) xhs-translate, warm cache", "(3b)", "(4) raw CTranslate2", "(4b)",
-                "(4c)", "exact-length buckets (4b) vs padded bands (4c)", "the CPU seconds"):
+                "(4c)", "fixed-band buckets (4b) vs bands padded to their longest (4c)", "the CPU seconds"):
         assert row in out
     header = next(line for line in out.splitlines() if line.startswith("| row"))
     assert "comments/s" in header and "target tok/s" in header and "peak RSS MiB" in header

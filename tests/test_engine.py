@@ -18,6 +18,8 @@ from xhs_translate.models.engine import (
     EngineResult,
     clear_engine_cache,
     decoding_length,
+    padded_length,
+    padded_sources,
     load_engine,
     plan_batches,
     resolve_compute_type,
@@ -63,7 +65,7 @@ def test_translates_a_batch_through_ctranslate2(engine):
     assert len(result.translations) == len(TEXTS)
     assert all(isinstance(t, str) and t.strip() for t in result.translations)
     assert result.errors == ()
-    assert result.batches == len(set(tokens(engine, TEXTS)))  # one bucket per source length, within the budget
+    assert result.batches == len({padded_length(n) for n in tokens(engine, TEXTS)})  # one bucket per band
     assert result.source_tokens == sum(tokens(engine, TEXTS))
     assert result.target_tokens >= len(TEXTS)
 
@@ -149,7 +151,7 @@ def test_a_failing_batch_keeps_the_others(engine):
     assert result.translations[1] is None
     assert result.translations[0] == engine.translate([TEXTS[0]]).translations[0]
     assert result.translations[2] == engine.translate([TEXTS[3]]).translations[0]
-    assert result.batches == 3
+    assert result.batches == len({padded_length(n) for n in tokens(engine, texts)})
     (error,) = result.errors
     assert "position" in error and "failed" in error
 
@@ -223,13 +225,21 @@ def test_plan_batches_covers_every_item_once_within_budget(lengths, budget):
     buckets = plan_batches(lengths, budget)
     flat = [i for bucket in buckets for i in bucket]
     assert sorted(flat) == list(range(len(lengths)))
-    for bucket in buckets:
-        cost = len(bucket) * max(max(1, lengths[i]) for i in bucket)
-        assert cost <= budget or len(bucket) == 1
-    bucket_lengths = [{lengths[i] for i in bucket} for bucket in buckets]
-    assert all(len(one) == 1 for one in bucket_lengths)  # never mixed lengths: nothing is padded
-    ordered = [min(one) for one in bucket_lengths]
+    bands = [{padded_length(max(1, lengths[i])) for i in bucket} for bucket in buckets]
+    assert all(len(one) == 1 for one in bands)  # one band per bucket: every source padded to the band's length
+    for bucket, (band,) in zip(buckets, bands):
+        assert (len(bucket) + 1) * band <= budget or len(bucket) == 1  # the filler counted
+    ordered = [min(one) for one in bands]
     assert ordered == sorted(ordered)  # shortest first
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=600), min_size=1, max_size=8))
+def test_padded_sources_reach_the_band_length_with_one_filler_at_most(sources):
+    band = padded_length(max(len(s) for s in sources))
+    padded = padded_sources(sources)
+    assert padded[: len(sources)] == sources  # the sources themselves, in order, untouched
+    assert max(len(s) for s in padded) == band >= max(len(s) for s in sources)
+    assert len(padded) == len(sources) + (max(len(s) for s in sources) < band)
 
 
 @given(st.integers(min_value=0, max_value=2000), st.floats(min_value=0.1, max_value=5), st.integers(0, 50))
@@ -294,13 +304,13 @@ def test_scores_are_the_ones_ctranslate2_returned_for_the_batch(engine, options)
     texts = comment_like("zh", 60)
     result = engine.translate(texts, options)
     tokens, _ = engine.tokenizer.encode(texts)
-    by_length: dict[int, list[int]] = {}
+    by_band: dict[int, list[int]] = {}
     for i, t in enumerate(tokens):
-        by_length.setdefault(len(t), []).append(i)
-    for length, items in by_length.items():  # the same batches, straight to CTranslate2
+        by_band.setdefault(padded_length(len(t)), []).append(i)
+    for band, items in by_band.items():  # the same batches (with the filler), straight to CTranslate2
         direct = engine._translator.translate_batch(
-            [tokens[i] for i in items], **same_options(options, decoding_length(length, options)))
-        assert [result.scores[i] for i in items] == [r.scores[0] for r in direct]
+            padded_sources([tokens[i] for i in items]), **same_options(options, decoding_length(band, options)))
+        assert [result.scores[i] for i in items] == [r.scores[0] for r in direct[: len(items)]]
 
 
 @pytest.mark.parametrize("options", [DecodeOptions(), DecodeOptions(beam_size=1), DecodeOptions(length_penalty=0.5),
@@ -314,9 +324,10 @@ def test_log_probs_undo_ctranslate2s_length_normalisation(models_dir, options, t
         result = engine.translate(texts, options)
         tokens, prefix = engine.tokenizer.encode(texts)
         for i, source in enumerate(tokens):
-            (direct,) = engine._translator.translate_batch(
-                [source], target_prefix=[list(prefix)] if prefix else None,
-                **same_options(options, decoding_length(len(source), options) + len(prefix)))
+            padded = padded_sources([source])
+            direct = engine._translator.translate_batch(
+                padded, target_prefix=[list(prefix)] * len(padded) if prefix else None,
+                **same_options(options, decoding_length(len(source), options) + len(prefix)))[0]
             hypothesis = direct.hypotheses[0]
             (scored,) = engine._translator.score_batch([source], [hypothesis])
             per_token = scored.log_probs[len(prefix):]  # the forced prefix is not the model's choice

@@ -15,7 +15,7 @@ import pytest
 
 from xhs_translate import Translator
 from xhs_translate.errors import ModelChoiceError, PackageError
-from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cache, load_engine
+from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cache, load_engine, padded_sources
 from xhs_translate.models.families import FAMILY_NAMES, read_folder
 from xhs_translate.models.install import install_model
 from xhs_translate.models.packages import MANIFEST_FILE, PREFERENCE, find_package, list_packages, remove_package
@@ -184,7 +184,9 @@ def test_the_exact_tokens_sent_to_ctranslate2_and_the_prefix_dropped(family, fam
         for call in recording.calls:
             assert call["target_prefix"] in (None, [[package.target_prefix]] * len(call["source"]))
             assert (call["target_prefix"] is None) == (expected_prefix is None)
-            for tokens in call["source"]:
+            source = call["source"]
+            real = source[:-1] if len(source) > 1 and padded_sources(source[:-1]) == source else source  # no filler
+            for tokens in real:
                 sent[tuple(tokens)] = True
         wanted = [(*package.source_prefix, *pieces(package, text), *package.source_suffix) for text in TEXTS]
         assert sorted(sent) == sorted(wanted), package.pair

@@ -52,9 +52,10 @@ from .routing import Router
 from .segment import guard_output
 from .thread import flatten_thread, rebuild_thread
 
-# Comments planned and decoded together. Each length of segment is one engine batch (engine.plan_batches), so
-# smaller chunks leave more batches part-full: at 2,000 the base-model benchmark's 5,000 comments took 17% more
-# CPU than in one call; 8,000 keeps a 100k-comment thread's working state to a few MiB per chunk.
+# Comments planned and decoded together. Each band of segment lengths is one engine batch (engine.plan_batches),
+# so smaller chunks leave more batches part-full: with one batch per exact length, 2,000 made the base-model
+# benchmark's 5,000 comments cost 17% more CPU than one call; 8,000 keeps a 100k-comment thread's working state to
+# a few MiB per chunk.
 CHUNK_COMMENTS = 8_000
 _STAT_NAMES = (
     "comments",

@@ -23,10 +23,10 @@ How a call travels:
    call, which buckets what it gets again (consecutive chunks of one call come out as the same buckets).
 3. Results go back to every call waiting on each text; a call returns when all its texts are done.
 
-Why chunks follow the engine's own buckets: CTranslate2's output can depend on batch composition (padding and
-GEMM shapes change float rounding; a batch of one takes another code path). A call served alone is therefore
-dispatched as exactly the buckets ``Engine.translate`` would have made, and gets exactly the output the plain
-engine gives. Texts of concurrent calls merged into one dispatch are re-bucketed by the engine like any list.
+Why chunks follow the engine's own buckets: they are the engine's unit of work (one length band each), so a
+dispatch of one call's chunk is one model batch. Outputs never depend on how texts are grouped: the engine pads
+every source to its band's length whatever else is in the batch (models/engine.py), so a text merged with other
+requests' texts gets exactly the output it would get alone, and the cache holds one answer per text.
 
 Cancellation: a caller (the server, for a client that hung up) groups its calls in a :class:`RequestScope`;
 ``scope.cancel()`` drops their texts that no other call waits for from the queue, and the waiting

@@ -1,20 +1,25 @@
 """Running one direction of an installed model: its family's tokenizer + ``ctranslate2.Translator``, with
-exact-length token batching, on the CPU or a CUDA GPU.
+fixed-band token batching, on the CPU or a CUDA GPU.
 
 Argos itself translates 32 sentences per call whatever their length; padding short comments to the longest
-one wastes most of the work. Here texts are grouped by their exact token length and packed into buckets under
-a token budget, and each bucket gets a decoding-length bound derived from that length.
+one wastes most of the work. Here texts are grouped into bands of similar token length (``PADDED_LENGTHS``) and
+packed into buckets under a token budget, and each bucket gets a decoding-length bound derived from its band.
 
-Why exact lengths, not length bands: padding changes CTranslate2's float arithmetic. On the base-size fixture
-models (int8, CPU), 3 of 100 segments decoded differently when batched with one longer segment than alone,
-and 5 of 300 inside one padded batch, while 283 of 283 segments batched only with segments of their own
-length decoded exactly as they did alone (tokens and scores). So with padded buckets a segment's translation
-depended on what else was in the call: an interrupted run resumed from the cache, which batches only the
-remaining segments, gave different bytes from a fresh run. With buckets of one source length there is no
-padding, and the bound depends on the segment alone: a segment's output is the same whatever it is batched
-with (on CPU; tested in tests/test_engine.py; on CUDA not verified, as no GPU was at hand). The budget then
-decides cost, never output, so it stays out of the cache key. The cost, measured with
-benchmarks/translate_throughput.py, is in the README's "Performance" section.
+Why fixed bands, padded to the band's length whatever else is in the batch: padding changes CTranslate2's float
+arithmetic. On the base-size fixture models (int8, CPU), 3 of 100 segments decoded differently when batched
+with one longer segment than alone, and 5 of 300 inside one batch padded to its longest source, while segments
+batched with others of their own length decoded exactly as they did alone (tokens and scores): batch size does
+not change a row's arithmetic, padding does. So with buckets padded to their longest source, a segment's
+translation depended on what else was in the call: an interrupted run resumed from the cache, which batches only
+the remaining segments, gave different bytes from a fresh run. Buckets of one exact length fixed that but cut a
+server's batches of concurrent requests to near one text each. Now every source of a band is decoded padded to
+the band's length: a bucket whose longest source is shorter gets a filler source of exactly that length
+(``padded_sources``; its output is dropped), and the bound depends on the band alone. Measured on the base
+models: 0 of 279 segments changed between alone, in their band's full batch and in shuffled sub-batches (4 of 218
+changed when padded to the batch's longest). A segment's output is the same whatever it is batched with (on CPU;
+tested in tests/test_engine.py; on CUDA not verified, as no GPU was at hand). The budget then decides cost, never
+output, so it stays out of the cache key. The cost, measured with benchmarks/translate_throughput.py, is in the
+README's "Performance" section.
 
 Threads and budget, measured on a 2-core CPU with base-size (6+6 layers, d_model 512) int8 models over
 ~1,000 distinct comment segments (target tokens/s, higher is better): inter_threads 1 x intra_threads 2 with
@@ -46,6 +51,7 @@ and the directions of one multilingual folder share one loaded model.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import functools
 import hashlib
@@ -173,27 +179,52 @@ def release_free_memory() -> None:
         trim(0)
 
 
-def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
-    """Group item indices into buckets of one exact length each, at most ``max_batch_tokens`` tokens per bucket.
+#: The lengths a source is decoded at. A segment of n tokens is always padded to the first of these that is >= n
+#: (a longer one to its own length), whatever else is in its batch; a batch that lacks a source of that length
+#: gets a filler of it, whose output is dropped (``padded_sources``). So every batch of a band is padded to the
+#: same length, and a segment decodes the same with any batch mates (module docstring).
+PADDED_LENGTHS = (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+                  384, 448, 512)
 
-    Buckets never mix lengths, so CTranslate2 pads nothing and an item decodes the same whatever else is in
-    the call (module docstring). Shortest first; an item longer than the budget gets a bucket of its own.
-    """
+
+def padded_length(tokens: int) -> int:
+    """The length a source of ``tokens`` tokens is decoded at: its band's."""
+    i = bisect.bisect_left(PADDED_LENGTHS, tokens)
+    return PADDED_LENGTHS[i] if i < len(PADDED_LENGTHS) else tokens
+
+
+def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> tuple[tuple[int, ...], ...]:
+    """Group item indices into buckets of one band each (``padded_length``), shortest first, at most
+    ``max_batch_tokens`` padded tokens per bucket with the filler counted; an item longer than the budget gets a
+    bucket of its own."""
     if max_batch_tokens < 1:
         raise InputError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
-    by_length: dict[int, list[int]] = {}
+    by_band: dict[int, list[int]] = {}
     for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
-        by_length.setdefault(lengths[index], []).append(index)
+        by_band.setdefault(padded_length(max(1, lengths[index])), []).append(index)
     buckets: list[tuple[int, ...]] = []
-    for length, indices in by_length.items():
-        per_bucket = max(1, max_batch_tokens // max(1, length))
+    for band, indices in by_band.items():
+        per_bucket = max(1, max_batch_tokens // band - 1)  # a slot for the filler
         buckets.extend(tuple(indices[k : k + per_bucket]) for k in range(0, len(indices), per_bucket))
     return tuple(buckets)
 
 
-def decoding_length(max_source_tokens: int, options: DecodeOptions) -> int:
-    """Decoding bound for a bucket: proportional to its (one) source length, never above the options' cap."""
-    return min(options.max_decoding_length, math.ceil(options.length_ratio * max_source_tokens) + options.length_extra)
+def padded_sources(sources: Sequence[Sequence[str]]) -> list[list[str]]:
+    """One bucket's sources, plus a filler of the band's length when none of them has it (the filler repeats the
+    first source's tokens; its output is dropped): CTranslate2 pads a batch to its longest source, so this makes
+    every batch of the band padded alike."""
+    band = padded_length(max(len(s) for s in sources))
+    out = [list(s) for s in sources]
+    if max(len(s) for s in sources) < band:
+        first = out[0] or ["."]
+        out.append((first * (band // len(first) + 1))[:band])
+    return out
+
+
+def decoding_length(source_tokens: int, options: DecodeOptions) -> int:
+    """Decoding bound for a bucket: proportional to its band's length, never above the options' cap."""
+    return min(options.max_decoding_length, math.ceil(options.length_ratio * padded_length(source_tokens))
+               + options.length_extra)
 
 
 class Engine:
@@ -224,7 +255,7 @@ class Engine:
         return f"Engine({self.signature})"
 
     def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
-        """Translate ``texts`` in exact-length buckets. Blank texts come back as themselves without decoding."""
+        """Translate ``texts`` in buckets of one padded length. Blank texts come back as themselves undecoded."""
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
@@ -244,10 +275,11 @@ class Engine:
             try:
                 if isinstance(pending, BaseException):
                     raise pending
-                results = [item.result() for item in pending]
+                results = [item.result() for item in pending][: len(source)]  # the filler's comes last
             except _BATCH_ERRORS as exc:
                 errors.append(
-                    f"batch of {len(source)} texts ({len(source[0])} tokens each) failed: {type(exc).__name__}: {exc}"
+                    f"batch of {len(source)} texts (padded to {padded_length(max(map(len, source)))} tokens) failed: "
+                    f"{type(exc).__name__}: {exc}"
                 )
                 continue
             hypotheses = [result.hypotheses[0] for result in results]
@@ -272,14 +304,15 @@ class Engine:
         )
 
     def _submit(self, source: list[list[str]], prefix: tuple[str, ...], options: DecodeOptions) -> tuple:
-        """Queue one bucket: (source, decoding bound, its async results, or the error CTranslate2 raised at once)."""
-        limit = decoding_length(len(source[0]), options) + len(prefix)
+        """Queue one bucket, with its filler: (source, decoding bound, its async results (the filler's last), or
+        the error CTranslate2 raised at once)."""
+        padded = padded_sources(source)
+        limit = decoding_length(max(len(s) for s in source), options) + len(prefix)
         try:
             pending = self._translator.translate_batch(
-                source,
-                target_prefix=[list(prefix)] * len(source) if prefix else None,
-                max_batch_size=options.batch_tokens(self.device),
-                batch_type="tokens",
+                padded,
+                target_prefix=[list(prefix)] * len(padded) if prefix else None,
+                max_batch_size=0,  # one batch, as planned: CTranslate2 must not re-split or re-order it
                 beam_size=options.beam_size,
                 max_input_length=0,  # never truncate silently; callers split long text into sentences
                 max_decoding_length=limit,
