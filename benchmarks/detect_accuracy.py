@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from collections import Counter
@@ -39,6 +42,7 @@ from typing import Callable, Iterable
 
 from _common import SHARED_DATA
 
+import xhs_translate
 from xhs_translate.detection import DEFAULT_LANGUAGES, _load_en_words, detect_many
 from xhs_translate.spans import strip_protected
 
@@ -92,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=15, help="non-en tweets to list")
     parser.add_argument("--errors", type=int, default=0, help="after the table, list up to N items per file that detect(auto) got wrong")
     parser.add_argument("--repeats", type=int, default=3, help="runs of the short-comment throughput rows (median shown)")
+    parser.add_argument("--startup-runs", type=int, default=20, help="fresh processes timed for the start-up row (0 skips it)")
     args = parser.parse_args(argv)
     langid = args.data_dir / "langid"
     if not langid.is_dir():
@@ -140,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     _throughput_short_comments(files, names, runs, max(args.repeats, 1))
     _tweets(args.data_dir / "comments" / "en_tweeteval_sentiment_test_text.txt", args.limit, args.sample)
     _real_exports(args.data_dir / "dev", args.limit, args.errors, max(args.repeats, 1))
+    _startup(args.startup_runs)
     if args.errors:
         for (lang, kind), items_wrong in wrong.items():
             if items_wrong:
@@ -305,6 +311,33 @@ def _throughput_real(rows: dict[str, tuple[str, list[str]]], repeats: int, total
         print(f"{label:30} {a:17,.0f} {r:17,.0f}   (detect(auto) / fastText = {a / r:.2f}x; runs: "
               f"{', '.join(f'{x[index]:,.0f}' for x in auto)} / {', '.join(f'{x[index]:,.0f}' for x in raw)})")
     print(f"    ({len(texts)} distinct real comments x {passes} passes = {passes * len(texts):,} detections per run)")
+
+
+def _startup(runs: int) -> None:
+    """Wall time of ``xhs-translate detect`` on a one-line file, as a user starts it: the installed console script
+    (``python -m xhs_translate.cli`` where there is none), bytecode written by an untimed first run."""
+    if runs < 1:
+        return
+    script = Path(sys.executable).with_name("xhs-translate")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "xhs_translate.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        line = Path(tmp) / "one.txt"
+        line.write_text("你好呀 from Texas\n", encoding="utf-8")
+        argv = [*command, "detect", "-q", str(line)]
+
+        def once() -> float:
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, env=env, check=True)
+            return time.perf_counter() - start
+
+        once()
+        times = sorted(once() for _ in range(runs))
+    mark = "MET   " if statistics.median(times) <= 0.120 else "MISSED"
+    print(f"start-up: {Path(command[-1]).name} detect on a one-line file, {runs} fresh processes: median "
+          f"{statistics.median(times) * 1000:.0f} ms (min {times[0] * 1000:.0f}, max {times[-1] * 1000:.0f}); "
+          f"package at {Path(xhs_translate.__file__).parent}")
+    print(f"  {mark} detect on one line <= 120 ms (issue 11)")
 
 
 def _version(package: str) -> str:

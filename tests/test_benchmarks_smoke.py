@@ -143,10 +143,11 @@ def test_quality_scores_every_family_side_by_side(every_family_dir, shared_data)
 
 
 def test_detect_accuracy_tiny(shared_data):
-    proc = run("detect_accuracy.py", "--limit", "5")
+    proc = run("detect_accuracy.py", "--limit", "5", "--startup-runs", "2")
     assert proc.returncode == 0, proc.stderr
     assert "detect(auto)" in proc.stdout and "detect(open)" in proc.stdout
     assert "reddit comments, held out" in proc.stdout and "real distinct comments/s" in proc.stdout
+    assert re.search(r"start-up: \S+ detect on a one-line file, 2 fresh processes: median \d+ ms", proc.stdout)
 
 
 def test_server_throughput_runs_small_without_libretranslate(tmp_path):

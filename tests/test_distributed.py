@@ -6,19 +6,17 @@ actors to start), so keep them few."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import signal
-from pathlib import Path
 
 import pytest
 
 from xhs_translate.cli import main
 from xhs_translate.translator import Translator
 
-from helpers import distributed_or_skip
+from helpers import distributed_or_skip, write_jsonl
 
 RECORDS = [
     {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7, "ip_location": "上海"}
@@ -46,11 +44,6 @@ def ray_runtime():
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def by_id(records):

@@ -14,8 +14,8 @@ in the library (``thread.py`` walks them with a stack).
 from __future__ import annotations
 
 import json
+import os
 import re
-import secrets
 from typing import Any
 
 #: The deepest nesting of JSON arrays and objects an input record may have (a reply nests two levels:
@@ -137,7 +137,7 @@ def depth(value: Any) -> int:
 
 # A JsonNumber is written as a marker string, then the quoted marker is replaced by the number's text. The marker
 # holds a random token drawn per process, so no string of the data can be taken for one.
-_MARK = f"\ue000xhs-number-{secrets.token_hex(8)}:"
+_MARK = f"\ue000xhs-number-{os.urandom(8).hex()}:"
 _MARKED = re.compile(f'"{re.escape(_MARK)}(\\d+)"')
 
 

@@ -52,7 +52,6 @@ and the directions of one multilingual folder share one loaded model.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import functools
 import hashlib
 import json
@@ -164,6 +163,8 @@ def token_weighted_confidence(parts: Iterable[tuple[float, int]]) -> float:
 @functools.lru_cache(maxsize=1)
 def _malloc_trim():
     """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows): looked up once."""
+    import ctypes  # here, not at import: the CLI's start-up pays for what it uses
+
     try:
         return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
