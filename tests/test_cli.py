@@ -100,6 +100,15 @@ def test_mediacrawler_exports_translate_to_jsonl(env, tmp_path, name, writer, re
     assert "translate-zh_en@" in stderr and "hit rate" in stderr
 
 
+def test_the_summary_counts_flags(env, tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"comment_id": "1", "content": "今天天气很好"},
+                                                 {"comment_id": "2", "content": "so cute"}, {"content": "👍"}])
+    result = cli(env, "translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--confidence-threshold", "1")
+    assert result.returncode == 0, result.stderr.decode()
+    flags = re.search(r"\n  flags: (.*)\n", result.stderr.decode())
+    assert flags and "low_confidence 2" in flags.group(1).split(", ")  # every model output scores below 1
+
+
 def test_generic_records_with_field_options_and_stdin_to_stdout(env, tmp_path):
     generic = [{"id": i, "body": r["content"], "reply_to": r["parent_comment_id"] or None, "likes": int(r["like_count"])}
                for i, r in enumerate(OLD_RECORDS)]

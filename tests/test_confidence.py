@@ -45,6 +45,9 @@ def test_low_confidence_follows_the_threshold_and_fields_carry_the_score(models_
     for hard, easy in zip(strict, lenient):
         assert hard["translation_confidence"] == easy["translation_confidence"] < 1.0
         assert "low_confidence" in hard["translation_flags"] and "low_confidence" not in easy["translation_flags"]
+    strict_flags = Translator(models_dir=models_dir, cache=False, confidence_threshold=1.0)
+    strict_flags.translate_thread(comment * 3)
+    assert strict_flags.stats()["flags"]["low_confidence"] == 6  # counted per result, shown in the CLI summary
     no_text = Translator(models_dir=models_dir, cache=False).translate_thread([{"content": "👍"}])[0]
     assert no_text["translation_status"] == "no_text" and no_text["translation_confidence"] is None
 

@@ -545,15 +545,11 @@ class _TranslateJob:
 
     def stats(self) -> dict[str, Any]:
         """The counters of every Translator this run used, summed."""
+        from .translator import add_stats
+
         total: dict[str, Any] = {}
         for stats in [*self.retired, self.translator.stats()]:
-            for key, value in stats.items():
-                if isinstance(value, dict):
-                    inner = total.setdefault(key, {})
-                    for k, v in value.items():
-                        inner[k] = inner.get(k, 0) + v
-                else:
-                    total[key] = total.get(key, 0) + value
+            add_stats(total, stats)
         return total
 
     def make_translator(self) -> None:
@@ -631,12 +627,13 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
     (models with versions, options, glossary) that says what produced the output."""
     hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
     lookups = hits + misses
-    statuses = stats.get("statuses", {})
+    statuses, flags = stats.get("statuses", {}), stats.get("flags", {})
     where = "stdout" if args.output == STDIO else args.output
     view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" else []
     return "\n".join([
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
+        *([f"  flags: {', '.join(f'{name} {n}' for name, n in flags.items())}"] if flags else []),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
         f"  signature: {signature}",

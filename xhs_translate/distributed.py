@@ -190,10 +190,12 @@ class RunReport:
     def stats(self) -> dict[str, Any]:
         """Every worker's ``Translator.stats()`` added up (a restarted actor counts as a new worker, so a batch
         retried after a crash is counted twice), plus ``workers`` and ``batches``: how many there were."""
+        from .translator import add_stats
+
         every, _, _, batches = self._read()
         total: dict[str, Any] = {"workers": len(every), "batches": batches}
         for _, stats in every:
-            _add_into(total, stats)
+            add_stats(total, stats)
         return total
 
     def pids(self) -> list[int]:
@@ -207,14 +209,6 @@ class RunReport:
     def failure(self) -> tuple[str, str] | None:
         """The first error a worker raised, as (exception class name, message), or None."""
         return self._read()[2]
-
-
-def _add_into(total: dict[str, Any], stats: dict[str, Any]) -> None:
-    for key, value in stats.items():
-        if isinstance(value, dict):
-            _add_into(total.setdefault(key, {}), value)
-        else:
-            total[key] = total.get(key, 0) + value
 
 
 # --- JSONL input ---------------------------------------------------------------------------------

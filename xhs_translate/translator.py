@@ -174,12 +174,14 @@ class Translator:
     def stats(self) -> dict[str, Any]:
         """Counters since this Translator was made: comments, segments, segments_translated, cache_hits, ...
         ``comment_hits``: whole-comment results served from the memo or the cache; ``cache_errors``: failures
-        of the cache backend (after the first, the run went on without it)."""
+        of the cache backend (after the first, the run went on without it); ``statuses`` and ``flags``: how many
+        results had each status and each flag."""
         with self._lock:
             counts = dict(self._stats)
         out: dict[str, Any] = {name: counts.get(name, 0) for name in _STAT_NAMES}
         out["cache_errors"] = self.cache.error_count if self.cache is not None else 0
         out["statuses"] = {status.value: counts.get(f"status:{status.value}", 0) for status in Status}
+        out["flags"] = {name[5:]: n for name, n in sorted(counts.items()) if name.startswith("flag:")}
         return out
 
     @property
@@ -233,6 +235,7 @@ class Translator:
         with self._lock:
             self._stats["comments"] += len(results)
             self._stats.update(f"status:{r.status.value}" for r in results)
+            self._stats.update(f"flag:{flag}" for r in results if r.flags for flag in r.flags)
         return results  # type: ignore[return-value]
 
     def _recall(self, keys: Sequence[_MemoKey | None]) -> list[Translation | None]:
@@ -525,3 +528,13 @@ def translate_thread(comments: Iterable[Any], target: str | None = None, **optio
         return default_translator().translate_thread(comments, target=target)
     with Translator(**options) as translator:
         return translator.translate_thread(comments, target=target)
+
+
+def add_stats(total: dict[str, Any], stats: dict[str, Any]) -> None:
+    """Add one ``Translator.stats()`` into ``total``, nested counts (``statuses``, ``flags``) key by key: the
+    CLI's run over several Translators, and Ray's workers, report one sum."""
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            add_stats(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value
