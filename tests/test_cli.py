@@ -504,7 +504,7 @@ def test_models_install_usage_errors_reinstalls_and_an_index_that_is_not_found(e
 def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     models = tmp_path / "models"
     cache = tmp_path / "c.sqlite3"
-    common = ["--models-dir", str(models), "--cache", str(cache)]
+    common = ["--models-dir", str(models)]  # the models commands take no cache options
     installed = cli(env, "models", "install", *map(str, tiny_archives.values()), *common)
     assert installed.returncode == 0, installed.stderr.decode()
     listing = cli(env, "models", "list", *common)
@@ -513,7 +513,8 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     offline_pair = cli(env, "models", "install", "zh", "en", *common)
     assert offline_pair.returncode == 2 and "install from files" in offline_pair.stderr.decode()
 
-    assert cli(env, "translate", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "-q", *common).returncode == 0
+    assert cli(env, "translate", str(EXAMPLE), "-o", str(tmp_path / "o.jsonl"), "-q", *common,
+               "--cache", str(cache)).returncode == 0
     cache_only = ["--cache", str(cache)]  # the cache commands take no --models-dir
     stats = cli(env, "cache", "stats", *cache_only)
     segments, comments = [int(n) for n in re.findall(r"(\d+) (?:segments|whole comments)", stats.stdout.decode())]
@@ -533,6 +534,8 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     for command in (["translate"], ["detect"], ["models", "install"], ["cache", "stats"]):
         helped = cli(env, *command, "--help")
         assert helped.returncode == 0 and "example" in helped.stdout.decode()
-        assert ("--models-dir" in helped.stdout.decode()) == (command[0] != "cache")  # the cache needs no models
+        text = helped.stdout.decode()
+        assert ("--models-dir" in text) == (command[0] in ("translate", "models"))  # options only where used
+        assert ("--cache " in text) == (command[0] in ("translate", "cache"))
     detect_help = " ".join(cli(env, "detect", "--help").stdout.decode().split())
     assert "CSV at the end" in detect_help and "HTML" not in detect_help  # detect writes no HTML

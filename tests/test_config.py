@@ -41,6 +41,9 @@ def test_flat_options_map_onto_the_nested_configs():
     ({"languages": ("ZH",)}, "languages"),
     ({"languages": "zh"}, "languages"),
     ({"models_dir": 42}, "models_dir"),
+    ({"models": ("quickmt",)}, "models"),
+    ({"models": {"zh_en": "nllb"}}, "models"),
+    ({"confidence_threshold": 1.5}, "confidence_threshold"),
 ])
 def test_bad_options_are_input_errors_naming_the_option(options, name):
     with pytest.raises(InputError, match=name):

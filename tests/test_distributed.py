@@ -110,12 +110,11 @@ def test_a_killed_actor_is_restarted_and_no_record_is_lost_or_duplicated(ray_run
                             batch_size=10, report=report)
     batches = iter(out.iter_batches(batch_size=None, batch_format="pyarrow"))
     rows = next(batches).to_pylist()  # one batch of 150 is done: the pool is at work
-    victim = report.pids()[0]  # an actor that has done a batch, so that its replacement counts as a new worker
-    os.kill(victim, signal.SIGKILL)
+    os.kill(report.pids()[0], signal.SIGKILL)  # an actor that has done a batch
     rows += [row for table in batches for row in table.to_pylist()]
     assert sorted(r["comment_id"] for r in rows) == sorted(r["comment_id"] for r in records)
     assert by_id(rows) == by_id(expected)
-    assert victim in report.pids() and report.stats()["comments"] >= len(records)  # retried batches count twice
+    assert report.stats()["comments"] >= len(records)  # every record was translated (retried batches count twice)
 
 
 def test_a_worker_error_is_one_line_and_usage_errors_need_no_ray(ray_runtime, models_dir, tmp_path, capsys):

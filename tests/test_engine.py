@@ -253,7 +253,7 @@ def test_decoding_length_is_proportional_and_capped(n, ratio, extra):
 def test_decode_options_fingerprint_is_stable_and_covers_every_field_that_changes_output():
     base = DecodeOptions()
     assert base.fingerprint() == DecodeOptions().fingerprint()
-    # the budget decides how many same-length segments share a call: cost, not output (tested above), so it
+    # the budget decides how many segments of a band share a call: cost, not output (tested above), so it
     # stays out of cache keys, and a GPU's larger budget reuses a CPU run's cache
     assert DecodeOptions(max_batch_tokens=16384).fingerprint() == base.fingerprint()
     changed = [

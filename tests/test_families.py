@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xhs_translate import Translator
-from xhs_translate.errors import ModelChoiceError, PackageError
+from xhs_translate.errors import InputError, ModelChoiceError, PackageError
 from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cache, load_engine, padded_sources
 from xhs_translate.models.families import FAMILY_NAMES, read_folder
 from xhs_translate.models.install import install_model
@@ -252,7 +252,7 @@ def test_translator_models_option_chooses_and_shows_in_the_signature(mixed_dir):
     assert {p.split(":")[0] for p in everywhere.signature.models} == {"nllb"}
     with pytest.raises(TypeError, match="models"):
         Translator(models_dir=mixed_dir, models={"zh-en": None})
-    with pytest.raises(PackageError, match="FROM-TO"):
+    with pytest.raises(InputError, match="models: .chinese. is not a direction.*FROM-TO"):
         Translator(models_dir=mixed_dir, models={"chinese": "nllb"})
 
 

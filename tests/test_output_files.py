@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from xhs_translate.errors import OutputError, OutputPathError
+from xhs_translate.errors import InputError, OutputError, OutputPathError
 from xhs_translate.io import CsvWriter, JsonlWriter, atomic_output, neutralize_formula
 from xhs_translate.staging import create_file, locked_folder, remove_leftovers
 
@@ -255,7 +255,7 @@ def test_csv_formula_cells_are_neutralised_unless_kept():
     writer.close()
     assert kept.getvalue().splitlines()[0] == "=cmd,b,c,d,e,f,g,h,i,j"
     assert [neutralize_formula(t) for t in ("1e5", "-1.5e3", "+.5", "-", "- 1", "==")] == ["1e5", "-1.5e3", "+.5", "'-", "'- 1", "'=="]
-    with pytest.raises(ValueError, match="csv_formulas must be one of escape, keep"):
+    with pytest.raises(InputError, match="csv_formulas must be one of escape, keep"):
         CsvWriter(io.StringIO(), csv_formulas="off")
 
 

@@ -74,6 +74,8 @@ def test_listening_beyond_loopback_without_keys_warns(models_dir):
     (["--req-limit", "0"], "req_limit must be a positive integer or -1"),
     (["--api-keys", "/no/such/keys.tsv"], "cannot read the API keys file"),
     (["--glossary", "/no/such/glossary.tsv"], "cannot read the glossary"),
+    (["--coalesce-ms", "inf"], "coalesce_ms must be a finite number >= 0"),  # texts would wait for ever
+    (["--drain-timeout", "nan"], "drain_timeout must be a finite number >= 0"),
 ])
 def test_bad_serve_options_are_usage_errors(args, message):
     proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", *args], capture_output=True, text=True,
@@ -104,3 +106,15 @@ def test_importing_the_package_or_the_cli_loads_no_server_stack():
              "print([m for m in ('starlette', 'uvicorn', 'prometheus_client', 'multipart') if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("options, name", [
+    ({"port": "80"}, "port"), ({"body_limit": "1"}, "body_limit"), ({"request_threads": 1.5}, "request_threads"),
+    ({"cors_origins": "https://a.example"}, "cors_origins"), ({"coalesce_ms": float("inf")}, "coalesce_ms"),
+])
+def test_bad_server_config_values_are_input_errors_naming_the_field(options, name):
+    from xhs_translate.errors import InputError
+    from xhs_translate.server.config import ServerConfig
+
+    with pytest.raises(InputError, match=name):
+        ServerConfig(**options)

@@ -78,13 +78,16 @@ _USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError, MissingFieldEr
 # --- argument parsing ------------------------------------------------------------------------------
 
 
-def _common(parser: argparse.ArgumentParser, models: bool = True) -> None:
-    group = parser.add_argument_group("models and cache" if models else "cache")
-    if models:
-        group.add_argument("--models-dir", metavar="DIR",
-                           help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR, "
-                                "else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
-    add_cache_options(group)
+def _common(parser: argparse.ArgumentParser, models: bool = True, cache: bool = True) -> None:
+    """--debug, and the models folder and cache options where the command uses them."""
+    if models or cache:
+        group = parser.add_argument_group(" and ".join(n for n, used in (("models", models), ("cache", cache)) if used))
+        if models:
+            group.add_argument("--models-dir", metavar="DIR",
+                               help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR,"
+                                    " else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
+        if cache:
+            add_cache_options(group)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
 
 
@@ -234,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     translate = commands.add_parser(
         "translate", formatter_class=formatter, help="translate comment exports",
         description="Translate comment exports, keeping every record and field and adding source_lang, target_lang, "
-                    "translation, translation_status and translation_flags.",
+                    "translation, translation_status, translation_flags and translation_confidence.",
         epilog=f"examples:\n  {PROG} translate examples/rednote_thread.json -o rednote_thread.html\n"
                f"  {PROG} translate data/xhs/jsonl/search_comments_2025-01-14.jsonl --to en -o comments_en.jsonl\n"
                f"  cat comments.csv | {PROG} translate - --input-format csv --output-format csv > out.csv\n\n"
@@ -279,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"example:\n  {PROG} detect examples/rednote_thread.json --output-format csv -o langs.csv",
     )
     _io_options(detect, DETECT_OUTPUT_FORMATS)
-    _common(detect)
+    _common(detect, models=False, cache=False)
     detect.set_defaults(run=_run_detect)
 
     models = commands.add_parser(
@@ -295,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = model_commands.add_parser("list", help="installed packages, and the index's pairs when online",
                                         epilog=f"example:\n  {PROG} models list --no-download", formatter_class=formatter)
     listing.add_argument("--no-download", action="store_true", help="do not contact the package index")
-    _common(listing)
+    _common(listing, cache=False)
     listing.set_defaults(run=_run_models_list)
     install = model_commands.add_parser(
         "install", formatter_class=formatter,
@@ -322,13 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--size", choices=DEMO_SIZES,
                          help=f"with --demo: {DEMO_SIZES[0]} (default, under a minute to build) or {DEMO_SIZES[1]} "
                               f"(the compute cost of a real package; several minutes to build)")
-    _common(install)
+    _common(install, cache=False)
     install.set_defaults(run=_run_models_install, check=lambda a: _check_install_sources(install, a))
     remove = model_commands.add_parser("remove", formatter_class=formatter, help="remove an installed pair",
                                        epilog=f"example:\n  {PROG} models remove zh en")
     remove.add_argument("from_code", metavar="FROM")
     remove.add_argument("to_code", metavar="TO")
-    _common(remove)
+    _common(remove, cache=False)
     remove.set_defaults(run=_run_models_remove)
 
     cache = commands.add_parser(

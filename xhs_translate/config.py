@@ -17,7 +17,7 @@ from typing import Any
 from .detection import DEFAULT_LANGUAGES, expected_languages
 from .errors import InputError
 from .models.engine import DecodeOptions
-from .thread import DETECTION_FIELDS, TRANSLATION_FIELDS, added_fields
+from .thread import TRANSLATION_FIELDS, added_fields
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
@@ -62,12 +62,9 @@ class FieldSchema:
 
     @cached_property
     def translation_fields(self) -> tuple[str, ...]:
-        """The fields ``translate_thread`` adds, prefixed: source_lang, target_lang, translation, status, flags."""
+        """The fields ``translate_thread`` adds, prefixed: source_lang, target_lang, translation, status, flags,
+        confidence."""
         return added_fields(TRANSLATION_FIELDS, self.prefix)
-
-    @cached_property
-    def detection_fields(self) -> tuple[str, ...]:
-        return added_fields(DETECTION_FIELDS, self.prefix)
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,11 @@ class TranslatorConfig:
             object.__setattr__(self, "languages", tuple(dict.fromkeys(self.languages)))  # type: ignore[arg-type]
         from .models.packages import model_choices
 
-        choices = dict(self.models) if isinstance(self.models, tuple) else self.models
+        try:
+            choices = dict(self.models) if isinstance(self.models, tuple) else self.models
+        except (TypeError, ValueError):
+            raise InputError(f"models must be a model name, a {{'zh-en': name}} mapping or (direction, name) pairs, "
+                             f"got {self.models!r}") from None
         object.__setattr__(self, "models", tuple(sorted(model_choices(choices or None).items())))
 
     @classmethod

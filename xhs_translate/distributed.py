@@ -6,8 +6,8 @@ twice across the fleet or across runs. Records are flat, as MediaCrawler exports
 by id), so any batch can go to any actor. Ray restarts a killed actor and retries its batches, and a batch's
 output is kept only once, so a lost worker loses and duplicates nothing.
 
-Nothing in ``xhs_translate`` imports this module: Ray (``pip install 'xhs-translate[distributed]'``) loads only
-when it is imported. On a cluster every node needs xhs-translate, the models (``models_dir``) and the inputs
+Nothing in ``xhs_translate`` imports this module at import time (the CLI does, for ``translate --ray`` only): Ray
+(``pip install 'xhs-translate[distributed]'``) loads only when it is imported. On a cluster every node needs xhs-translate, the models (``models_dir``) and the inputs
 at the same paths.
 """
 
@@ -42,8 +42,8 @@ LINE_COLUMN = "line"
 #: The CPUs a read task upstream of ``translate_dataset`` should reserve: none, or a pool of actors holding every
 #: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
 READ_CPUS = 0
-# The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags).
-# The Arrow types of thread.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
+# The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags,
+# translation_confidence): the Arrow types of thread.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
 _ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
 _BLOCK_LINES = 10_000
@@ -55,7 +55,7 @@ def translate_dataset(ds: ray.data.Dataset, *, models_dir: str | Path | None = N
                       json_column: str | None = None, report: RunReport | None = None,
                       **translator_options: Any) -> ray.data.Dataset:
     """``ds`` with the fields ``translate_thread`` adds (source_lang, target_lang, translation, translation_status,
-    translation_flags, under ``field_prefix``) appended to every record; lazy, like every Ray Dataset.
+    translation_flags, translation_confidence, under ``field_prefix``) appended to every record; lazy, like every Ray Dataset.
 
     ``cache``: None (each node's default SQLite file), False, a file path, or a ``redis://`` address shared by
     every actor (checked here: a Redis that does not answer is a CacheError before any work); ``cache_ttl``:

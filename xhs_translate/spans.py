@@ -30,8 +30,6 @@ URL = "url"
 KAOMOJI = "kaomoji"
 INVALID = "invalid"  # lone surrogate code points (U+D800-U+DFFF)
 
-PROTECTED_KINDS = frozenset({EMOJI, EMOJI_CODE, HASHTAG, MENTION, URL, KAOMOJI, INVALID})
-
 
 @dataclass(frozen=True)
 class Span:

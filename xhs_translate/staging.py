@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import string
 from contextlib import contextmanager
@@ -29,7 +28,9 @@ TOKEN_PATTERN = f"[{re.escape(_NAME_CHARS)}]{{{_TOKEN_LENGTH}}}"
 
 
 def _token() -> str:
-    return "".join(secrets.choice(_NAME_CHARS) for _ in range(_TOKEN_LENGTH))
+    """A random name part (uniqueness is what counts: files are created exclusively); os.urandom rather than
+    ``secrets``, whose hmac/hashlib imports the CLI's start-up would pay for."""
+    return "".join(_NAME_CHARS[byte % len(_NAME_CHARS)] for byte in os.urandom(_TOKEN_LENGTH))
 
 
 def _lock(fd: int, blocking: bool) -> bool:

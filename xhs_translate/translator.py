@@ -52,10 +52,10 @@ from .routing import Router
 from .segment import guard_output
 from .thread import flatten_thread, rebuild_thread
 
-# Comments planned and decoded together. Each band of segment lengths is one engine batch (engine.plan_batches),
-# so smaller chunks leave more batches part-full: with one batch per exact length, 2,000 made the base-model
-# benchmark's 5,000 comments cost 17% more CPU than one call; 8,000 keeps a 100k-comment thread's working state to
-# a few MiB per chunk.
+# Comments planned and decoded together. The engine buckets each chunk's segments by length band under its token
+# budget (engine.plan_batches), so smaller chunks leave more buckets part-full (chunks of 2,000 cost the base-model
+# benchmark's 5,000 comments 17% more CPU than one call, measured when buckets held one exact length each); 8,000
+# keeps a 100k-comment thread's working state to a few MiB per chunk.
 CHUNK_COMMENTS = 8_000
 _STAT_NAMES = (
     "comments",

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Protocol, Sequence
 
-from ..errors import OutputError, OutputPathError
+from ..errors import InputError, OutputError, OutputPathError
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
 from ..thread import FLAGS_FIELD
 from .formats import STDIO
@@ -279,7 +279,7 @@ class CsvWriter:
 
     def __init__(self, stream: IO[str], joined_columns: Sequence[str] = JOINED_COLUMNS, csv_formulas: str = "escape"):
         if csv_formulas not in CSV_FORMULAS:
-            raise ValueError(f"csv_formulas must be one of {', '.join(CSV_FORMULAS)}, got {csv_formulas!r}")
+            raise InputError(f"csv_formulas must be one of {', '.join(CSV_FORMULAS)}, got {csv_formulas!r}")
         self._stream = stream
         self._joined = tuple(joined_columns)
         self._escape = csv_formulas == "escape"

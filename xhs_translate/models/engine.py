@@ -77,7 +77,7 @@ _COMPUTE_PREFERENCE = {"cpu": ("int8", "float32"), "cuda": ("int8_float16", "flo
 @dataclass(frozen=True)
 class DecodeOptions:
     """How to decode. Every field but ``max_batch_tokens`` goes into :meth:`fingerprint`, so cached translations
-    follow option changes; the budget only decides how many same-length segments share a call, which changes
+    follow option changes; the budget only decides how many segments of a band share a call, which changes
     cost, never output (module docstring).
 
     ``no_repeat_ngram_size=4`` stops the known Argos loops (``(掌声) (掌声) (掌声) ...``, one word repeated

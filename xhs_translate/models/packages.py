@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import ModelChoiceError, ModelNotInstalledError, PackageError
+from ..errors import InputError, ModelChoiceError, ModelNotInstalledError, PackageError
 from ..staging import open_folder, remove_leftovers, still_there
 
 try:
@@ -122,7 +122,10 @@ def model_choices(models: str | Mapping[str, str] | None) -> dict[str, str]:
     for key, name in models.items():
         if not isinstance(name, str) or not name.strip():
             raise TypeError(f"models[{key!r}] must be a model name (str), got {name!r}")
-        direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
+        try:
+            direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
+        except PackageError as exc:
+            raise InputError(f"models: {key!r} is not a direction such as 'zh-en' ({exc})") from None
         out[direction] = name.strip()
     return out
 

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..errors import XhsTranslateError
+from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
 from . import libretranslate, threads, ui
 from .api import ApiError, ClientGone
@@ -83,7 +83,11 @@ async def _library_error(request: Request, exc: XhsTranslateError) -> Response:
         return Response(status_code=499)  # the client is gone; nobody reads this
     if isinstance(exc, EngineClosedError):
         return _error(503, "The server is shutting down")
-    return _error(400, f"Invalid request: {exc}")
+    if isinstance(exc, (InputError, ModelNotInstalledError)):
+        return _error(400, f"Invalid request: {exc}")
+    # the server's own fault (a broken package, a cache or a model that failed): one line, no traceback
+    log.error("%s answering %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+    return _error(500, f"Translation failed: {exc}")
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

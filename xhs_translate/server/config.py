@@ -7,6 +7,7 @@ names as ``translate``); the rest are the server's own: address, cache, keys and
 from __future__ import annotations
 
 import ipaddress
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,15 +65,24 @@ class ServerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or (value < 1 and value != NO_LIMIT):
                 raise InputError(f"{name} must be a positive integer or {NO_LIMIT} (no limit), got {value!r}")
+        for name in ("port", "body_limit", "request_threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InputError(f"{name} must be an integer, got {value!r}")
         if self.body_limit < 1 or self.request_threads < 1:
             raise InputError("body_limit and request_threads must be positive")
-        if self.coalesce_ms < 0 or self.drain_timeout < 0:
-            raise InputError("coalesce_ms and drain_timeout must be >= 0")
+        for name in ("coalesce_ms", "drain_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise InputError(f"{name} must be a finite number >= 0, got {value!r}")
         if not isinstance(self.translator, TranslatorConfig):
             raise InputError(f"translator must be a TranslatorConfig, got {self.translator!r}")
         if not 0 <= self.port <= 65535:
             raise InputError(f"port must be between 0 and 65535, got {self.port}")
-        object.__setattr__(self, "cors_origins", tuple(o.rstrip("/") for o in self.cors_origins))
+        origins = self.cors_origins
+        if isinstance(origins, str) or not all(isinstance(o, str) and o for o in origins):
+            raise InputError(f"cors_origins must be a sequence of origins such as 'https://example.org', got {origins!r}")
+        object.__setattr__(self, "cors_origins", tuple(o.rstrip("/") for o in origins))
 
     @property
     def loopback_only(self) -> bool:

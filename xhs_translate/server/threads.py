@@ -26,7 +26,7 @@ TARGETS = ("auto", "en", "zh")
 
 def _walk(comments: list) -> Any:
     """Every comment dict of a rebuilt thread, replies included (iteratively: threads can be deep)."""
-    stack = list(reversed(comments))
+    stack = list(reversed([c for c in comments if isinstance(c, dict)]))
     while stack:
         comment = stack.pop()
         yield comment
@@ -41,7 +41,7 @@ def _check_limits(comments: list, options: dict[str, Any], config: Any) -> None:
     if config.batch_limit == NO_LIMIT and config.char_limit == NO_LIMIT:
         return
     text_field = options.get("text_field", "content")
-    found = [c for c in _walk(comments) if isinstance(c, dict)]
+    found = list(_walk(comments))
     if config.batch_limit != NO_LIMIT and len(found) > config.batch_limit:
         raise ApiError(400, f"Invalid request: request ({len(found)}) exceeds text limit ({config.batch_limit})")
     chars = sum(len(c[text_field]) for c in found if isinstance(c.get(text_field), str))
