@@ -155,6 +155,19 @@ THREAD = [
 ]
 
 
+def test_translation_confidence_is_the_librarys_and_null_where_nothing_was_translated(client, models_dir):
+    texts = ["今天天气很好，我们去公园吧", "so cute I love it", "👍"]
+    data = client.post("/translate", json={"q": texts, "source": "auto", "target": "en"}).json()
+    expected = Translator(models_dir=models_dir, cache=False).translate_many(texts, target="en")
+    assert data["translationConfidence"] == [r.confidence for r in expected]  # the same score, batched or not
+    assert 0 < data["translationConfidence"][0] <= 1 and data["translationConfidence"][1:] == [None, None]
+    html = "<p>今天天气很好</p><p>我们去<b>公园</b>吧</p>"
+    scores = Translator(models_dir=models_dir, cache=False).translate_many(["今天天气很好", "我们去", "公园", "吧"],
+                                                                           target="en")
+    one = client.post("/translate", json={"q": html, "source": "zh", "target": "en", "format": "html"}).json()
+    assert one["translationConfidence"] == min(r.confidence for r in scores)  # the lowest of its text nodes
+
+
 def test_thread_equals_translate_thread(client, models_dir):
     response = client.post("/thread", json={"comments": THREAD, "target": "auto", "field_prefix": "xhs_"})
     assert response.status_code == 200, response.text

@@ -94,6 +94,8 @@ async def translate(request: Request) -> JSONResponse:
     items = await run_blocking(request, ctx.executor, ctx.service.translate, texts, src, tgt, fmt)
     detected = [{"confidence": item.confidence, "language": item.language} for item in items]
     result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}
+    scores = [i.translation_confidence for i in items]  # ours; LibreTranslate's clients ignore unknown fields
+    result["translationConfidence"] = scores if batch else scores[0]
     if src == AUTO:
         result["detectedLanguage"] = detected if batch else detected[0]
     if alternatives > 0:

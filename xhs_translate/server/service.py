@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Callable, Sequence
 
 from ..detection import Detection
@@ -30,11 +31,14 @@ _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cach
 
 @dataclass(frozen=True)
 class Translated:
-    """One item of ``q``: its translation (the original where nothing needed translating) and detection."""
+    """One item of ``q``: its translation (the original where nothing needed translating), its detection, and
+    the model's confidence in the translation (0-1; for HTML the lowest of its text nodes'; None where the model
+    translated nothing)."""
 
     text: str
     language: str  # public code of the detected language
     confidence: float  # 0-100
+    translation_confidence: float | None = None
 
 
 def detection_entry(detection: Detection) -> dict[str, Any]:
@@ -142,14 +146,20 @@ class TranslationService:
             raise ApiError(500, f"Cannot translate text: the model failed on {failed.text[:80]!r}")
         outputs = [r.translation if r.status in _DONE else None for r in results]
         if fmt == "html":
-            it = iter(outputs)
-            translated = [join_markup(doc, [next(it) for _ in texts_to_translate(doc)]) for doc in documents]
+            it, scores = iter(outputs), iter(r.confidence for r in results)
+            translated, confidences = [], []
+            for doc in documents:
+                count = len(texts_to_translate(doc))
+                translated.append(join_markup(doc, [next(it) for _ in range(count)]))
+                confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
         else:
             translated = [out if out is not None else text for text, out in zip(texts, outputs)]
+            confidences = [r.confidence for r in results]
         if source != AUTO:
-            return [Translated(text, public_code(source), 100.0) for text in translated]
+            return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
         entries = [detection_entry(d) for d in detect_many(prose)]
-        return [Translated(text, e["language"], e["confidence"]) for text, e in zip(translated, entries)]
+        return [Translated(text, e["language"], e["confidence"], score)
+                for text, e, score in zip(translated, entries, confidences)]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
         from ..detection import detect_many
