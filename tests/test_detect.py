@@ -8,7 +8,7 @@ import importlib
 import importlib.util
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xhs_translate.errors import InputError
@@ -253,6 +253,7 @@ PLAIN = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(PLAIN, st.lists(NOISE, max_size=3), st.lists(NOISE, max_size=3))
+@example("[doge]", ["@Alice"], ["https://xhslink.com/a/x1"])  # found once in 7 suite runs: a code read as a word
 def test_noise_around_text_never_changes_lang(text, before, after):
     noisy = " ".join([*before, text, *after])
     assert detect(noisy).lang == detect(text).lang

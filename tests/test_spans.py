@@ -62,6 +62,12 @@ EXAMPLES = [
     ("see note [1].", [("see note [1].", "text")]),
     ("see [docs](", [("see [docs](", "text")]),
     ("[小红书 in Chinese]", [("[小红书 in Chinese]", "text")]),
+    # ... and a mention or URL beside it is no word: the letters of "@Alice" or "https" do not make a sentence
+    ("@Alice [doge] https://xhslink.com/a/x1", [("@Alice", "mention"), (" ", "text"), ("[doge]", "emoji_code"),
+                                                (" ", "text"), ("https://xhslink.com/a/x1", "url")]),
+    ("hi [doge] www.example.com", [("hi ", "text"), ("[doge]", "emoji_code"), (" ", "text"),
+                                   ("www.example.com", "url")]),
+    ("word [example.com] here", [("word [", "text"), ("example.com", "url"), ("] here", "text")]),
     # bare domains with newer top-level domains are URLs
     ("报名链接：vibecafe.ai/hacks", [("报名链接：", "text"), ("vibecafe.ai/hacks", "url")]),
     # lone surrogates are kept aside, verbatim

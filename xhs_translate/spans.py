@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from .errors import InputError
 
@@ -66,7 +66,9 @@ _EMOJI = rf"{_ONE_EMOJI}+"
 # Latin letters, digits and "." with no space, usually CJK plus a one-letter Latin suffix (R, H).
 # Tokens with a CJK character, or starting with ".", are always codes. A Latin-only token is one too,
 # except when it stands between Latin words ("he said [sic] that", "see [docs](https://...)"): there it
-# is a bracketed word of the sentence. Digits alone ("[1]", "[2025]") are never codes.
+# is a bracketed word of the sentence. Digits alone ("[1]", "[2025]") are never codes. The look-arounds see
+# letters, not words: a mention or URL beside the token is no word ("@Alice [doge] https://..."), so the
+# scanner's _BRACKETED group catches the tokens they refuse and ``_protected`` looks at what is really there.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # One leading "[" for all branches, so that the scan fails at once everywhere else.
 _CODE_CJK = rf"(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]|\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
@@ -74,6 +76,8 @@ _CODE_LATIN = r"(?=[0-9.]{0,11}[A-Za-z])[A-Za-z0-9.]{1,12}\]"
 _AFTER_LATIN_WORD = r"(?<![A-Za-z0-9]\[)(?<![A-Za-z0-9]\s\[)"  # fixed-width look-behinds: not "word[" / "word ["
 _BEFORE_LATIN_WORD = r"(?!\s?[A-Za-z0-9(])"  # not "]word" / "] word" / "](" (a Markdown link)
 _EMOJI_CODE = rf"\[(?:{_CODE_CJK}|{_AFTER_LATIN_WORD}{_CODE_LATIN}|{_CODE_LATIN}{_BEFORE_LATIN_WORD})"
+_BRACKETED = rf"\[{_CODE_LATIN}"  # last in the scanner: what _EMOJI_CODE left, a Latin token between letters
+BRACKETED = "bracketed"  # the scanner's group for it; never a span's kind
 
 # --- hashtags: #美国人[话题]#, #tiktokrefugee#, #tiktokrefugee ------------------------------------
 _HASHTAG = (
@@ -126,6 +130,7 @@ _GROUPS = (
     (MENTION, _MENTION),
     (KAOMOJI, _KAOMOJI),
     (EMOJI, _EMOJI),
+    (BRACKETED, _BRACKETED),
 )
 
 
@@ -187,9 +192,17 @@ def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
 
 def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` of each protected span of ``text``, in order (``text`` has a candidate)."""
-    for match in _pattern(_normalise_mentions(mentions)).finditer(text):
+    search = _pattern(_normalise_mentions(mentions)).search
+    position = last_end = 0
+    while (match := search(text, position)) is not None:
         start, end = match.span()
         kind = match.lastgroup
+        if kind == BRACKETED:
+            if _between_words(text, search, start, end, last_end):
+                position = start + 1  # a word of the sentence: scan on inside it, as at any other "["
+                continue
+            kind = EMOJI_CODE
+        position = end  # the scan goes on after the match, as finditer would
         if kind == "known":
             kind = MENTION
         elif kind == URL:
@@ -197,7 +210,19 @@ def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, s
                 end -= 1
             if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
                 end += 1  # keep the closing paren of wiki-style URLs
+        last_end = end
         yield start, end, kind
+
+
+def _between_words(text: str, search: Any, start: int, end: int, last_end: int) -> bool:
+    """Whether the Latin token ``text[start:end]``, which has a letter or digit on both sides (at most one space
+    away), has words there rather than the edges of protected spans: the span found before it, or one that
+    starts right after it."""
+    if last_end == start or (last_end == start - 1 and text[last_end].isspace()):
+        return False
+    after = end + 1 if text[end:end + 1].isspace() else end
+    following = search(text, after)
+    return following is None or following.start() != after or following.lastgroup == BRACKETED
 
 
 def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
