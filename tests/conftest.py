@@ -27,6 +27,20 @@ def tiny_archives() -> dict[tuple[str, str], Path]:
 
 
 @pytest.fixture(scope="session")
+def archive(tiny_archives) -> Path:
+    """The tiny zh->en ``.argosmodel`` file."""
+    return tiny_archives[("zh", "en")]
+
+
+@pytest.fixture
+def models(tmp_path) -> Path:
+    """An empty models folder of the test's own, to install into."""
+    root = tmp_path / "models"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
 def models_dir(tmp_path_factory, tiny_archives) -> Path:
     """A models dir holding both tiny packages, installed from file like a user would. Do not modify it."""
     root = tmp_path_factory.mktemp("models")

@@ -15,18 +15,6 @@ from xhs_translate.models.packages import PackageWarning, find_package, list_pac
 
 from helpers import TOP, repack, snapshot, translate_batch, with_metadata
 
-@pytest.fixture(scope="module")
-def archive(tiny_archives) -> Path:
-    return tiny_archives[("zh", "en")]
-
-
-@pytest.fixture
-def models(tmp_path) -> Path:
-    root = tmp_path / "models"
-    root.mkdir()
-    return root
-
-
 def test_installs_from_file_and_translates_through_ctranslate2(archive, models):
     package = install_package(archive, models_dir=models, progress=False)
     assert package.path == models / package_folder_name("zh", "en", "1.0")

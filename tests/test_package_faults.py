@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,21 +24,6 @@ from xhs_translate.models.packages import (
 )
 
 from helpers import ROOT, TOP, mounted_tmpfs, repack, with_metadata
-
-
-ZH_EN = ("zh", "en")
-
-
-@pytest.fixture(scope="module")
-def archive(tiny_archives) -> Path:
-    return tiny_archives[ZH_EN]
-
-
-@pytest.fixture
-def models(tmp_path) -> Path:
-    root = tmp_path / "models"
-    root.mkdir()
-    return root
 
 
 # --- metadata that is not UTF-8 (§3.6) ----------------------------------------------------------------------

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from ..errors import InputError, XhsTranslateError
-from .engine import DecodeOptions, EngineResult, load_engine, plan_batches
+from .engine import DecodeOptions, EngineResult, check_texts, load_engine, plan_batches
 
 DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
 
@@ -198,9 +198,7 @@ class BatchingEngine:
     # --- the Engine interface -------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
         """Translate ``texts`` in batches shared with concurrent callers; same result shape as ``Engine.translate``."""
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+        check_texts(texts)
         scope = _SCOPE.get()
         if scope is not None and scope.cancelled:
             raise TranslationCancelled("the request was cancelled")

@@ -222,6 +222,13 @@ def padded_sources(sources: Sequence[Sequence[str]]) -> list[list[str]]:
     return out
 
 
+def check_texts(texts: Sequence[str]) -> None:
+    """Every item of ``texts`` is a str (the engine and the batching engine take the same input)."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+
+
 def decoding_length(source_tokens: int, options: DecodeOptions) -> int:
     """Decoding bound for a bucket: proportional to its band's length, never above the options' cap."""
     return min(options.max_decoding_length, math.ceil(options.length_ratio * padded_length(source_tokens))
@@ -257,9 +264,7 @@ class Engine:
 
     def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
         """Translate ``texts`` in buckets of one padded length. Blank texts come back as themselves undecoded."""
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise InputError(f"texts[{i}] must be a str, got {type(text).__name__}")
+        check_texts(texts)
         size = len(texts)
         translations: list[str | None] = [text if not text.strip() else None for text in texts]
         scores: list[float | None] = [None] * size
