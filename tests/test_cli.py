@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import socket
 import signal
 import sqlite3
 import subprocess
@@ -107,6 +108,19 @@ def test_the_summary_counts_flags(env, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     flags = re.search(r"\n  flags: (.*)\n", result.stderr.decode())
     assert flags and "low_confidence 2" in flags.group(1).split(", ")  # every model output scores below 1
+
+
+def test_an_unreachable_index_names_every_missing_model_and_the_offline_ways(env, tmp_path):
+    with socket.socket() as sock:  # a port that refuses: the index cannot be reached
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    online = {k: v for k, v in env.items() if k != "XHS_TRANSLATE_OFFLINE"}
+    online.update(XHS_TRANSLATE_MODELS_DIR=str(tmp_path / "empty"), ARGOS_PACKAGE_INDEX=f"http://127.0.0.1:{port}/")
+    result = cli(online, "translate", str(EXAMPLE), "-o", str(tmp_path / "out.html"))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "could not be reached" in stderr and "Traceback" not in stderr
+    assert "no model package for en->zh and zh->en is installed" in stderr  # both, in one message
+    assert "models install --demo" in stderr and not (tmp_path / "out.html").exists()
 
 
 def test_generic_records_with_field_options_and_stdin_to_stdout(env, tmp_path):

@@ -577,12 +577,19 @@ class _TranslateJob:
                                          pairs=exc.pairs) from exc
         from .models.install import install_pair
 
-        for from_code, to_code in exc.pairs:
+        for n, (from_code, to_code) in enumerate(exc.pairs):
             if not self.args.quiet:
                 _say(f"{PROG}: the {from_code}->{to_code} model is not installed; installing it from the Argos "
                      f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
-            package = install_pair(from_code, to_code, models_dir=self.args.models_dir,
-                                   progress=not self.args.quiet and sys.stderr.isatty())
+            try:
+                package = install_pair(from_code, to_code, models_dir=self.args.models_dir,
+                                       progress=not self.args.quiet and sys.stderr.isatty())
+            except PackageIndexUnreachableError as unreachable:  # offline: say at once what every model needs
+                missing = ModelNotInstalledError.for_pairs(list(exc.pairs[n:]), exc.models_dir)
+                raise ModelNotInstalledError(
+                    from_code, to_code, exc.models_dir, pairs=missing.pairs,
+                    message=f"the Argos package index at {unreachable.url} could not be reached "
+                            f"({unreachable.reason}), and {missing}") from unreachable
             self.installed.append((from_code, to_code))
             if not self.args.quiet:
                 _say(f"{PROG}: installed {package.package_id} in {package.path}")
