@@ -31,7 +31,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line  # noqa: E402
+
+from xhs_translate.testing import free_port  # noqa: E402
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
@@ -60,12 +61,6 @@ sys.argv = ["libretranslate", *sys.argv[2:]]
 from libretranslate.main import main
 main()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def requests_for(args) -> tuple[list[list[dict]], str]:

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import socket
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from xhs_translate.results import STATUSES
+from xhs_translate.testing import free_port
 
 from helpers import big_thread, cli, read_output, write_json, write_jsonl
 
@@ -111,9 +111,7 @@ def test_the_summary_counts_flags(env, tmp_path):
 
 
 def test_an_unreachable_index_names_every_missing_model_and_the_offline_ways(env, tmp_path):
-    with socket.socket() as sock:  # a port that refuses: the index cannot be reached
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there: the index cannot be reached
     online = {k: v for k, v in env.items() if k != "XHS_TRANSLATE_OFFLINE"}
     online.update(XHS_TRANSLATE_MODELS_DIR=str(tmp_path / "empty"), ARGOS_PACKAGE_INDEX=f"http://127.0.0.1:{port}/")
     result = cli(online, "translate", str(EXAMPLE), "-o", str(tmp_path / "out.html"))

@@ -10,7 +10,7 @@ import socket
 import httpx
 import pytest
 
-from helpers import ServerProcess
+from helpers import ServerProcess, client_of
 from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 from xhs_translate.server.api import ApiError
 
@@ -21,7 +21,7 @@ KEYS = "# our keys\nslow\t3\nfast\n\n"
 def open_server(models_dir):
     with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--char-limit", "60", "--batch-limit", "3",
                        "--body-limit", "4000") as process:
-        with httpx.Client(base_url=process.url, timeout=120) as client:
+        with client_of(process) as client:
             yield client
 
 
@@ -31,7 +31,7 @@ def keyed_server(models_dir, tmp_path_factory):
     keys.write_text(KEYS, encoding="utf-8")
     with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys),
                        "--req-limit", "5") as process:
-        with httpx.Client(base_url=process.url, timeout=120) as client:
+        with client_of(process) as client:
             yield client
 
 

@@ -21,9 +21,9 @@ from typing import Callable
 
 from ..errors import InputError
 from .api import ApiError
+from .config import NO_LIMIT
 
 WINDOW_SECONDS = 60.0
-NO_LIMIT = -1
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,8 @@ class TranslationService:
         target_mode = "zh" if target in (HANS, HANT) else target
         if fmt == "html":
             documents = [split_markup(text) for text in texts]
-            units = [node for doc in documents for node in texts_to_translate(doc)]
+            nodes = [texts_to_translate(doc) for doc in documents]
+            units = [node for doc_nodes in nodes for node in doc_nodes]
             prose = [markup_text(doc) for doc in documents]
         else:
             units, prose = list(texts), list(texts)
@@ -148,8 +149,8 @@ class TranslationService:
         if fmt == "html":
             it, scores = iter(outputs), iter(r.confidence for r in results)
             translated, confidences = [], []
-            for doc in documents:
-                count = len(texts_to_translate(doc))
+            for doc, doc_nodes in zip(documents, nodes):
+                count = len(doc_nodes)
                 translated.append(join_markup(doc, [next(it) for _ in range(count)]))
                 confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
         else:
@@ -157,14 +158,14 @@ class TranslationService:
             confidences = [r.confidence for r in results]
         if source != AUTO:
             return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
-        entries = [detection_entry(d) for d in detect_many(prose)]
+        entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
         return [Translated(text, e["language"], e["confidence"], score)
                 for text, e, score in zip(translated, entries, confidences)]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
         from ..detection import detect_many
 
-        return [detection_candidates(d) for d in detect_many(list(texts))]
+        return [detection_candidates(d) for d in detect_many(list(texts), languages=self.config.translator.languages)]
 
     # --- /thread --------------------------------------------------------------------------------------------
     def thread(self, comments: list, target: str, options: dict[str, Any]) -> list[dict]:
