@@ -119,6 +119,20 @@ def test_an_empty_input_is_an_error_not_zero_comments(tmp_path, name, content):
         read(path)
 
 
+def test_a_syntax_error_early_in_a_large_json_array_stops_the_read_there(tmp_path, monkeypatch):
+    from xhs_translate.io import readers
+
+    body = ", ".join(json.dumps({"content": str(i)}) for i in range(300_000))
+    path = tmp_path / "big.json"
+    path.write_text('[{"content": "a"}, {"content": oops}, ' + body + "]", encoding="utf-8")
+    read = []
+    window_read = readers._Window.read
+    monkeypatch.setattr(readers._Window, "read", lambda self, n=0: read.append(n) or window_read(self, n))
+    with pytest.raises(FormatError, match="big.json: invalid JSON at line 1, column 32: Expecting value"):
+        list(iter_records(InputSpec(path, "json")))
+    assert len(read) <= 2  # the first window, not the rest of the 6 MB file
+
+
 def test_an_empty_array_or_a_header_row_alone_is_zero_comments(tmp_path):
     (tmp_path / "none.json").write_text("[]\n", encoding="utf-8")
     (tmp_path / "none.csv").write_text("\ncomment_id,content\n", encoding="utf-8")  # a blank line before the header

@@ -55,7 +55,7 @@ from .io import (
     resolve_format,
 )
 from .config import CONFIDENCE_THRESHOLD
-from .models.engine import DecodeOptions
+from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
 
@@ -186,7 +186,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     after parsing with :func:`check_engine_options`. Names are the API's: ``device``, ``models``, ``compute_type``,
     ``beam_size``, ``inter_threads``, ``intra_threads``."""
     engine = parser.add_argument_group("engine (CTranslate2)")
-    engine.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+    engine.add_argument("--device", choices=DEVICES, default="auto",
                         help="auto (default: CUDA when CTranslate2 sees a GPU, else the CPU), cpu or cuda")
     engine.add_argument("--model", dest="models", action="append", default=[], metavar="NAME|PAIR=NAME",
                         help="which installed model to use where several serve a direction: a family, model or "

@@ -110,6 +110,7 @@ _HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
 _HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _LATIN_CHARS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # ASCII and accented letters, not × ÷
+_CJK_CHARS = _HAN_CHARS + _KANA_CHARS + _HANGUL_CHARS
 _HAN = re.compile(f"[{_HAN_CHARS}]")
 _KANA = re.compile(f"[{_KANA_CHARS}]")
 _HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
@@ -135,7 +136,7 @@ EN_FUNCTION_WORDS = frozenset(
 
 # --- lazily loaded resources --------------------------------------------------------------------------
 _RESOURCES: dict[str, Any] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # reentrant: a resource may load another (the variant classes load their file)
 
 
 def _resource(name: str, load: Callable[[], Any]) -> Any:
@@ -206,11 +207,11 @@ def _han_variant_chars() -> dict[str, str]:
 
 
 def _load_trad() -> re.Pattern[str]:
-    return _char_class(_han_variant_chars()["Hant"])
+    return _char_class(_resource("han_variants", _han_variant_chars)["Hant"])
 
 
 def _load_simp() -> re.Pattern[str]:
-    return _char_class(_han_variant_chars()["Hans"])
+    return _char_class(_resource("han_variants", _han_variant_chars)["Hans"])
 
 
 def _slang_mask(words: list[str]) -> list[bool]:

@@ -12,20 +12,19 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence, Union
 
-from .detection import Detection
+from .detection import _CJK_CHARS, _LATIN_CHARS, UND, Detection
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
 from .segment import has_words, normalize_segment, split_edges, split_long, split_sentences
 from .spans import split_spans
 
-UND = "und"
 MAX_SEGMENT_CHARS = 300  # longer sentences are cut at a comma or space: models are trained on sentences
 
 # A comment whose letters are all Latin, or all CJK, is one language throughout: its sentences take the comment's
 # detection instead of being detected again (most comments; mixed ones are detected sentence by sentence).
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_LATIN = re.compile(f"[{_LATIN_CHARS}]")
+_CJK = re.compile(f"[{_CJK_CHARS}]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from .results import Flag
+
 # A sentence ends after a terminator run, plus closing quotes/brackets and the whitespace after it.
 # Chinese terminators end a sentence anywhere; ASCII ones only before whitespace or the end, so that
 # "3.14", "v1.2" and "e.g.x" stay whole. A line break always ends a sentence.
@@ -91,8 +93,8 @@ _MIN_LOOP = 4  # a unit may appear this many times minus one in a row before it 
 _LENGTH_FACTOR = 6  # output characters per source character beyond which a translation is suspicious
 _LENGTH_SLACK = 40
 
-REPETITION_GUARDED = "repetition_guarded"
-LENGTH_ANOMALY = "length_anomaly"
+REPETITION_GUARDED = Flag.REPETITION_GUARDED
+LENGTH_ANOMALY = Flag.LENGTH_ANOMALY
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ TOKEN_PATTERN = f"[{re.escape(_NAME_CHARS)}]{{{_TOKEN_LENGTH}}}"
 
 def _token() -> str:
     """A random name part (uniqueness is what counts: files are created exclusively); os.urandom rather than
-    ``secrets``, whose hmac/hashlib imports the CLI's start-up would pay for."""
+    ``secrets``, whose hmac import the CLI's start-up would pay for."""
     return "".join(_NAME_CHARS[byte % len(_NAME_CHARS)] for byte in os.urandom(_TOKEN_LENGTH))
 
 

@@ -43,7 +43,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from . import __version__
 from .assembly import assemble
 from .cache import MemoryCache, comment_key, decode_comment, decode_segment, encode_comment, encode_segment, open_cache, segment_key
-from .config import TranslatorConfig
+from .config import TARGET_MODES, TranslatorConfig, _choice
 from .errors import InputError, MissingFieldError
 from .glossary import Glossary
 from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
@@ -217,8 +217,7 @@ class Translator:
     # --- the run ----------------------------------------------------------------------------------------
     def _mode(self, target: str | None) -> str:
         mode = self.config.target if target is None else target
-        if mode not in ("auto", "en", "zh"):
-            raise InputError(f"target must be one of 'auto', 'en', 'zh', got {mode!r}")
+        _choice("target", mode, TARGET_MODES)
         return mode
 
     def _run(self, items: Sequence[_Item], source: str, mode: str) -> list[Translation]:

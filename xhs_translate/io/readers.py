@@ -229,8 +229,8 @@ def _json_item(window: _Window, label: str) -> object:
         try:
             value, end = decode(window.text, window.pos)
         except json.JSONDecodeError as exc:
-            if window.read(len(window.text) - window.pos):  # at least double the window: linear time in all
-                continue
+            if _may_be_cut(exc, window.text) and window.read(len(window.text) - window.pos):
+                continue  # at least double the window: linear time in all
             raise FormatError(f"{label}: invalid JSON at {window.where(exc.pos)}: {exc.msg}") from None
         except JsonDepthError as exc:
             raise FormatError(f"{label}: at {window.where(exc.pos)}, {exc}") from None
@@ -238,6 +238,16 @@ def _json_item(window: _Window, label: str) -> object:
             continue  # a number may go on in the next characters
         window.pos = end
         return value
+
+
+def _may_be_cut(exc: json.JSONDecodeError, text: str) -> bool:
+    """Whether the error may come from the window ending inside the value (a string, a keyword such as ``true``
+    or an escape cut short) rather than from the input: then reading on can help, else it only reads the rest
+    of a large file before the same error."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _CUT_MARGIN
+
+
+_CUT_MARGIN = 8  # the longest token a cut can leave unfinished: an escape "\\uXXXX", a keyword "false"
 
 
 def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
