@@ -128,6 +128,8 @@ class TranslationService:
         glossary, cache, shared batches); for HTML only the translatable text nodes do."""
         from ..detection import detect_many
 
+        if {source, target} == {HANS, HANT}:
+            return self._convert(texts, source, target, fmt)
         translator = self.translator(zh_variant="Hant") if target == HANT else self.default
         source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
         target_mode = "zh" if target in (HANS, HANT) else target
@@ -161,6 +163,22 @@ class TranslationService:
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
         return [Translated(text, e["language"], e["confidence"], score)
                 for text, e, score in zip(translated, entries, confidences)]
+
+    @staticmethod
+    def _convert(texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
+        """Simplified <-> Traditional Chinese by OpenCC alone (no model: no translation confidence); for HTML only
+        the translatable text nodes."""
+        from ..routing import convert
+
+        config = "s2t" if target == HANT else "t2s"
+        if fmt == "html":
+            converted = []
+            for text in texts:
+                doc = split_markup(text)
+                converted.append(join_markup(doc, [convert(node, config) for node in texts_to_translate(doc)]))
+        else:
+            converted = [convert(text, config) for text in texts]
+        return [Translated(text, public_code(source), 100.0) for text in converted]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
         from ..detection import detect_many
