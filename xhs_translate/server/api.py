@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from concurrent.futures import Executor
 from typing import Any, Callable
 from urllib.parse import parse_qsl
+
+from starlette.responses import Response
 
 from ..errors import XhsTranslateError
 from ..models.batching import RequestScope
@@ -38,10 +41,19 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    """A JSON number as a float; ``1e999`` is refused (it would be infinity, which no answer could carry back)."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def parse_json(body: bytes) -> Any:
-    """Strict JSON (no NaN or Infinity, which no answer could carry back); ApiError 400 otherwise."""
+    """Strict JSON (no NaN, Infinity or numbers beyond a float's range, which no answer could carry back);
+    ApiError 400 otherwise."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"Invalid request: the body is not valid JSON ({exc})") from None
     except RecursionError:
@@ -80,6 +92,24 @@ async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
         form.setdefault(key, value)  # a repeated field: the first value, as LibreTranslate takes it
     params.update(form)
     return params, False
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON. A lone surrogate (``"\\ud800"`` in a request, which the library keeps) cannot be
+    UTF-8: such an answer is written with ``\\u`` escapes instead, so the client reads back what it sent."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+class JsonResponse(Response):
+    """Starlette's JSONResponse, rendered by :func:`json_bytes` (every JSON answer of the server is one)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else json_bytes(content)
 
 
 def client_address(request: Any) -> str:

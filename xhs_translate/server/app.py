@@ -30,13 +30,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
 from . import libretranslate, threads, ui
-from .api import ApiError, ClientGone
+from .api import ApiError, ClientGone, JsonResponse
 from .config import ServerConfig
 from .limits import ApiKeys, Gate
 from .metrics import CONTENT_TYPE, Metrics
@@ -58,10 +58,10 @@ class AppContext:
 
 
 # /health and /metrics run on the loop's default executor, not the translation threads: they answer under load.
-async def health(request: Request) -> JSONResponse:
+async def health(request: Request) -> JsonResponse:
     ctx = request.app.state.ctx
     report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
-    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+    return JsonResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
 
 async def metrics(request: Request) -> Response:
@@ -70,11 +70,11 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status_code=status)
 
 
-async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+async def _api_error(request: Request, exc: ApiError) -> JsonResponse:
     return _error(exc.status, str(exc))
 
 
@@ -90,7 +90,7 @@ async def _library_error(request: Request, exc: XhsTranslateError) -> Response:
     return _error(500, f"Translation failed: {exc}")
 
 
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: HTTPException) -> JsonResponse:
     return _error(exc.status_code, str(exc.detail))
 
 
@@ -98,7 +98,7 @@ async def _client_gone(request: Request, exc: ClientGone) -> Response:
     return Response(status_code=499)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
     return _error(500, "Internal error; the server log has the details")
 

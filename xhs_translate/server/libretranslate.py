@@ -17,10 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import ApiError, client_address, read_params, run_blocking
+from .api import ApiError, JsonResponse, client_address, read_params, run_blocking
 from .config import NO_LIMIT
 from .languages import AUTO, language_name, model_code, not_available, public_code
 
@@ -68,7 +67,7 @@ async def _admitted(request: Request) -> tuple[Any, dict, bool]:
     return ctx, params, is_json
 
 
-async def translate(request: Request) -> JSONResponse:
+async def translate(request: Request) -> JsonResponse:
     ctx, params, is_json = await _admitted(request)
     q = params.get("q")
     _require_q(q)  # the parameters are checked in LibreTranslate's order: q, source, target, alternatives
@@ -100,25 +99,25 @@ async def translate(request: Request) -> JSONResponse:
         result["detectedLanguage"] = detected if batch else detected[0]
     if alternatives > 0:
         result["alternatives"] = [[] for _ in items] if batch else []
-    return JSONResponse(result)
+    return JsonResponse(result)
 
 
-async def detect(request: Request) -> JSONResponse:
+async def detect(request: Request) -> JsonResponse:
     ctx, params, _ = await _admitted(request)
     texts, batch = _texts(params.get("q"), ctx)
     found = await run_blocking(request, ctx.executor, ctx.service.detect, texts)
-    return JSONResponse(found if batch else found[0])
+    return JsonResponse(found if batch else found[0])
 
 
-async def languages(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.state.ctx.service.served.listing())
+async def languages(request: Request) -> JsonResponse:
+    return JsonResponse(request.app.state.ctx.service.served.listing())
 
 
-async def frontend_settings(request: Request) -> JSONResponse:
+async def frontend_settings(request: Request) -> JsonResponse:
     ctx = request.app.state.ctx
     served = ctx.service.served
     target = "en" if "en" in served.codes else (served.codes[0] if served.codes else "en")
-    return JSONResponse({
+    return JsonResponse({
         "charLimit": ctx.config.char_limit,
         "frontendTimeout": 500,
         "apiKeys": ctx.gate.keys is not None,

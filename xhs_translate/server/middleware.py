@@ -14,9 +14,10 @@ refused at once and a chunked body as soon as it passes the limit, with 413.
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from typing import Any, Awaitable, Callable
+
+from .api import json_bytes
 
 Scope = dict
 Receive = Callable[[], Awaitable[dict]]
@@ -45,7 +46,7 @@ def _is_address(host: str) -> bool:
 
 
 async def send_json(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    body = json_bytes(payload)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

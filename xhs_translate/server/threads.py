@@ -9,7 +9,6 @@ that a typo cannot silently change the output.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..thread import CHILD_FIELDS, TRANSLATION_FIELDS, added_fields
-from .api import ApiError, client_address, read_params, run_blocking
+from .api import ApiError, client_address, json_bytes, read_params, run_blocking
 from .config import NO_LIMIT
 
 OPTIONS = ("id_field", "text_field", "parent_field", "field_prefix", "zh_variant", "errors", "mark_cached")
@@ -56,7 +55,7 @@ def _answer(service: Any, comments: list, target: str, options: dict[str, Any]) 
     statuses = Counter(c.get(status_field) for c in _walk(out))
     stats = {"comments": sum(statuses.values()), "statuses": dict(sorted(statuses.items()))}
     answer = {"comments": out, "stats": stats}
-    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return json_bytes(answer)
 
 
 async def thread(request: Request) -> Response:

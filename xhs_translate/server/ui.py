@@ -18,11 +18,11 @@ from importlib.resources import files
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import __version__
-from .api import ApiError
+from .api import ApiError, JsonResponse
 
 USERSCRIPT = "xhs-translate.user.js"
 #: Served path -> (file in server/static, media type).
@@ -88,7 +88,7 @@ async def page(request: Request) -> Response:
     return Response(static_text(name), media_type=media, headers=headers)
 
 
-async def status(request: Request) -> JSONResponse:
+async def status(request: Request) -> JsonResponse:
     """``/health``'s report (models, languages, cache) with the version and a few counters, always 200: the page
     shows a degraded server rather than failing on it."""
     ctx = request.app.state.ctx
@@ -97,7 +97,7 @@ async def status(request: Request) -> JSONResponse:
         stats = ctx.service.stats()
         return {**ctx.service.health(), "version": __version__, "stats": {k: stats[k] for k in STATUS_COUNTERS}}
 
-    return JSONResponse(await asyncio.get_running_loop().run_in_executor(ctx.executor, report))
+    return JsonResponse(await asyncio.get_running_loop().run_in_executor(ctx.executor, report))
 
 
 def routes() -> list[Route]:
