@@ -74,7 +74,7 @@ async def translate(request: Request) -> JsonResponse:
     source, target = _language(params, "source"), _language(params, "target")
     try:
         alternatives = max(0, int(params.get("alternatives", 0) or 0))
-    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 parses as inf
+    except (TypeError, ValueError):
         raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
     if not is_json and isinstance(q, str):
         q = q.replace("\r\n", "\n")  # browsers send form text with CRLF line ends; LibreTranslate normalises too
