@@ -6,11 +6,14 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
 
 from helpers import ServerProcess, client_of
+from xhs_translate.errors import InputError
 from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 from xhs_translate.server.api import ApiError
 
@@ -196,3 +199,24 @@ def test_api_keys_file_format(tmp_path):
         path.write_text(bad, encoding="utf-8")
         with pytest.raises(Exception, match=str(path)):
             ApiKeys.from_file(path)
+
+
+def test_keys_file_with_a_bom_a_superscript_limit_or_a_key_twice(tmp_path):
+    path = tmp_path / "keys"
+    path.write_bytes("\ufeffwindows-key\t5\nother\n".encode("utf-8"))  # Notepad's UTF-8 starts with a BOM
+    keys = ApiKeys.from_file(path)
+    assert keys.limits == {"windows-key": 5, "other": None}
+    assert Gate(keys).check("windows-key", "127.0.0.1") == "windows-key"
+    path.write_text("a\t²\n", encoding="utf-8")  # str.isdigit() says yes; int() says ValueError
+    with pytest.raises(InputError, match=f"{path}:1: requests per minute must be a positive integer"):
+        ApiKeys.from_file(path)
+    path.write_text("a\t5\nb\na\t100\n", encoding="utf-8")  # the last one no longer wins silently
+    with pytest.raises(InputError, match=f"{path}:3: the key on this line is on line 1 already"):
+        ApiKeys.from_file(path)
+
+
+def test_a_folder_given_as_the_keys_file_is_named_a_folder(models_dir, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                           "--api-keys", str(tmp_path), "--port", "0"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and f"the API keys file {tmp_path} is a folder" in proc.stderr
+    assert "no such file" not in proc.stderr and "Traceback" not in proc.stderr

@@ -1084,7 +1084,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     if args.glossary and not Path(args.glossary).is_file():
         raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
-    if args.api_keys and not Path(args.api_keys).is_file():
+    if args.api_keys and not Path(args.api_keys).exists():
         raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
     try:
         config = ServerConfig(

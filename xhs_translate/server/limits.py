@@ -34,12 +34,17 @@ class ApiKeys:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ApiKeys:
-        """Read ``key`` or ``key<TAB>requests-per-minute`` lines; raise InputError naming the bad line."""
+        """Read ``key`` or ``key<TAB>requests-per-minute`` lines; raise InputError naming the bad line. A UTF-8 BOM
+        (Windows editors write one) is not part of the first key; a key given twice is an error, not a silent
+        override of its limit."""
+        if Path(path).is_dir():
+            raise InputError(f"the API keys file {path} is a folder: give the file inside it")
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the API keys file {path}: {exc}") from exc
         limits: dict[str, int | None] = {}
+        lines_of: dict[str, int] = {}
         for number, line in enumerate(lines, 1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -48,8 +53,11 @@ class ApiKeys:
             key, limit = key.strip(), limit.strip()
             if not key or any(c.isspace() for c in key):
                 raise InputError(f"{path}:{number}: a key is one word, optionally followed by a TAB and a number")
-            if limit and not (limit.isdigit() and int(limit) > 0):
+            if limit and not (limit.isascii() and limit.isdigit() and int(limit) > 0):  # "²".isdigit() too
                 raise InputError(f"{path}:{number}: requests per minute must be a positive integer, got {limit!r}")
+            if key in lines_of:
+                raise InputError(f"{path}:{number}: the key on this line is on line {lines_of[key]} already")
+            lines_of[key] = number
             limits[key] = int(limit) if limit else None
         if not limits:
             raise InputError(f"the API keys file {path} holds no key")
