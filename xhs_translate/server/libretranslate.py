@@ -95,6 +95,9 @@ async def translate(request: Request) -> JsonResponse:
     result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}
     scores = [i.translation_confidence for i in items]  # ours; LibreTranslate's clients ignore unknown fields
     result["translationConfidence"] = scores if batch else scores[0]
+    if any(i.error for i in items):  # ours too: which items came back as they were, and why
+        errors = [i.error for i in items]
+        result["translationError"] = errors if batch else errors[0]
     if src == AUTO:
         result["detectedLanguage"] = detected if batch else detected[0]
     if alternatives > 0:

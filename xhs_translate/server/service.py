@@ -10,6 +10,7 @@ provider, hence the same engines and batches, and the same cache file.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .config import ServerConfig
 from .languages import AUTO, HANS, HANT, Served, not_available, public_code
 from .markup import join_markup, markup_text, split_markup, texts_to_translate
 
+log = logging.getLogger("xhs_translate.server")
 MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
 _DONE = ("translated", "cached")
 _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
@@ -31,14 +33,22 @@ _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cach
 
 @dataclass(frozen=True)
 class Translated:
-    """One item of ``q``: its translation (the original where nothing needed translating), its detection, and
-    the model's confidence in the translation (0-1; for HTML the lowest of its text nodes'; None where the model
-    translated nothing)."""
+    """One item of ``q``: its translation (the original where nothing needed translating, or where the model failed
+    on it), its detection, the model's confidence in the translation (0-1; for HTML the lowest of its text nodes';
+    None where the model translated nothing), and why it failed."""
 
     text: str
     language: str  # public code of the detected language
     confidence: float  # 0-100
     translation_confidence: float | None = None
+    error: str | None = None  # why the item came back untranslated (the model failed on it), else None
+
+
+def _failure(result: Any) -> str | None:
+    """Why a text came back untranslated (its ``failed`` status and flags), or None."""
+    if result.status != "failed":
+        return None
+    return f"translation failed ({', '.join(str(f) for f in result.flags) or 'no reason given'})"
 
 
 def detection_entry(detection: Detection) -> dict[str, Any]:
@@ -144,25 +154,28 @@ class TranslationService:
             results = translator.translate_many(units, source=source_mode, target=target_mode)
         except ModelNotInstalledError as exc:
             raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
-        failed = next((r for r in results if r.status == "failed"), None)
-        if failed is not None:
-            raise ApiError(500, f"Cannot translate text: the model failed on {failed.text[:80]!r}")
         outputs = [r.translation if r.status in _DONE else None for r in results]
+        failures = [_failure(r) for r in results]
         if fmt == "html":
-            it, scores = iter(outputs), iter(r.confidence for r in results)
-            translated, confidences = [], []
+            it, scores, failed = iter(outputs), iter(r.confidence for r in results), iter(failures)
+            translated, confidences, errors = [], [], []
             for doc, doc_nodes in zip(documents, nodes):
                 count = len(doc_nodes)
                 translated.append(join_markup(doc, [next(it) for _ in range(count)]))
                 confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
+                errors.append(next((f for f in islice(failed, count) if f), None))
         else:
             translated = [out if out is not None else text for text, out in zip(texts, outputs)]
-            confidences = [r.confidence for r in results]
+            confidences, errors = [r.confidence for r in results], failures
+        for index, error in enumerate(errors):
+            if error:  # the item comes back as it came; the others are not held back by it
+                log.warning("item %d of %d came back untranslated: %s", index + 1, len(texts), error)
         if source != AUTO:
-            return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
+            return [Translated(text, public_code(source), 100.0, score, error)
+                    for text, score, error in zip(translated, confidences, errors)]
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
-        return [Translated(text, e["language"], e["confidence"], score)
-                for text, e, score in zip(translated, entries, confidences)]
+        return [Translated(text, e["language"], e["confidence"], score, error)
+                for text, e, score, error in zip(translated, entries, confidences, errors)]
 
     @staticmethod
     def _convert(texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
