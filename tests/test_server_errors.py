@@ -220,3 +220,13 @@ def test_a_folder_given_as_the_keys_file_is_named_a_folder(models_dir, tmp_path)
                            "--api-keys", str(tmp_path), "--port", "0"], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and f"the API keys file {tmp_path} is a folder" in proc.stderr
     assert "no such file" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_big_body_without_a_key_is_refused_before_it_is_parsed(keyed_server):
+    # not JSON at all past its first bytes: had it been parsed first, the answer would be "not valid JSON"
+    body = b'{"q": [' + b'"\xe5\xad\x97", ' * 400_000 + b"oops"
+    response = keyed_server.post("/translate", content=body, headers={"Content-Type": "application/json"})
+    assert _error(response, 400) == "Please contact the server operator to get an API key"
+    keyed = b'{"api_key": "fast", "q": [' + b'"\xe5\xad\x97", ' * 400_000 + b"oops"
+    response = keyed_server.post("/translate", content=keyed, headers={"Content-Type": "application/json"})
+    assert _error(response, 400).startswith("Invalid request: the body is not valid JSON")  # parsed (in a thread)

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from .api import ApiError, JsonResponse, client_address, read_params, run_blocking
+from .api import ApiError, JsonResponse, admit, run_blocking
 from .config import NO_LIMIT
 from .languages import AUTO, language_name, model_code, not_available, public_code
 
@@ -60,15 +60,8 @@ def _language(params: dict, name: str) -> str:
     return value
 
 
-async def _admitted(request: Request) -> tuple[Any, dict, bool]:
-    ctx = request.app.state.ctx
-    params, is_json = await read_params(request)
-    ctx.gate.check(params.get("api_key"), client_address(request))
-    return ctx, params, is_json
-
-
 async def translate(request: Request) -> JsonResponse:
-    ctx, params, is_json = await _admitted(request)
+    ctx, params, is_json = await admit(request)
     q = params.get("q")
     _require_q(q)  # the parameters are checked in LibreTranslate's order: q, source, target, alternatives
     source, target = _language(params, "source"), _language(params, "target")
@@ -106,7 +99,7 @@ async def translate(request: Request) -> JsonResponse:
 
 
 async def detect(request: Request) -> JsonResponse:
-    ctx, params, _ = await _admitted(request)
+    ctx, params, _ = await admit(request)
     texts, batch = _texts(params.get("q"), ctx)
     found = await run_blocking(request, ctx.executor, ctx.service.detect, texts)
     return JsonResponse(found if batch else found[0])

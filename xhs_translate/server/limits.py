@@ -24,6 +24,7 @@ from .api import ApiError
 from .config import NO_LIMIT
 
 WINDOW_SECONDS = 60.0
+MISSING_KEY = "Please contact the server operator to get an API key"  # LibreTranslate's words
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,24 @@ class Gate:
         if self.limiter is None:
             self.limiter = RateLimiter()
 
+    def check_unparsed(self, query_key: str | None, body: bytes, client: str) -> None:
+        """What can be checked before the body is parsed: without keys, the address's limit (the whole check);
+        with keys, that a key is there at all (in the query string, or the words ``api_key`` in the body)."""
+        if self.keys is None:
+            self.check(None, client)
+        elif not query_key and b"api_key" not in body:
+            raise ApiError(400, MISSING_KEY)
+
+    def check_key(self, api_key: object, client: str) -> str | None:
+        """The rest of :meth:`check` after :meth:`check_unparsed`: the key and its limit (nothing without keys)."""
+        return self.check(api_key, client) if self.keys is not None else None
+
     def check(self, api_key: object, client: str) -> str | None:
         """The caller's key (None without keys); raises 400 for a missing key, 403 for an unknown one, 429 over
         the limit."""
         if self.keys is not None:
             if api_key is None or api_key == "":
-                raise ApiError(400, "Please contact the server operator to get an API key")
+                raise ApiError(400, MISSING_KEY)
             if not isinstance(api_key, str) or api_key not in self.keys.limits:
                 raise ApiError(403, "Invalid API key")
             own = self.keys.limits[api_key]

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..thread import CHILD_FIELDS, TRANSLATION_FIELDS, added_fields
-from .api import ApiError, client_address, json_bytes, read_params, run_blocking
+from .api import ApiError, admit, json_bytes, run_blocking
 from .config import NO_LIMIT
 
 OPTIONS = ("id_field", "text_field", "parent_field", "field_prefix", "zh_variant", "errors", "mark_cached")
@@ -59,9 +59,7 @@ def _answer(service: Any, comments: list, target: str, options: dict[str, Any]) 
 
 
 async def thread(request: Request) -> Response:
-    ctx = request.app.state.ctx
-    params, is_json = await read_params(request)
-    ctx.gate.check(params.pop("api_key", None), client_address(request))
+    ctx, params, is_json = await admit(request)
     if not is_json:
         raise ApiError(400, "Invalid request: /thread takes a JSON body")
     comments = params.pop("comments", None)
