@@ -1045,6 +1045,13 @@ def _add_serve_parser(commands, formatter) -> None:
     net = serve.add_argument_group("network")
     net.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine only)")
     net.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    net.add_argument("--request-timeout", type=float, default=ServerConfig.request_timeout, metavar="SECONDS",
+                     help="time a request may take to arrive, headers and body; then 408 (default: "
+                          f"{ServerConfig.request_timeout:g})")
+    net.add_argument("--max-connections", type=_positive_int, metavar="N",
+                     help="open connections held at once; more get 503 (default: half the file descriptors, <= 1024)")
+    net.add_argument("--forwarded-allow-ips", metavar="IPS", default="",
+                     help="comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted (default: none)")
     net.add_argument("--cors-origin", action="append", metavar="ORIGIN", dest="cors_origins",
                      help="a web origin whose pages may call the server (repeatable; * for any; default: "
                           f"{' and '.join(DEFAULT_CORS_ORIGINS)})")
@@ -1093,7 +1100,9 @@ def _run_serve(args: argparse.Namespace) -> int:
             char_limit=args.char_limit, batch_limit=args.batch_limit, body_limit=args.body_limit,
             cors_origins=tuple(args.cors_origins or DEFAULT_CORS_ORIGINS), coalesce_ms=args.coalesce_ms,
             coalesce_tokens=args.coalesce_tokens, request_threads=args.request_threads,
-            drain_timeout=args.drain_timeout,
+            drain_timeout=args.drain_timeout, request_timeout=args.request_timeout,
+            max_connections=args.max_connections,
+            forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),
         )
     except InputError as exc:
         raise UsageError(str(exc)) from None

@@ -10,6 +10,7 @@ JSON too.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import math
 from concurrent.futures import Executor
@@ -119,6 +120,30 @@ class JsonResponse(Response):
 def client_address(request: Any) -> str:
     """The peer's address (uvicorn rewrites it from X-Forwarded-For for ``--forwarded-allow-ips`` proxies only)."""
     return request.client.host if request.client else "unknown"
+
+
+def private_key(request: Any) -> str | None:
+    """The key a ``GET /metrics`` or ``/status`` caller gives: ``?api_key=`` or ``Authorization: Bearer KEY`` (what
+    Prometheus sends with ``authorization: {credentials: KEY}``)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.query_params.get("api_key")
+
+
+def check_private(request: Any) -> None:
+    """``/metrics`` and ``/status`` show the server's internals (the cache's path, the traffic): with keys on, a
+    caller beyond loopback needs a key (400 without, 403 unknown). Without keys they are as open as the rest."""
+    gate = request.app.state.ctx.gate
+    if gate.keys is not None and not _loopback(client_address(request)):
+        gate.check_known(private_key(request))
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 async def admit(request: Any) -> tuple[Any, dict[str, Any], bool]:

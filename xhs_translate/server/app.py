@@ -36,11 +36,12 @@ from starlette.routing import Route
 from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
 from . import libretranslate, threads, ui
-from .api import ApiError, ClientGone, JsonResponse
+from .api import ApiError, ClientGone, JsonResponse, check_private
 from .config import ServerConfig
 from .limits import ApiKeys, Gate
 from .metrics import CONTENT_TYPE, Metrics
 from .middleware import BodyLimit, Cors, RequestMetrics
+from .protocol import uvicorn_options
 from .service import TranslationService
 
 log = logging.getLogger("xhs_translate.server")
@@ -58,14 +59,22 @@ class AppContext:
 
 
 # /health and /metrics run on the loop's default executor, not the translation threads: they answer under load.
+# With keys on, a caller beyond loopback without a key gets /health's status only (for load balancers), not the
+# models and the cache's path; /metrics and /status need the key (check_private).
 async def health(request: Request) -> JsonResponse:
     ctx = request.app.state.ctx
     report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
-    return JsonResponse(report, status_code=200 if report["status"] == "ok" else 503)
+    status = 200 if report["status"] == "ok" else 503
+    try:
+        check_private(request)
+    except ApiError:
+        return JsonResponse({"status": report["status"]}, status_code=status)
+    return JsonResponse(report, status_code=status)
 
 
 async def metrics(request: Request) -> Response:
     ctx = request.app.state.ctx
+    check_private(request)
     body = await asyncio.get_running_loop().run_in_executor(None, ctx.metrics.render)
     return Response(body, media_type=CONTENT_TYPE)
 
@@ -151,7 +160,7 @@ def serve(config: ServerConfig) -> None:
     app = create_app(config)
     uv_config = uvicorn.Config(
         app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",
-        timeout_graceful_shutdown=config.drain_timeout, server_header=False,
+        timeout_graceful_shutdown=config.drain_timeout, server_header=False, **uvicorn_options(config),
     )
     app.state.ctx.service.load()  # before listening: a package that cannot load is a one-line error, not a traceback
     server = _Server(uv_config, app.state.ctx)

@@ -115,6 +115,13 @@ class Gate:
         elif not query_key and b"api_key" not in body:
             raise ApiError(400, MISSING_KEY)
 
+    def check_known(self, api_key: object) -> None:
+        """A known key (no rate limit: for reading /metrics and /status); 400 without one, 403 for another."""
+        if api_key is None or api_key == "":
+            raise ApiError(400, MISSING_KEY)
+        if self.keys is not None and (not isinstance(api_key, str) or api_key not in self.keys.limits):
+            raise ApiError(403, "Invalid API key")
+
     def check_key(self, api_key: object, client: str) -> str | None:
         """The rest of :meth:`check` after :meth:`check_unparsed`: the key and its limit (nothing without keys)."""
         return self.check(api_key, client) if self.keys is not None else None

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import __version__
-from .api import ApiError, JsonResponse
+from .api import ApiError, JsonResponse, check_private
 
 USERSCRIPT = "xhs-translate.user.js"
 #: Served path -> (file in server/static, media type).
@@ -92,6 +92,7 @@ async def status(request: Request) -> JsonResponse:
     """``/health``'s report (models, languages, cache) with the version and a few counters, always 200: the page
     shows a degraded server rather than failing on it."""
     ctx = request.app.state.ctx
+    check_private(request)
 
     def report() -> dict:
         stats = ctx.service.stats()
