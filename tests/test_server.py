@@ -248,3 +248,27 @@ def test_16_clients_times_20_requests_all_answered(server):
     assert counts == [20] * 16
     with httpx.Client(base_url=server.url) as http:
         assert http.get("/health").json()["status"] == "ok"
+
+
+# --- /spec -------------------------------------------------------------------------------------------------
+
+
+def test_spec_describes_every_route_the_server_answers(client):
+    spec = client.get("/spec").json()
+    assert spec["openapi"].startswith("3.") and spec["info"]["title"] == "xhs-translate"
+    paths = spec["paths"]
+    assert {"/translate", "/detect", "/languages", "/frontend/settings", "/thread", "/health", "/metrics", "/status",
+            "/spec", "/", "/xhs-translate.user.js"} <= set(paths)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation["summary"], (path, method)
+            answered = client.request(method.upper(), path, json={} if method == "post" else None)
+            assert answered.status_code not in (404, 405), (path, method)  # the spec names only real routes
+        for method in {"get", "post"} - set(operations):
+            assert client.request(method.upper(), path).status_code == 405, (path, method)  # and all of them
+    body = paths["/translate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["q", "source", "target"]
+    assert body["properties"]["format"]["enum"] == ["text", "html"]  # the list the endpoint checks against
+    assert "application/x-www-form-urlencoded" in paths["/translate"]["post"]["requestBody"]["content"]
+    thread = paths["/thread"]["post"]["requestBody"]["content"]
+    assert list(thread) == ["application/json"] and "zh_variant" in thread["application/json"]["schema"]["properties"]

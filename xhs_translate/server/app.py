@@ -42,6 +42,7 @@ from .limits import ApiKeys, Gate
 from .metrics import CONTENT_TYPE, Metrics
 from .middleware import BodyLimit, Cors, RequestMetrics
 from .protocol import uvicorn_options
+from .spec import openapi
 from .service import TranslationService
 
 log = logging.getLogger("xhs_translate.server")
@@ -62,6 +63,7 @@ class AppContext:
 # With keys on, a caller beyond loopback without a key gets /health's status only (for load balancers), not the
 # models and the cache's path; /metrics and /status need the key (check_private).
 async def health(request: Request) -> JsonResponse:
+    """Models loaded, languages, cache reachable: 200, or 503 when no model is loaded or the cache failed."""
     ctx = request.app.state.ctx
     report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
     status = 200 if report["status"] == "ok" else 503
@@ -73,6 +75,8 @@ async def health(request: Request) -> JsonResponse:
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus text: requests, errors, durations, batches, queue waits, cache hits (key needed beyond loopback
+    when keys are on)."""
     ctx = request.app.state.ctx
     check_private(request)
     body = await asyncio.get_running_loop().run_in_executor(None, ctx.metrics.render)
@@ -135,6 +139,13 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         Route("/metrics", metrics, methods=["GET"]),
         *ui.routes(),  # the page, the userscript and the page's status
     ]
+
+    async def spec(request: Request) -> JsonResponse:
+        """This OpenAPI document, generated from the routes (LibreTranslate serves its own at /spec too)."""
+        return JsonResponse(document)
+
+    routes.append(Route("/spec", spec, methods=["GET"]))
+    document = openapi(routes)
     app = Starlette(
         routes=routes,
         middleware=[

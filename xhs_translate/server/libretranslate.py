@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from .api import ApiError, JsonResponse, admit, run_blocking
 from .config import NO_LIMIT
+from .spec import Param, params, text_or_list
 from .languages import AUTO, language_name, model_code, not_available, public_code
 
 FORMATS = ("text", "html")
@@ -60,7 +61,27 @@ def _language(params: dict, name: str) -> str:
     return value
 
 
+_KEY: Param = ({"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)", False)
+
+
+@params({
+    "q": text_or_list("the text, or a list of texts (one answer each)"),
+    "source": ({"type": "string"}, "'auto', or a code of GET /languages", True),
+    "target": ({"type": "string"}, "a code of GET /languages", True),
+    "format": ({"type": "string", "enum": list(FORMATS), "default": "text"}, "html: only prose text nodes", False),
+    "alternatives": ({"type": "integer", "default": 0}, "accepted; answered with empty lists", False),
+    "api_key": _KEY,
+}, schema={"type": "object", "properties": {
+    "translatedText": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "detectedLanguage": {"description": "with source=auto: {language, confidence 0-100}, per item for a list"},
+    "translationConfidence": {"description": "the model's score 0-1 per item; null where nothing was translated"},
+    "translationError": {"description": "only when an item failed: why, per item (null for the others)"},
+    "alternatives": {"type": "array"}}, "required": ["translatedText"]})
 async def translate(request: Request) -> JsonResponse:
+    """Translate a text or a list of texts (LibreTranslate's /translate).
+
+    Plain text or HTML; with source=auto each item is detected on its own. A text already in the target
+    language comes back unchanged; zh-Hans <-> zh-Hant is converted by OpenCC."""
     ctx, params, is_json = await admit(request)
     q = params.get("q")
     _require_q(q)  # the parameters are checked in LibreTranslate's order: q, source, target, alternatives
@@ -98,18 +119,25 @@ async def translate(request: Request) -> JsonResponse:
     return JsonResponse(result)
 
 
+@params({"q": text_or_list("the text, or a list of texts"), "api_key": _KEY})
 async def detect(request: Request) -> JsonResponse:
+    """Detect the language of a text: ``[{language, confidence}]``, a mixed text's second language listed too."""
     ctx, params, _ = await admit(request)
     texts, batch = _texts(params.get("q"), ctx)
     found = await run_blocking(request, ctx.executor, ctx.service.detect, texts)
     return JsonResponse(found if batch else found[0])
 
 
+@params({}, schema={"type": "array", "items": {"type": "object", "properties": {
+    "code": {"type": "string"}, "name": {"type": "string"}, "targets": {"type": "array", "items": {"type": "string"}}}}})
 async def languages(request: Request) -> JsonResponse:
+    """The languages served: LibreTranslate's entries (en, zh-Hans, zh-Hant), then the Chinese codes its clients
+    look up (zh, zh-CN, zh-TW, zh-HK, zh_Hant)."""
     return JsonResponse(request.app.state.ctx.service.served.listing())
 
 
 async def frontend_settings(request: Request) -> JsonResponse:
+    """LibreTranslate's settings object: limits, whether keys are needed, the default languages."""
     ctx = request.app.state.ctx
     served = ctx.service.served
     target = "en" if "en" in served.codes else (served.codes[0] if served.codes else "en")

@@ -81,6 +81,7 @@ async def userscript(request: Request) -> Response:
 
 
 async def page(request: Request) -> Response:
+    """The page (paste a comment or a thread, read it translated), its script and style."""
     name, media = PAGES[request.url.path]
     headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if media.startswith("text/html"):
