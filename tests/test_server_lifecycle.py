@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
-from helpers import ServerProcess, metric, wait_for
+from helpers import ServerProcess, client_of, metric, wait_for
 
 SLOW = ("--coalesce-ms", "3000", "--coalesce-tokens", "1000000")  # texts wait 3 s in the queue for company
 
@@ -118,3 +120,20 @@ def test_bad_server_config_values_are_input_errors_naming_the_field(options, nam
 
     with pytest.raises(InputError, match=name):
         ServerConfig(**options)
+
+
+def test_only_the_package_each_direction_uses_is_loaded(tiny_archives, tmp_path):
+    from xhs_translate.models.install import install_package
+    from xhs_translate.testing import build_package
+
+    models = tmp_path / "models"
+    for archive in tiny_archives.values():
+        install_package(archive, models_dir=models)
+    newer = install_package(build_package(tmp_path / "build", "zh", "en", package_version="1.1"),
+                            models_dir=tmp_path / "newer")  # installing here would replace 1.0: copied beside it
+    shutil.copytree(newer.path, models / Path(newer.path).name)
+    assert len(list(models.glob("translate-zh_en-*"))) == 2
+    with ServerProcess("--models-dir", str(models), "--no-cache") as server, client_of(server) as client:
+        assert client.get("/health").json()["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.1"]
+        assert client.post("/translate", json={"q": "你好", "source": "zh", "target": "en"}).status_code == 200
+        assert client.get("/health").json()["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.1"]

@@ -108,11 +108,13 @@ class TranslationService:
             return translator
 
     def load(self) -> None:
-        """Load every installed engine and the detector before the first request, so none of them waits for it.
-        Idempotent; a package that cannot be loaded raises its PackageError here, before the server listens."""
+        """Load the engines the routes use and the detector before the first request, so none of them waits for
+        it: per direction, the one package the Translator's routing picks (``--model``, then the preference order
+        and the newest version), not every installed version. Idempotent; a package that cannot be loaded raises
+        its PackageError here, before the server listens."""
         from ..detection import detect_many
         from ..models.engine import resolve_compute_type, resolve_device
-        from ..models.packages import list_packages
+        from ..models.packages import find_package, list_packages
 
         with self._lock:
             if self._loaded:
@@ -120,7 +122,10 @@ class TranslationService:
             config = self.config.translator
             engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
             device = resolve_device(engine.device)
-            for package in list_packages(config.models_dir):
+            choice = dict(config.models)  # as routing.Router finds its packages
+            directions = sorted({(p.from_code, p.to_code) for p in list_packages(config.models_dir)})
+            for a, b in directions:
+                package = find_package(a, b, config.models_dir, model=choice.get(f"{a}-{b}"), prefer=choice.get("*"))
                 self.provider(package, device=device, compute_type=resolve_compute_type(engine.compute_type, device),
                               inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
