@@ -95,3 +95,15 @@ def test_cancelling_either_call_leaves_the_shared_text_to_the_other(engine):
     assert results["big"].translations[-1] and results["big"].errors == ()
     assert sum(texts.count(shared) for texts in engine.recorded.dispatched) == 1
     assert engine.stats()["queued_tokens"] == 0
+
+
+def test_the_stall_benchmark_runs_small(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "server_throughput.py"
+    proc = subprocess.run([sys.executable, str(script), "--size", "tiny", "--stall", "300", "--probes", "4",
+                           "--repeats", "1", "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| this code " in proc.stdout and "during it: a text it has queued" in proc.stdout

@@ -116,10 +116,11 @@ class Gate:
             raise ApiError(400, MISSING_KEY)
 
     def check_known(self, api_key: object) -> None:
-        """A known key (no rate limit: for reading /metrics and /status); 400 without one, 403 for another."""
+        """A known key, not counted (for reading /metrics and /status); 400 without one, 403 for another. Only
+        with keys configured."""
         if api_key is None or api_key == "":
             raise ApiError(400, MISSING_KEY)
-        if self.keys is not None and (not isinstance(api_key, str) or api_key not in self.keys.limits):
+        if not isinstance(api_key, str) or api_key not in self.keys.limits:
             raise ApiError(403, "Invalid API key")
 
     def check_key(self, api_key: object, client: str) -> str | None:
@@ -130,10 +131,7 @@ class Gate:
         """The caller's key (None without keys); raises 400 for a missing key, 403 for an unknown one, 429 over
         the limit."""
         if self.keys is not None:
-            if api_key is None or api_key == "":
-                raise ApiError(400, MISSING_KEY)
-            if not isinstance(api_key, str) or api_key not in self.keys.limits:
-                raise ApiError(403, "Invalid API key")
+            self.check_known(api_key)
             own = self.keys.limits[api_key]
             limit = own if own is not None else self.req_limit
             who = f"key:{api_key}"
