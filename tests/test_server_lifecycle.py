@@ -78,6 +78,8 @@ def test_listening_beyond_loopback_without_keys_warns(models_dir):
     (["--glossary", "/no/such/glossary.tsv"], "cannot read the glossary"),
     (["--coalesce-ms", "inf"], "coalesce_ms must be a finite number >= 0"),  # texts would wait for ever
     (["--drain-timeout", "nan"], "drain_timeout must be a finite number >= 0"),
+    (["--request-timeout", "0"], "request_timeout must be a finite number > 0"),  # every request would time out
+    (["--max-connections", "0"], "--max-connections"),
 ])
 def test_bad_serve_options_are_usage_errors(args, message):
     proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", *args], capture_output=True, text=True,
@@ -113,6 +115,8 @@ def test_importing_the_package_or_the_cli_loads_no_server_stack():
 @pytest.mark.parametrize("options, name", [
     ({"port": "80"}, "port"), ({"body_limit": "1"}, "body_limit"), ({"request_threads": 1.5}, "request_threads"),
     ({"cors_origins": "https://a.example"}, "cors_origins"), ({"coalesce_ms": float("inf")}, "coalesce_ms"),
+    ({"request_timeout": float("nan")}, "request_timeout"), ({"max_connections": True}, "max_connections"),
+    ({"forwarded_allow_ips": "127.0.0.1"}, "forwarded_allow_ips"),
 ])
 def test_bad_server_config_values_are_input_errors_naming_the_field(options, name):
     from xhs_translate.errors import InputError
