@@ -117,3 +117,10 @@ def test_sigterm_is_not_held_by_a_body_that_stalls(models_dir):
             code = server.stop()  # SIGTERM; SIGKILL (code -9) if it is still draining after the helper's 120 s
             answer = _answer(stalled)
         assert code == 0 and answer.startswith(b"HTTP/1.1 503 ")  # the 600-second drain did not wait for the body
+
+
+def test_a_kept_alive_connection_that_stays_idle_is_closed_without_a_stray_408(bounded):
+    with socket.create_connection(_address(bounded), timeout=60) as sock:
+        sock.sendall(b"GET /languages HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = _answer(sock)  # the answer, then the close once the idle connection times out
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1 ") == 1

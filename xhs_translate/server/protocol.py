@@ -37,6 +37,7 @@ def bounded_protocol(request_timeout: float, max_connections: int) -> type[async
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._deadline: asyncio.TimerHandle | None = None
+            self._between = False  # answered a request, and nothing of the next one has come yet
             if len(self.connections) > max_connections:
                 self._refuse(503, f"Too many connections: this server holds {max_connections} at once "
                                   "(--max-connections); try again shortly")
@@ -57,12 +58,17 @@ def bounded_protocol(request_timeout: float, max_connections: int) -> type[async
             cycle = self.cycle
             return cycle is None or cycle.response_complete or cycle.more_body
 
+        def data_received(self, data: bytes) -> None:
+            self._between = False
+            super().data_received(data)
+
         def handle_events(self) -> None:
             super().handle_events()
             if not self._arriving():
                 self._disarm()  # the request is in: the app takes whatever time it needs to answer
 
         def on_response_complete(self) -> None:
+            self._between = True
             self._arm()  # for the next request on this connection (idle ones close at uvicorn's keep-alive)
             super().on_response_complete()  # a pipelined request already in disarms it again
 
@@ -79,8 +85,12 @@ def bounded_protocol(request_timeout: float, max_connections: int) -> type[async
 
         def _timed_out(self) -> None:
             self._deadline = None
-            if not self.transport.is_closing():
-                self._refuse(408, f"The request did not arrive within {request_timeout:g} seconds (--request-timeout)")
+            if self.transport.is_closing():
+                return
+            if self._between:  # an idle kept-alive connection: closed without a word, as uvicorn's keep-alive does,
+                self.transport.close()  # so that a client reusing it never reads a 408 for its next request
+                return
+            self._refuse(408, f"The request did not arrive within {request_timeout:g} seconds (--request-timeout)")
 
         def _refuse(self, status: int, message: str) -> None:
             """Answer ``status`` (unless an answer has begun) and close; the app sees a disconnect."""
