@@ -121,8 +121,9 @@ class TranslationService:
         return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
-    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
-        """Translate ``texts`` (plain text or HTML) from ``source`` (an Argos code or ``auto``) into ``target``.
+    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
+        """Translate ``texts`` (plain text or HTML: one ``fmt`` for all, or one per text) from ``source`` (an Argos
+        code or ``auto``) into ``target``.
 
         Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
         glossary, cache, shared batches); for HTML only the translatable text nodes do."""
@@ -131,13 +132,11 @@ class TranslationService:
         translator = self.translator(zh_variant="Hant") if target == HANT else self.default
         source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
         target_mode = "zh" if target in (HANS, HANT) else target
-        if fmt == "html":
-            documents = [split_markup(text) for text in texts]
-            nodes = [texts_to_translate(doc) for doc in documents]
-            units = [node for doc_nodes in nodes for node in doc_nodes]
-            prose = [markup_text(doc) for doc in documents]
-        else:
-            units, prose = list(texts), list(texts)
+        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
+        documents = [split_markup(text) if f == "html" else None for text, f in zip(texts, formats)]
+        nodes = [texts_to_translate(doc) if doc is not None else [text] for text, doc in zip(texts, documents)]
+        units = [node for doc_nodes in nodes for node in doc_nodes]
+        prose = [markup_text(doc) if doc is not None else text for text, doc in zip(texts, documents)]
         try:
             results = translator.translate_many(units, source=source_mode, target=target_mode)
         except ModelNotInstalledError as exc:
@@ -146,16 +145,13 @@ class TranslationService:
         if failed is not None:
             raise ApiError(500, f"Cannot translate text: the model failed on {failed.text[:80]!r}")
         outputs = [r.translation if r.status in _DONE else None for r in results]
-        if fmt == "html":
-            it, scores = iter(outputs), iter(r.confidence for r in results)
-            translated, confidences = [], []
-            for doc, doc_nodes in zip(documents, nodes):
-                count = len(doc_nodes)
-                translated.append(join_markup(doc, [next(it) for _ in range(count)]))
-                confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
-        else:
-            translated = [out if out is not None else text for text, out in zip(texts, outputs)]
-            confidences = [r.confidence for r in results]
+        it, scores = iter(outputs), iter(r.confidence for r in results)
+        translated, confidences = [], []
+        for text, doc, doc_nodes in zip(texts, documents, nodes):
+            count = len(doc_nodes)
+            out = [next(it) for _ in range(count)]
+            translated.append(join_markup(doc, out) if doc is not None else (out[0] if out[0] is not None else text))
+            confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
         if source != AUTO:
             return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
