@@ -38,7 +38,7 @@ import pytest
 
 from helpers import ServerProcess, client_of, metric
 from xhs_translate.server.adapters import deepl_code, google_code, looks_like_markup, presented_key
-from xhs_translate.server.languages import model_code
+from xhs_translate.server.languages import model_code, public_code
 
 STICKER = "[笑哭R]"
 MIXED = [
@@ -89,6 +89,9 @@ def test_every_clients_codes_map_in_one_place(code, argos):
 def test_detected_codes_are_written_as_each_client_writes_them():
     assert [google_code(c) for c in ("zh-Hans", "zh-Hant", "en")] == ["zh-CN", "zh-TW", "en"]
     assert [deepl_code(c) for c in ("zh-Hans", "zh-Hant", "en")] == ["ZH", "ZH", "EN"]
+    for argos in ("zh", "zt", "en"):  # what a client is told, it can send back
+        assert model_code(google_code(public_code(argos))) == argos
+    assert [model_code(deepl_code(public_code(a))) for a in ("zh", "en")] == ["zh", "en"]
 
 
 @pytest.mark.parametrize("text, markup", [
@@ -145,6 +148,13 @@ def test_kiss_translator_batch_request(client, auto):
     parsed = _kiss_parse(response.json(), batch=True)
     _kept_and_translated(MIXED, [text for text, _ in parsed])
     assert [src for _, src in parsed] == ["zh-CN", "en", "zh-CN", "zh-CN", "en"]
+
+
+def test_kiss_translator_rich_text_placeholders_keep_their_tags(client):
+    texts = ["今天<b1>火锅</b1>很好吃", "Good <i1>morning</i1>"]
+    response = client.post("/kiss", json={"texts": texts, "from": "", "to": "en"})
+    out = [text for text, _ in _kiss_parse(response.json(), batch=True)]
+    assert re.findall(r"<[^>]+>", out[0]) == ["<b1>", "</b1>"] and out[0] != texts[0] and out[1] == texts[1]
 
 
 def test_kiss_translator_one_text_request(client):

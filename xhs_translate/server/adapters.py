@@ -66,6 +66,11 @@ def looks_like_markup(text: str) -> bool:
     return _TAG.search(text) is not None
 
 
+def formats_of(texts: Sequence[str]) -> list[str]:
+    """Per item: ``html`` where it holds tags (a translator's placeholders or rich text), else ``text``."""
+    return ["html" if looks_like_markup(t) else "text" for t in texts]
+
+
 # --- what every adapter shares ------------------------------------------------------------------------------
 
 
@@ -176,9 +181,8 @@ async def immersive(request: Request) -> Response:
     params = await _params(request)
     _admit(request, params)
     texts = _text_list(_required(params, "text_list"), "text_list")
-    formats = ["html" if looks_like_markup(t) else "text" for t in texts]
     items = await translate(request, texts, _code(params.get("source_lang"), "source_lang"),
-                            _code(_required(params, "target_lang"), "target_lang"), formats)
+                            _code(_required(params, "target_lang"), "target_lang"), formats_of(texts))
     return JSONResponse({"translations": [{"detected_source_lang": google_code(i.language), "text": i.text}
                                           for i in items]})
 
@@ -189,12 +193,14 @@ async def immersive(request: Request) -> Response:
 @speaking(_plain_error)
 async def kiss(request: Request) -> Response:
     """Custom interface: ``{texts, from, to}`` -> ``[{text, src}]`` (batch), ``{text, from, to}`` -> ``{text, src,
-    from}`` (one text; v1 compares ``from`` with ``to`` to hide a translation into the text's own language)."""
+    from}`` (one text; v1 compares ``from`` with ``to`` to hide a translation into the text's own language). Items
+    holding tags (its rich-text placeholders) get the markup rules, as Immersive Translate's do."""
     params = await _params(request)
     _admit(request, params)
     batch = "texts" in params
     texts = _text_list(_required(params, "texts" if batch else "text"), "texts" if batch else "text")
-    items = await translate(request, texts, _code(params.get("from"), "from"), _code(_required(params, "to"), "to"))
+    items = await translate(request, texts, _code(params.get("from"), "from"), _code(_required(params, "to"), "to"),
+                            formats_of(texts))  # its rich-text mode sends placeholder tags
     if batch:
         return JSONResponse([{"text": i.text, "src": google_code(i.language)} for i in items])
     src = google_code(items[0].language)
