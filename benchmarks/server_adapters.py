@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import os
 import statistics
@@ -28,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -92,7 +92,7 @@ KINDS = {
 }
 
 
-def list_cost(port: int, pid: int, texts: iter, items: int, repeats: int) -> dict[str, list[tuple[float, float]]]:
+def list_cost(port: int, pid: int, texts: Iterator[str], items: int, repeats: int) -> dict[str, list[tuple[float, float]]]:
     """kind -> [(wall s, server CPU s)] over the repeats, kinds interleaved in a rotating order."""
     client = Client(port)
     client.post(*imme([next(texts) for _ in range(items)]))  # warm-up: engines, detector, connection
@@ -108,7 +108,7 @@ def list_cost(port: int, pid: int, texts: iter, items: int, repeats: int) -> dic
     return runs
 
 
-def settings_load(port: int, texts: iter, paragraphs: int, clients: int, rounds: int) -> dict:
+def settings_load(port: int, texts: Iterator[str], paragraphs: int, clients: int, rounds: int) -> dict:
     """``clients`` concurrent clients each sending ``rounds`` /imme requests of ``paragraphs`` paragraphs."""
     plans = [[[next(texts) for _ in range(paragraphs)] for _ in range(rounds)] for _ in range(clients)]
     latencies: list[float] = []
@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
                 settings = {p: settings_load(port, texts, p, args.clients, args.rounds) for p in sizes}
             finally:
                 stop(process)
-    medians = {kind: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for kind, r in runs.items()}
+    medians = {kind: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+               for kind, r in runs.items()}
     wall_ref, cpu_ref = medians["/translate, one request of the list"]
     rows = [[kind, f"{wall * 1000:,.0f}", f"{cpu:.3f}", f"{wall / wall_ref:.2f}x", f"{cpu / cpu_ref:.2f}x"]
             for kind, (wall, cpu) in medians.items()]

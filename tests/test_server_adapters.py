@@ -33,11 +33,12 @@ import re
 from urllib.parse import urlencode
 
 import deepl
-import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import ServerProcess, client_of, metric
-from xhs_translate.server.adapters import deepl_code, google_code, looks_like_markup, presented_key
+from xhs_translate.server.adapters import deepl_code, formats_of, google_code, looks_like_markup, presented_key
 from xhs_translate.server.languages import model_code, public_code
 
 STICKER = "[笑哭R]"
@@ -100,6 +101,11 @@ def test_detected_codes_are_written_as_each_client_writes_them():
 ])
 def test_items_holding_tags_are_translated_as_markup(text, markup):
     assert looks_like_markup(text) is markup
+
+
+@given(st.text().filter(lambda t: "<" not in t))
+def test_plain_text_is_never_read_as_markup(text):
+    assert formats_of([text, text]) == ["text", "text"]  # so it is never entity-decoded or escaped on the way back
 
 
 # --- Immersive Translate ----------------------------------------------------------------------------------------
@@ -301,8 +307,10 @@ def test_google_keys_answer_as_google_does(keyed):
 
 
 def test_one_keys_per_minute_limit_counts_every_clients_requests(keyed):
-    assert keyed.post("/translate", json={"q": "你好", "source": "auto", "target": "en", "api_key": "slow"}).status_code == 200
-    assert keyed.post("/imme?token=slow", json={"source_lang": "auto", "target_lang": "en", "text_list": ["你好"]}).status_code == 200
+    lt = {"q": "你好", "source": "auto", "target": "en", "api_key": "slow"}
+    assert keyed.post("/translate", json=lt).status_code == 200
+    imme = {"source_lang": "auto", "target_lang": "en", "text_list": ["你好"]}
+    assert keyed.post("/imme?token=slow", json=imme).status_code == 200
     assert keyed.post("/kiss", json={"text": "你好", "from": "", "to": "en"}, headers={"KEY": "slow"}).status_code == 200
     over = keyed.post("/v2/translate", json={"text": ["你好"], "target_lang": "EN"},
                       headers={"Authorization": "DeepL-Auth-Key slow"})

@@ -281,7 +281,8 @@ async def hcfy(request: Request) -> Response:
     _admit(request, params)
     text = _required(params, "text")
     destination = _required(params, "destination")
-    if not isinstance(text, str) or not isinstance(destination, list) or not all(isinstance(d, str) for d in destination):
+    names = destination if isinstance(destination, list) else [None]
+    if not isinstance(text, str) or not all(isinstance(d, str) for d in names):
         raise ApiError(400, "Invalid request: text is a string and destination a list of language names")
     ctx = request.app.state.ctx
     source = detected = _code(params.get("source"), "source")
