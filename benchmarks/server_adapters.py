@@ -92,7 +92,8 @@ KINDS = {
 }
 
 
-def list_cost(port: int, pid: int, texts: Iterator[str], items: int, repeats: int) -> dict[str, list[tuple[float, float]]]:
+def list_cost(port: int, pid: int, texts: Iterator[str], items: int,
+              repeats: int) -> dict[str, list[tuple[float, float]]]:
     """kind -> [(wall s, server CPU s)] over the repeats, kinds interleaved in a rotating order."""
     client = Client(port)
     client.post(*imme([next(texts) for _ in range(items)]))  # warm-up: engines, detector, connection
