@@ -3,8 +3,7 @@
 Every format is read one record at a time (a JSON array item by item), so a million comments never sit in
 memory together, and the CLI translates and caches a JSON input chunk by chunk as it does JSONL. Every reader
 yields the records exactly as stored: CSV values stay strings, JSON values keep their types and key order, and
-JSON numbers their text (``io/jsontext.py``). Inputs are UTF-8 (a BOM skipped), or UTF-16 when they start
-with its byte-order mark (Excel's "Unicode Text" export). Plain text (``lines``) makes one record per line: the line number
+JSON numbers their text (``io/jsontext.py``). Plain text (``lines``) makes one record per line: the line number
 (from 1) under the id field and the line, without its line break, under the text field; a blank line is a record
 too (it gets ``no_text``), so that records and lines stay aligned. Problems become FormatError or InputError
 naming the file and, where the parser knows it, the line and column; an error in the middle of a file comes
@@ -26,13 +25,10 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import FormatError, InputError
-from .formats import STDIO, sniff_input_format, text_encoding
+from .formats import STDIO, sniff_input_format
 from .jsontext import JsonDepthError, decode, loads
 
 _SNIFF_BYTES = 8192
-#: What a non-UTF-8 input most likely is: exports saved by Chinese Windows software.
-NOT_UTF8_HINT = ("Chinese text saved by Windows software is often GBK (GB18030) or Big5: convert it to UTF-8, e.g. "
-                 "iconv -f GB18030 -t UTF-8 (or -f BIG5)")
 _READ_CHARS = 1 << 20  # a JSON array is parsed from a window of at least this many characters
 _JSON_SPACE = re.compile(r"[^ \t\n\r]")  # the first character that is not JSON whitespace
 # Long comments exceed csv's default 128 KiB field limit; the cap only guards against runaway quoting.
@@ -91,8 +87,7 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
     columns of a CSV that has a header and no rows. ``id_field`` and ``text_field`` name the two fields of a
     plain-text (``lines``) record."""
     with _open_binary(spec.path) as handle:
-        encoding = text_encoding(_peek(handle))
-        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
             if spec.format == "json":
                 yield from _json_records(text, spec.label)
@@ -105,10 +100,7 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
             else:
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
-            if encoding == "utf-16":
-                raise InputError(f"cannot read {spec.label}: it starts as UTF-16 text but is not ({exc.reason})") from exc
-            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}; "
-                             f"{NOT_UTF8_HINT}") from exc
+            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}") from exc
         except OSError as exc:
             raise InputError(f"cannot read {spec.label}: {exc.strerror or exc}") from exc
         finally:
