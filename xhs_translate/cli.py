@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
                            help="turn off the built-in zh->en slang list")
     translate.add_argument("--errors", choices=("raise", "mark"), default="raise",
-                           help="raise (default): stop at the first failure; mark: mark failed comments and go on")
+                           help="raise (default): stop at the first failure, with its reason and exit status 1; "
+                                "mark: mark failed comments (status failed, the reason in translation_error) and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
                            help="script of en->zh output (default: Hans, Simplified)")
     translate.add_argument("--confidence-threshold", type=_fraction, default=CONFIDENCE_THRESHOLD, metavar="X",
@@ -632,6 +633,15 @@ def _run_translate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _failure_lines(failures: dict[str, int], shown: int = 5) -> list[str]:
+    """Why comments failed, the commonest reasons first (``--errors mark``; ``raise`` stops at the first)."""
+    ranked = sorted(failures.items(), key=lambda item: -item[1])
+    lines = [f"  failed {n}: {reason}" for reason, n in ranked[:shown]]
+    if len(ranked) > shown:
+        lines.append(f"  failed {sum(n for _, n in ranked[shown:])} more, for {len(ranked) - shown} other reasons")
+    return lines
+
+
 def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: Any) -> str:
     """The end-of-run report: statuses, cache hit rate, throughput, and a sacrebleu-style signature line
     (models with versions, options, glossary) that says what produced the output."""
@@ -644,6 +654,7 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
         *([f"  flags: {', '.join(f'{name} {n}' for name, n in flags.items())}"] if flags else []),
+        *_failure_lines(stats.get("failures", {})),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
         f"  signature: {signature}",
