@@ -345,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
                             ("path", "print the file or address")):
         sub = cache_commands.add_parser(name, help=help_text, formatter_class=formatter,
                                         epilog=f"example:\n  {PROG} cache {name}")
-        _common(sub, models=False)
+        _common(sub, models=False, cache=False)  # --no-cache and --cache-ttl mean nothing here
+        sub.add_argument_group("cache").add_argument(
+            "--cache", metavar="PATH|URL", help="the cache: a SQLite file (default: $XHS_TRANSLATE_CACHE, else the user "
+                                                "cache folder) or a Redis address, redis://[:PASSWORD@]HOST:PORT/DB")
         sub.set_defaults(run=_run_cache)
     _add_serve_parser(commands, formatter)
     return parser
@@ -1005,11 +1008,9 @@ def _run_models_remove(args: argparse.Namespace) -> int:
 
 
 def _run_cache(args: argparse.Namespace) -> int:
-    from .cache import RedisCache, default_cache_path, is_redis_address
+    from .cache import RedisCache, default_cache_path, is_redis_address, open_cache
     from .cache.redis import redact
 
-    if args.no_cache:
-        raise UsageError("--no-cache makes no sense for the cache commands; use --cache PATH|URL to pick a cache")
     redis = is_redis_address(args.cache)
     where = redact(args.cache) if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
     if args.cache_command == "path":
@@ -1018,10 +1019,14 @@ def _run_cache(args: argparse.Namespace) -> int:
     if not redis and not where.exists():
         print(f"{where}: no cache yet (0 entries)")
         return EXIT_OK
-    cache = cache_from_args(args)
+    cache = open_cache(args.cache)
     try:
         if args.cache_command == "clear":
-            print(f"cleared {cache.clear()} entries from {cache.description}")
+            before = None if redis else cache.stats()["size_bytes"]
+            cleared = f"cleared {cache.clear()} entries from {cache.description}"
+            if before is not None:
+                cleared += f" ({before / 1024:.1f} KiB -> {cache.stats()['size_bytes'] / 1024:.1f} KiB)"
+            print(cleared)
         else:
             stats = cache.stats()
             counts = stats["entries"]

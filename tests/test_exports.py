@@ -1,0 +1,45 @@
+"""Issue 21 §6: the exports researchers have (several text fields, TSV, the detect summary, note headers in the
+HTML view, cache clear giving the space back)."""
+
+from __future__ import annotations
+
+import json
+
+from xhs_translate.cache import open_cache
+from xhs_translate.cli import main
+
+
+# --- cache clear ------------------------------------------------------------------------------------------
+
+
+def test_cache_clear_gives_the_space_back_while_another_connection_is_open(tmp_path):
+    """The issue: "cleared 5385 entries", but the file stayed 5.5 MB. VACUUM wrote the compacted copy into the WAL,
+    which kept the size until the last connection (here: a server's) closed."""
+    path = tmp_path / "c.sqlite3"
+    server = open_cache(path)  # another user of the file, open throughout
+    server.put_many("segments", {f"key{i}": "译文" * 300 for i in range(3000)})
+    full = server.stats()["size_bytes"]
+    assert full > 4_000_000
+    cleaner = open_cache(path)
+    assert cleaner.clear() == 3000
+    assert cleaner.stats()["size_bytes"] < full / 50
+    assert server.get_many("segments", ["key1"]) == {}
+    server.close()
+    cleaner.close()
+
+
+def test_cli_cache_clear_reports_the_space_and_takes_no_cache_options(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "c.sqlite3"
+    cache = open_cache(path)
+    cache.put_many("segments", {f"key{i}": "x" * 500 for i in range(2000)})
+    cache.close()
+    assert main(["cache", "clear", "--cache", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "cleared 2000 entries" in out and "KiB ->" in out
+    assert path.stat().st_size < 100_000
+    for ignored in (["--no-cache"], ["--cache-ttl", "1d"]):  # accepted and ignored before: now a usage error
+        assert main(["cache", "clear", "--cache", str(path), *ignored]) == 2
+        assert "unrecognized arguments" in capsys.readouterr().err
+    assert main(["cache", "stats", "--help"]) == 0
+    helped = capsys.readouterr().out
+    assert "--no-cache" not in helped and "--cache-ttl" not in helped and "--cache " in helped
