@@ -43,3 +43,16 @@ def test_cli_cache_clear_reports_the_space_and_takes_no_cache_options(tmp_path, 
     assert main(["cache", "stats", "--help"]) == 0
     helped = capsys.readouterr().out
     assert "--no-cache" not in helped and "--cache-ttl" not in helped and "--cache " in helped
+
+
+# --- the detect summary -------------------------------------------------------------------------------------
+
+
+def test_detect_summary_counts_each_language(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    rows = ["今天天气很好，我们去公园吧", "这个口红颜色绝了", "Hi from Ohio! What should I post first?", "😭😭"]
+    source.write_text("".join(json.dumps({"comment_id": str(i), "content": t}, ensure_ascii=False) + "\n"
+                              for i, t in enumerate(rows)), encoding="utf-8")
+    assert main(["detect", str(source), "-o", str(tmp_path / "out.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "languages: zh 2 (50.0%), en 1 (25.0%), und 1 (25.0%)" in err

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -835,12 +836,14 @@ def _run_detect(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     specs = _inputs(args)
     names = added_fields(DETECTION_FIELDS, args.field_prefix)
+    languages: Counter[str] = Counter()
 
     def transform(chunk: list[dict]) -> list[dict]:
         thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
                                 parent_field=args.parent_field, added=names)
         texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
         found = detect_many(texts, languages=args.languages)
+        languages.update(d.lang for d in found)
         added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
         return rebuild_thread(thread, added)
 
@@ -848,8 +851,14 @@ def _run_detect(args: argparse.Namespace) -> int:
     bar = _progress(args, specs, "detecting")
     _write_all(args, fmt, records, transform, bar, names)
     if not args.quiet:
-        _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})")
+        _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})\n"
+             f"  languages: {_language_counts(languages, records.count)}")
     return EXIT_OK
+
+
+def _language_counts(languages: Counter[str], total: int) -> str:
+    """``zh 1,790 (97.1%), en 40 (2.2%), und 14 (0.8%)``: commonest first (``mixed`` counts as a language here)."""
+    return ", ".join(f"{lang} {n:,} ({n / max(total, 1):.1%})" for lang, n in languages.most_common()) or "none"
 
 
 # --- models ----------------------------------------------------------------------------------------
