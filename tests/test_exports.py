@@ -56,3 +56,33 @@ def test_detect_summary_counts_each_language(tmp_path, capsys):
     assert main(["detect", str(source), "-o", str(tmp_path / "out.jsonl")]) == 0
     err = capsys.readouterr().err
     assert "languages: zh 2 (50.0%), en 1 (25.0%), und 1 (25.0%)" in err
+
+
+# --- note headers in the HTML view ------------------------------------------------------------------------
+
+
+def test_a_note_without_a_title_is_headed_by_its_first_comment_and_linked_with_its_xsec_token():
+    """The issue: headers read "Note 66d5b40e…"; links lacked the export's xsec_token."""
+    from xhs_translate.html import render_html
+    from test_html import parse, translated
+
+    long_first = "这家店的火锅真的太好吃了，   姐妹们一定要去试试，排队也值得，我已经去了三次，下次还要带朋友一起来"
+    records = [
+        {"comment_id": "1", "note_id": "66d5b40e000000001f01a1b2", "content": long_first, "parent_comment_id": 0,
+         "xsec_token": "ABx-token=", "xsec_source": "pc_search"},
+        {"comment_id": "2", "note_id": "66d5b40e000000001f01a1b2", "content": "同意", "parent_comment_id": 0},
+        {"comment_id": "3", "note_id": "n-b", "content": "so cute", "parent_comment_id": 0, "title": "Cat tax",
+         "xsec_token": "T2"},
+        {"comment_id": "4", "note_id": "n-c", "content": "", "parent_comment_id": 0},
+    ]
+    page = parse(render_html([translated(r) for r in records]))
+    headers = [n["header"] for n in page.notes]
+    assert headers[0].startswith("“这家店的火锅真的太好吃了， 姐妹们一定要去试试，排队也值得，我已经去了三次，下次…”")
+    assert "Note 66d5b40e" not in headers[0]
+    assert headers[1].startswith("Cat tax")
+    assert headers[2].startswith("Note n-c")  # no title, no text: its id
+    links = [link["href"] for link in page.links if link["class"] == "nid"]
+    assert links == ["https://www.xiaohongshu.com/explore/66d5b40e000000001f01a1b2?xsec_token=ABx-token%3D"
+                     "&xsec_source=pc_search",
+                     "https://www.xiaohongshu.com/explore/n-b?xsec_token=T2&xsec_source=pc_feed",
+                     "https://www.xiaohongshu.com/explore/n-c"]
