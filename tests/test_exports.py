@@ -86,3 +86,30 @@ def test_a_note_without_a_title_is_headed_by_its_first_comment_and_linked_with_i
                      "&xsec_source=pc_search",
                      "https://www.xiaohongshu.com/explore/n-b?xsec_token=T2&xsec_source=pc_feed",
                      "https://www.xiaohongshu.com/explore/n-c"]
+
+
+# --- TSV ------------------------------------------------------------------------------------------------------
+
+
+def test_a_tsv_export_is_read_by_its_tabs(tmp_path, capsys, models_dir, monkeypatch):
+    """The issue: a TSV said "fields found: id\\tlabel\\tcontent" (read as one-column CSV)."""
+    from xhs_translate.io import InputSpec, iter_records
+    from xhs_translate.io.formats import sniff_input_format
+
+    rows = "id\tlabel\tcontent\n1\tpos\t今天天气很好, 真的\n2\tneg\t\"so cute\tand tabbed\"\n"
+    for name in ("export.tsv", "export.csv", "export"):  # by extension, and by its header whatever the extension
+        path = tmp_path / name
+        path.write_text(rows, encoding="utf-8")
+        assert sniff_input_format(str(path), rows.encode()) == "tsv"
+        assert list(iter_records(InputSpec(str(path), "tsv"))) == [
+            {"id": "1", "label": "pos", "content": "今天天气很好, 真的"},
+            {"id": "2", "label": "neg", "content": "so cute\tand tabbed"}]
+    assert sniff_input_format("a.csv", b"id,label,content\n1,a\tb,c\n") == "csv"  # commas win where they lead
+    monkeypatch.setenv("XHS_TRANSLATE_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("XHS_TRANSLATE_OFFLINE", "1")
+    out = tmp_path / "out.jsonl"
+    assert main(["translate", str(tmp_path / "export.tsv"), "--id-field", "id", "-o", str(out), "--no-cache"]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["translation_status"] for r in records] == ["translated", "translated"]
+    assert main(["translate", str(tmp_path / "export"), "--input-format", "tsv", "--id-field", "id", "-o",
+                 str(out), "--no-cache"]) == 0

@@ -117,7 +117,7 @@ def _ttl(value: str) -> int:
 def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
     at_the_end = " and ".join(f.upper() for f in ("csv", "html") if f in output_formats)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones), or plain text with "
+                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones, TSV too), or plain text with "
                              "one comment a line (.txt); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
                         help="output file (default: stdout); its extension picks the format. A file is written "
