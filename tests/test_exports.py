@@ -113,3 +113,67 @@ def test_a_tsv_export_is_read_by_its_tabs(tmp_path, capsys, models_dir, monkeypa
     assert [r["translation_status"] for r in records] == ["translated", "translated"]
     assert main(["translate", str(tmp_path / "export"), "--input-format", "tsv", "--id-field", "id", "-o",
                  str(out), "--no-cache"]) == 0
+
+
+# --- several text fields ------------------------------------------------------------------------------------
+
+NOTE = {"note_id": "n1", "title": "秋冬穿搭分享", "desc": "今天天气很好 😭", "user": "小红薯"}
+
+
+def test_each_text_field_gets_its_own_translation_fields(models_dir):
+    from xhs_translate import Translator
+    from xhs_translate.config import FieldSchema, TranslatorConfig
+
+    schema = FieldSchema(text_field=("title", "desc"), prefix="x_")
+    assert schema.text_fields == ("title", "desc")
+    assert schema.fields_for("desc") == ("x_desc_source_lang", "x_desc_target_lang", "x_desc_translation",
+                                         "x_desc_translation_status", "x_desc_translation_flags",
+                                         "x_desc_translation_confidence")
+    assert FieldSchema(text_field=["content"]) == FieldSchema()  # one field keeps the plain names
+    config = TranslatorConfig.from_options(text_field=["title", "desc"], models_dir=models_dir)
+    (record,) = Translator(config, cache=False).translate_thread([NOTE])
+    for field in ("title", "desc"):
+        assert record[f"{field}_translation_status"] == "translated" and record[f"{field}_translation"]
+        assert record[f"{field}_source_lang"] == "zh" and record[f"{field}_target_lang"] == "en"
+    assert "😭" in record["desc_translation"] and "translation" not in record
+    assert {k: record[k] for k in NOTE} == NOTE  # the original fields untouched
+    alone = Translator(models_dir=models_dir, cache=False, text_field="desc").translate_thread([NOTE])[0]
+    assert record["desc_translation"] == alone["translation"]  # the same translation as on its own
+
+
+def test_a_text_field_no_record_has_is_named(models_dir):
+    import pytest
+
+    from xhs_translate import MissingFieldError, Translator
+
+    with pytest.raises(MissingFieldError, match="'body'"):
+        Translator(models_dir=models_dir, cache=False, text_field=("title", "body")).translate_thread([NOTE])
+
+
+def test_cli_repeated_text_field(tmp_path, capsys, models_dir, monkeypatch):
+    """A post export (Reddit's Title and Content columns) in CSV: each column gets its own translation columns."""
+    import csv
+    import io
+
+    monkeypatch.setenv("XHS_TRANSLATE_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("XHS_TRANSLATE_OFFLINE", "1")
+    source = tmp_path / "posts.csv"
+    source.write_text("Data_type,Title,Content\npost,Hello from Ohio,What should I post first on RedNote?\n"
+                      "post,小红书好玩吗,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["translate", str(source), "--text-field", "Title", "--text-field", "Content", "-o", str(out),
+                 "--no-cache"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    assert [r["Title_translation_status"] for r in rows] == ["translated", "translated"]
+    assert [r["Content_translation_status"] for r in rows] == ["translated", "no_text"]
+    assert rows[0]["Title_target_lang"] == "zh" and rows[1]["Title_target_lang"] == "en"
+    assert main(["detect", str(source), "--text-field", "Title", "--text-field", "Content", "-o",
+                 str(tmp_path / "d.jsonl")]) == 0
+    detected = [json.loads(line) for line in (tmp_path / "d.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(d["Title_source_lang"], d["Content_source_lang"]) for d in detected] == [("en", "en"), ("zh", "und")]
+    html = tmp_path / "out.html"
+    assert main(["translate", str(source), "--text-field", "Title", "--text-field", "Content", "-o", str(html),
+                 "--no-cache"]) == 0
+    assert "小红书好玩吗" in html.read_text(encoding="utf-8")
+    assert main(["translate", str(source), "--text-field", "Title", "--text-field", "Body", "-o", str(out)]) == 2
+    assert "'Body'" in capsys.readouterr().err

@@ -130,7 +130,9 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
     parser.add_argument("--output-format", choices=output_formats,
                         help="output format (default: from the extension of -o, else jsonl)")
     parser.add_argument("--id-field", default="comment_id", help="the comment id field (default: comment_id)")
-    parser.add_argument("--text-field", default="content", help="the comment text field (default: content)")
+    parser.add_argument("--text-field", action="append", metavar="FIELD",
+                        help="the comment text field (default: content); repeat it for several (--text-field title "
+                             "--text-field desc), each translated into fields of its own (title_translation, ...)")
     parser.add_argument("--parent-field", default="parent_comment_id",
                         help="the field naming the comment replied to (default: parent_comment_id)")
     parser.add_argument("--field-prefix", default="", metavar="PREFIX",
@@ -392,10 +394,11 @@ def _inputs(args: argparse.Namespace) -> list[InputSpec]:
     return [resolve_format(InputSpec(path, args.input_format)) for path in args.inputs]
 
 
-def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
+def _check_text_field(record: dict, spec: InputSpec, text_fields: Sequence[str]) -> None:
     """The schema check, on each input's first record: a wrong --text-field must not pass as "no text"."""
-    if text_field not in record:
-        raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
+    for text_field in text_fields:
+        if text_field not in record:
+            raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
 
 
 class _NoBar:
@@ -434,7 +437,7 @@ class _Records:
     when no row follows) and on its first record."""
 
     specs: Sequence[InputSpec]
-    text_field: str
+    text_fields: Sequence[str]
     chunk_size: int
     id_field: str = "comment_id"  # for plain-text records
     count: int = 0
@@ -448,16 +451,16 @@ class _Records:
 
             def header_seen(header: list[str], spec: InputSpec = spec) -> None:
                 nonlocal checked
-                _check_text_field(dict.fromkeys(header), spec, self.text_field)
+                _check_text_field(dict.fromkeys(header), spec, self.text_fields)
                 check_fields_free(header, added, owner=f"{spec.label}: the CSV header")
                 checked = True
                 if on_header is not None:
                     on_header(header)
 
-            records = iter_records(spec, header_seen, id_field=self.id_field, text_field=self.text_field)
+            records = iter_records(spec, header_seen, id_field=self.id_field, text_field=self.text_fields[0])
             for chunk in _chunks(records, self.chunk_size):
                 if not checked:
-                    _check_text_field(chunk[0], spec, self.text_field)
+                    _check_text_field(chunk[0], spec, self.text_fields)
                     checked = True
                 self.count += len(chunk)
                 yield chunk
@@ -480,8 +483,9 @@ class _HtmlSink:
 
         args = self._args
         title = args.title or ", ".join(Path(p).name if p != STDIO else "stdin" for p in args.inputs)
-        self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_field,
-                                       parent_field=args.parent_field, title=title, field_prefix=args.field_prefix))
+        prefix = args.field_prefix + (f"{args.text_fields[0]}_" if len(args.text_fields) > 1 else "")
+        self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_fields[0],
+                                       parent_field=args.parent_field, title=title, field_prefix=prefix))
 
     def discard(self) -> None:
         self._records.clear()
@@ -606,7 +610,10 @@ def translator_options(args: argparse.Namespace) -> dict[str, Any]:
     from .config import TranslatorConfig
 
     names = TranslatorConfig.option_names()
-    return {name: value for name, value in vars(args).items() if name in names}
+    options = {name: value for name, value in vars(args).items() if name in names}
+    if options.get("text_field", "") is None:  # no --text-field: the API's default
+        del options["text_field"]
+    return options
 
 
 def translator_config(args: argparse.Namespace):
@@ -627,9 +634,9 @@ def _run_translate(args: argparse.Namespace) -> int:
     job = _TranslateJob(args)
     job.make_translator()
     started = time.perf_counter()
-    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
+    records = _Records(specs, args.text_fields, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "translating")
-    _write_all(args, fmt, records, job.translate, bar, added_fields(TRANSLATION_FIELDS, args.field_prefix))
+    _write_all(args, fmt, records, job.translate, bar, translator_config(args).fields.all_translation_fields)
     elapsed = time.perf_counter() - started
     job.translator.close()
     if not args.quiet:
@@ -685,7 +692,7 @@ def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
     its schema (the text field is there, no added field is) before any worker starts."""
     if STDIO in args.inputs:
         raise UsageError("--ray reads files (every node opens them), not standard input")
-    added = added_fields(TRANSLATION_FIELDS, args.field_prefix)
+    added = translator_config(args).fields.all_translation_fields
     specs = []
     for path in args.inputs:
         if Path(path).is_dir() or path.lower().endswith(".parquet"):
@@ -699,14 +706,14 @@ def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
                                  "pip install 'xhs-translate[distributed]'") from None
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read {path} as Parquet: {exc}") from None
-            _check_text_field(dict.fromkeys(names), spec, args.text_field)
+            _check_text_field(dict.fromkeys(names), spec, args.text_fields)
             check_fields_free(names, added, owner=f"{path}: the Parquet schema")
         else:
             spec = resolve_format(InputSpec(path, args.input_format))
             if spec.format != "jsonl":
                 raise UsageError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
             first = next(iter_records(spec))
-            _check_text_field(first, spec, args.text_field)
+            _check_text_field(first, spec, args.text_fields)
             check_fields_free(first, added, owner=f"{path}: the first record")
         specs.append(spec)
     kinds = {spec.format for spec in specs}
@@ -835,30 +842,36 @@ def _run_detect(args: argparse.Namespace) -> int:
     fmt = output_format_for(args.output, args.output_format, allowed=DETECT_OUTPUT_FORMATS)
     check_output_path(args.output)
     specs = _inputs(args)
-    names = added_fields(DETECTION_FIELDS, args.field_prefix)
+    fields = args.text_fields  # several: each gets detection fields of its own, named after it
+    per_field = [added_fields(DETECTION_FIELDS, args.field_prefix + (f"{f}_" if len(fields) > 1 else "")) for f in fields]
+    names = tuple(name for group in per_field for name in group)
     languages: Counter[str] = Counter()
 
     def transform(chunk: list[dict]) -> list[dict]:
-        thread = flatten_thread(chunk, id_field=args.id_field, text_field=args.text_field,
+        thread = flatten_thread(chunk, id_field=args.id_field, text_field=fields[0],
                                 parent_field=args.parent_field, added=names)
-        texts = [c.text if isinstance(c.text, str) else "" for c in thread.comments]
-        found = detect_many(texts, languages=args.languages)
-        languages.update(d.lang for d in found)
-        added = [dict(zip(names, (d.lang, round(d.confidence, 4), d.script, d.mixed))) for d in found]
+        added: list[dict] = [{} for _ in thread.comments]
+        for field, group in zip(fields, per_field):
+            texts = [c.source.get(field) for c in thread.comments]
+            found = detect_many([t if isinstance(t, str) else "" for t in texts], languages=args.languages)
+            languages.update(d.lang for d in found)
+            for fields_of, d in zip(added, found):
+                fields_of.update(zip(group, (d.lang, round(d.confidence, 4), d.script, d.mixed)))
         return rebuild_thread(thread, added)
 
-    records = _Records(specs, args.text_field, args.chunk_size, args.id_field)
+    records = _Records(specs, args.text_fields, args.chunk_size, args.id_field)
     bar = _progress(args, specs, "detecting")
     _write_all(args, fmt, records, transform, bar, names)
     if not args.quiet:
         _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})\n"
-             f"  languages: {_language_counts(languages, records.count)}")
+             f"  languages: {_language_counts(languages)}")
     return EXIT_OK
 
 
-def _language_counts(languages: Counter[str], total: int) -> str:
-    """``zh 1,790 (97.1%), en 40 (2.2%), und 14 (0.8%)``: commonest first (``mixed`` counts as a language here)."""
-    return ", ".join(f"{lang} {n:,} ({n / max(total, 1):.1%})" for lang, n in languages.most_common()) or "none"
+def _language_counts(languages: Counter[str]) -> str:
+    """``zh 1,790 (97.1%), en 40 (2.2%), und 14 (0.8%)``: commonest first, over every text detected."""
+    total = max(sum(languages.values()), 1)
+    return ", ".join(f"{lang} {n:,} ({n / total:.1%})" for lang, n in languages.most_common()) or "none"
 
 
 # --- models ----------------------------------------------------------------------------------------
@@ -1153,6 +1166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if hasattr(args, "text_field"):  # one name, or the names of several (repeated --text-field)
+            args.text_fields = tuple(dict.fromkeys(args.text_field or ["content"]))
+            args.text_field = args.text_fields[0] if len(args.text_fields) == 1 else args.text_fields
         if hasattr(args, "check"):
             args.check(args)
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)

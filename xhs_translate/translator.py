@@ -152,12 +152,17 @@ class Translator:
         comment has the text field raises MissingFieldError, before any work is done."""
         mode = self._mode(target)
         schema = self.config.fields
-        thread = flatten_thread(comments, schema.id_field, schema.text_field, schema.parent_field,
-                                added=schema.translation_fields)
-        if thread.comments and all(schema.text_field not in c.source for c in thread.comments):
-            raise MissingFieldError(schema.text_field, thread.comments[0].source)
-        results = self._run([(c.text, c.mentions, c.comment_id) for c in thread.comments], "auto", mode)
-        return rebuild_thread(thread, _AddedFields(results, schema.translation_fields))
+        fields = schema.text_fields
+        thread = flatten_thread(comments, schema.id_field, fields[0], schema.parent_field,
+                                added=schema.all_translation_fields)
+        for field in fields:
+            if thread.comments and all(field not in c.source for c in thread.comments):
+                raise MissingFieldError(field, thread.comments[0].source)
+        items = [(c.text, c.mentions, c.comment_id) for c in thread.comments]
+        for field in fields[1:]:  # the other text fields, translated together with the first
+            items.extend((c.source.get(field), c.mentions, c.comment_id) for c in thread.comments)
+        results = self._run(items, "auto", mode)
+        return rebuild_thread(thread, _AddedFields(results, [schema.fields_for(field) for field in fields]))
 
     def translate(self, text: str, source: str = "auto", target: str | None = None) -> Translation:
         """Translate one text (see the module docstring for statuses); ``target`` defaults to the config's."""
@@ -492,18 +497,24 @@ def _output(decoded: ModelOutput | str) -> ModelOutput | None:
 
 
 class _AddedFields:
-    """Each result's added fields, built when ``rebuild_thread`` reaches its comment: a 100k-comment thread never
-    holds 100k of these dicts besides the output."""
+    """Each comment's added fields, built when ``rebuild_thread`` reaches it: a 100k-comment thread never holds 100k
+    of these dicts besides the output. ``results`` holds one run of the comments per text field, in the order of
+    ``names`` (each text field's added names)."""
 
-    def __init__(self, results: Sequence[Translation], names: Sequence[str]):
+    def __init__(self, results: Sequence[Translation], names: Sequence[Sequence[str]]):
         self._results = results
         self._names = names
+        self._count = len(results) // len(names)
 
     def __len__(self) -> int:
-        return len(self._results)
+        return self._count
 
     def __getitem__(self, i: int) -> dict[str, Any]:
-        return self._results[i].as_fields(self._names)
+        first, *others = self._names
+        fields = self._results[i].as_fields(first)
+        for k, names in enumerate(others, 1):
+            fields.update(self._results[k * self._count + i].as_fields(names))
+        return fields
 
 
 def _build_glossary(glossary: Glossary | str | Path | Mapping[str, str] | None, builtin: bool) -> Glossary:
