@@ -84,3 +84,16 @@ def test_the_help_says_what_raise_does(capsys):
     assert main(["translate", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
     assert "stop at the first failure, with its reason and exit status 1" in help_text
+
+
+def test_mark_names_a_missing_model(tiny_archives, tmp_path):
+    from xhs_translate.models.install import install_package
+
+    only_zh_en = tmp_path / "models"
+    install_package(tiny_archives[("zh", "en")], models_dir=only_zh_en)
+    translator = Translator(models_dir=only_zh_en, cache=False, errors="mark")
+    ok, failed = translator.translate_thread([{"comment_id": "a", "content": "好可爱"},
+                                              {"comment_id": "b", "content": "so cute"}])
+    assert "translation_error" not in ok
+    assert failed["translation_error"] == "no model installed for en->zh"
+    assert translator.stats()["failures"] == {"no model installed for en->zh": 1}

@@ -44,6 +44,14 @@ forced target prefix too (checked against ``Translator.score_batch`` in tests/te
 that normalisation into ``log_probs`` (the sum) and ``scored_tokens``, so that callers can weight segments by
 their tokens: a comment's confidence is exp(sum of log-probs / sum of tokens), :func:`token_weighted_confidence`.
 
+Length: a source longer than ``Engine.max_source_tokens`` is decoded in pieces, so that no text fails for its length
+(a 2,000-character comment without punctuation, or 225 rare characters that become byte tokens, made CTranslate2
+raise "No position encodings are defined for positions >= 512" on the demo models). The limit is the encoder's
+position table, read from ``model.bin`` (:func:`position_tables`), and at most ``DEFAULT_SOURCE_TOKENS``, which is
+also the limit of a model without a table; ``segment.split_to_fit`` cuts by this direction's own tokenizer, at a
+sentence end, clause mark or space where it can, and the pieces' outputs are joined (with a space unless the target
+is written without them). The decoding bound never exceeds the decoder's table either.
+
 Loaded models live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
 model costs far more than translating a comment, ``ctranslate2.Translator`` is safe to share across threads,
 and the directions of one multilingual folder share one loaded model.
