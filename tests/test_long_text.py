@@ -30,9 +30,11 @@ from xhs_translate.spans import split_spans
 from xhs_translate.testing import MAX_POSITIONS, cached_model
 
 # A 2,000-character comment without punctuation (the issue's case: 513+ tokens, "No position encodings are defined
-# for positions >= 512", status failed, flag model_failed). Written for the project, deterministic.
+# for positions >= 512", status failed, flag model_failed). Written for the project, deterministic: every other
+# character is a rare one (U+9F00..U+9F9F) that the tiny tokenizer spells in byte tokens, so that even the old
+# 300-character cut left pieces of ~590 tokens.
 _WORDS = "我们今天去了一个非常好看的地方然后吃了很多好吃的东西真的太开心了下次还要再来"
-NO_PUNCTUATION = "".join(_WORDS[(i * 7) % len(_WORDS)] for i in range(2000))
+NO_PUNCTUATION = "".join(_WORDS[(i * 7) % len(_WORDS)] if i % 2 else chr(0x9F00 + (i * 13) % 160) for i in range(2000))
 # 225 rare characters: each is byte-fallback tokens for the tiny tokenizer, far over 512 tokens (the issue's real
 # 225-character comment failed the same way).
 RARE = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(225))
@@ -126,8 +128,12 @@ def test_the_cli_translates_a_2000_character_comment(env, tmp_path):
 
 # Long texts of any shape: common and rare Han, Latin words, spaces, punctuation, emoji, sticker codes, URLs.
 _ATOMS = st.sampled_from([*"我们今天好看的地方吃东西开心", "龘", "䲜", "𠀀", " ", "，", "。", "!", "\n", "hello ", "ok",
-                          "😭", "[笑哭R]", "https://xhslink.com/a/xyz ", "#日常[话题]#", "aaaaaaaaaaaaaaaaaaaa"])
-LONG_TEXTS = st.lists(_ATOMS, min_size=150, max_size=900).map("".join)
+                          "😭", "[笑哭R]", "https://xhslink.com/a/xyz ", "#日常[话题]#", "aaaaaaaaaaaaaaaaaaaa",
+                          *["".join(chr(0x9F00 + 7 * k + n) for k in range(12)) for n in range(8)]])  # rare: bytes
+_DENSE = st.sampled_from([*"我们今天好看的地方吃东西开心", "hello", "😭", "[笑哭R]",
+                          *["".join(chr(0x9F00 + 7 * k + n) for k in range(12)) for n in range(8)]])  # no separator
+LONG_TEXTS = st.lists(_ATOMS, min_size=150, max_size=900).map("".join) | st.lists(_DENSE, min_size=60,
+                                                                                 max_size=400).map("".join)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
