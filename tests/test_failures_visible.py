@@ -97,3 +97,11 @@ def test_mark_names_a_missing_model(tiny_archives, tmp_path):
     assert "translation_error" not in ok
     assert failed["translation_error"] == "no model installed for en->zh"
     assert translator.stats()["failures"] == {"no model installed for en->zh": 1}
+
+
+def test_a_record_that_has_the_error_field_already_is_refused(models_dir):
+    from xhs_translate import FieldCollisionError
+
+    with pytest.raises(FieldCollisionError, match="translation_error"):
+        Translator(models_dir=models_dir, cache=False, errors="mark").translate_thread(
+            [{"comment_id": "1", "content": "好", "translation_error": "mine"}])

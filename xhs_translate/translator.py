@@ -48,7 +48,7 @@ from .config import TARGET_MODES, TranslatorConfig, _choice
 from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary
 from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
-from .results import Flag, ModelOutput, Status, Translation
+from .results import ERROR_SUFFIX, Flag, ModelOutput, Status, Translation
 from .routing import Router
 from .segment import guard_output
 from .thread import flatten_thread, rebuild_thread
@@ -153,8 +153,9 @@ class Translator:
         mode = self._mode(target)
         schema = self.config.fields
         fields = schema.text_fields
+        errors = tuple(schema.fields_for(field)[2] + ERROR_SUFFIX for field in fields)  # written on failures only
         thread = flatten_thread(comments, schema.id_field, fields[0], schema.parent_field,
-                                added=schema.all_translation_fields)
+                                added=(*schema.all_translation_fields, *errors))
         for field in fields:
             if thread.comments and all(field not in c.source for c in thread.comments):
                 raise MissingFieldError(field, thread.comments[0].source)
