@@ -58,7 +58,7 @@ from .io import (
 from .config import CONFIDENCE_THRESHOLD
 from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
-from .thread import DETECTION_FIELDS, FLAGS_FIELD, TRANSLATION_FIELDS, added_fields, check_fields_free
+from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields, check_fields_free
 
 PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
@@ -117,8 +117,8 @@ def _ttl(value: str) -> int:
 def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) -> None:
     at_the_end = " and ".join(f.upper() for f in ("csv", "html") if f in output_formats)
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones, TSV too), or plain text with "
-                             "one comment a line (.txt); - is stdin")
+                        help="comment exports (MediaCrawler JSON, JSONL or CSV, or generic ones, TSV too), or plain "
+                             "text with one comment a line (.txt); - is stdin")
     parser.add_argument("-o", "--output", metavar="OUT", default=STDIO,
                         help="output file (default: stdout); its extension picks the format. A file is written "
                              "atomically: after an error it is left as it was. On stdout JSONL and JSON are written "
@@ -350,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         epilog=f"example:\n  {PROG} cache {name}")
         _common(sub, models=False, cache=False)  # --no-cache and --cache-ttl mean nothing here
         sub.add_argument_group("cache").add_argument(
-            "--cache", metavar="PATH|URL", help="the cache: a SQLite file (default: $XHS_TRANSLATE_CACHE, else the user "
-                                                "cache folder) or a Redis address, redis://[:PASSWORD@]HOST:PORT/DB")
+            "--cache", metavar="PATH|URL", help="the cache: a SQLite file (default: $XHS_TRANSLATE_CACHE, else the "
+                                                "user cache folder) or a Redis address, redis://[:PASSWORD@]HOST:PORT/DB")
         sub.set_defaults(run=_run_cache)
     _add_serve_parser(commands, formatter)
     return parser
@@ -843,7 +843,8 @@ def _run_detect(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     specs = _inputs(args)
     fields = args.text_fields  # several: each gets detection fields of its own, named after it
-    per_field = [added_fields(DETECTION_FIELDS, args.field_prefix + (f"{f}_" if len(fields) > 1 else "")) for f in fields]
+    per_field = [added_fields(DETECTION_FIELDS, args.field_prefix + (f"{f}_" if len(fields) > 1 else ""))
+                 for f in fields]
     names = tuple(name for group in per_field for name in group)
     languages: Counter[str] = Counter()
 

@@ -322,7 +322,8 @@ class Translator:
                     result = replace(result, error=f"no model installed for {pairs}")
             else:
                 jobs = plan.jobs()
-                result = assemble(plan, {job: _output(outputs[job][0]) for job in jobs}, self.config.confidence_threshold)
+                result = assemble(plan, {job: _output(outputs[job][0]) for job in jobs},
+                                  self.config.confidence_threshold)
                 glossary_terms += plan.glossary_terms()
                 if result.status is Status.FAILED:
                     reason = next(reason for job in jobs if isinstance(reason := outputs[job][0], str))

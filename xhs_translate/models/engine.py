@@ -381,7 +381,8 @@ class Engine:
             log_probs[i] = sum(p[1] for p in parts)
             scored[i] = sum(p[2] for p in parts)
             # a text decoded in pieces: its score normalised as one hypothesis of all their tokens would be
-            scores[i] = parts[0][0] if len(parts) == 1 else log_probs[i] / sum(p[3] for p in parts) ** options.length_penalty
+            length = sum(p[3] for p in parts)
+            scores[i] = parts[0][0] if len(parts) == 1 else log_probs[i] / length**options.length_penalty
         release_free_memory()
         return EngineResult(
             translations=tuple(translations),
