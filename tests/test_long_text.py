@@ -151,3 +151,15 @@ def test_long_texts_of_any_shape_never_fail_and_lose_nothing(models_dir, text):
             found = output.find(span.text, at)
             assert found >= 0, (span.text, output)
             at = found + len(span.text)
+
+
+def test_a_150_item_server_request_with_a_long_comment_is_answered(models_dir, tmp_path):
+    """The issue: a 150-item /translate request with such a comment got a 500. A real ``xhs-translate serve``."""
+    from helpers import client_of, serving
+
+    with serving(models_dir, tmp_path / "cache.sqlite3") as server, client_of(server) as client:
+        texts = [RARE, NO_PUNCTUATION] + [f"第{i}条评论，好可爱" for i in range(148)]
+        answer = client.post("/translate", json={"q": texts, "source": "zh", "target": "en"})
+        assert answer.status_code == 200, answer.text
+        translated = answer.json()["translatedText"]
+        assert len(translated) == 150 and translated[0] and translated[1]
