@@ -48,7 +48,8 @@ def read(path: Path, fmt: str = "auto") -> list[dict]:
         ("a.csv", b"\xef\xbb\xbfcomment_id,content\n1,hi\n", "csv"),
         ("-", b"comment_id,content\n1,hi\n", "csv"),
         ("export", b'[{"a": 1}]', "json"),
-        ("a.tsv", b"id\ttext\n", "csv"),  # an extension that names no format, and a header-like first line
+        ("a.tsv", b"id\ttext\n", "tsv"),  # tab-separated (issue 21: it was read as one-column CSV)
+        ("a.dat", b"id,text\n", "csv"),  # an extension that names no format, and a header-like first line
         ("a.txt", b"[\xe7\xac\x91\xe5\x93\xad R] {json-looking}\n", "lines"),  # .txt is plain text, whatever it holds
     ],
 )

@@ -11,6 +11,16 @@ class ModelError(XhsTranslateError):
     """Something is wrong with a translation model package or its installation."""
 
 
+class TranslationFailedError(ModelError):
+    """The model failed on a comment's text (``errors="raise"``): ``comment_id`` and ``reason`` (CTranslate2's own
+    message) say which and why."""
+
+    def __init__(self, comment_id: object, reason: str):
+        self.comment_id = comment_id
+        self.reason = reason
+        super().__init__(f"comment {comment_id!r}: the model failed: {reason}")
+
+
 class ModelNotInstalledError(ModelError):
     """No installed package serves a language pair that the work needs. ``pairs`` names every such pair, so that
     one message (and one install) covers them all; ``from_code``/``to_code`` are the first."""

@@ -67,10 +67,18 @@ class Translation:
     status: Status
     flags: tuple[str, ...] = ()
     confidence: float | None = None
+    error: str | None = None  # why a failed result failed
 
     def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
         """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
-        values."""
+        values; a failed result also gets its reason, under the translation field's name + ``_error``."""
         source, target, translation, status, flags, confidence = names  # a literal: it runs once per comment
-        return {source: self.source_lang, target: self.target_lang, translation: self.translation,
-                status: self.status._value_, flags: list(self.flags), confidence: self.confidence}
+        fields = {source: self.source_lang, target: self.target_lang, translation: self.translation,
+                  status: self.status._value_, flags: list(self.flags), confidence: self.confidence}
+        if self.error is not None:
+            fields[translation + ERROR_SUFFIX] = self.error
+        return fields
+
+
+#: A failed result's reason goes into the record under its translation field's name + this (``translation_error``).
+ERROR_SUFFIX = "_error"

@@ -8,7 +8,7 @@ from typing import Sequence
 from ..errors import UnknownFormatError
 from .jsontext import loads
 
-INPUT_FORMATS = ("json", "jsonl", "csv", "lines")
+INPUT_FORMATS = ("json", "jsonl", "csv", "tsv", "lines")
 OUTPUT_FORMATS = ("jsonl", "json", "csv", "html")
 STDIO = "-"
 
@@ -17,6 +17,7 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
+    ".tsv": "tsv",  # tab-separated, as spreadsheets and pandas' to_csv(sep="\t") write it
     ".txt": "lines",  # plain text, one comment a line
     ".html": "html",
     ".htm": "html",
@@ -31,14 +32,15 @@ def format_from_name(name: str) -> str | None:
 
 
 def sniff_input_format(name: str, head: bytes) -> str:
-    """Pick json, jsonl, csv or lines for an input from its extension and its first bytes.
+    """Pick json, jsonl, csv, tsv or lines for an input from its extension and its first bytes.
 
     A ``.txt`` file is plain text, one comment a line, whatever its lines look like (a comment may well start
     with ``[`` or ``{``). Otherwise content wins when it is unambiguous, because exports get renamed: ``[``
     opens a JSON array, and lines that each hold a complete JSON object mean JSONL (a pretty-printed object
     would not parse on one line; a lone one-line object in a ``.json`` file stays JSON, so it gets the
     "expected an array" message).
-    Anything else is CSV when the extension says so or the first line looks like a header row.
+    Anything else is CSV when the extension says so or the first line looks like a header row, and TSV when that
+    first line has more tabs than commas.
     """
     if b"\x00" in head:
         raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
@@ -57,10 +59,12 @@ def sniff_input_format(name: str, head: bytes) -> str:
         if by_name == "jsonl" or (one_object_per_line and (by_name != "json" or len(lines) > 1)):
             return "jsonl"
         return "json"
+    first_line = text.split("\n", 1)[0]
+    if by_name in (None, "csv") and first_line.count("\t") > first_line.count(","):
+        return "tsv"  # a header of tab-separated names, whatever the extension says
     if by_name in INPUT_FORMATS:
         return by_name
-    first_line = text.split("\n", 1)[0]
-    if by_name is None and ("," in first_line or "\t" in first_line):
+    if by_name is None and "," in first_line:
         return "csv"
     if not text:
         return by_name if by_name in INPUT_FORMATS else "jsonl"

@@ -93,8 +93,8 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
                 yield from _json_records(text, spec.label)
             elif spec.format == "jsonl":
                 yield from _jsonl_records(text, spec.label)
-            elif spec.format == "csv":
-                yield from _csv_records(text, spec.label, on_header)
+            elif spec.format in ("csv", "tsv"):
+                yield from _csv_records(text, spec.label, on_header, "\t" if spec.format == "tsv" else ",")
             elif spec.format == "lines":
                 yield from _line_records(text, spec.label, id_field, text_field)
             else:
@@ -288,9 +288,10 @@ def _line_records(text: io.TextIOBase, label: str, id_field: str, text_field: st
         raise FormatError(f"{label} is empty: expected one comment per line")
 
 
-def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]], None] | None) -> Iterator[dict]:
+def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]], None] | None,
+                 delimiter: str = ",") -> Iterator[dict]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(text, strict=True)  # strict: a file cut inside a quoted field is an error, not a record
+    reader = csv.reader(text, strict=True, delimiter=delimiter)  # strict: a file cut inside a quoted field is an error, not a record
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):  # blank lines before the header

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
-from . import libretranslate, threads, ui
+from . import adapters, libretranslate, threads, ui
 from .api import ApiError, ClientGone, JsonResponse, check_private
 from .config import ServerConfig
 from .limits import ApiKeys, Gate
@@ -134,6 +134,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     routes = [
         *libretranslate.routes(),
+        *adapters.routes(),  # Immersive Translate, Kiss, DeepL, DeepLX, Google v2, Selection Translator
         Route("/thread", threads.thread, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

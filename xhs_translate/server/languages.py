@@ -22,6 +22,7 @@ HANS, HANT = "zh", "zt"  # Argos' codes for Simplified and Traditional Chinese
 _ALIASES = {
     "zh": HANS, "zh-hans": HANS, "zh-cn": HANS, "zh-sg": HANS, "zh-hans-cn": HANS,
     "zt": HANT, "zh-hant": HANT, "zh-tw": HANT, "zh-hk": HANT, "zh-mo": HANT, "zh-hant-tw": HANT,
+    "en-us": "en", "en-gb": "en",  # DeepL's target variants (adapters.py); one English model serves both
 }
 _PUBLIC = {HANS: "zh-Hans", HANT: "zh-Hant"}
 #: Codes listed beside LibreTranslate's, -> Argos code; who sends each (their sources are cited in tests/test_server.py):
@@ -33,7 +34,7 @@ _NAMES = {"en": "English", HANS: "Chinese", HANT: "Chinese (traditional)"}
 
 
 def model_code(code: str) -> str:
-    """An accepted spelling -> the Argos code: ``zh-CN`` -> ``zh``, ``zh_TW`` -> ``zt``, ``EN`` -> ``en``."""
+    """An accepted spelling -> the Argos code: ``zh-CN`` -> ``zh``, ``zh_TW`` -> ``zt``, ``EN-US`` -> ``en``."""
     key = code.strip().lower().replace("_", "-")
     return _ALIASES.get(key, key)
 

@@ -61,6 +61,19 @@ def _language(params: dict, name: str) -> str:
     return value
 
 
+def resolve_pair(source: str, target: str, served: Any) -> tuple[str, str]:
+    """The Argos codes of a request's source (or ``auto``) and target, in any accepted spelling; ApiError 400 with
+    LibreTranslate's message where the installed packages do not serve them. Every endpoint asks this."""
+    src, tgt = model_code(source), model_code(target)
+    if src != AUTO and src not in served.codes:
+        raise ApiError(400, f"{source} is not supported")
+    if tgt not in served.target_codes:
+        raise ApiError(400, f"{target} is not supported")
+    if src != AUTO and (src, tgt) not in served.pairs:
+        raise ApiError(400, not_available(src, tgt))
+    return src, tgt
+
+
 _KEY: Param = ({"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)", False)
 
 
@@ -93,17 +106,10 @@ async def translate(request: Request) -> JsonResponse:
     if not is_json and isinstance(q, str):
         q = q.replace("\r\n", "\n")  # browsers send form text with CRLF line ends; LibreTranslate normalises too
     texts, batch = _texts(q, ctx)
-    served = ctx.service.served
-    src, tgt = model_code(source), model_code(target)
-    if src != AUTO and src not in served.codes:
-        raise ApiError(400, f"{source} is not supported")
-    if tgt not in served.target_codes:
-        raise ApiError(400, f"{target} is not supported")
     fmt = params.get("format") or "text"
     if fmt not in FORMATS:
         raise ApiError(400, f"{fmt} format is not supported")
-    if src != AUTO and (src, tgt) not in served.pairs:
-        raise ApiError(400, not_available(src, tgt))
+    src, tgt = resolve_pair(source, target, ctx.service.served)
     items = await run_blocking(request, ctx.executor, ctx.service.translate, texts, src, tgt, fmt)
     detected = [{"confidence": item.confidence, "language": item.language} for item in items]
     result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}

@@ -25,6 +25,9 @@ Send = Callable[[dict], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
+#: Browser extensions (Immersive Translate, Kiss Translator) fetch with their own origin, which no web page can
+#: take: a reader's installed translator may call the server as the userscript does.
+EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 DEFAULT_ALLOW_HEADERS = "Content-Type, Authorization"
 PREFLIGHT_MAX_AGE = "600"
 
@@ -63,7 +66,7 @@ class Cors:
     def allowed(self, origin: str, host: str) -> bool:
         """A configured origin, or this server's own page reached by address (``http://127.0.0.1:5000``): not by a
         domain name, which a DNS-rebinding page could point at this machine."""
-        if self.any_origin or origin in self.origins:
+        if self.any_origin or origin in self.origins or origin.startswith(EXTENSION_SCHEMES):
             return True
         return origin in (f"http://{host}", f"https://{host}") and _is_address(host)
 

@@ -26,6 +26,7 @@ from .languages import AUTO, HANS, HANT, Served, not_available, public_code
 from .markup import join_markup, markup_text, split_markup, texts_to_translate
 
 log = logging.getLogger("xhs_translate.server")
+_DEFAULT_KEY = (("errors", "mark"),)  # the options of the default Translator, as translator() keys them
 MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
 _DONE = ("translated", "cached")
 _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
@@ -85,7 +86,9 @@ class TranslationService:
         self._translators: dict[tuple, Any] = {}
         self._retired: Counter[str] = Counter()
         self._loaded = False
-        self.default = self.translator()
+        # LibreTranslate requests: an item the model fails on is marked and comes back as it came, never failing
+        # the request's other items (a /thread request chooses its own ``errors``)
+        self.default = self.translator(**dict(_DEFAULT_KEY))
 
     # --- translators ----------------------------------------------------------------------------------------
     def translator(self, **options: Any) -> Any:
@@ -101,7 +104,7 @@ class TranslationService:
                 cache = self._cache if self._cache is not None else False
                 translator = Translator(config, cache=cache, engine_provider=self.provider)
                 if len(self._translators) >= MAX_TRANSLATORS:  # forget the least recently used, never the default
-                    retired = self._translators.pop(next(k for k in self._translators if k)).stats()
+                    retired = self._translators.pop(next(k for k in self._translators if k != _DEFAULT_KEY)).stats()
                     for name in _STAT_KEYS:  # its counts stay in stats(), so the metrics never go down
                         self._retired[name] += retired[name]
             self._translators[key] = translator  # most recently used last
@@ -136,8 +139,9 @@ class TranslationService:
         return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
-    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
-        """Translate ``texts`` (plain text or HTML) from ``source`` (an Argos code or ``auto``) into ``target``.
+    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
+        """Translate ``texts`` (plain text or HTML: one ``fmt`` for all, or one per text) from ``source`` (an Argos
+        code or ``auto``) into ``target``.
 
         Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
         glossary, cache, shared batches); for HTML only the translatable text nodes do."""
@@ -145,33 +149,28 @@ class TranslationService:
 
         if {source, target} == {HANS, HANT}:
             return self._convert(texts, source, target, fmt)
-        translator = self.translator(zh_variant="Hant") if target == HANT else self.default
+        translator = self.translator(zh_variant="Hant", errors="mark") if target == HANT else self.default
         source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
         target_mode = "zh" if target in (HANS, HANT) else target
-        if fmt == "html":
-            documents = [split_markup(text) for text in texts]
-            nodes = [texts_to_translate(doc) for doc in documents]
-            units = [node for doc_nodes in nodes for node in doc_nodes]
-            prose = [markup_text(doc) for doc in documents]
-        else:
-            units, prose = list(texts), list(texts)
+        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
+        documents = [split_markup(text) if f == "html" else None for text, f in zip(texts, formats)]
+        nodes = [texts_to_translate(doc) if doc is not None else [text] for text, doc in zip(texts, documents)]
+        units = [node for doc_nodes in nodes for node in doc_nodes]
+        prose = [markup_text(doc) if doc is not None else text for text, doc in zip(texts, documents)]
         try:
             results = translator.translate_many(units, source=source_mode, target=target_mode)
         except ModelNotInstalledError as exc:
             raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
         outputs = [r.translation if r.status in _DONE else None for r in results]
         failures = [_failure(r) for r in results]
-        if fmt == "html":
-            it, scores, failed = iter(outputs), iter(r.confidence for r in results), iter(failures)
-            translated, confidences, errors = [], [], []
-            for doc, doc_nodes in zip(documents, nodes):
-                count = len(doc_nodes)
-                translated.append(join_markup(doc, [next(it) for _ in range(count)]))
-                confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
-                errors.append(next((f for f in islice(failed, count) if f), None))
-        else:
-            translated = [out if out is not None else text for text, out in zip(texts, outputs)]
-            confidences, errors = [r.confidence for r in results], failures
+        it, scores, failed = iter(outputs), iter(r.confidence for r in results), iter(failures)
+        translated, confidences, errors = [], [], []
+        for text, doc, doc_nodes in zip(texts, documents, nodes):
+            count = len(doc_nodes)
+            out = [next(it) for _ in range(count)]
+            translated.append(join_markup(doc, out) if doc is not None else (out[0] if out[0] is not None else text))
+            confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
+            errors.append(next((f for f in islice(failed, count) if f), None))
         for index, error in enumerate(errors):
             if error:  # the item comes back as it came; the others are not held back by it
                 log.warning("item %d of %d came back untranslated: %s", index + 1, len(texts), error)
@@ -183,19 +182,20 @@ class TranslationService:
                 for text, e, score, error in zip(translated, entries, confidences, errors)]
 
     @staticmethod
-    def _convert(texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
+    def _convert(texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
         """Simplified <-> Traditional Chinese by OpenCC alone (no model: no translation confidence); for HTML only
         the translatable text nodes."""
         from ..routing import convert
 
         config = "s2t" if target == HANT else "t2s"
-        if fmt == "html":
-            converted = []
-            for text in texts:
+        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
+        converted = []
+        for text, f in zip(texts, formats):
+            if f == "html":
                 doc = split_markup(text)
                 converted.append(join_markup(doc, [convert(node, config) for node in texts_to_translate(doc)]))
-        else:
-            converted = [convert(text, config) for text in texts]
+            else:
+                converted.append(convert(text, config))
         return [Translated(text, public_code(source), 100.0) for text in converted]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
