@@ -117,11 +117,20 @@ function walk(comments) {
   return out;
 }
 
-/** Rows grouped by note, in the order notes first appear, as the CLI's HTML page groups them. */
+const PREVIEW_CHARS = 40; // a note without a title is headed by this much of its first comment (as html.py)
+
+/** The start of a comment, whitespace collapsed, "…" where cut. */
+function preview(text) {
+  const words = typeof text === 'string' ? text.split(/\s+/).filter(Boolean).join(' ') : '';
+  return words.length <= PREVIEW_CHARS ? words : `${words.slice(0, PREVIEW_CHARS).trimEnd()}…`;
+}
+
+/** Rows grouped by note, in the order notes first appear, headed as the CLI's HTML page heads them: the title,
+ * else the start of the first comment, else the note's id. */
 function byNote(rows) {
   const notes = new Map();
   for (const row of rows) {
-    if (!notes.has(row.note)) notes.set(row.note, { id: row.note, title: '', rows: [] });
+    if (!notes.has(row.note)) notes.set(row.note, { id: row.note, title: '', preview: preview(row.comment.content), rows: [] });
     const note = notes.get(row.note);
     note.title = note.title || row.comment.note_title || row.comment.title || '';
     note.rows.push(row);
@@ -136,7 +145,8 @@ function render(rows) {
   return notes.map((note) => {
     const block = element('details', 'note');
     const summary = element('summary');
-    summary.append(element('span', 'note-title', note.title || (note.id ? `Note ${note.id}` : 'Without a note')),
+    const name = note.title || (note.preview ? `“${note.preview}”` : note.id ? `Note ${note.id}` : 'Without a note');
+    summary.append(element('span', 'note-title', name),
       element('span', 'note-count', `${note.rows.length} comment${note.rows.length === 1 ? '' : 's'}`));
     block.append(summary);
     // the comments are built when the note is first opened: a 2,000-comment export renders 2,000 nodes at most once
