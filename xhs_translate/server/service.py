@@ -147,12 +147,12 @@ class TranslationService:
         glossary, cache, shared batches); for HTML only the translatable text nodes do."""
         from ..detection import detect_many
 
+        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
         if {source, target} == {HANS, HANT}:
-            return self._convert(texts, source, target, fmt)
+            return self._convert(texts, source, target, formats)
         translator = self.translator(zh_variant="Hant", errors="mark") if target == HANT else self.default
         source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
         target_mode = "zh" if target in (HANS, HANT) else target
-        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
         documents = [split_markup(text) if f == "html" else None for text, f in zip(texts, formats)]
         nodes = [texts_to_translate(doc) if doc is not None else [text] for text, doc in zip(texts, documents)]
         units = [node for doc_nodes in nodes for node in doc_nodes]
@@ -182,13 +182,12 @@ class TranslationService:
                 for text, e, score, error in zip(translated, entries, confidences, errors)]
 
     @staticmethod
-    def _convert(texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
+    def _convert(texts: Sequence[str], source: str, target: str, formats: Sequence[str]) -> list[Translated]:
         """Simplified <-> Traditional Chinese by OpenCC alone (no model: no translation confidence); for HTML only
         the translatable text nodes."""
         from ..routing import convert
 
         config = "s2t" if target == HANT else "t2s"
-        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
         converted = []
         for text, f in zip(texts, formats):
             if f == "html":
