@@ -415,7 +415,8 @@ class Translator:
                 decoded[job] = (None, False)
                 continue
             guarded = guard_output(job.text, text)
-            output = ModelOutput(guarded.text, guarded.flags, log_prob, tokens)
+            flags = (*guarded.flags, Flag.DEMO_MODEL) if package.demo else guarded.flags
+            output = ModelOutput(guarded.text, flags, log_prob, tokens)
             decoded[job] = (output, False)
             if keys:
                 new[keys[job]] = encode_segment(output)
