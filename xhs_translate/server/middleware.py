@@ -51,6 +51,11 @@ async def send_json(send: Send, status: int, payload: Any, extra: list[tuple[byt
     await send({"type": "http.response.body", "body": body})
 
 
+# The xhs-translate browser extension's background worker (any id: an unpacked one gets a random id). No web page
+# can send these origins, and an extension reaches this server only with the host permission its user granted.
+EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://")
+
+
 class Cors:
     """Allow the configured origins (and same-origin pages), answer preflights, refuse other sites."""
 
@@ -62,7 +67,7 @@ class Cors:
     def allowed(self, origin: str, host: str) -> bool:
         """A configured origin, or this server's own page reached by address (``http://127.0.0.1:5000``): not by a
         domain name, which a DNS-rebinding page could point at this machine."""
-        if self.any_origin or origin in self.origins:
+        if self.any_origin or origin in self.origins or origin.startswith(EXTENSION_ORIGINS):
             return True
         return origin in (f"http://{host}", f"https://{host}") and _is_address(host)
 
