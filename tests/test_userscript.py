@@ -486,9 +486,10 @@ def test_a_note_is_translated_whatever_its_address(open_tab, path):
 
 
 def test_a_note_opened_over_the_feed_in_the_mask_is_translated_and_navigation_needs_no_history_patch(open_tab):
-    """Issue 20 §1 and §2: the feed at /explore, a card clicked: the site renders ``div.note-detail-mask`` and then
-    sets the address with a ``pushState`` it saved before any script ran (as a userscript manager's sandbox or an
-    extension's isolated world sees it: a patch of ``history`` there never hears of it)."""
+    """Issue 20 §1 and §2: the feed at /explore, a card clicked: the site renders ``div.note-detail-mask`` and sets
+    the address a moment later (after the note's data came), with a ``pushState`` it saved before any script ran:
+    a userscript manager's sandbox or an extension's isolated world sees it so, and a patch of ``history`` there
+    never hears of it. The old script checked the address at its scan (still /explore) and never looked again."""
     page = fixture.page_html(fixture.feed_html(FEED_CARDS))
     tab = open_tab(path="/explore", page=page, inject=False)
     tab.page.evaluate("() => { window.sitePushState = history.pushState.bind(history); }")
@@ -498,12 +499,14 @@ def test_a_note_opened_over_the_feed_in_the_mask_is_translated_and_navigation_ne
     note = fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:4])
     tab.page.evaluate("""([html, path]) => {
         document.querySelector('#app').insertAdjacentHTML('beforeend', `<div class="note-detail-mask">${html}</div>`);
-        window.sitePushState({}, '', path); }""", [note, f"/explore/{fixture.NOTE_ID}?xsec_token=AB1x&xsec_source=pc_feed"])
+        setTimeout(() => window.sitePushState({}, '', path), 1500); }""",
+                     [note, f"/explore/{fixture.NOTE_ID}?xsec_token=AB1x&xsec_source=pc_feed"])
     state = tab.wait_all_marked()
     assert state["title"]["mark"] == "done" and state["r01"]["mark"] == "done"
     assert tab.page.locator(".note-detail-mask .xhs-translate").count() == len(
         [e for e in state.values() if e["mark"] == "done"])
     # the mask closes (the site hides it, back to /explore): its texts are no longer on screen, nothing more is sent
+    tab.page.wait_for_url(f"**/explore/{fixture.NOTE_ID}?*", timeout=FEW_SECONDS)
     sent = len(tab.requests)
     tab.page.evaluate("() => { document.querySelector('.note-detail-mask').style.display = 'none'; history.back(); }")
     tab.page.wait_for_timeout(1500)
@@ -629,7 +632,8 @@ DRAFT_HTML = ('This place looks great, I want to try the hotpot! [笑哭R] '
               '<span class="mention" contenteditable="false" data-user-id="u-c01">@小鱼</span> see you there')
 
 
-def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_original_and_sends_nothing(open_tab):
+def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_original_and_sends_nothing(open_tab, tmp_path):
+    """Issue 20 §5. Its shot of the comment box is README's examples/composer.png ($XHS_TRANSLATE_SCREENSHOTS)."""
     tab = open_tab(fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:2]))
     tab.wait_all_marked()
     button = tab.page.locator(".xhs-translate-compose-go")
@@ -648,9 +652,12 @@ def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_origi
     translated = tab.page.locator(COMPOSER).inner_text()
     assert translated != draft and "[笑哭R]" in translated  # the sticker code, verbatim
     assert tab.page.locator(f"{COMPOSER} .mention").inner_text() == "@小鱼"  # the mention, as it was
-    assert "I want to try the hotpot" in original.inner_text()  # the original, kept in sight
+    assert "Original: " + draft.replace("\n", "") in original.inner_text()  # the original, kept in sight
     assert tab.page.evaluate("window.inputs") >= 1 + inputs  # the site's editor hears of the change
     assert tab.page.evaluate("window.sent") == []  # nothing sent: the site's button was never clicked
+    folder = Path(os.environ.get("XHS_TRANSLATE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    tab.page.locator(".engage-bar").screenshot(path=str(folder / "composer.png"))
     tab.page.click(".xhs-translate-compose-undo")
     assert tab.page.locator(COMPOSER).inner_text() == draft
     assert tab.page.evaluate("([sel]) => document.querySelector(sel).innerHTML", [COMPOSER]) == DRAFT_HTML

@@ -586,8 +586,9 @@
           }
           kept = [...box.childNodes].map((n) => n.cloneNode(true));
           setDraft(box, translationNodes(job, translated, null));
-          original.textContent = `${data.demo === true ? 'DEMO translation (gibberish). ' : ''}Original: ${job.text.replace(
-            new RegExp(`\\[${job.prefix}\\d+\\]`, 'g'), '…')}`;
+          const said = job.prefix === null ? job.text : job.text.replace(new RegExp(`\\[${job.prefix}(\\d+)\\]`, 'g'),
+            (code, index) => (job.keep[Number(index)] ? job.keep[Number(index)].textContent : code));
+          original.textContent = `${data.demo === true ? 'DEMO translation (gibberish). ' : ''}Original: ${said}`;
           original.hidden = false;
           undo.hidden = false;
         } finally {
