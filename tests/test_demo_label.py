@@ -1,7 +1,8 @@
 """Issue 20 §3: with demo (random-weight) models, everything that shows or stores a translation says DEMO: the
 records of JSONL and CSV output (``translation_flags`` holds ``demo_model``), the HTML export (a notice at the top),
 ``/health``, ``/translate`` (``demo: true``) and the server's start-up lines. Real models say nothing of the kind.
-The userscript's and the extension's label are tested in the browser (test_userscript.py)."""
+The page at ``/`` shows DEMO in its status and beside each translation; the userscript's and the extension's label
+are tested in test_userscript.py."""
 
 from __future__ import annotations
 
@@ -58,3 +59,18 @@ def test_the_server_says_demo_at_start_in_health_and_in_translate(demo_models_di
         answer = httpx.post(server.url + "/translate", json={"q": ["今天的火锅真好吃"], "source": "auto", "target": "en"},
                             timeout=60).json()
         assert "demo" not in answer
+
+
+def test_the_servers_own_page_says_demo(chromium, demo_models_dir):
+    with ServerProcess("--models-dir", str(demo_models_dir), "--no-cache") as server:
+        page = chromium.new_page()
+        try:
+            page.goto(server.url + "/")
+            page.locator("#status-list dd.good").wait_for()
+            assert "gibberish" in page.locator("#status-list").inner_text()
+            page.click("#example")
+            page.locator("#result .pair").first.wait_for()
+            assert page.locator("#result .pair .meta .demo").count() == page.locator("#result .pair").count() - page.locator(
+                "#result .translation.none").count() > 0
+        finally:
+            page.close()

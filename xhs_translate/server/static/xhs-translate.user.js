@@ -616,7 +616,7 @@
 .${NAME}[data-demo]::before { content: 'DEMO'; margin-right: 6px; padding: 0 4px; border-radius: 3px;
   background: #9a1b1b; color: #fff; font: 600 10px/1.6 system-ui, sans-serif; vertical-align: 1px; }
 .${NAME} img { height: 1.25em; width: auto; vertical-align: text-bottom; }
-html.${NAME}-off .${NAME} { display: none; }
+html.${NAME}-off .${NAME}, html.${NAME}-off .${NAME}-compose { display: none; }
 .${NAME}-ui, .${NAME}-notice { position: fixed; z-index: 2147483646; font: 12px/1.4 system-ui, sans-serif;
   color: #333; background: rgba(255,255,255,.94); border: 1px solid #ddd; border-radius: 16px;
   box-shadow: 0 1px 4px rgba(0,0,0,.12); }
