@@ -81,8 +81,10 @@ class Browser:
         workers = self.context.service_workers or [self.context.wait_for_event("serviceworker", timeout=30_000)]
         self.extension_id = workers[0].url.split("/")[2]
         self.errors: list[str] = []
+        self.page_requests: list[str] = []  # what the site's pages asked for (the background worker's are not here)
 
     def watch(self, page) -> None:
+        page.on("request", lambda r: self.page_requests.append(r.url))
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
 
@@ -127,6 +129,8 @@ def test_the_unpacked_extension_translates_a_note_and_honours_and_remembers_its_
             note = browser.note()
             note.wait_for_function(ALL_MARKED_JS, timeout=60_000)
             assert note.locator("#comment-c01 .note-text").get_attribute("data-xhs-translate") == "done"
+            # the requests came from the background worker: the page itself never called the server
+            assert server.url + "/translate" not in browser.page_requests
             note.screenshot(path=str(folder / "extension.png"), clip={"x": 720, "y": 0, "width": 560, "height": 900})
             # the target changed on the options page: the open note follows at once, without a reload
             options.select_option("#target", "zh-Hans")

@@ -665,3 +665,21 @@ def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_origi
     tab.page.click(".input-box .submit")  # the user sends: the site's own button
     assert tab.page.evaluate("window.sent") == [draft]
     assert tab.problems() == []
+
+
+def test_on_an_english_note_the_composer_writes_english(open_tab):
+    """The note's language, not the site's: an English note read by an English reader (nothing to translate on
+    it) gets a draft in Chinese turned into English."""
+    english = [fixture.ENGLISH]
+    tab = open_tab(fixture.note_html(english, ["We queued for an hour, and it was worth every minute."], []))
+    tab.wait_all_marked()
+    assert tab.state()["desc"]["mark"] == "same"
+    button = tab.page.locator(".xhs-translate-compose-go")
+    assert "English" in button.inner_text()
+    tab.page.evaluate("sel => { document.querySelector(sel).textContent = '看起来太好吃了，我下周就去'; }", COMPOSER)
+    sent = len(tab.requests)
+    button.click()
+    tab.page.locator(".xhs-translate-compose-undo").wait_for(state="visible", timeout=FEW_SECONDS)
+    assert json.loads(tab.requests[sent])["target"] == "en"
+    assert tab.page.evaluate("window.sent") == []
+    assert tab.problems() == []

@@ -273,10 +273,10 @@
     return div;
   }
 
-  function mark(el, value, div, target, source) {
+  function mark(el, value, div, target, source, detected) {
     el.dataset.xhsTranslate = value;
     if (div) el.after(div);
-    state.set(el, { source, target, div });
+    state.set(el, { source, target, div, detected });
   }
 
   /** Forget an element's translation (its text changed, the page dropped our element, or the target changed). */
@@ -405,8 +405,8 @@
       return;
     }
     const tagsChanged = job.tags.some((t) => tagWords.get(t) && tagWords.get(t) !== t);
-    if (translated === job.text && !tagsChanged) mark(el, 'same', null, target, job.text);
-    else mark(el, 'done', translationElement(job, translated, target, detected, tagWords, demo), target, job.text);
+    if (translated === job.text && !tagsChanged) mark(el, 'same', null, target, job.text, detected);
+    else mark(el, 'done', translationElement(job, translated, target, detected, tagWords, demo), target, job.text, detected);
   }
 
   function serverError(status, data) {
@@ -495,6 +495,7 @@
         for (const batch of batches(collect())) {
           if (!(await send(batch, target))) return;
         }
+        addComposerButtons();
       } while (again);
     } finally {
       running = false;
@@ -523,14 +524,20 @@
   }
 
   // --- the reply composer ---------------------------------------------------------------------------------
-  /** The language of the note on screen: what the server detected in its description or title, else the site's. */
+  /** The language of the note on screen: what the server detected in its description or title (translated or
+   * already in the reader's language), else Chinese, the site's. */
   function noteLanguage() {
     for (const selector of [SITE.description, SITE.title]) {
       const el = document.querySelector(selector);
       const known = el && state.get(el);
-      if (known && known.div && known.div.dataset.from) return known.div.dataset.from;
+      if (known && TARGET_NAMES[known.detected]) return known.detected;
     }
     return 'zh-Hans';
+  }
+
+  function composerLabel(button) {
+    button.textContent = `译 → ${TARGET_NAMES[noteLanguage()]}`;
+    button.title = 'xhs-translate: translate your draft into the note\'s language (you still send it yourself)';
   }
 
   function setDraft(box, nodes) {
@@ -544,7 +551,10 @@
     for (const box of document.querySelectorAll(SITE.composer)) {
       if (box.querySelector(SITE.composer)) continue; // the outer one of a nested pair: the inner one holds the draft
       const next = box.nextElementSibling;
-      if (next && next.classList.contains(`${NAME}-compose`)) continue;
+      if (next && next.classList.contains(`${NAME}-compose`)) {
+        composerLabel(next.firstChild); // the note's language may be known by now
+        continue;
+      }
       const bar = document.createElement('div');
       bar.className = `${NAME}-compose`;
       const button = document.createElement('button');
@@ -559,11 +569,7 @@
       undo.textContent = 'Undo';
       undo.hidden = true;
       let kept = null; // the draft's own nodes, for Undo
-      const label = () => {
-        button.textContent = `译 → ${TARGET_NAMES[noteLanguage()] || noteLanguage()}`;
-        button.title = 'xhs-translate: translate your draft into the note\'s language (you still send it yourself)';
-      };
-      label();
+      composerLabel(button);
       button.addEventListener('click', async (event) => {
         event.preventDefault();
         event.stopPropagation();
@@ -593,7 +599,6 @@
           undo.hidden = false;
         } finally {
           button.disabled = false;
-          label();
         }
       });
       undo.addEventListener('click', (event) => {
