@@ -166,3 +166,13 @@ def test_the_unpacked_extension_translates_a_note_and_honours_and_remembers_its_
         finally:
             browser.close()
     assert (folder / "extension.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("origin", "status"), [("chrome-extension://abcdefghijklmnopabcdefghijklmnop", 200),
+                                                ("moz-extension://0b7a3e52-7d57-4c1f-9a51-5c1e3a2b9d10", 200),
+                                                ("https://evil.example", 403)])
+def test_the_server_admits_the_extensions_origin_and_still_refuses_other_sites(client, origin, status):
+    """The background worker's requests carry its extension origin; a web page can never send one."""
+    response = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en"}, headers={"Origin": origin})
+    assert response.status_code == status
+    assert (response.headers.get("access-control-allow-origin") == origin) is (status == 200)
