@@ -46,7 +46,7 @@ def test_the_cli_builds_unpacked_folders_and_zips_from_the_userscripts_source(en
         assert manifest["manifest_version"] == 3
         assert manifest["permissions"] == ["storage"] and manifest["host_permissions"] == list(LOCAL_SERVER)
         assert (folder / "content.js").read_text(encoding="utf-8") == script
-        with zipfile.ZipFile(tmp_path / "ext" / f"xhs-translate-{browser}-{manifest['version']}.zip") as zf:
+        with zipfile.ZipFile(tmp_path / "ext" / f"xhs-translate-{browser}-{manifest['version_name']}.zip") as zf:
             assert sorted(zf.namelist()) == sorted(p.name for p in folder.iterdir())
             assert zf.read("content.js").decode("utf-8") == script
         text = " ".join(p.read_text(encoding="utf-8") for p in folder.iterdir())

@@ -10,6 +10,7 @@ service worker for Chromium, a background script and a Gecko id for Firefox.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ class Built:
     zips: dict[str, Path]
 
 
+def _numeric(version: str) -> str:
+    """The version as browsers take it: one to four dot-separated integers ("0.2.0.dev1" -> "0.2.0")."""
+    match = re.match(r"\d+(?:\.\d+){0,3}", version)
+    return match.group() if match else "0"
+
+
 def content_script() -> str:
     """The userscript's source as the extension's content script: no userscript header, the extension platform."""
     source = files("xhs_translate.server").joinpath("static", "xhs-translate.user.js").read_text(encoding="utf-8")
@@ -56,7 +63,8 @@ def manifest(browser: str) -> dict:
     data = {
         "manifest_version": 3,
         "name": "xhs-translate",
-        "version": __version__,
+        "version": _numeric(__version__),
+        "version_name": __version__,
         "description": "Translates Xiaohongshu / RedNote notes and comments in place with your own xhs-translate "
                        "server. Offline: the text goes to your server only.",
         "permissions": ["storage"],
