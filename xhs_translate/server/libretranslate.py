@@ -102,6 +102,8 @@ async def translate(request: Request) -> JSONResponse:
     result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}
     scores = [i.translation_confidence for i in items]  # ours; LibreTranslate's clients ignore unknown fields
     result["translationConfidence"] = scores if batch else scores[0]
+    if any(i.demo for i in items):
+        result["demo"] = True  # ours: the page says DEMO beside these translations
     if src == AUTO:
         result["detectedLanguage"] = detected if batch else detected[0]
     if alternatives > 0:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 from ..detection import Detection
 from ..errors import ModelNotInstalledError
 from ..models.batching import BatchingProvider, BatchReport
+from ..results import DEMO_NOTICE, Flag
 from .api import ApiError
 from .config import ServerConfig
 from .languages import AUTO, HANS, HANT, Served, not_available, public_code
@@ -39,6 +40,7 @@ class Translated:
     language: str  # public code of the detected language
     confidence: float  # 0-100
     translation_confidence: float | None = None
+    demo: bool = False  # a demo (random-weight) package wrote the translations of this request: gibberish
 
 
 def detection_entry(detection: Detection) -> dict[str, Any]:
@@ -116,9 +118,10 @@ class TranslationService:
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
 
-    def models(self) -> list[str]:
-        """The loaded packages (id@version)."""
-        return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
+    def models(self, demo_only: bool = False) -> list[str]:
+        """The loaded packages (id@version); with ``demo_only``, the random-weight demo ones (gibberish output)."""
+        return sorted(b.engine.package.package_id for b in self.provider.engines()
+                      if hasattr(b.engine, "package") and (b.engine.package.demo or not demo_only))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
@@ -152,10 +155,12 @@ class TranslationService:
             out = [next(it) for _ in range(count)]
             translated.append(join_markup(doc, out) if doc is not None else (out[0] if out[0] is not None else text))
             confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
+        demo = any(Flag.DEMO_MODEL in r.flags for r in results)
         if source != AUTO:
-            return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
+            return [Translated(text, public_code(source), 100.0, score, demo)
+                    for text, score in zip(translated, confidences)]
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
-        return [Translated(text, e["language"], e["confidence"], score)
+        return [Translated(text, e["language"], e["confidence"], score, demo)
                 for text, e, score in zip(translated, entries, confidences)]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
@@ -182,6 +187,7 @@ class TranslationService:
         return {
             "status": "ok" if ok else "degraded",
             "models": models,
+            **({"demo": DEMO_NOTICE, "demo_models": demo} if (demo := self.models(demo_only=True)) else {}),
             "languages": [public_code(code) for code in self.served.codes],
             "cache": cache_state,
         }
