@@ -178,3 +178,11 @@ def test_scale_out_tiny(redis_server, shared_data):
     assert "| Ray Data, 2 workers x 1 CPU (batches of 50)" in out and "efficiency vs 2 x the per-core rate" in out
     assert "| Redis (local redis-server" in out and "bytes per entry" in out
     assert "cross-run:" in out and "| Ray, 2 workers, the same Redis again (warm)" in out
+
+
+def test_browser_latency_small(chromium):
+    """The chromium fixture skips (or fails under $XHS_TRANSLATE_REQUIRE_BROWSER) without Playwright or Chromium."""
+    proc = run("browser_latency.py", "--comments", "3", "--repeats", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"script +\(render -> every translation shown\): +\d+ ms +server CPU [\d.]+ s", proc.stdout)
+    assert re.search(r"ratio script/request: [\d.]+; at most saved by reading responses: -?\d+ ms", proc.stdout)

@@ -354,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "user cache folder) or a Redis address, redis://[:PASSWORD@]HOST:PORT/DB")
         sub.set_defaults(run=_run_cache)
     _add_serve_parser(commands, formatter)
+    _add_extension_parser(commands, formatter)
     return parser
 
 
@@ -1156,6 +1157,31 @@ def _run_serve(args: argparse.Namespace) -> int:
              "can use the server (add --api-keys FILE, or bind to 127.0.0.1)")
     app.serve(config)
     _say(f"{PROG}: stopped")
+    return EXIT_OK
+
+
+def _add_extension_parser(commands, formatter) -> None:
+    extension = commands.add_parser(
+        "extension", formatter_class=formatter, help="build the browser extension (Chromium and Firefox)",
+        description="Build the Manifest V3 browser extension from the userscript's source: an unpacked folder and a "
+                    "zip for Chromium-based browsers and for Firefox. It talks to your `serve` (set its address, key, "
+                    "language and sites on its options page).",
+        epilog=f"examples:\n  {PROG} extension\n  {PROG} extension -o ~/xhs-extension\n\n"
+               "then chrome://extensions > Developer mode > Load unpacked > the chromium folder, or Firefox's "
+               "about:debugging > Load Temporary Add-on > the firefox zip",
+    )
+    extension.add_argument("-o", "--output", default="xhs-translate-extension", metavar="DIR",
+                           help="folder to write into (default: ./xhs-translate-extension)")
+    extension.add_argument("--debug", action="store_true", help="show tracebacks")
+    extension.set_defaults(run=_run_extension)
+
+
+def _run_extension(args: argparse.Namespace) -> int:
+    from .extension import build_extension
+
+    built = build_extension(args.output)
+    for browser, folder in built.folders.items():
+        print(f"{browser}: {folder} (load unpacked) and {built.zips[browser]}")
     return EXIT_OK
 
 

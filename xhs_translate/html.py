@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 from .spans import URL, split_spans
-from .results import Flag, Status
+from .results import DEMO_NOTICE, Flag, Status
 from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
@@ -76,6 +76,7 @@ body { margin:0; background:var(--bg); color:var(--fg);
 header { padding:18px 24px 10px; background:#fff; }
 header h1 { margin:0 0 2px; font-size:20px; overflow-wrap:anywhere; }
 header p { margin:0; color:var(--muted); font-size:13px; }
+header p.demo { margin-top:6px; color:#9a1b1b; font-weight:600; }
 .bar { position:sticky; top:0; z-index:1; display:flex; flex-wrap:wrap; gap:8px; align-items:center;
   padding:8px 24px; background:#fff; border-bottom:3px solid var(--red); font-size:13px; }
 .bar input[type=search] { flex:1 1 14em; min-width:0; font:inherit; padding:5px 8px; border:1px solid #d1d5db; border-radius:6px; }
@@ -269,6 +270,7 @@ def render_html(
     comments = _plural(count, "comment")
     summary = comments if len(notes) < 2 else f"{comments} on {len(notes):,} notes"
     body = "".join(_render_note(note, orphans, fields, alone=len(notes) == 1) for note in notes)
+    demo = any(Flag.DEMO_MODEL in _flags(node.comment.source.get(fields.names[FLAGS_FIELD])) for node in _walk(roots))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="zh-Hans"><head><meta charset="utf-8">'
@@ -276,7 +278,8 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n"
         '<body><input type="checkbox" id="show-details" class="vh">\n'
-        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle or summary)}</p></header>\n"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle or summary)}</p>"
+        f"{f'<p class=demo role=alert>{escape(DEMO_NOTICE)}</p>' if demo else ''}</header>\n"
         f"{_toolbar(roots, fields, comments, many_notes=len(notes) > 1)}\n"
         f"<main>\n{body}</main>\n"
         "<footer>xhs-translate · each comment's original, then its translation</footer>\n"

@@ -41,6 +41,12 @@ class Flag:
     MODEL_FAILED = "model_failed"
     INVALID_TEXT = "invalid_text"  # the text field holds something other than a str
     LOW_CONFIDENCE = "low_confidence"  # the model's score is below the threshold (issue 15); the HTML page dims it
+    DEMO_MODEL = "demo_model"  # a random-weight package of `models install --demo` wrote it: gibberish, say so
+
+
+#: What every place that shows or stores a demo translation says (server start, /health, the HTML page, the browser).
+DEMO_NOTICE = ("DEMO: random-weight models (models install --demo) wrote these translations; they are gibberish. "
+               "Install real models for real translations.")
 
 
 @dataclass(frozen=True, slots=True)

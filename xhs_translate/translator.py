@@ -435,7 +435,8 @@ class Translator:
                 decoded[job] = (reason, False)  # why it failed, in place of an output
                 continue
             guarded = guard_output(job.text, text)
-            output = ModelOutput(guarded.text, guarded.flags, log_prob, tokens)
+            flags = (*guarded.flags, Flag.DEMO_MODEL) if package.demo else guarded.flags
+            output = ModelOutput(guarded.text, flags, log_prob, tokens)
             decoded[job] = (output, False)
             if keys:
                 new[keys[job]] = encode_segment(output)

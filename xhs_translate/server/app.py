@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
+from ..results import DEMO_NOTICE
 from . import adapters, libretranslate, threads, ui
 from .api import ApiError, ClientGone, JsonResponse, check_private
 from .config import ServerConfig
@@ -213,6 +214,8 @@ class _Server(uvicorn.Server):
         if self.started and address:
             models = ", ".join(self.ctx.service.models()) or "none"
             print(f"xhs-translate: serving on {address} (models: {models})", file=sys.stderr, flush=True)
+            if self.ctx.service.models(demo_only=True):
+                print(f"xhs-translate: {DEMO_NOTICE}", file=sys.stderr, flush=True)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         if not self.should_exit:

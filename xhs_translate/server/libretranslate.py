@@ -118,6 +118,8 @@ async def translate(request: Request) -> JsonResponse:
     if any(i.error for i in items):  # ours too: which items came back as they were, and why
         errors = [i.error for i in items]
         result["translationError"] = errors if batch else errors[0]
+    if any(i.demo for i in items):
+        result["demo"] = True  # ours: the page says DEMO beside these translations
     if src == AUTO:
         result["detectedLanguage"] = detected if batch else detected[0]
     if alternatives > 0:

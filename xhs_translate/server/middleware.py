@@ -25,8 +25,9 @@ Send = Callable[[dict], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
-#: Browser extensions (Immersive Translate, Kiss Translator) fetch with their own origin, which no web page can
-#: take: a reader's installed translator may call the server as the userscript does.
+#: Browser extensions (xhs-translate's own background worker, whatever its id; Immersive Translate, Kiss
+#: Translator) fetch with their own origin, which no web page can take, and reach this server only with the host
+#: permission their user granted: a reader's installed translator may call the server as the userscript does.
 EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 DEFAULT_ALLOW_HEADERS = "Content-Type, Authorization"
 PREFLIGHT_MAX_AGE = "600"

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 from ..detection import Detection
 from ..errors import ModelNotInstalledError
 from ..models.batching import BatchingProvider, BatchReport
+from ..results import DEMO_NOTICE, Flag
 from .api import ApiError
 from .config import ServerConfig
 from .languages import AUTO, HANS, HANT, Served, not_available, public_code
@@ -42,6 +43,7 @@ class Translated:
     language: str  # public code of the detected language
     confidence: float  # 0-100
     translation_confidence: float | None = None
+    demo: bool = False  # a demo (random-weight) package wrote the translations of this request: gibberish
     error: str | None = None  # why the item came back untranslated (the model failed on it), else None
 
 
@@ -134,9 +136,10 @@ class TranslationService:
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
 
-    def models(self) -> list[str]:
-        """The loaded packages (id@version)."""
-        return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
+    def models(self, demo_only: bool = False) -> list[str]:
+        """The loaded packages (id@version); with ``demo_only``, the random-weight demo ones (gibberish output)."""
+        return sorted(b.engine.package.package_id for b in self.provider.engines()
+                      if hasattr(b.engine, "package") and (b.engine.package.demo or not demo_only))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
@@ -174,11 +177,12 @@ class TranslationService:
         for index, error in enumerate(errors):
             if error:  # the item comes back as it came; the others are not held back by it
                 log.warning("item %d of %d came back untranslated: %s", index + 1, len(texts), error)
+        demo = any(Flag.DEMO_MODEL in r.flags for r in results)
         if source != AUTO:
-            return [Translated(text, public_code(source), 100.0, score, error)
+            return [Translated(text, public_code(source), 100.0, score, demo, error)
                     for text, score, error in zip(translated, confidences, errors)]
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
-        return [Translated(text, e["language"], e["confidence"], score, error)
+        return [Translated(text, e["language"], e["confidence"], score, demo, error)
                 for text, e, score, error in zip(translated, entries, confidences, errors)]
 
     @staticmethod
@@ -221,6 +225,7 @@ class TranslationService:
         return {
             "status": "ok" if ok else "degraded",
             "models": models,
+            **({"demo": DEMO_NOTICE, "demo_models": demo} if (demo := self.models(demo_only=True)) else {}),
             "languages": [public_code(code) for code in self.served.codes],
             "cache": cache_state,
         }

@@ -38,6 +38,7 @@ STATUS_COUNTERS = ("comments", "segments_translated", "cache_hits", "cache_misse
 # The tokens the userscript's template holds; the server writes its address, version and key over them.
 SERVER_TOKEN, HOST_TOKEN, VERSION_TOKEN = "__XHS_TRANSLATE_SERVER__", "__XHS_TRANSLATE_HOST__", "__XHS_TRANSLATE_VERSION__"
 DOWNLOAD_TOKEN, KEY_LITERAL = "__XHS_TRANSLATE_DOWNLOAD__", "'__XHS_TRANSLATE_API_KEY__'"
+PLATFORM_LITERAL = "'__XHS_TRANSLATE_PLATFORM__'"  # 'extension' in `xhs-translate extension`'s build of the same file
 # A Host header as browsers send it: a name or an address, an optional port. Anything else (quotes, spaces, a
 # path) never reaches the script: the socket's own address is used instead.
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -67,6 +68,7 @@ def userscript_for(address: str, api_key: str = "") -> str:
     download = f"{address}/{USERSCRIPT}" + (f"?api_key={quote(api_key, safe='')}" if api_key else "")
     return (static_text(USERSCRIPT)
             .replace(DOWNLOAD_TOKEN, download).replace(KEY_LITERAL, json.dumps(api_key))
+            .replace(PLATFORM_LITERAL, "'userscript'")
             .replace(SERVER_TOKEN, address).replace(HOST_TOKEN, host).replace(VERSION_TOKEN, __version__))
 
 

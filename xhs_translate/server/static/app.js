@@ -66,6 +66,7 @@ async function loadStatus() {
       status.models.length ? '' : 'bad'],
     ['Languages', status.languages.join(', ')],
   ];
+  if (status.demo) rows.push(['DEMO', status.demo, 'bad']); // random-weight models: every translation is gibberish
   const cache = status.cache;
   if (!cache.enabled) rows.push(['Cache', 'off']);
   else rows.push(['Cache', `${cache.reachable ? 'on' : 'unreachable'}: ${cache.where}`, cache.reachable ? '' : 'bad']);
@@ -176,6 +177,7 @@ function pair({ comment, depth }) {
   if (comment.nickname) head.append(element('span', 'who', comment.nickname));
   head.append(element('span', `lang lang-${source || 'und'}`, `${languageName(source)}`));
   if (comment.target_lang && status !== 'no_text') head.append(element('span', 'arrow', `→ ${languageName(comment.target_lang)}`));
+  if ((comment.translation_flags || []).includes('demo_model')) head.append(element('span', 'demo', 'DEMO'));
   row.append(head);
   const original = typeof comment.content === 'string' ? comment.content : JSON.stringify(comment.content ?? '');
   row.append(side('original', 'Original', original, source));
