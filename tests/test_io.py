@@ -248,3 +248,29 @@ def test_a_jsonl_line_longer_than_the_sniffed_head_is_still_jsonl(tmp_path):
     path.write_text(json.dumps({"content": "长" * 20000}, ensure_ascii=False) + "\n", encoding="utf-8")
     assert resolve_format(InputSpec(str(path))).format == "jsonl"
     assert sniff_input_format("x", b'{\n    "a": 1\n}') == "json"
+
+
+# --- issue 22 §3: a JSONL line is one line for every line splitter ----------------------------------------------
+
+LINE_BREAKERS = "\u2028\u2029\u0085"  # JSON keeps them raw in strings; str.splitlines() and old JavaScript split there
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), st.text(alphabet=st.sampled_from(LINE_BREAKERS + "ab\n\r中"))
+                                | json_values, max_size=4), min_size=1, max_size=5))
+def test_jsonl_output_round_trips_through_splitlines(records):
+    out = io.StringIO()
+    JsonlWriter(out).write(records)
+    text = out.getvalue()
+    assert not set(LINE_BREAKERS) & set(text)
+    assert [json.loads(line) for line in text.splitlines()] == records
+
+
+def test_jsonl_output_escapes_unicode_line_separators_in_a_real_export_shape(tmp_path):
+    record = {**MEDIACRAWLER_ROW, "content": "第一行\u2028第二行\u2029第三段\u0085完"}
+    path = tmp_path / "out.jsonl"
+    with atomic_output(str(path)) as stream:
+        JsonlWriter(stream).write([record, record])
+    raw = path.read_bytes()
+    assert rb"\u2028" in raw and rb"\u2029" in raw and rb"\u0085" in raw
+    assert len(raw.decode("utf-8").splitlines()) == 2 and read(path) == [record, record]

@@ -134,7 +134,7 @@ class _Worker:
     def _translate_lines(self, batch: pa.Table) -> pa.Table:
         column = self._json_column
         done = self._translator.translate_thread([_json_object(line) for line in batch.column(column).to_pylist()])
-        lines = pa.array([jsontext.dumps(record) for record in done], pa.string())
+        lines = pa.array([jsontext.dumps_line(record) for record in done], pa.string())  # Arrow takes UTF-8 only
         return batch.set_column(batch.schema.get_field_index(column), column, lines)
 
 

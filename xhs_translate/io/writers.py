@@ -33,7 +33,7 @@ from ..errors import InputError, OutputError, OutputPathError
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
 from ..thread import FLAGS_FIELD
 from .formats import STDIO
-from .jsontext import JsonNumber, dumps
+from .jsontext import JsonNumber, dumps, dumps_line
 
 #: Columns a CSV writer serialises as ``;``-joined strings rather than JSON (they are lists of plain words).
 JOINED_COLUMNS = (FLAGS_FIELD,)
@@ -227,13 +227,14 @@ def _keep_mode(fd: int, target: Path) -> None:
 
 
 class JsonlWriter:
-    """One JSON object per line, unicode kept as is (as MediaCrawler writes JSONL)."""
+    """One JSON object per line, unicode kept as is (as MediaCrawler writes JSONL), except the line separators
+    and lone surrogates ``jsontext.dumps_line`` escapes."""
 
     def __init__(self, stream: IO[str]):
         self._stream = stream
 
     def write(self, records: Iterable[dict]) -> None:
-        self._stream.write("".join(dumps(r) + "\n" for r in records))
+        self._stream.write("".join(dumps_line(r) + "\n" for r in records))
 
     def close(self) -> None:
         pass
