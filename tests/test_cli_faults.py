@@ -413,3 +413,16 @@ def test_a_unix_socket_redis_with_a_password_in_the_query_is_used_and_never_show
     finally:
         server.kill()
         server.wait(timeout=30)
+
+
+# --- issue 22 §12: a folder given as the glossary -----------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["translate", "-"], ["serve"]])
+def test_a_glossary_that_is_a_folder_is_named_as_one(command, tmp_path, capsys):
+    from xhs_translate.cli import main
+
+    assert main([*command, "--glossary", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"xhs-translate: error: cannot read the glossary {tmp_path}: it is a folder " \
+                                      "(give a glossary file)\n"
+    assert main([*command, "--glossary", str(tmp_path / "missing.tsv")]) == 2
+    assert capsys.readouterr().err.endswith("missing.tsv: no such file\n")

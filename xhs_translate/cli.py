@@ -611,11 +611,16 @@ def translator_config(args: argparse.Namespace):
     return TranslatorConfig.from_options(**translator_options(args))
 
 
+def _check_glossary(path: str | None) -> None:
+    if path and not Path(path).is_file():
+        reason = "it is a folder (give a glossary file)" if Path(path).is_dir() else "no such file"
+        raise UsageError(f"cannot read the glossary {path}: {reason}")
+
+
 def _run_translate(args: argparse.Namespace) -> int:
     fmt = output_format_for(args.output, args.output_format)
     check_output_path(args.output)
-    if args.glossary and not Path(args.glossary).is_file():
-        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    _check_glossary(args.glossary)
     if args.ray is not None:
         return _run_translate_ray(args, fmt)
     specs = _inputs(args)
@@ -1082,8 +1087,7 @@ def _add_serve_parser(commands, formatter) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     from .server.config import DEFAULT_CORS_ORIGINS, ServerConfig
 
-    if args.glossary and not Path(args.glossary).is_file():
-        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    _check_glossary(args.glossary)
     if args.api_keys and not Path(args.api_keys).is_file():
         raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
     try:
