@@ -274,3 +274,31 @@ def test_jsonl_output_escapes_unicode_line_separators_in_a_real_export_shape(tmp
     raw = path.read_bytes()
     assert rb"\u2028" in raw and rb"\u2029" in raw and rb"\u0085" in raw
     assert len(raw.decode("utf-8").splitlines()) == 2 and read(path) == [record, record]
+
+
+# --- issue 22 §11: UTF-16 with a byte-order mark is read; GBK and Big5 are named ----------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name, text", [
+    ("export.csv", "comment_id,content\n1,你好 #咖啡\n2,\"so true, lol\"\n"),
+    ("export.jsonl", '{"comment_id": "1", "content": "你好 #咖啡"}\n{"comment_id": "2", "content": "so true, lol"}\n'),
+])
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path, encoding, name, text):
+    """Excel's "Unicode Text" export and UTF-16 CSVs start with a BOM (FF FE, or FE FF big-endian)."""
+    path = tmp_path / name
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")  # utf-16 writes its own
+    path.write_bytes((bom + text).encode(encoding))
+    assert [r["content"] for r in read(path)] == ["你好 #咖啡", "so true, lol"]
+
+
+def test_utf16_without_a_byte_order_mark_is_named():
+    with pytest.raises(UnknownFormatError, match="looks like UTF-16 text without a byte-order mark"):
+        sniff_input_format("export.csv", "comment_id,content\n1,hi\n".encode("utf-16-le"))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5"])
+def test_gbk_and_big5_are_named_as_the_likely_cause_of_non_utf8_input(tmp_path, encoding):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes('{"comment_id": "1", "content": "這家店的拿鐵真好喝"}\n'.encode(encoding))
+    with pytest.raises(InputError, match=r"not UTF-8 text \(.* at line 1, byte \d+\); .*GBK \(GB18030\) or Big5"):
+        read(path)
