@@ -40,6 +40,7 @@ from .errors import (
 )
 from .io import (
     CSV_FORMULAS,
+    DEFAULT_MAX_RECORD,
     ENCODINGS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
@@ -139,6 +140,10 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
                         help="CSV output: escape (default) puts ' before cells that start with = + - @ (or a tab or a "
                              "carriage return), so that a spreadsheet shows them as text instead of running them as "
                              "formulas (OWASP's advice against CSV injection); keep writes them unchanged")
+    parser.add_argument("--max-record-size", type=_positive_int, default=DEFAULT_MAX_RECORD >> 20, metavar="MIB",
+                        help="the most one record may take, in Mi characters (a JSONL or text line, a CSV field, a "
+                             f"JSON array item; default: {DEFAULT_MAX_RECORD >> 20}): past it, an error naming the line, "
+                             "before a file with no line ends fills the memory")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
                         help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
                              f"(default: {DEFAULT_CHUNK})")
@@ -384,7 +389,7 @@ def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 def _inputs(args: argparse.Namespace) -> list[InputSpec]:
     if args.inputs.count(STDIO) > 1:
         raise UsageError("standard input (-) can be read only once")
-    return [resolve_format(InputSpec(path, args.input_format)) for path in args.inputs]
+    return [resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20)) for path in args.inputs]
 
 
 def _check_text_field(record: dict, spec: InputSpec, text_field: str) -> None:
@@ -692,7 +697,7 @@ def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
             _check_text_field(dict.fromkeys(names), spec, args.text_field)
             check_fields_free(names, added, owner=f"{path}: the Parquet schema")
         else:
-            spec = resolve_format(InputSpec(path, args.input_format))
+            spec = resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20))
             if spec.format != "jsonl":
                 raise UsageError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
             first = next(iter_records(spec))
@@ -756,7 +761,8 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     report = distributed.RunReport()
     try:
         paths = [spec.path for spec in specs]
-        source = (distributed.read_json_lines if kind == "jsonl" else distributed.read_parquet)(paths)
+        source = (distributed.read_json_lines(paths, max_record=args.max_record_size << 20) if kind == "jsonl"
+                  else distributed.read_parquet(paths))
         out = distributed.translate_dataset(
             source, cache=cache, cache_ttl=args.cache_ttl, concurrency=args.workers, batch_size=args.chunk_size,
             json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **translator_options(args))

@@ -33,6 +33,8 @@ from .cache import CacheWarning, open_cache
 from .config import TranslatorConfig
 from .errors import CacheError, FormatError, InputError, XhsTranslateError
 from .io import jsontext
+from .io.formats import text_encoding
+from .io.readers import DEFAULT_MAX_RECORD, NOT_UTF8_HINT, too_long
 
 __all__ = ["DEFAULT_BATCH_SIZE", "READ_CPUS", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
            "read_json_lines", "read_parquet", "translate_dataset"]
@@ -214,23 +216,41 @@ class RunReport:
 # --- JSONL input ---------------------------------------------------------------------------------
 
 
-def read_json_lines(paths: str | Path | Sequence[str | Path], *, column: str = LINE_COLUMN) -> ray.data.Dataset:
+def read_json_lines(paths: str | Path | Sequence[str | Path], *, column: str = LINE_COLUMN,
+                    max_record: int = DEFAULT_MAX_RECORD) -> ray.data.Dataset:
     """A dataset of the non-blank lines of JSONL files, as text in ``column``, in file order: for
     ``translate_dataset(..., json_column=column)``. Unlike ``ray.data.read_text`` it splits lines only at
     ``\\n`` (a JSON string may hold U+2028 and the like), and splits a big file into byte ranges read in
     parallel. Its read tasks reserve no CPU (they only read), so that a pool of actors holding every CPU
-    cannot starve them."""
+    cannot starve them. A line longer than ``max_record`` characters is a RecordTooLongError, as in a single
+    process; UTF-16 (which a single process reads) is an InputError here, before any task."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return ray.data.read_datasource(JsonLinesDatasource([str(p) for p in paths], column), num_cpus=READ_CPUS)
+    paths = [str(p) for p in paths]
+    for path in paths:
+        _check_utf8(path)
+    return ray.data.read_datasource(JsonLinesDatasource(paths, column, max_record=max_record), num_cpus=READ_CPUS)
+
+
+def _check_utf8(path: str) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if text_encoding(head) != "utf-8-sig":
+        raise InputError(f"cannot read {path} on Ray: it is UTF-16 text, and --ray reads UTF-8 JSONL; convert it "
+                         "(iconv -f UTF-16 -t UTF-8), or drop --ray")
 
 
 class JsonLinesDatasource(Datasource):
     """JSONL files as rows of raw lines. A read task takes a byte range and the lines that start in it."""
 
-    def __init__(self, paths: Sequence[str], column: str = LINE_COLUMN, range_bytes: int = _RANGE_BYTES):
+    def __init__(self, paths: Sequence[str], column: str = LINE_COLUMN, range_bytes: int = _RANGE_BYTES,
+                 max_record: int = DEFAULT_MAX_RECORD):
         super().__init__()
         self._column = column
+        self._max_record = max_record
         self._range_bytes = range_bytes
         self._sizes = _file_sizes(paths)
 
@@ -241,7 +261,7 @@ class JsonLinesDatasource(Datasource):
                        data_context: Any = None) -> list[ReadTask]:
         step = max(1, min(self._range_bytes, -(-self.estimate_inmemory_data_size() // max(1, parallelism))))
         return [
-            ReadTask(partial(_read_range, path, start, min(start + step, size), self._column),
+            ReadTask(partial(_read_range, path, start, min(start + step, size), self._column, self._max_record),
                      _metadata(path, min(step, size - start)), per_task_row_limit=per_task_row_limit)
             for path, size in self._sizes for start in range(0, size, step)
         ]
@@ -292,23 +312,31 @@ def _metadata(path: str, size: int) -> BlockMetadata:
     return BlockMetadata(num_rows=None, size_bytes=size, exec_stats=None, input_files=(path,))
 
 
-def _read_range(path: str, start: int, end: int, column: str) -> Iterator[pa.Table]:
+def _read_range(path: str, start: int, end: int, column: str, max_record: int = DEFAULT_MAX_RECORD
+                ) -> Iterator[pa.Table]:
     """The lines of ``path`` that start in ``[start, end)``, in blocks (a line that began earlier belongs to the
-    range before), blank ones left out as the single-process reader does."""
+    range before), blank ones left out as the single-process reader does; none longer than ``max_record``
+    characters (4 bytes each at most) is read whole."""
     lines: list[str] = []
+    most = 4 * max_record
     with open(path, "rb") as handle:
         if start:
             handle.seek(start - 1)
-            handle.readline()  # the end of the line that started before this range (or just its newline)
+            while (piece := handle.readline(most + 1)) and not piece.endswith(b"\n"):
+                pass  # the end of a line that started before this range (or just its newline), a piece at a time
         while (offset := handle.tell()) < end:
-            raw = handle.readline()
+            raw = handle.readline(most + 1)
             if not raw:
                 break
+            if len(raw) > most and not raw.endswith(b"\n"):
+                raise too_long(f"{path}: the line at byte {offset}", max_record)
             try:
                 text = raw.decode("utf-8-sig" if offset == 0 else "utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte "
-                                 f"{offset + exc.start})") from None
+                                 f"{offset + exc.start}); {NOT_UTF8_HINT}") from None
+            if len(text.rstrip("\r\n")) > max_record:
+                raise too_long(f"{path}: the line at byte {offset}", max_record)
             if text.strip():
                 lines.append(text.rstrip("\r\n"))
             if len(lines) >= _BLOCK_LINES:

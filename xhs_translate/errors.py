@@ -127,6 +127,11 @@ class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
 
+class RecordTooLongError(FormatError):
+    """One record of an input is longer than the most a record may take (``--max-record-size``): a file with no
+    line ends, or the wrong format, stopped before it fills the memory."""
+
+
 class UnknownFormatError(FormatError):
     """The format of an input or output cannot be told from its name or content (a usage error in the CLI)."""
 

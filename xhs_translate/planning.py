@@ -16,8 +16,10 @@ from .detection import _CJK_CHARS, _LATIN_CHARS, UND, Detection
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
-from .segment import has_words, normalize_segment, split_edges, split_sentences
+from .segment import has_words, normalize_segment, split_edges, split_long, split_sentences
 from .spans import split_spans
+
+MAX_SEGMENT_CHARS = 300  # longer sentences are cut at a comma or space: models are trained on sentences
 
 # A comment whose letters are all Latin, or all CJK, is one language throughout: its sentences take the comment's
 # detection instead of being detected again (most comments; mixed ones are detected sentence by sentence).
@@ -83,16 +85,17 @@ class Plan:
 
 
 def split_text(text: str, mentions: Sequence[str] = ()) -> list[Part]:
-    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences as ``Sentence``;
-    joins back to ``text``. A sentence too long for its model is cut by the engine, by the model's tokens."""
+    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (long ones cut) as
+    ``Sentence``; joins back to ``text``."""
     parts: list[Part] = []
     for span in split_spans(text, mentions):
         if span.protected:
             parts.append(Protected(span.text))
             continue
         for sentence in split_sentences(span.text):
-            lead, core, trail = split_edges(sentence)
-            parts.extend([lead, Sentence(core), trail] if has_words(core) else [sentence])
+            for piece in split_long(sentence, MAX_SEGMENT_CHARS):
+                lead, core, trail = split_edges(piece)
+                parts.extend([lead, Sentence(core), trail] if has_words(core) else [piece])
     return parts
 
 
