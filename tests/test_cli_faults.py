@@ -426,3 +426,45 @@ def test_a_glossary_that_is_a_folder_is_named_as_one(command, tmp_path, capsys):
                                       "(give a glossary file)\n"
     assert main([*command, "--glossary", str(tmp_path / "missing.tsv")]) == 2
     assert capsys.readouterr().err.endswith("missing.tsv: no such file\n")
+
+
+# --- issue 22 §2: SIGTERM while standard output is a full pipe ------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_sigterm_while_stdout_is_a_full_pipe_leaves_whole_records(env, tmp_path, fmt):
+    """Each record is bigger than the pipe (one page), so once the pipe is full the CLI is blocked inside a
+    record; SIGTERM then must not cut it: the output is whole records, then "interrupted"."""
+    import fcntl
+    import termios
+    import array
+
+    records = [{"comment_id": str(i), "content": "好" if i % 2 else "ok", "blob": "x" * 100_000} for i in range(6)]
+    source = write_jsonl(tmp_path / "in.jsonl", records)
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    capacity = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+    proc = subprocess.Popen([sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "--chunk-size", "1",
+                             "--output-format", fmt, "--no-cache"], env=env, stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    try:
+        waiting = array.array("i", [0])
+        deadline = time.monotonic() + 240
+        while waiting[0] < capacity:  # the pipe is full: the CLI is blocked writing the first record
+            assert proc.poll() is None and time.monotonic() < deadline, "the CLI never filled the pipe"
+            time.sleep(0.01)
+            fcntl.ioctl(read_end, termios.FIONREAD, waiting)
+        proc.send_signal(signal.SIGTERM)
+        with os.fdopen(read_end, "rb") as reader:
+            output = reader.read()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 130, stderr
+    finally:
+        proc.kill()
+    assert stderr.endswith("xhs-translate: interrupted; stdout has only part of the output (re-running reuses the cache)\n")
+    text = output.decode("utf-8")
+    if fmt == "jsonl":
+        assert text.endswith("\n")
+        written = [json.loads(line) for line in text.splitlines()]
+    else:  # whole items of the array, which is not closed
+        written = json.loads(text + "\n]")
+    assert written and [{k: r[k] for k in records[0]} for r in written] == records[:len(written)]
