@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -14,6 +15,9 @@ import time
 
 import pytest
 
+from xhs_translate.io import jsontext
+
+from hostile_inputs import CASES
 from helpers import (ROOT, big_thread, cli, distributed_or_skip, mounted_tmpfs, read_output, wait_for, write_json,
                      write_jsonl)
 
@@ -468,3 +472,33 @@ def test_sigterm_while_stdout_is_a_full_pipe_leaves_whole_records(env, tmp_path,
     else:  # whole items of the array, which is not closed
         written = json.loads(text + "\n]")
     assert written and [{k: r[k] for k in records[0]} for r in written] == records[:len(written)]
+
+
+# --- issue 22: the shared table of hostile inputs, single process (test_distributed runs it on Ray) --------------
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_inputs_single_process(case, models_dir, tmp_path, capsys):
+    from xhs_translate.cli import main
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(case.data)
+    out = tmp_path / "out.jsonl"
+    code = main(["translate", str(source), "-o", str(out), "--models-dir", str(models_dir), "--no-cache", "-q",
+                 "--errors", "mark", *case.args])
+    err = capsys.readouterr().err
+    if case.error is not None:
+        assert code == 1 and err.count("\n") == 1 and re.search(case.error, err), err
+        assert err.startswith("xhs-translate: error: ") and not out.exists()
+        return
+    assert code == 0, err
+    text = out.read_bytes().decode("utf-8")  # valid UTF-8, lone surrogates escaped
+    written = [json.loads(line) for line in text.splitlines()]  # one line per record, whatever splits lines
+    encoding = "utf-16" if case.data.startswith(b"\xff\xfe") else "utf-8-sig"
+    originals = [jsontext.loads(line) for line in case.data.decode(encoding).split("\n") if line.strip()]
+    assert len(written) == len(originals) == text.count("\n")
+    assert [{k: r[k] for k in o} for r, o in zip(jsontext_records(text), originals)] == originals  # untouched
+
+
+def jsontext_records(text: str) -> list[dict]:
+    """The output's records as the library reads them (numbers such as 1e400 kept exactly)."""
+    return [jsontext.loads(line) for line in text.split("\n") if line]

@@ -17,6 +17,7 @@ from xhs_translate.cli import main
 from xhs_translate.translator import Translator
 
 from helpers import distributed_or_skip, write_jsonl
+from hostile_inputs import CASES, READ
 
 RECORDS = [
     {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7, "ip_location": "上海"}
@@ -140,3 +141,30 @@ def test_ray_usage_errors(argv, message, tmp_path, monkeypatch, capsys):
     (tmp_path / "in.csv").write_text("comment_id,content\n1,好\n", encoding="utf-8")
     assert main(["translate", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+# --- issue 22: the shared table of hostile inputs (test_cli_faults runs it in one process) ----------------------
+
+def test_hostile_inputs_that_are_read_give_the_single_process_output_on_ray(ray_runtime, models_dir, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(case.data for case in READ))  # one Ray run for them all
+    common = ["--models-dir", str(models_dir), "--no-cache", "-q", "--errors", "mark"]
+    assert main(["translate", str(source), "-o", str(tmp_path / "single.jsonl"), *common]) == 0
+    assert main(["translate", str(source), "-o", str(tmp_path / "ray.jsonl"), *common, "--ray", "--workers", "2",
+                 "--chunk-size", "3"]) == 0
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "single.jsonl").read_bytes()
+
+
+REFUSED = [case for case in CASES if case.on_ray is not None]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case.name for case in REFUSED])
+def test_hostile_inputs_that_are_refused_are_one_line_on_ray(case, ray_runtime, models_dir, tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(case.data)
+    code = main(["translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--models-dir", str(models_dir),
+                 "--no-cache", "-q", "--errors", "mark", "--ray", "--workers", "1", *case.args])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("xhs-translate: error: ") and err.count("\n") == 1, err
+    assert re.search(case.on_ray, err), err
+    assert not (tmp_path / "out.jsonl").exists()

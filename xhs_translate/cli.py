@@ -749,8 +749,7 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     started = time.perf_counter()
     ours = not ray.is_initialized()
     if ours:
-        local = {"include_dashboard": False} if args.ray == "auto" else {}
-        ray.init(address=None if args.ray == "auto" else args.ray, logging_level=logging.ERROR, **local)
+        distributed.connect(args.ray, debug=args.debug)  # bounded: a RayClusterError naming the address
     context = ray.data.DataContext.get_current()
     saved = context.execution_options.preserve_order, context.enable_progress_bars
     ray_data_log = logging.getLogger("ray.data")
@@ -770,17 +769,19 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     except ray.exceptions.RayError as exc:
         failure = report.failure()
         if failure is None:
-            raise
+            raise distributed.our_error(exc) or exc from None  # e.g. a reader's InputError
         raise WorkerError(*failure) from exc
     finally:
         stats, signatures = report.stats(), report.signatures()
+        report.warn_here()  # the workers' warnings, one line each like ours
         context.execution_options.preserve_order, context.enable_progress_bars = saved
         ray_data_log.setLevel(log_level)
         if ours:
             ray.shutdown()
     if not args.quiet:
         summary = _summary(args, fmt, count, time.perf_counter() - started, stats, " ; ".join(signatures) or "none")
-        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats.get('cache_errors', 0)} cache errors")
+        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats['restarts']} restarted, "
+             f"{stats.get('cache_errors', 0)} cache errors")
     return EXIT_OK
 
 

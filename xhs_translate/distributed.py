@@ -13,9 +13,14 @@ at the same paths.
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import socket
+import threading
 import uuid
 import warnings
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -31,12 +36,12 @@ except ImportError as exc:  # pragma: no cover - the message is the point
 
 from .cache import CacheWarning, open_cache
 from .config import TranslatorConfig
-from .errors import CacheError, FormatError, InputError, XhsTranslateError
+from .errors import CacheError, FormatError, InputError, RayClusterError, XhsTranslateError
 from .io import jsontext
 from .io.formats import text_encoding
 from .io.readers import DEFAULT_MAX_RECORD, NOT_UTF8_HINT, too_long
 
-__all__ = ["DEFAULT_BATCH_SIZE", "READ_CPUS", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
+__all__ = ["CONNECT_TIMEOUT", "DEFAULT_BATCH_SIZE", "READ_CPUS", "connect", "our_error", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
            "read_json_lines", "read_parquet", "translate_dataset"]
 
 DEFAULT_BATCH_SIZE = 1_000  # records per actor call: fills the engine's batches, small enough to spread the load
@@ -48,6 +53,9 @@ READ_CPUS = 0
 # translation_confidence): the Arrow types of thread.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
 _ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
+#: Seconds ``connect`` waits for a cluster's address to answer (TCP, then the GCS's GetClusterId) before the
+#: RayClusterError that names it; Ray's own driver retries for ever.
+CONNECT_TIMEOUT = 15.0
 _BLOCK_LINES = 10_000
 
 
@@ -102,29 +110,39 @@ class _Worker:
                  report: RunReport | None):
         from .translator import Translator
 
-        self._id = uuid.uuid4().hex  # a restarted actor reports as a new worker
+        context = ray.get_runtime_context()
+        self._id = uuid.uuid4().hex  # this life of the actor: a restarted one reports anew
+        self._actor = context.get_actor_id() or self._id  # the same across its restarts
+        with warnings.catch_warnings():  # the property reads a deprecated one of Ray's, which warns
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._restarted = bool(context.was_current_actor_reconstructed)
         self._json_column = json_column
         self._report = report
         self._names = config.fields.translation_fields
         self._lost_cache = 0
-        try:
-            backend = open_cache(cache, ttl=cache_ttl)
-        except CacheError as exc:  # the cache answered when the run started: it went away mid-run
-            warnings.warn(f"{exc}; this worker goes on without the cache", CacheWarning, stacklevel=2)
-            backend, self._lost_cache = None, 1
-        self._translator = Translator(config, cache=False if backend is None else backend)
+        with _caught_warnings() as self._warnings:
+            try:
+                backend = open_cache(cache, ttl=cache_ttl)
+            except CacheError as exc:  # the cache answered when the run started: it went away mid-run
+                warnings.warn(f"{exc}; this worker goes on without the cache", CacheWarning, stacklevel=2)
+                backend, self._lost_cache = None, 1
+            self._translator = Translator(config, cache=False if backend is None else backend)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        try:
-            out = self._translate_lines(batch) if self._json_column else self._translate_records(batch)
-        except XhsTranslateError as exc:
-            if self._report is not None:
-                self._report.fail(exc)
-            raise
+        with _caught_warnings() as caught:
+            try:
+                out = self._translate_lines(batch) if self._json_column else self._translate_records(batch)
+            except XhsTranslateError as exc:
+                if self._report is not None:
+                    self._report.fail(exc)
+                raise
+        self._warnings += caught
         if self._report is not None:
             stats = self._translator.stats()
             stats["cache_errors"] += self._lost_cache
-            self._report.add(self._id, stats, str(self._translator.signature))
+            self._report.add(self._id, self._actor, self._restarted, stats, str(self._translator.signature),
+                             self._warnings)
+            self._warnings = []
         return out
 
     def _translate_records(self, batch: pa.Table) -> pa.Table:
@@ -151,25 +169,60 @@ def _json_object(line: Any) -> dict:
     return record
 
 
+@contextmanager
+def _caught_warnings() -> Iterator[list[tuple[str, str]]]:
+    """The warnings the block issues, as (category name, message), instead of on the worker's stderr (which Ray
+    would forward in Python's two-line format, under a "(MapWorker pid=...)" prefix)."""
+    found: list[tuple[str, str]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    found += [(w.category.__name__, str(w.message)) for w in caught]
+
+
+_CATEGORIES = {CacheWarning.__name__: CacheWarning}
+
+
+def our_error(exc: BaseException) -> XhsTranslateError | None:
+    """Our error behind a Ray error (a read task's InputError, say, which Ray wraps), or None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, XhsTranslateError):
+            return exc
+        seen.add(id(exc))
+        exc = getattr(exc, "cause", None) or exc.__cause__
+    return None
+
+
 class _Tally:
     """The Ray actor behind a RunReport: each worker's process and latest stats, the signatures, the first failure."""
 
     def __init__(self) -> None:
         self.stats: dict[str, tuple[int, dict]] = {}
+        self.actors: dict[str, None] = {}
+        self.restarts = 0
         self.signatures: dict[str, None] = {}
+        self.warnings: dict[tuple[str, str], None] = {}
         self.failure: tuple[str, str] | None = None
         self.batches = 0
 
-    def add(self, worker: str, pid: int, stats: dict, signature: str) -> None:
+    def add(self, worker: str, actor: str, restarted: bool, pid: int, stats: dict, signature: str,
+            caught: list[tuple[str, str]]) -> None:
+        if worker not in self.stats:
+            self.actors[actor] = None
+            self.restarts += restarted
         self.stats[worker] = pid, stats
         self.signatures[signature] = None
+        self.warnings.update(dict.fromkeys(map(tuple, caught)))
         self.batches += 1
 
     def fail(self, kind: str, message: str) -> None:
         self.failure = self.failure or (kind, message)
 
-    def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
-        return list(self.stats.values()), list(self.signatures), self.failure, self.batches
+    def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int, int, int,
+                            list[tuple[str, str]]]:
+        return (list(self.stats.values()), list(self.signatures), self.failure, self.batches, len(self.actors),
+                self.restarts, list(self.warnings))
 
 
 class RunReport:
@@ -180,22 +233,24 @@ class RunReport:
     def __init__(self) -> None:
         self._actor = ray.remote(num_cpus=0)(_Tally).remote()
 
-    def add(self, worker: str, stats: dict, signature: str) -> None:
-        ray.get(self._actor.add.remote(worker, os.getpid(), stats, signature))
+    def add(self, worker: str, actor: str, restarted: bool, stats: dict, signature: str,
+            caught: list[tuple[str, str]]) -> None:
+        ray.get(self._actor.add.remote(worker, actor, restarted, os.getpid(), stats, signature, caught))
 
     def fail(self, exc: BaseException) -> None:
         ray.get(self._actor.fail.remote(type(exc).__name__, str(exc)))
 
-    def _read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int]:
+    def _read(self) -> tuple:
         return ray.get(self._actor.read.remote())
 
     def stats(self) -> dict[str, Any]:
-        """Every worker's ``Translator.stats()`` added up (a restarted actor counts as a new worker, so a batch
-        retried after a crash is counted twice), plus ``workers`` and ``batches``: how many there were."""
+        """Every worker's ``Translator.stats()`` added up (a restarted actor's new life is counted too, so a batch
+        retried after a crash is counted twice), plus ``workers`` (actors), ``restarts`` (actors Ray started
+        again after they died) and ``batches``."""
         from .translator import add_stats
 
-        every, _, _, batches = self._read()
-        total: dict[str, Any] = {"workers": len(every), "batches": batches}
+        every, _, _, batches, actors, restarts, _ = self._read()
+        total: dict[str, Any] = {"workers": actors, "restarts": restarts, "batches": batches}
         for _, stats in every:
             add_stats(total, stats)
         return total
@@ -211,6 +266,108 @@ class RunReport:
     def failure(self) -> tuple[str, str] | None:
         """The first error a worker raised, as (exception class name, message), or None."""
         return self._read()[2]
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """The workers' warnings, (category name, message), each once, in the order they first came."""
+        return self._read()[6]
+
+    def warn_here(self) -> None:
+        """Issue the workers' warnings in this process (under their category where it is ours), so that they
+        show as this process shows warnings: the CLI's one line each."""
+        for category, message in self.warnings():
+            warnings.warn(message, _CATEGORIES.get(category, UserWarning), stacklevel=2)
+
+
+# --- connecting -----------------------------------------------------------------------------------
+
+
+def connect(address: str, *, debug: bool = False, timeout: float = CONNECT_TIMEOUT) -> None:
+    """``ray.init`` for ``address`` (``auto``: a local runtime, or ``$RAY_ADDRESS``'s cluster; ``HOST:PORT``: a
+    cluster's GCS; ``ray://HOST:PORT``: its Ray Client server), quietly and within bounds: an address where
+    nothing answers, or a cluster that refuses us for its token, is a RayClusterError naming it within about
+    ``timeout`` seconds. Unless ``debug``, workers' output is not forwarded (their warnings reach the driver
+    through RunReport) and Ray's C++ logs only errors. Ray's SIGTERM handler (``sys.exit``) is replaced by the
+    caller's again, so that an interrupted run ends as the caller says."""
+    target = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
+    if target and target != "auto":
+        _probe(target, timeout)
+    if not debug:
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # e.g. core_worker.cc's "max_restarts > 0" line
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGTERM) if main else None
+    local = {"include_dashboard": False} if address == "auto" else {}
+    try:
+        ray.init(address=None if address == "auto" else address, logging_level=logging.ERROR,
+                 log_to_driver=debug, **local)
+    except SystemExit as exc:  # Ray's SIGTERM handler, during init
+        if exc.code == signal.SIGTERM:
+            raise KeyboardInterrupt from None
+        raise
+    except ConnectionError as exc:
+        raise RayClusterError(f"cannot connect to the Ray cluster at {address}: {' '.join(str(exc).split())}") from None
+    finally:
+        if main and handler is not None:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast, naming ``address``, when nothing answers there or the cluster refuses us for its token."""
+    client = address.startswith("ray://")
+    if client:
+        from ray._private.utils import get_ray_client_dependency_error
+
+        if get_ray_client_dependency_error() is not None:
+            raise RayClusterError(f"--ray {address} (Ray Client) needs Ray's client packages: "
+                                  "pip install 'xhs-translate[distributed]' (or 'ray[client]')")
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else getattr(exc, "strerror", None) or str(exc)
+        what = "Ray Client server" if client else "Ray cluster (its GCS)"
+        raise RayClusterError(f"no {what} answers at {address} ({reason}, within {timeout:g} s): start one there with "
+                              "`ray start --head`, or check the address") from None
+    if client:
+        return
+    try:
+        import grpc
+        from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+    except ImportError:  # the check needs gRPC (ray[client]); ray.init gives its own error then
+        return
+    mode, token, where = _auth_token()
+    metadata = [("authorization", f"Bearer {token}")] if mode == "token" and token else []
+    with grpc.insecure_channel(address) as channel:
+        stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+        try:
+            stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=timeout, metadata=metadata)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                raise RayClusterError(_token_advice(address, mode, token, where)) from None
+            raise RayClusterError(f"{address} does not answer as a Ray cluster ({exc.code().name}, within {timeout:g} s): "
+                                  "check the address (`ray start --head` prints it)") from None
+
+
+def _auth_token() -> tuple[str, str | None, str]:
+    """What Ray's driver would send: its auth mode ($RAY_AUTH_MODE), and the token it finds ($RAY_AUTH_TOKEN,
+    the file $RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) and where."""
+    mode = os.environ.get("RAY_AUTH_MODE", "").strip().lower()
+    if os.environ.get("RAY_AUTH_TOKEN", "").strip():
+        return mode, os.environ["RAY_AUTH_TOKEN"].strip(), "$RAY_AUTH_TOKEN"
+    path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    try:
+        return mode, path.read_text(encoding="utf-8").strip() or None, str(path)
+    except OSError:
+        return mode, None, str(path)
+
+
+def _token_advice(address: str, mode: str, token: str | None, where: str) -> str:
+    cause = f"the Ray cluster at {address} requires its authentication token (Ray's token authentication)"
+    if token and mode != "token":
+        return f"{cause}: a token is in {where} but RAY_AUTH_MODE is not token; set RAY_AUTH_MODE=token"
+    if token:
+        return f"{cause}, and the token in {where} is not its token; use the one `ray get-auth-token` prints on the head node"
+    return (f"{cause}: pass it as RAY_AUTH_MODE=token RAY_AUTH_TOKEN=<the token `ray get-auth-token` prints on the "
+            "head node> (or RAY_AUTH_MODE=token and the token in ~/.ray/auth_token)")
 
 
 # --- JSONL input ---------------------------------------------------------------------------------

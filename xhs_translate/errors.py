@@ -159,6 +159,11 @@ class CacheError(XhsTranslateError):
     unsupported address. Once a run has started, translation degrades to no cache instead of raising this."""
 
 
+class RayClusterError(XhsTranslateError):
+    """The Ray cluster of ``--ray`` cannot be used: nothing answers at its address, or it refuses us (its token
+    authentication), found within a bounded time, before Ray's driver would retry for ever."""
+
+
 class WorkerError(XhsTranslateError):
     """A Ray worker of ``xhs_translate.distributed`` raised one of our errors on a batch (Ray passes on only its
     text); ``kind`` is its class name (``InputError``, ``ModelNotInstalledError``, ...)."""
