@@ -463,9 +463,19 @@ class _Records:
                 yield chunk
 
 
+#: The most comments an HTML page takes: the page needs the whole tree in memory (about 4 KiB a comment at the
+#: peak), and is a view for people; more is an error before the work (JSONL, JSON and CSV stream any size).
+HTML_MAX_COMMENTS = 50_000
+
+
+def _too_many_for_html(what: str) -> OutputPathError:
+    return OutputPathError(f"an HTML page holds at most {HTML_MAX_COMMENTS:,} comments (it is built in memory, a view "
+                           f"for people) and {what} more: write JSONL, JSON or CSV (-o OUT.csv), or split the input")
+
+
 class _HtmlSink:
     """Collects records for the HTML page (a page needs the whole tree; it is a view for people, not for
-    millions of rows) and renders it on close."""
+    millions of rows: at most HTML_MAX_COMMENTS) and renders it on close."""
 
     def __init__(self, stream, args: argparse.Namespace):
         self._stream = stream
@@ -474,6 +484,8 @@ class _HtmlSink:
 
     def write(self, records: Iterable[dict]) -> None:
         self._records.extend(records)
+        if len(self._records) > HTML_MAX_COMMENTS:  # stdin, which cannot be counted first
+            raise _too_many_for_html("the input has")
 
     def close(self) -> None:
         from .html import render_html
@@ -629,6 +641,8 @@ def _run_translate(args: argparse.Namespace) -> int:
     if args.ray is not None:
         return _run_translate_ray(args, fmt)
     specs = _inputs(args)
+    if fmt == "html" and sum(count_records(spec) or 0 for spec in specs) > HTML_MAX_COMMENTS:
+        raise _too_many_for_html("the inputs have")  # counted before any work: reading is cheap next to translating
     job = _TranslateJob(args)
     job.make_translator()
     started = time.perf_counter()
