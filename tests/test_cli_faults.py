@@ -18,7 +18,7 @@ import pytest
 
 from xhs_translate.io import jsontext
 
-from hostile_inputs import CASES
+from hostile_inputs import CASES, READ
 from helpers import (ROOT, big_thread, cli, distributed_or_skip, mounted_tmpfs, read_output, wait_for, write_json,
                      write_jsonl)
 
@@ -530,3 +530,30 @@ def test_html_output_past_its_bound_is_refused_before_the_work(models_dir, tmp_p
     captured = capsys.readouterr()
     assert captured.err.endswith("and the input has more: write JSONL, JSON or CSV (-o OUT.csv), or split the input\n")
     assert captured.out == "" and not (tmp_path / "four.html").exists()
+
+
+# Found by the table on /thread (server/, issue 19's): both answer 500 where the CLI and Ray write the records.
+THREAD_DEFECTS = {"surrogate": "/thread answers 500 for a lone surrogate in a record",
+                  "numbers": "/thread answers 500 for 1e400 (Python reads inf, which JSON cannot write)"}
+THREAD_CASES = [pytest.param(case, id=case.name, marks=[pytest.mark.xfail(strict=True, reason=reason)
+                                                        for key, reason in THREAD_DEFECTS.items() if key in case.name])
+                for case in READ]
+
+
+@pytest.mark.parametrize("case", THREAD_CASES)
+def test_hostile_inputs_through_the_servers_thread_endpoint(case, client, models_dir):
+    """The table's readable cases, their lines as they are, as the JSON body of /thread: the library's results
+    (its default errors="raise": a record it refuses is a 400 with its message)."""
+    from xhs_translate.errors import XhsTranslateError
+    from xhs_translate.translator import Translator
+
+    lines = [line for line in case.data.decode("utf-8-sig").split("\n") if line.strip()]
+    response = client.post("/thread", content='{"comments": [' + ", ".join(lines) + "]}",
+                           headers={"content-type": "application/json"})
+    try:
+        expected = Translator(models_dir=models_dir, cache=False).translate_thread([jsontext.loads(l) for l in lines])
+    except XhsTranslateError as exc:
+        assert response.status_code == 400 and str(exc) in response.json()["error"], response.text
+        return
+    assert response.status_code == 200, response.text
+    assert response.json()["comments"] == json.loads(jsontext.dumps(expected))
