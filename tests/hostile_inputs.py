@@ -61,8 +61,7 @@ CASES = [
          r"the line at byte \d+ is longer than 1 MiB, the most one record may take \(--max-record-size\)",
          args=("--max-record-size", "1")),
     Case("gbk text on line 2", GOOD + '{"comment_id": "gbk", "content": "这家店真好"}\n'.encode("gbk"),
-         r"not UTF-8 text \(invalid (start|continuation) byte at line 2, byte \d+\); .*GBK \(GB18030\) or Big5",
-         r"not UTF-8 text \(invalid (start|continuation) byte at byte \d+\); .*GBK \(GB18030\) or Big5"),
+         r"not UTF-8 text \(invalid (start|continuation) byte at line 2, byte \d+\); .*GBK \(GB18030\) or Big5"),
     Case("utf-16 with a bom (issue 22 §11)", ("\ufeff" + GOOD.decode()).encode("utf-16-le"), None,
          r"it is UTF-16 text, and --ray reads UTF-8 JSONL; convert it"),
 ]

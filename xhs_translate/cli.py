@@ -791,7 +791,7 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
         context.execution_options.preserve_order, context.enable_progress_bars = saved
         ray_data_log.setLevel(log_level)
         if ours:
-            ray.shutdown()
+            distributed.disconnect()
     if not args.quiet:
         summary = _summary(args, fmt, count, time.perf_counter() - started, stats, " ; ".join(signatures) or "none")
         _say(f"{summary}\n  ray: {stats['workers']} workers, {stats['restarts']} restarted, "

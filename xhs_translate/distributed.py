@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import uuid
 import warnings
@@ -41,7 +42,7 @@ from .io import jsontext
 from .io.formats import text_encoding
 from .io.readers import DEFAULT_MAX_RECORD, NOT_UTF8_HINT, too_long
 
-__all__ = ["CONNECT_TIMEOUT", "DEFAULT_BATCH_SIZE", "READ_CPUS", "connect", "our_error", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
+__all__ = ["CONNECT_TIMEOUT", "DEFAULT_BATCH_SIZE", "READ_CPUS", "connect", "disconnect", "our_error", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
            "read_json_lines", "read_parquet", "translate_dataset"]
 
 DEFAULT_BATCH_SIZE = 1_000  # records per actor call: fills the engine's batches, small enough to spread the load
@@ -184,13 +185,18 @@ _CATEGORIES = {CacheWarning.__name__: CacheWarning}
 
 
 def our_error(exc: BaseException) -> XhsTranslateError | None:
-    """Our error behind a Ray error (a read task's InputError, say, which Ray wraps), or None."""
+    """Our error behind a Ray error (a read task's InputError, say), as raised: Ray's wrapper is also an instance
+    of the error's class, but its text is the remote traceback, so the error it carries (``cause``) is taken."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, BaseException):
+            exc = cause
+            continue
         if isinstance(exc, XhsTranslateError):
             return exc
-        seen.add(id(exc))
-        exc = getattr(exc, "cause", None) or exc.__cause__
+        exc = exc.__cause__
     return None
 
 
@@ -286,13 +292,14 @@ def connect(address: str, *, debug: bool = False, timeout: float = CONNECT_TIMEO
     cluster's GCS; ``ray://HOST:PORT``: its Ray Client server), quietly and within bounds: an address where
     nothing answers, or a cluster that refuses us for its token, is a RayClusterError naming it within about
     ``timeout`` seconds. Unless ``debug``, workers' output is not forwarded (their warnings reach the driver
-    through RunReport) and Ray's C++ logs only errors. Ray's SIGTERM handler (``sys.exit``) is replaced by the
-    caller's again, so that an interrupted run ends as the caller says."""
+    through RunReport) and what Ray's C++ core writes on this process's stderr (file descriptor 2: retries, actor
+    notes, its signal dumps) goes to /dev/null until ``disconnect``, while ``sys.stderr`` keeps the terminal. Ray's
+    SIGTERM handler (``sys.exit``) is replaced by the caller's again, so an interrupted run ends as the caller says."""
     target = os.environ.get("RAY_ADDRESS", "") if address == "auto" else address
     if target and target != "auto":
         _probe(target, timeout)
     if not debug:
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # e.g. core_worker.cc's "max_restarts > 0" line
+        _silence_native_stderr()
     main = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGTERM) if main else None
     local = {"include_dashboard": False} if address == "auto" else {}
@@ -300,14 +307,55 @@ def connect(address: str, *, debug: bool = False, timeout: float = CONNECT_TIMEO
         ray.init(address=None if address == "auto" else address, logging_level=logging.ERROR,
                  log_to_driver=debug, **local)
     except SystemExit as exc:  # Ray's SIGTERM handler, during init
+        _restore_native_stderr()
         if exc.code == signal.SIGTERM:
             raise KeyboardInterrupt from None
         raise
     except ConnectionError as exc:
+        _restore_native_stderr()
         raise RayClusterError(f"cannot connect to the Ray cluster at {address}: {' '.join(str(exc).split())}") from None
+    except BaseException:
+        _restore_native_stderr()
+        raise
     finally:
         if main and handler is not None:
             signal.signal(signal.SIGTERM, handler)
+
+
+def disconnect() -> None:
+    """``ray.shutdown``, and this process's stderr as it was before ``connect``."""
+    try:
+        ray.shutdown()
+    finally:
+        _restore_native_stderr()
+
+
+_saved_stderr: list[tuple[int, Any]] = []  # (the terminal's descriptor, sys.stderr) while Ray's is silenced
+
+
+def _silence_native_stderr() -> None:
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):  # no real descriptor 2 (an embedding app): leave it
+        return
+    _saved_stderr.append((terminal, sys.stderr))
+    sys.stderr = os.fdopen(os.dup(terminal), "w", encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                           errors="backslashreplace", buffering=1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _restore_native_stderr() -> None:
+    if not _saved_stderr:
+        return
+    terminal, stream = _saved_stderr.pop()
+    sys.stderr.flush()
+    ours, sys.stderr = sys.stderr, stream
+    ours.close()
+    os.dup2(terminal, 2)
+    os.close(terminal)
 
 
 def _probe(address: str, timeout: float) -> None:
