@@ -200,8 +200,8 @@ def test_a_cli_run_on_ray_keeps_a_lone_surrogate_and_prints_only_our_one_line_wa
     lines = err.splitlines()
     ours = [line for line in lines if not line.startswith("  ")]  # the summary's own lines are indented
     assert ours[-1].startswith("xhs-translate: 2 comments -> ") and "\x1b[" not in err, err
-    assert ours[:-1] == [f"xhs-translate: warning: translation cache {redis_server.url} cannot be used (OOM command "
-                         "not allowed when used memory > 'maxmemory'.); continuing without it"], err
+    assert len(ours) == 2 and re.fullmatch(rf"xhs-translate: warning: translation cache {re.escape(redis_server.url)} "
+                                           r"cannot be used \(.*maxmemory.*\); continuing without it", ours[0]), err
     assert "  ray: 1 workers, 0 restarted, 1 cache errors" in lines
     text = out.read_text(encoding="utf-8")
     assert '"nickname": "\\udc80"' in text and len(text.splitlines()) == 2

@@ -185,8 +185,9 @@ _CATEGORIES = {CacheWarning.__name__: CacheWarning}
 
 
 def our_error(exc: BaseException) -> XhsTranslateError | None:
-    """Our error behind a Ray error (a read task's InputError, say), as raised: Ray's wrapper is also an instance
-    of the error's class, but its text is the remote traceback, so the error it carries (``cause``) is taken."""
+    """Our error behind a Ray error (a read task's InputError, say), with its one-line message: Ray's wrapper is
+    also an instance of the error's class, but its text is the remote traceback, so the error it carries
+    (``cause``) is taken, and the lines Ray Data adds to that are dropped."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -195,7 +196,11 @@ def our_error(exc: BaseException) -> XhsTranslateError | None:
             exc = cause
             continue
         if isinstance(exc, XhsTranslateError):
-            return exc
+            message = str(exc).split("\n", 1)[0]  # Ray Data appends lines of retry advice to the message
+            try:
+                return type(exc)(message)
+            except TypeError:  # a class that takes more than a message
+                return exc
         exc = exc.__cause__
     return None
 
