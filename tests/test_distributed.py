@@ -332,3 +332,18 @@ def test_a_cluster_with_token_authentication_is_one_line_saying_how_to_pass_the_
     assert wrong.returncode == 1 and wrong.stderr.decode().endswith(
         "and the token in $RAY_AUTH_TOKEN is not its token; use the one `ray get-auth-token` prints on the head node\n")
     assert token not in result.stderr.decode() + wrong.stderr.decode()
+
+
+def test_ray_client_without_its_packages_says_what_to_install(monkeypatch):
+    """`--ray ray://HOST:PORT` after an install without Ray's client part (grpcio): one line naming the extra, not
+    Ray's ValueError (the distributed extra now pulls ray[client]; this is the message for an install without)."""
+    distributed_or_skip("ray")
+    import ray._private.utils
+
+    from xhs_translate.distributed import connect
+    from xhs_translate.errors import RayClusterError
+
+    monkeypatch.setattr(ray._private.utils, "get_ray_client_dependency_error", lambda: ImportError("grpc"))
+    with pytest.raises(RayClusterError, match=r"^--ray ray://127.0.0.1:1 \(Ray Client\) needs Ray's client packages: "
+                                              r"pip install 'xhs-translate\[distributed\]' \(or 'ray\[client\]'\)$"):
+        connect("ray://127.0.0.1:1")
