@@ -5,7 +5,8 @@ when everything was written, so an interrupted or failed run never leaves a half
 behind; the leftovers of killed runs are removed by the next run to the same output (``staging.py``). The new
 file keeps the mode of the file it replaces, or gets the umask's. A symbolic link is followed (its target is
 replaced, the link kept), and a device, FIFO or socket (``/dev/null``, a named pipe) is written directly, as it
-cannot be replaced. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
+cannot be replaced. Standard output gets whole records only (``_WholeWrites``): a SIGINT or SIGTERM while a
+full pipe blocks a write waits for it. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
 full set of columns is known (JSON records may differ in their keys), which keeps memory bounded too.
 
 A lone surrogate (``"\\ud83d"`` in a JSON input: legal JSON, but not UTF-8) is written as its escape ``\\ud83d``,
