@@ -41,6 +41,7 @@ from .errors import (
 )
 from .io import (
     CSV_FORMULAS,
+    DEFAULT_MAX_RECORD,
     ENCODINGS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
@@ -142,6 +143,10 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
                         help="CSV output: escape (default) puts ' before cells that start with = + - @ (or a tab or a "
                              "carriage return), so that a spreadsheet shows them as text instead of running them as "
                              "formulas (OWASP's advice against CSV injection); keep writes them unchanged")
+    parser.add_argument("--max-record-size", type=_positive_int, default=DEFAULT_MAX_RECORD >> 20, metavar="MIB",
+                        help="the most one record may take, in Mi characters (a JSONL or text line, a CSV field, a "
+                             f"JSON array item; default: {DEFAULT_MAX_RECORD >> 20}): past it, an error naming the line, "
+                             "before a file with no line ends fills the memory")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
                         help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
                              f"(default: {DEFAULT_CHUNK})")
@@ -392,7 +397,7 @@ def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
 def _inputs(args: argparse.Namespace) -> list[InputSpec]:
     if args.inputs.count(STDIO) > 1:
         raise UsageError("standard input (-) can be read only once")
-    return [resolve_format(InputSpec(path, args.input_format)) for path in args.inputs]
+    return [resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20)) for path in args.inputs]
 
 
 def _check_text_field(record: dict, spec: InputSpec, text_fields: Sequence[str]) -> None:
@@ -467,9 +472,19 @@ class _Records:
                 yield chunk
 
 
+#: The most comments an HTML page takes: the page needs the whole tree in memory (about 4 KiB a comment at the
+#: peak), and is a view for people; more is an error before the work (JSONL, JSON and CSV stream any size).
+HTML_MAX_COMMENTS = 50_000
+
+
+def _too_many_for_html(what: str) -> OutputPathError:
+    return OutputPathError(f"an HTML page holds at most {HTML_MAX_COMMENTS:,} comments (it is built in memory, a view "
+                           f"for people) and {what} more: write JSONL, JSON or CSV (-o OUT.csv), or split the input")
+
+
 class _HtmlSink:
     """Collects records for the HTML page (a page needs the whole tree; it is a view for people, not for
-    millions of rows) and renders it on close."""
+    millions of rows: at most HTML_MAX_COMMENTS) and renders it on close."""
 
     def __init__(self, stream, args: argparse.Namespace):
         self._stream = stream
@@ -478,6 +493,8 @@ class _HtmlSink:
 
     def write(self, records: Iterable[dict]) -> None:
         self._records.extend(records)
+        if len(self._records) > HTML_MAX_COMMENTS:  # stdin, which cannot be counted first
+            raise _too_many_for_html("the input has")
 
     def close(self) -> None:
         from .html import render_html
@@ -624,14 +641,21 @@ def translator_config(args: argparse.Namespace):
     return TranslatorConfig.from_options(**translator_options(args))
 
 
+def _check_glossary(path: str | None) -> None:
+    if path and not Path(path).is_file():
+        reason = "it is a folder (give a glossary file)" if Path(path).is_dir() else "no such file"
+        raise UsageError(f"cannot read the glossary {path}: {reason}")
+
+
 def _run_translate(args: argparse.Namespace) -> int:
     fmt = output_format_for(args.output, args.output_format)
     check_output_path(args.output)
-    if args.glossary and not Path(args.glossary).is_file():
-        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    _check_glossary(args.glossary)
     if args.ray is not None:
         return _run_translate_ray(args, fmt)
     specs = _inputs(args)
+    if fmt == "html" and sum(count_records(spec) or 0 for spec in specs) > HTML_MAX_COMMENTS:
+        raise _too_many_for_html("the inputs have")  # counted before any work: reading is cheap next to translating
     job = _TranslateJob(args)
     job.make_translator()
     started = time.perf_counter()
@@ -710,7 +734,7 @@ def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
             _check_text_field(dict.fromkeys(names), spec, args.text_fields)
             check_fields_free(names, added, owner=f"{path}: the Parquet schema")
         else:
-            spec = resolve_format(InputSpec(path, args.input_format))
+            spec = resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20))
             if spec.format != "jsonl":
                 raise UsageError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
             first = next(iter_records(spec))
@@ -762,8 +786,7 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     started = time.perf_counter()
     ours = not ray.is_initialized()
     if ours:
-        local = {"include_dashboard": False} if args.ray == "auto" else {}
-        ray.init(address=None if args.ray == "auto" else args.ray, logging_level=logging.ERROR, **local)
+        distributed.connect(args.ray, debug=args.debug)  # bounded: a RayClusterError naming the address
     context = ray.data.DataContext.get_current()
     saved = context.execution_options.preserve_order, context.enable_progress_bars
     ray_data_log = logging.getLogger("ray.data")
@@ -774,7 +797,8 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     report = distributed.RunReport()
     try:
         paths = [spec.path for spec in specs]
-        source = (distributed.read_json_lines if kind == "jsonl" else distributed.read_parquet)(paths)
+        source = (distributed.read_json_lines(paths, max_record=args.max_record_size << 20) if kind == "jsonl"
+                  else distributed.read_parquet(paths))
         out = distributed.translate_dataset(
             source, cache=cache, cache_ttl=args.cache_ttl, concurrency=args.workers, batch_size=args.chunk_size,
             json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **translator_options(args))
@@ -782,17 +806,19 @@ def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
     except ray.exceptions.RayError as exc:
         failure = report.failure()
         if failure is None:
-            raise
+            raise distributed.our_error(exc) or exc from None  # e.g. a reader's InputError
         raise WorkerError(*failure) from exc
     finally:
         stats, signatures = report.stats(), report.signatures()
+        report.warn_here()  # the workers' warnings, one line each like ours
         context.execution_options.preserve_order, context.enable_progress_bars = saved
         ray_data_log.setLevel(log_level)
         if ours:
-            ray.shutdown()
+            distributed.disconnect()
     if not args.quiet:
         summary = _summary(args, fmt, count, time.perf_counter() - started, stats, " ; ".join(signatures) or "none")
-        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats.get('cache_errors', 0)} cache errors")
+        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats['restarts']} restarted, "
+             f"{stats.get('cache_errors', 0)} cache errors")
     return EXIT_OK
 
 
@@ -1129,8 +1155,7 @@ def _add_serve_parser(commands, formatter) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     from .server.config import DEFAULT_CORS_ORIGINS, ServerConfig
 
-    if args.glossary and not Path(args.glossary).is_file():
-        raise UsageError(f"cannot read the glossary {args.glossary}: no such file")
+    _check_glossary(args.glossary)
     if args.api_keys and not Path(args.api_keys).exists():
         raise UsageError(f"cannot read the API keys file {args.api_keys}: no such file")
     try:

@@ -31,6 +31,20 @@ def format_from_name(name: str) -> str | None:
     return _EXTENSIONS.get(PurePath(name).suffix.lower())
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" and Windows tools write UTF-16 with one
+
+
+def text_encoding(head: bytes) -> str:
+    """How to decode an input that starts with ``head``: UTF-16 when it opens with a UTF-16 byte-order mark,
+    else UTF-8 (a UTF-8 BOM skipped)."""
+    return "utf-16" if head.startswith(UTF16_BOMS) else "utf-8-sig"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: mostly ASCII text with a NUL in every other byte."""
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+
+
 def sniff_input_format(name: str, head: bytes) -> str:
     """Pick json, jsonl, csv, tsv or lines for an input from its extension and its first bytes.
 
@@ -42,9 +56,13 @@ def sniff_input_format(name: str, head: bytes) -> str:
     Anything else is CSV when the extension says so or the first line looks like a header row, and TSV when that
     first line has more tabs than commas.
     """
-    if b"\x00" in head:
+    encoding = text_encoding(head)
+    if encoding == "utf-8-sig" and b"\x00" in head:
+        if _looks_utf16(head):
+            raise UnknownFormatError(f"{_label(name)} looks like UTF-16 text without a byte-order mark; convert it to "
+                                     "UTF-8 (iconv -f UTF-16LE -t UTF-8)")
         raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
-    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    text = head[: len(head) - len(head) % 2 if encoding == "utf-16" else None].decode(encoding, errors="replace").lstrip()
     by_name = format_from_name(name)
     if by_name == "lines":
         return by_name
