@@ -27,6 +27,7 @@ from xhs_translate.models.engine import (
     resolve_threads,
     token_weighted_confidence,
 )
+import xhs_translate.models.engine as engine_module
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
 from xhs_translate.testing import MAX_POSITIONS, build_package
@@ -266,6 +267,14 @@ def test_decode_options_fingerprint_is_stable_and_covers_every_field_that_change
         DecodeOptions(length_penalty=0.8),
     ]
     assert len({base.fingerprint(), *(o.fingerprint() for o in changed)}) == len(changed) + 1
+
+
+def test_the_length_bands_are_in_the_fingerprint(monkeypatch):
+    """Bands decide the padding, hence outputs (issue 24 made them coarser): cached outputs of other bands are
+    not reused."""
+    before = DecodeOptions().fingerprint()
+    monkeypatch.setattr(engine_module, "PADDED_LENGTHS", (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32))
+    assert DecodeOptions().fingerprint() != before
 
 
 @pytest.mark.parametrize(
