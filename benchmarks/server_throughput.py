@@ -403,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lt-python", default=os.environ.get("LIBRETRANSLATE_PYTHON"),
                         help="the python of a virtualenv with libretranslate==1.9.6 ($LIBRETRANSLATE_PYTHON)")
     parser.add_argument("--size", choices=("tiny", "base"), default="base", help="fixture model size")
-    parser.add_argument("--clients", default="1,16,64", help="concurrent clients, comma-separated (default %(default)s)")
+    parser.add_argument("--clients", default="1,16,64",
+                        help="concurrent clients, comma-separated (default %(default)s)")
     parser.add_argument("--requests", type=int, default=160,
                         help="timed requests per run, shared among the clients (at least 2 each; default %(default)s)")
     parser.add_argument("--beam-size", type=int, default=None, help="beam for all (default: xhs-translate's)")
@@ -473,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.lt_python:
             print("LibreTranslate: skipped (no --lt-python); see benchmarks/README.md to install it")
         print(f"ceiling: raw CTranslate2, inter_threads {ceiling.threads[0]} x intra_threads {ceiling.threads[1]} "
-              f"(the library's default), budget {ceiling.options.batch_tokens('cpu')} tokens, beam {beam}; CPU ms/request "
+              f"(the library's default), budget {ceiling.options.batch_tokens('cpu')} tokens, beam {beam}; "
+              "CPU ms/request "
               "is the server process's (or the ceiling's) CPU seconds over the timed requests; share, CPU = ceiling's "
               "CPU / server's")
         print("versions: " + json.dumps(library_versions()))

@@ -2,8 +2,8 @@
 
 Requests and errors by endpoint and status, request durations, requests in progress; per engine dispatch the
 texts and requests it carried and each text's wait in the queue; and, read at scrape time, the Translators'
-counters (segments translated, cache hits and misses and their ratio, model batches) and the batching engines' (texts sent
-once for several requests, texts dropped for cancelled requests).
+counters (segments translated, cache hits and misses and their ratio, model batches) and the batching engines'
+(texts sent once for several requests, texts dropped for cancelled requests).
 """
 
 from __future__ import annotations
