@@ -16,7 +16,7 @@ from xhs_translate.models.batching import (
     TranslationCancelled,
     token_counter,
 )
-from xhs_translate.models.engine import DecodeOptions, Engine, load_engine
+from xhs_translate.models.engine import DecodeOptions, Engine, load_engine, padded_length
 from xhs_translate.models.packages import find_package
 from xhs_translate.testing import MAX_POSITIONS
 from xhs_translate.translator import Translator
@@ -71,11 +71,42 @@ def test_concurrent_callers_share_batches_and_get_their_own_results(package, pro
     engine.close()
     for t in threads:
         t.join()
-    assert [r.calls for r in provider.reports] == [8]  # one dispatch carried every caller's texts
+    # one dispatch per length band, each carrying that band's texts of every caller
+    bands = {padded_length(n) for n in token_counter(engine.engine)(list(dict.fromkeys(TEXTS[:9])))}
+    assert len(provider.reports) == len(bands) and sum(r.texts for r in provider.reports) == 9
     stats = engine.stats()
     assert stats["texts"] == 16 and stats["joined"] == 7 and stats["dispatched_texts"] == 9  # 9 distinct texts
     for n in range(8):
         assert list(results[n].translations) == [plain[TEXTS[n]], plain[TEXTS[(n + 1) % len(TEXTS)]]]
+
+
+def test_single_text_callers_fill_one_dispatch_per_band_and_get_what_they_get_alone(package):
+    """Issue 24: 16 clients with one comment each. Each dispatch holds one band's texts of every waiting caller
+    (one model batch, not one small batch per band), and each text's output and score are exactly what it gets
+    translated alone: batch mates never change a segment's output (the resume guarantee of issue 10)."""
+    reports = []
+    plain = load_engine(package)
+    engine = BatchingEngine(plain, token_counter(plain), max_wait=30.0, workers=1, on_batch=reports.append)
+    texts = [f"{a}{b}" for a in TEXTS[:4] for b in TEXTS[4:8]]  # 16 distinct texts over a few bands
+    alone = {t: plain.translate([t], DecodeOptions()) for t in texts}
+    results = {}
+
+    def call(n: int) -> None:
+        results[n] = engine.translate([texts[n]], DecodeOptions())
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(len(texts))]
+    for t in threads:
+        t.start()
+    wait_for(lambda: engine.stats()["calls"] == len(texts), "16 queued calls")
+    engine.close()
+    for t in threads:
+        t.join()
+    bands = {padded_length(n) for n in token_counter(plain)(texts)}
+    assert len(bands) > 1 and len(reports) == len(bands)  # one dispatch, hence one model batch, per band
+    assert sum(r.texts for r in reports) == len(texts) and max(r.calls for r in reports) > 2
+    for n, text in enumerate(texts):
+        assert results[n].translations == alone[text].translations
+        assert results[n].log_probs == alone[text].log_probs
 
 
 def test_a_big_call_does_not_make_a_small_one_wait_for_all_of_it(package):

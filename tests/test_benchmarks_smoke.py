@@ -156,7 +156,8 @@ def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| xhs-translate serve (shared batches)" in proc.stdout
     assert "LibreTranslate: skipped (no --lt-python)" in proc.stdout
-    assert re.search(r"ceiling: the zh->en engine alone on \d+ of these comments", proc.stdout)
+    assert re.search(r"\| ceiling: raw CTranslate2, same \d+ segments +\| [\d,.]+ ", proc.stdout)
+    assert re.search(r"\| xhs-translate serve \(shared batches\) +\|.*\| \d+\.\d\d +\| \d+\.\d\d +\|", proc.stdout)
 
 
 def test_server_adapters_runs_small():

@@ -28,6 +28,7 @@ from xhs_translate.models.engine import (
     resolve_threads,
     token_weighted_confidence,
 )
+import xhs_translate.models.engine as engine_module
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
 from xhs_translate.testing import MAX_POSITIONS, build_package
@@ -277,6 +278,14 @@ def test_decode_options_fingerprint_is_stable_and_covers_every_field_that_change
     assert len({base.fingerprint(), *(o.fingerprint() for o in changed)}) == len(changed) + 1
 
 
+def test_the_length_bands_are_in_the_fingerprint(monkeypatch):
+    """Bands decide the padding, hence outputs (issue 24 made them coarser): cached outputs of other bands are
+    not reused."""
+    before = DecodeOptions().fingerprint()
+    monkeypatch.setattr(engine_module, "PADDED_LENGTHS", (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32))
+    assert DecodeOptions().fingerprint() != before
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"beam_size": 0}, {"max_batch_tokens": -1}, {"length_ratio": 0}, {"no_repeat_ngram_size": -1}, {"beam_size": 1.5}],
@@ -388,3 +397,18 @@ def test_the_batch_budget_follows_the_device():
     assert DecodeOptions().batch_tokens("cpu") == DEFAULT_BATCH_TOKENS["cpu"] == 1024
     assert DecodeOptions().batch_tokens("cuda") == DEFAULT_BATCH_TOKENS["cuda"] > 1024
     assert DecodeOptions(max_batch_tokens=64).batch_tokens("cuda") == 64
+
+
+def test_memory_is_trimmed_after_enough_decoding_not_after_every_small_call(engine, monkeypatch):
+    """Issue 24: malloc_trim after every call made a server's small calls fault their memory back in each time
+    (10-19k page faults per thread per 120 requests); it now runs once per TRIM_EVERY_TOKENS decoded tokens."""
+    trims = []
+    real = engine_module.release_free_memory
+    monkeypatch.setattr(engine_module, "release_free_memory", lambda: (trims.append(1), real()))
+    monkeypatch.setattr(engine_module, "TRIM_EVERY_TOKENS", 200)
+    monkeypatch.setattr(engine, "_untrimmed", 0)
+    for text in TEXTS[:5]:  # 5 short texts, one call each: 5 x 8 padded tokens
+        engine.translate([text])
+    assert trims == []
+    engine.translate(TEXTS * 4)  # well over 200 padded tokens: one trim at its end
+    assert trims == [1]

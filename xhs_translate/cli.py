@@ -1097,7 +1097,7 @@ def _run_cache(args: argparse.Namespace) -> int:
 
 def _add_serve_parser(commands, formatter) -> None:
     from .server.config import (DEFAULT_BODY_LIMIT, DEFAULT_CORS_ORIGINS, DEFAULT_HOST, DEFAULT_PORT, SERVER_REPLICAS,
-                                ServerConfig)
+                                ServerConfig, apply_server_env)
 
     serve = commands.add_parser(
         "serve", formatter_class=formatter, help="run the LibreTranslate-compatible HTTP server",
@@ -1149,7 +1149,8 @@ def _add_serve_parser(commands, formatter) -> None:
     # One replica on every core: the server's shared batches decode fastest that way (README "Server").
     serve.set_defaults(inter_threads=SERVER_REPLICAS)
     _common(serve)
-    serve.set_defaults(run=_run_serve, check=lambda a: check_engine_options(serve, a))
+    # The server's OpenMP settings go into the environment before the check loads CTranslate2 (server/config.py).
+    serve.set_defaults(run=_run_serve, check=lambda a: (apply_server_env(), check_engine_options(serve, a)))
 
 
 def _run_serve(args: argparse.Namespace) -> int:

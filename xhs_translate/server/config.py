@@ -25,6 +25,19 @@ NO_LIMIT = -1  # LibreTranslate's value for "no limit"
 #: twice as fast as two single-thread replicas on the 2-core build machine (16 single-comment clients, base
 #: packages, alternating runs on a loaded machine: 15-36 against 9-15 requests/s).
 SERVER_REPLICAS = 1
+#: The environment ``xhs-translate serve`` runs CTranslate2 in, set before CTranslate2 is first imported (libgomp
+#: reads it once, when it loads) and only where the user has not set it. PASSIVE: OpenMP threads sleep between
+#: calls instead of spinning. A server's calls are small and come in bursts; spinning workers burnt CPU that the
+#: request threads (HTTP, SentencePiece) and the other direction's engine needed (README "Performance").
+SERVER_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def apply_server_env() -> None:
+    """Put ``SERVER_ENV`` into this process's environment where unset; call it before anything loads CTranslate2."""
+    import os
+
+    for name, value in SERVER_ENV.items():
+        os.environ.setdefault(name, value)
 
 
 def default_translator_config() -> TranslatorConfig:

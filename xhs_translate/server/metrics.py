@@ -2,8 +2,8 @@
 
 Requests and errors by endpoint and status, request durations, requests in progress; per engine dispatch the
 texts and requests it carried and each text's wait in the queue; and, read at scrape time, the Translators'
-counters (segments translated, cache hits and misses, model batches) and the batching engines' (texts sent
-once for several requests, texts dropped for cancelled requests).
+counters (segments translated, cache hits and misses and their ratio, model batches) and the batching engines'
+(texts sent once for several requests, texts dropped for cancelled requests).
 """
 
 from __future__ import annotations
@@ -92,3 +92,10 @@ class _StatsCollector:
                                 value=stats.get("batching_queued_tokens", 0))
         yield GaugeMetricFamily(f"{PREFIX}_texts_in_flight", "distinct texts queued or being decoded",
                                 value=stats.get("batching_in_flight", 0))
+        segments = stats.get("cache_hits", 0) + stats.get("cache_misses", 0)
+        yield GaugeMetricFamily(f"{PREFIX}_cache_hit_ratio", "share of segments served by the cache since start "
+                                "(repeats across requests and clients; 0 before any)",
+                                value=stats.get("cache_hits", 0) / segments if segments else 0.0)
+        texts = stats.get("comments", 0)
+        yield GaugeMetricFamily(f"{PREFIX}_comment_hit_ratio", "share of texts served whole from the memo or the "
+                                "cache since start", value=stats.get("comment_hits", 0) / texts if texts else 0.0)
