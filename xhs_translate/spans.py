@@ -290,16 +290,31 @@ def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def strip_protected(text: str, mentions: Sequence[str] = ()) -> str:
+TOPIC_MARK = "[话题]#"  # how a RedNote topic ends: #小众文案[话题]#
+
+
+def hashtag_parts(tag: str) -> tuple[str, str, str]:
+    """``(opening marker, words, closing marker)`` of a hashtag span: ``#小众文案[话题]#`` -> ``("#", "小众文案",
+    "[话题]#")``, ``#rednote#`` -> ``("#", "rednote", "#")``, ``#超级棒`` -> ``("#", "超级棒", "")``. The markers are
+    what makes a hashtag a hashtag, on the page and in exports; the words are content, to translate."""
+    if tag.endswith(TOPIC_MARK) and len(tag) > len(TOPIC_MARK) + 1:
+        return "#", tag[1:-len(TOPIC_MARK)], TOPIC_MARK
+    if tag.endswith("#") and len(tag) > 2:
+        return "#", tag[1:-1], "#"
+    return "#", tag[1:], ""
+
+
+def strip_protected(text: str, mentions: Sequence[str] = (), hashtag_words: bool = False) -> str:
     """The linguistic content of ``text``: text runs, with each protected span replaced by a space
-    (so ``"hi👍there"`` does not fuse into one word), stripped at both ends."""
+    (so ``"hi👍there"`` does not fuse into one word), stripped at both ends. With ``hashtag_words``, a hashtag
+    gives its words instead (``#我们的声音！`` -> ``我们的声音！``): a text of hashtags only is in their language."""
     if not mentions and not _may_have_protected(text):
         return text.strip()
     pieces: list[str] = []
     pending_text_start = 0
-    for start, end, _ in _protected(text, mentions):
+    for start, end, kind in _protected(text, mentions):
         pieces.append(text[pending_text_start:start])
-        pieces.append(" ")
+        pieces.append(f" {hashtag_parts(text[start:end])[1]} " if hashtag_words and kind == HASHTAG else " ")
         pending_text_start = end
     pieces.append(text[pending_text_start:])
     return "".join(pieces).strip()
