@@ -150,3 +150,39 @@ def test_json_output_keeps_styled_text_as_written(env, tmp_path):
     out = read_output(tmp_path / "out.jsonl", "jsonl")
     assert [r["content"] for r in out] == [r["content"] for r in records]
     assert out[0]["source_lang"] == "en" and json.dumps(out, ensure_ascii=False).count("Late summer") == 0
+
+
+# --- §1 sticker codes: verbatim by default, their meaning on request ---------------------------------------------------
+def test_sticker_codes_stay_verbatim_in_translations(translators):
+    result = translators(target="en").translate("好失望[失望R]")
+    assert result.translation.endswith("[失望R]")
+
+
+def test_sticker_meanings_for_text_exports():
+    from xhs_translate.glossary import sticker_meanings
+
+    assert sticker_meanings("[失望R]") == "[Disappointed]"
+    assert sticker_meanings("So funny [笑哭R][笑哭R]!") == "So funny [Laughing to tears][Laughing to tears]!"
+    assert sticker_meanings("[doge] [未知R] he said [sic] #美食[话题]#") == "[doge] [未知R] he said [sic] #美食[话题]#"
+
+
+def test_every_listed_sticker_is_a_sticker_code_with_a_name():
+    from xhs_translate.glossary import sticker_names
+    from xhs_translate.spans import Span, split_spans
+
+    names = sticker_names()
+    assert len(names) >= 40
+    for code, meaning in names.items():
+        assert split_spans(code) == (Span(code, "emoji_code"),)
+        assert meaning.strip() == meaning and meaning.isascii() and "[" not in meaning and "]" not in meaning
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["好", "so", " ", "[失望R]", "[笑哭R]", "[doge]", "[未知R]", "#美食[话题]#", "@小红薯", "😂"]),
+                max_size=10).map("".join))
+def test_sticker_meanings_change_only_known_codes(text):
+    """Independently of the span scanner: on these pieces, the meaning is a plain replacement of each listed code."""
+    from xhs_translate.glossary import sticker_meanings
+
+    expected = text.replace("[失望R]", "[Disappointed]").replace("[笑哭R]", "[Laughing to tears]")
+    assert sticker_meanings(text) == expected
