@@ -115,9 +115,13 @@ def test_a_bilingual_post_keeps_its_english_and_translates_its_chinese(translato
 
 @pytest.mark.parametrize("sentence, pieces", [
     ("i am running out of egg s - 这是我第三次尝试，但我仍然不知道", ["i am running out of egg s - ", "这是我第三次尝试，但我仍然不知道"]),
-    ("我们今天去吃火锅 and it was so good 真的太好吃了", ["我们今天去吃火锅 ", "and it was so good ", "真的太好吃了"]),
+    ("我们今天去吃了一顿火锅 and it was so good 真的太好吃了吧哈哈", ["我们今天去吃了一顿火锅 ", "and it was so good ", "真的太好吃了吧哈哈"]),
+    ("我们今天去吃了一顿火锅 and it was so good 真好吃", ["我们今天去吃了一顿火锅 ", "and it was so good 真好吃"]),
+    # Chinese words quoted in an English sentence stay in it: the English reader wants them as they are
+    ("Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈", ["Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈"]),
     ("这个vibe太绝了", ["这个vibe太绝了"]), ("联想ThinkPad X220", ["联想ThinkPad X220"]),
     ("什么是QQ What is QQ?", ["什么是QQ What is QQ?"]),  # 3 Han characters: too short a run to stand alone
+    ("我今天去了一个很好玩的地方 it was fun", ["我今天去了一个很好玩的地方 ", "it was fun"]),
     ("我觉得 it is what it is 吧", ["我觉得 it is what it is 吧"]), ("hello world", ["hello world"]),
 ])
 def test_split_languages(sentence, pieces):

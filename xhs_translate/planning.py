@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence, Union
 
-from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, UND, Detection, unstyled
+from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
@@ -21,9 +21,11 @@ from .spans import HASHTAG, hashtag_parts, split_spans
 
 MAX_SEGMENT_CHARS = 300  # longer sentences are cut at a comma or space: models are trained on sentences
 # A bilingual post carries its own English: a sentence is cut between a Latin run of at least this many words and a
-# Han run of at least MIN_HAN_RUN characters, so that each side is detected, and kept or translated, on its own.
+# Han run of at least MIN_HAN_RUN characters (detection's bar for a bilingual text), so that each side is detected,
+# and kept or translated, on its own. Shorter Han runs are words quoted in an English sentence ("I already know 3
+# words: 你好, 谢谢, 哈哈哈"), which an English reader wants as they are.
 MIN_LATIN_RUN_WORDS = 3
-MIN_HAN_RUN = 4
+MIN_HAN_RUN = MIXED_MIN_HAN
 _LATIN_RUN = re.compile(f"[{_LATIN_CHARS}][^{_CJK_CHARS}]*")  # from a Latin letter up to the next CJK character
 
 # A comment whose letters are all Latin, or all CJK, is one language throughout: its sentences take the comment's
