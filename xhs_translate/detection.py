@@ -110,6 +110,10 @@ _HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
 _HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _LATIN_CHARS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # ASCII and accented letters, not × ÷
+# Styled Latin letters and digits (see ``unstyled``): full-width and circled ones (in the Basic Multilingual Plane, so
+# that the plain-Han shortcut's character class stays a fast bitmap), mathematical and squared ones.
+_STYLED_BMP = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9"
+_STYLED_CHARS = _STYLED_BMP + "\U0001d400-\U0001d7ff\U0001f130-\U0001f189"
 _CJK_CHARS = _HAN_CHARS + _KANA_CHARS + _HANGUL_CHARS
 _HAN = re.compile(f"[{_HAN_CHARS}]")
 _KANA = re.compile(f"[{_KANA_CHARS}]")
@@ -118,7 +122,9 @@ _HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
 _LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*(?:[0-9]+[{_LATIN_CHARS}]*)*")
 _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters English does not use
 # Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
-_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}]")
+# (Mathematical letters beside Han are left to the shortcut: zh, as the Han says; a class with astral ranges would
+# cost every Chinese comment a slower scan.)
+_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}{_STYLED_BMP}]")
 _LETTER = re.compile(r"[^\W\d_]")
 # A name rather than a word, inside Chinese: a digit (X220, RM1188), an inner capital (ThinkPad, iPhone), all capitals
 # up to 5 letters (DIOR, XS, OSAKA, QQ), or a capital first and not on the English word list (Caro, Pro, Max, Taylor);
@@ -136,7 +142,7 @@ NON_LATIN_SCRIPT = frozenset(
 
 # Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as the
 # Latin letters they are drawn from, for detection only: the text itself is never changed.
-_STYLED = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9\U0001d400-\U0001d7ff\U0001f130-\U0001f189]")
+_STYLED = re.compile(f"[{_STYLED_CHARS}]")
 
 
 def _styled_table() -> dict[int, str]:
@@ -366,7 +372,8 @@ def _analyse(content: str) -> Detection | tuple[str, list[str]]:
 
 
 def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
-    """The general case of ``_analyse``: count each script."""
+    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from)."""
+    content = unstyled(content)
     latin_words = _LATIN_WORD.findall(content)
     if content.isascii():
         han = kana = hangul = other = 0
@@ -395,20 +402,27 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
     return _code_switched(content, han, slang, words, script)
 
 
-def _is_name(word: str) -> bool:
-    """Whether a Latin word beside Han is a name (``_NAME``) rather than an English word."""
-    if word.lower() in EN_FUNCTION_WORDS:
-        return False
-    if _NAME.fullmatch(word):
-        return True
-    return _CAPITALISED.fullmatch(word) is not None and word.lower() not in _resource("en_words", _load_en_words)
+def _without_names(words: list[str]) -> list[str]:
+    """The Latin words beside Han that are English words, not names (``_NAME``; a capitalised word off the English
+    word list). One pass, the word list looked up only for capitalised words."""
+    kept = []
+    for word in words:
+        if not word.islower() or not word.isalpha():  # lower-case letters only: a word, never a name
+            lower = word.lower()
+            if lower not in EN_FUNCTION_WORDS and (
+                _NAME.fullmatch(word)
+                or (_CAPITALISED.fullmatch(word) and lower not in _resource("en_words", _load_en_words))
+            ):
+                continue
+        kept.append(word)
+    return kept
 
 
 def _code_switched(content: str, han: int, slang: int, words: list[str], script: str | None) -> Detection:
     """Han (or pinyin slang) with Latin words: weigh content units within the sentence's grammatical frame. Names
     (``_NAME``: brands, models, codes) weigh nothing: Han with names only is zh, ``联想ThinkPad X220``."""
     if han:
-        words = [w for w in words if not _is_name(w)]
+        words = _without_names(words)
         if not words:
             return _ZH[script]
     en_function = sum(w.lower().replace("’", "'") in EN_FUNCTION_WORDS for w in words)
@@ -426,15 +440,19 @@ def _code_switched(content: str, han: int, slang: int, words: list[str], script:
 
 
 def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
-    text = unstyled(text)
     content = strip_protected(text)
     decided = _analyse(content)
-    if decided is _UND and "#" in text:  # hashtags only: the text is in the language of their words
-        content = strip_protected(text, hashtag_words=True)
-        decided = _analyse(content)
+    if decided is _UND:
+        # Nothing left: styled letters drawn as emoji (🅷🅰🆅🅴) went with the emoji, and a text of hashtags only is in
+        # the language of their words. Other styled letters are read in _analyse_scripts (plain Han never pays).
+        plain = unstyled(text)
+        if plain is not text or "#" in text:
+            content = strip_protected(plain, hashtag_words=True)
+            decided = _analyse(content)
     if isinstance(decided, Detection):
         return decided
     kind, words = decided
+    content = unstyled(content)
     if kind == "other":
         return _other_script_detection(content)
     if languages is None:

@@ -121,10 +121,9 @@ _KAOMOJI_WORDS = ("QAQ", "QwQ", "TAT", "OwO", "UwU", "orz", "OTZ", "xD", "XD")
 # closing one (っ ノ ﾉ つ ۶ و ✧) and before the opening one (ヽ ヾ ٩ ＼).
 _FACE_LETTERS = "ωᴗᴥᵕεзДдㅂヮｪェっつノﾉヽヾゞﾟ゜๑"
 _FACE_SYMBOL = rf"[^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa\uff66-\uff9d]"  # no letter, digit, Han, kana
-_KAOMOJI_GENERIC = (
-    rf"[(（]{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
-    rf"|[ヽヾ٩＼]?[(（](?=[^()（）\n]{{0,15}}[^\x00-\x7f\s])(?:{_FACE_SYMBOL}|[{_FACE_LETTERS} ]){{2,16}}"
-    rf"[)）][っつノﾉ۶و✧]?"
+_KAOMOJI_GENERIC = (  # one shared opening, so that most positions fail after a single test
+    rf"[ヽヾ٩＼]?[(（](?:{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
+    rf"|(?=[^()（）\n]{{0,15}}[^\x00-\x7f\s])(?:{_FACE_SYMBOL}|[{_FACE_LETTERS} ]){{2,16}}[)）][っつノﾉ۶و✧]?)"
 )
 _KAOMOJI = (
     "|".join(re.escape(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
