@@ -255,7 +255,7 @@ def test_urls_glued_to_chinese_codes_and_faces(text, expected):
 ISSUE_KAOMOJI = ["(｡･ω･｡)", "(´･ω･`)", "(っ´▽`)っ", "(◍•ᴗ•◍)", "(=^･ω･^=)", "(´；ω；`)"]
 
 
-@pytest.mark.parametrize("face", ISSUE_KAOMOJI + ["(´△｀)", "( ˘ω˘ )", "ヽ(✿ﾟ▽ﾟ)ノ", "(ノ ﾟДﾟ)ノ", "(⊙﹏⊙)"])
+@pytest.mark.parametrize("face", ISSUE_KAOMOJI + ["(´△｀)", "( ˘ω˘ )", "ヽ(✿ﾟ▽ﾟ)ノ", "(ノ ﾟДﾟ)ノ", "(⊙﹏⊙)", "(ﾉ´ヮ´)ﾉ"])
 @pytest.mark.parametrize("before, after", [("", ""), ("好可爱", "哈哈"), ("so cute ", " lol"), ("谢谢！", "。")])
 def test_common_kaomoji_are_protected(face, before, after):
     assert Span(face, "kaomoji") in split_spans(before + face + after)

@@ -361,9 +361,9 @@ def _other_script_detection(text: str) -> Detection:
 
 
 # --- the auto method -------------------------------------------------------------------------------
-def _analyse(content: str) -> Detection | tuple[str, list[str]]:
-    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its
-    Latin words) for the word list and fastText to finish."""
+def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
+    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words, the
+    content with styled letters plain) for the word list and fastText to finish."""
     if not content:
         return _UND
     if not content.isascii() and not _NOT_PLAIN_ZH.search(content) and _HAN.search(content):
@@ -371,7 +371,7 @@ def _analyse(content: str) -> Detection | tuple[str, list[str]]:
     return _analyse_scripts(content)
 
 
-def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
+def _analyse_scripts(content: str) -> Detection | tuple[str, list[str], str]:
     """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from)."""
     content = unstyled(content)
     latin_words = _LATIN_WORD.findall(content)
@@ -388,14 +388,14 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
         return _KO
     if not han:
         if other > sum(map(len, latin_words)):
-            return ("other", latin_words)
+            return ("other", latin_words, content)
         if not latin_words:
             return _UND
     slang_mask = _slang_mask(latin_words)
     words = [w for w, slang in zip(latin_words, slang_mask) if not slang]
     slang = len(latin_words) - len(words)
     if not han and slang < len(words):  # mostly real Latin words: slang is one of them
-        return ("latin", latin_words)
+        return ("latin", latin_words, content)
     script = _han_script(content) if han else None
     if not words:
         return _ZH[script]
@@ -451,8 +451,7 @@ def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
             decided = _analyse(content)
     if isinstance(decided, Detection):
         return decided
-    kind, words = decided
-    content = unstyled(content)
+    kind, words, content = decided  # the content as read: styled letters plain
     if kind == "other":
         return _other_script_detection(content)
     if languages is None:

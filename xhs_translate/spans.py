@@ -117,12 +117,13 @@ _KAOMOJI_WORDS = ("QAQ", "QwQ", "TAT", "OwO", "UwU", "orz", "OTZ", "xD", "XD")
 # (no letter, digit, Han or kana), and, where it holds a space, a mouth or an arm, at least one non-ASCII character
 # (an eye: ´ ･ ｡ • ◍ ▽ ...; so "( a )" and "( $15)" stay text). Faces use a few letters and kana as mouths and arms; these come from the faces quoted in
 # issue 21 and Mattermost's kaomoji picker list (mattermost-webapp components/emoji_picker/constants/kaomoji.ts):
-# mouths ω ᴗ ᴥ ᵕ ε з Д д ㅂ ヮ ｪ ェ ∀ and arms/cheeks っ つ ノ ﾉ ヽ ヾ ゞ ﾟ ゜ ๑ inside the brackets, an arm after the
-# closing one (っ ノ ﾉ つ ۶ و ✧) and before the opening one (ヽ ヾ ٩ ＼).
+# mouths ω ᴗ ᴥ ᵕ ε з Д д ㅂ ヮ ｪ ェ ∀ and arms/cheeks っ つ ノ ﾉ ヽ ヾ ゞ ﾟ ゜ ๑ inside the brackets, and an arm after
+# the closing one (っ ノ ﾉ つ ۶ و ✧). An arm before the opening one (ヽ(…)ノ) stays text unless the face is a listed
+# literal: an optional first character would cost every position of every comment a test.
 _FACE_LETTERS = "ωᴗᴥᵕεзДдㅂヮｪェっつノﾉヽヾゞﾟ゜๑"
 _FACE_SYMBOL = rf"[^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa\uff66-\uff9d]"  # no letter, digit, Han, kana
 _KAOMOJI_GENERIC = (  # one shared opening, so that most positions fail after a single test
-    rf"[ヽヾ٩＼]?[(（](?:{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
+    rf"[(（](?:{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
     rf"|(?=[^()（）\n]{{0,15}}[^\x00-\x7f\s])(?:{_FACE_SYMBOL}|[{_FACE_LETTERS} ]){{2,16}}[)）][っつノﾉ۶و✧]?)"
 )
 _KAOMOJI = (
@@ -164,7 +165,7 @@ def _prefilter() -> tuple[re.Pattern[str], re.Pattern[str]]:
 # The non-alphanumeric characters a protected span can start with: "#" hashtags, "[" codes, "@" mentions,
 # "(" and kaomoji's first symbols, "*" and "#" keycaps, emoji, flags, lone surrogates.
 _SYMBOL_STARTS = (
-    "".join(re.escape(c) for c in sorted({k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()} | set("#[@(（*-ヽヾ٩＼")))
+    "".join(re.escape(c) for c in sorted({k[0] for k in _KAOMOJI_LITERALS if not k[0].isalnum()} | set("#[@(（*-")))
     + f"{_PICTO}\U0001f1e6-\U0001f1ff{_SURROGATES}"
 )
 # ... and letters and digits: URLs, bare domains, keycaps, kaomoji that start with a letter (T_T, ಥ_ಥ)
