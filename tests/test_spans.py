@@ -290,3 +290,9 @@ def test_glued_comments_lose_nothing_and_keep_spans_verbatim(pieces):
     spans = split_spans(text)
     assert "".join(s.text for s in spans) == text
     assert [(s.kind, s.text) for s in spans if s.protected] == [(k, t) for k, t in pieces if k != "text"]
+
+
+@pytest.mark.parametrize("text", ["wTvT here", "aT_Tb", "ko_Ok", "T^Tx"])
+def test_listed_faces_that_touch_letters_are_part_of_a_word(text):
+    """Found by test_a_bracketed_word_between_latin_words_is_text: "wTvT[a]w" took TvT out of the word."""
+    assert all(s.kind != "kaomoji" for s in split_spans(text))

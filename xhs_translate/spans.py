@@ -126,8 +126,15 @@ _KAOMOJI_GENERIC = (  # one shared opening, so that most positions fail after a 
     rf"[(（](?:{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
     rf"|(?=[^()（）\n]{{0,15}}[^\x00-\x7f\s])(?:{_FACE_SYMBOL}|[{_FACE_LETTERS} ]){{2,16}}[)）][っつノﾉ۶و✧]?)"
 )
+def _literal(face: str) -> str:
+    """A listed face; one that starts or ends with a letter (T_T, TvT, o_O) only where no letter touches it there."""
+    before = "(?<![A-Za-z0-9])" if face[0].isalnum() else ""
+    after = "(?![A-Za-z0-9])" if face[-1].isalnum() else ""
+    return before + re.escape(face) + after
+
+
 _KAOMOJI = (
-    "|".join(re.escape(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
+    "|".join(_literal(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
     + "|(?<![A-Za-z0-9])(?:" + "|".join(_KAOMOJI_WORDS) + ")(?![A-Za-z0-9])"
     + "|" + _KAOMOJI_GENERIC
 )
