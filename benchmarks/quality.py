@@ -14,7 +14,17 @@ in the README ("Models") are the reference. Without any model this script exits 
 test models from ``xhs_translate.testing`` are refused (their scores mean nothing) unless ``--allow-fixture`` is
 given, which only the smoke test uses.
 
+``--redtrans FILE`` scores RedNote's own content instead: RedTrans-Bench (arXiv 2504.07901; 2,858 zh<->en pairs of
+real RedNote comments, note titles and note bodies; CC BY-NC-SA, so nothing of it is in this repository: get the
+JSON from the paper's release, see benchmarks/README.md). Its JSON is a list of ``{"zh", "en", "src_lang",
+"dst_lang", "source"}`` with ``source`` one of comment, note-title, note-content. For each direction and each
+source type it reports BLEU, chrF and span fidelity: the share of the source's emoji, sticker codes, hashtags,
+mentions and URLs (``spans.split_spans``) that the output keeps, verbatim, in order (a hashtag counts as kept when
+its markers are, its words translated: ``#…[话题]#``, ``#…#``, ``#word``). Span fidelity means something even with
+the random-weight demo models (``--allow-fixture``): the spans never reach the model.
+
     python benchmarks/quality.py [--models-dir DIR] [--limit N] [--compare-argos]
+    python benchmarks/quality.py --redtrans RedTrans-Bench.json [--models-dir DIR] [--limit N]
 """
 
 from __future__ import annotations
@@ -87,6 +97,83 @@ def score(hyps: list[str], refs: list[str], target: str):
     return bleu, bleu.corpus_score(hyps, [refs]), chrf, chrf.corpus_score(hyps, [refs])
 
 
+REDTRANS_SOURCES = ("comment", "note-title", "note-content")
+#: The span kinds whose fidelity is measured (spans.py names; kaomoji and invalid are protected too, not counted).
+FIDELITY_KINDS = ("emoji", "emoji_code", "hashtag", "mention", "url")
+# A hashtag whose words were translated still has its markers: the topic form (with its marker word in any
+# language, as RedNote writes "#Harbin[Topic]#"), the closed form, or the open one.
+_HASHTAG_FORMS = r"#[^#\n]{1,60}?\[[^\]\n]{1,12}\]#|#[^#\s][^#\n]{0,60}?#|#[^\W_]"
+
+
+def load_redtrans(path: Path, limit: int | None) -> dict[tuple[str, str, str], tuple[list[str], list[str]]]:
+    """(source lang, target lang, source type) -> (sources, references), from RedTrans-Bench's JSON; a clear
+    SystemExit for a file of another shape."""
+    import json
+
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"{path}: cannot read RedTrans-Bench JSON: {exc}") from None
+    if not isinstance(items, list):
+        raise SystemExit(f"{path}: expected a JSON list of {{\"zh\", \"en\", \"src_lang\", \"dst_lang\", \"source\"}}")
+    out: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
+    for n, item in enumerate(items):
+        if not isinstance(item, dict) or not {"zh", "en", "src_lang", "dst_lang", "source"} <= item.keys():
+            raise SystemExit(f"{path}: item {n} lacks one of zh, en, src_lang, dst_lang, source: {item!r:.200}")
+        source, target = item["src_lang"], item["dst_lang"]
+        if (source, target) not in DIRECTIONS or item["source"] not in REDTRANS_SOURCES:
+            raise SystemExit(f"{path}: item {n}: direction {source}->{target} or source {item['source']!r} "
+                             f"is not one of {DIRECTIONS} x {REDTRANS_SOURCES}")
+        sources, refs = out.setdefault((source, target, item["source"]), ([], []))
+        if limit is None or len(sources) < limit:
+            sources.append(item[source])
+            refs.append(item[target])
+    return out
+
+
+def span_fidelity(sources: list[str], outputs: list[str]) -> dict[str, tuple[int, int]]:
+    """kind -> (spans kept, spans in the sources), over FIDELITY_KINDS: a span is kept when the output has it
+    verbatim after the previous kept one; a hashtag also when the output has a hashtag form for it (_HASHTAG_FORMS)."""
+    import re
+
+    from xhs_translate.spans import split_spans
+
+    counts = {kind: [0, 0] for kind in FIDELITY_KINDS}
+    for source, output in zip(sources, outputs):
+        output = output or ""
+        at, tags, tag_forms = 0, 0, len(re.findall(_HASHTAG_FORMS, output))
+        for span in split_spans(source):
+            if span.kind not in counts:
+                continue
+            counts[span.kind][1] += 1
+            found = output.find(span.text, at)
+            if found >= 0:
+                counts[span.kind][0] += 1
+                at = found + len(span.text)
+            elif span.kind == "hashtag" and tags < tag_forms:
+                counts[span.kind][0] += 1
+            tags += span.kind == "hashtag"
+    return {kind: (kept, total) for kind, (kept, total) in counts.items()}
+
+
+def fidelity_cells(fidelity: dict[str, tuple[int, int]]) -> list[str]:
+    """The overall share, then kept/total per kind."""
+    kept, total = sum(k for k, _ in fidelity.values()), sum(t for _, t in fidelity.values())
+    return [f"{kept / total:.1%}" if total else "-", *(f"{k}/{t}" for k, t in fidelity.values())]
+
+
+def run_redtrans(path: Path, limit: int | None, models_dir: Path, installed: dict) -> list[list[str]]:
+    """One row per (direction, source type, model): lines, BLEU, chrF, span fidelity overall and per kind."""
+    rows = []
+    for (source, target, kind), (srcs, refs) in sorted(load_redtrans(path, limit).items()):
+        for package in installed[(source, target)]:
+            hyps, _, _, _ = run_xhs(models_dir, package, srcs)
+            _, b, _, c = score(hyps, refs, target)
+            rows.append([f"{source}->{target}", kind, package.package_id, str(len(srcs)), f"{b.score:.1f}",
+                         f"{c.score:.1f}", *fidelity_cells(span_fidelity(srcs, hyps))])
+    return rows
+
+
 def models_by_direction(models_dir: Path) -> dict[tuple[str, str], list]:
     """Every installed package per direction, one per model (a folder's newest version)."""
     from xhs_translate.models.packages import list_packages
@@ -133,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N lines of each set")
     parser.add_argument("--compare-argos", action="store_true",
                         help="also run argostranslate's own translate() on the same Argos packages")
+    parser.add_argument("--redtrans", type=Path, metavar="FILE",
+                        help="score RedTrans-Bench's JSON (RedNote comments, note titles and bodies) instead, with "
+                             "span fidelity")
     parser.add_argument("--allow-fixture", action="store_true",
                         help="score random-weight test models too (smoke test only: the scores are meaningless)")
     args = parser.parse_args(argv)
@@ -152,6 +242,15 @@ def main(argv: list[str] | None = None) -> int:
         problem = f"{', '.join(fixtures)} are random-weight test models (xhs_translate.testing), not real models."
         print(NO_MODELS_HELP.format(problem=problem, models_dir=models_dir), file=sys.stderr)
         return EXIT_NO_MODELS
+    if args.redtrans is not None:
+        kind = "RANDOM-WEIGHT FIXTURE models: BLEU and chrF are meaningless" if fixtures else "real models"
+        print(f"models ({kind}): " + ", ".join(f"{p.package_id} {p.pair}" for p in everything))
+        print(format_table(["direction", "source", "system", "lines", "BLEU", "chrF", "span fidelity",
+                            *FIDELITY_KINDS], run_redtrans(args.redtrans, args.limit, models_dir, installed)))
+        print("span fidelity: the share of the sources' emoji, sticker codes (emoji_code), hashtags, mentions and URLs "
+              "kept in the output (kept/total per kind); a hashtag counts as kept when its markers are")
+        print("versions: " + ", ".join(f"{k} {v}" for k, v in library_versions().items()))
+        return 0
     if not (args.data_dir / "parallel").is_dir():
         print(f"{args.data_dir / 'parallel'} is absent: no test sets to score on", file=sys.stderr)
         return EXIT_NO_MODELS

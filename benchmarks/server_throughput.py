@@ -21,6 +21,12 @@ the table shows the mean target tokens per request of each, counted with the tar
 
     python benchmarks/server_throughput.py --lt-python /path/to/lt-venv/bin/python [--size base] [--clients 16]
         [--requests 15] [--repeats 2] [--beam-size 2] [--seed 0] [--workdir DIR]
+
+``--stall N`` measures instead what a one-comment request waits while an N-text request runs (issue 19): probes
+one after another on the idle server, then during the big request with texts of their own and with texts the
+big request has queued; ``--compare-pythonpath DIR`` runs another checkout (the code before a fix) alternately.
+
+    python benchmarks/server_throughput.py --stall 20000 [--probes 20] [--compare-pythonpath /tmp/old/checkout]
 """
 
 from __future__ import annotations
@@ -219,6 +225,83 @@ def engine_ceiling(plan: list[list[dict]], models: Path, beam: int, batch: int, 
     return len(texts), rates[0], rates[1]
 
 
+def stall_texts(args, count: int) -> tuple[list[str], list[str]]:
+    """Distinct Chinese comments: ``count`` for the big request, and ``--probes`` of their own for the probes."""
+    pools = load_pools(seed=args.seed + 1)
+    seen: set[str] = set()
+    texts = []
+    for comment in iter_thread(count * 4, seed=args.seed + 1, repeat_share=0.0, zh_share=1.0, pools=pools):
+        text = comment["content"]
+        if text.strip() and text not in seen and _HAN.search(text):
+            seen.add(text)
+            texts.append(text)
+    n = 0
+    while len(texts) < count + args.probes:  # a small pool (generated text): numbered variants
+        texts.append(f"{texts[n % len(texts)]}（{n}）")
+        n += 1
+    return texts[:count], texts[count:count + args.probes]
+
+
+def _probe(url: str, text: str, timeout: float) -> float | None:
+    """Seconds for one one-comment request (None: no answer within ``timeout``)."""
+    body = json.dumps({"q": text, "source": "zh", "target": "en"}).encode("utf-8")
+    request = urllib.request.Request(f"{url}/translate", body, {"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except OSError:
+        return None
+    return time.perf_counter() - t0
+
+
+def measure_stall(models: Path, beam: int, big: list[str], probes: list[str], workdir: Path, name: str,
+                  pythonpath: str | None, timeout: float) -> dict:
+    """Probes (one comment each, one after another) on the idle server, then while a ``len(big)``-text request
+    runs: probes with texts of their own, and probes whose text the big request holds near its end (queued for
+    most of its run). ``pythonpath``: run another checkout's code (the code before a fix, side by side)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {}))
+    command = [sys.executable, "-m", "xhs_translate.cli", "serve", "--port", str(port), "--models-dir", str(models),
+               "--no-cache", "--beam-size", str(beam)]
+    with open(workdir / f"{name}.log", "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            wait_ready(url, process)
+            half = len(probes) // 2
+            own, shared = probes[:half], big[-half:]
+            _probe(url, probes[-1], timeout)  # warm-up
+            idle = [_probe(url, text, timeout) for text in own]
+            body = json.dumps({"q": big, "source": "zh", "target": "en"}).encode("utf-8")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+            connection.request("POST", "/translate", body=body, headers={"Content-Type": "application/json"})
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and "xhs_translate_texts_in_flight 0.0" in \
+                    urllib.request.urlopen(f"{url}/metrics", timeout=60).read().decode():
+                time.sleep(0.2)  # until the big request's texts are queued
+            busy_own = [_probe(url, f"{text}！", timeout) for text in own]  # not cached by the idle round
+            busy_shared = [_probe(url, text, timeout) for text in shared]
+            connection.close()  # the big request's client hangs up: its texts leave the queue
+        finally:
+            process.kill()
+            process.wait()
+    return {"idle": idle, "own": busy_own, "shared": busy_shared}
+
+
+def stall_report(results: dict, big: int, timeout: float) -> str:
+    def cell(values: list[float | None]) -> str:
+        done = [v for v in values if v is not None]
+        late = len(values) - len(done)
+        text = f"{statistics.median(done) * 1000:,.0f} / {_percentile(done, 0.99) * 1000:,.0f}" if done else "-"
+        return text + (f" ({late} over {timeout:g} s)" if late else "")
+
+    rows = [[name, cell(r["idle"]), cell(r["own"]), cell(r["shared"])] for name, r in results.items()]
+    headers = ["server", "idle p50 / p99 ms", f"during a {big:,}-text request: own text",
+               "during it: a text it has queued"]
+    return format_table(headers, rows)
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -269,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="alternating runs of each server; requests/s is their median (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep packages and server logs here")
+    parser.add_argument("--stall", type=int, default=0, metavar="N",
+                        help="instead: one-comment probes on an idle server and while an N-text request runs "
+                             "(issue 19: N=20000)")
+    parser.add_argument("--probes", type=int, default=20, help="probes per round with --stall (default %(default)s)")
+    parser.add_argument("--probe-timeout", type=float, default=120.0, help="seconds a probe may take (--stall)")
+    parser.add_argument("--compare-pythonpath", metavar="DIR",
+                        help="with --stall, measure this checkout's code too (e.g. the commit before a fix)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.requests < 1 or args.repeats < 1:
         parser.error("--clients, --requests and --repeats must be >= 1")
@@ -285,6 +375,21 @@ def main(argv: list[str] | None = None) -> int:
         models = workdir / "models"
         for pair in PAIRS:
             install_package(cached_package(*pair, size=args.size), models)
+        if args.stall:
+            big, probes = stall_texts(args, args.stall)
+            print(f"stall: {args.stall:,}-text request, {args.probes // 2} probes per round, {args.size} packages, "
+                  f"beam {beam}; {machine_line()}", flush=True)
+            results = {}
+            for repeat in range(args.repeats):  # alternate the two checkouts
+                for name, path in (("this code", None), ("compared code", args.compare_pythonpath)):
+                    if name == "this code" or path:
+                        result = measure_stall(models, beam, big, probes, workdir, f"stall-{repeat}-{len(results)}",
+                                               path, args.probe_timeout)
+                        pooled = results.setdefault(name, {"idle": [], "own": [], "shared": []})
+                        for key in pooled:
+                            pooled[key] += result[key]
+            print(stall_report(results, args.stall, args.probe_timeout))
+            return 0
         print(f"load: {args.clients} clients x {args.requests} single-comment requests (+1 warm-up each), text from "
               f"{text_source}, {args.size} packages, beam {beam}; {machine_line()}", flush=True)
         runs: dict[str, list[dict]] = {"lt": [], "xhs": []} if args.lt_python else {"xhs": []}

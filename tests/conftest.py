@@ -50,6 +50,23 @@ def models_dir(tmp_path_factory, tiny_archives) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_models_dir(tmp_path_factory, tiny_archives) -> Path:
+    """The tiny packages installed and marked as ``models install --demo`` marks its packages (DEMO_KEY in their
+    metadata.json), as a demo user has them. Do not modify it."""
+    import json
+
+    from xhs_translate.models.packages import DEMO_KEY
+
+    root = tmp_path_factory.mktemp("demo-models")
+    for archive in tiny_archives.values():
+        package = install_package(archive, models_dir=root)
+        meta_path = package.path / "metadata.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta_path.write_text(json.dumps({**meta, DEMO_KEY: True}), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` (evaluation text); tests that need it skip when it is absent."""
     if not SHARED_DATA_DIR.is_dir():

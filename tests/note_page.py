@@ -4,6 +4,24 @@ userscript's browser tests: ``#detail-title``, ``#detail-desc .note-text``, comm
 ``.show-more`` button, emoji ``<img class="note-content-emoji">``, mentions ``<a class="note-content-user">`` and
 hashtags ``<a class="tag">``. Every text is written for these tests.
 
+Issue 20's layouts, each after a public 2025-2026 source found with the search tool (code corpus):
+
+- the note container ``#noteContainer.note-container`` whatever the address, and ``div.note-detail-mask`` over the
+  feed: Playwright collectors (``hasDetailContainer``: ``#noteContainer``, ``.note-detail-mask``,
+  ``.note-container``), xiaohongshu-mcp-style tools (``.note-detail-mask`` closed by Escape); search cards link to
+  ``/search_result/{id}?xsec_token=...&xsec_source=pc_search``, profile cards to ``/user/profile/{uid}/{id}``;
+- feed and search cards ``section.note-item`` with ``.footer .title``: scrapers of the explore feed;
+- the reply-to name ``.nickname`` in ``.comment-item-sub`` ("回复 name：", qingpeng9802/rednote_helper,
+  ``deleteAtUserReply``); where it sits relative to ``.note-text`` is not confirmed, so both places are built:
+  ``inside`` (in the ``.note-text``) and ``before`` (a sibling in ``.content``);
+- the phone layout ``.narmal-note-container`` > ``.note-view-container`` without comments: WhiteSevs/
+  TamperMonkeyScript, 小红书优化 (2025.5.26), ``waitNode(".narmal-note-container")``; its title and description
+  classes (``.note-content .title``, ``.desc``) are this fixture's guess;
+- the comment box: a contenteditable ``p#content-textarea.content-input`` ("说点什么...") in the note: public
+  posting tools fill ``#content-textarea`` as a contenteditable and click the send button;
+- rednote.com: the same classes with an English interface; its own translation of a note sits in an element whose
+  class says so (``.translate-content`` here: the real class is not confirmed).
+
 A text is a list of parts: a plain string, or ``("emoji", name)``, ``("at", nickname, user_id)``,
 ``("tag", topic)``. Everything is HTML-escaped: a hostile comment is text here, as on the site.
 """
@@ -29,6 +47,14 @@ class Comment:
     parts: list
     replies: list["Comment"] = field(default_factory=list)
     hidden_replies: list["Comment"] = field(default_factory=list)  # shown by clicking .show-more
+    reply_to: tuple[str, str] | None = None  # (nickname, "inside" | "before"): a reply to a reply
+    site_translation: str = ""  # markup the site adds after the text (rednote.com's own translation)
+
+
+CHINESE_UI = {"reply_to": "回复", "colon": "：", "where": "四川", "like": "赞", "reply": "回复", "more": "展开 {} 条回复",
+              "total": "共 {} 条评论", "say": "说点什么...", "send": "发送"}
+ENGLISH_UI = {"reply_to": "Reply", "colon": ": ", "where": "Sichuan", "like": "Like", "reply": "Reply",
+              "more": "Show {} more replies", "total": "{} comments", "say": "Say something...", "send": "Send"}
 
 
 def emoji_src(name: str) -> str:
@@ -58,25 +84,37 @@ def text_html(parts: list) -> str:
     return "".join(out)
 
 
-def comment_html(comment: Comment, sub: bool = False) -> str:
+def comment_html(comment: Comment, sub: bool = False, reply_to: tuple[str, str] | None = None,
+                 ui: dict | None = None) -> str:
+    """A comment and its replies; ``reply_to`` = (nickname, layout) adds the "回复 name：" prefix, ``inside`` or
+    ``before`` the ``.note-text``; ``ui`` replaces the interface's words (rednote.com's English)."""
+    words = {**CHINESE_UI, **(ui or {})}
     item = "comment-item comment-item-sub" if sub else "comment-item"
+    prefix = inside = ""
+    if reply_to is not None:
+        name, layout = reply_to
+        html = (f'<span>{escape(words["reply_to"])} </span><span class="nickname">{escape(name)}</span>'
+                f'<span>{escape(words["colon"])}</span>')
+        prefix, inside = (html, "") if layout == "before" else ("", html)
     inner = (
         f'<div class="{item}" id="comment-{comment.cid}"><div class="comment-inner-container">'
         f'<div class="avatar" aria-hidden="true">{escape(comment.user[:1])}</div>'
         f'<div class="right"><div class="author-wrapper"><div class="author">'
         f'<a class="name" href="/user/profile/u-{comment.cid}">{escape(comment.user)}</a></div></div>'
-        f'<div class="content"><span class="note-text">{text_html(comment.parts)}</span></div>'
-        f'<div class="info"><div class="date"><span>01-14</span><span class="location">四川</span></div>'
-        f'<div class="interactions"><span class="like">赞 12</span><span class="reply">回复</span></div></div>'
+        f'<div class="content">{prefix}<span class="note-text">{inside}{text_html(comment.parts)}</span>'
+        f'{comment.site_translation}</div>'
+        f'<div class="info"><div class="date"><span>01-14</span><span class="location">{escape(words["where"])}</span></div>'
+        f'<div class="interactions"><span class="like">{escape(words["like"])} 12</span>'
+        f'<span class="reply">{escape(words["reply"])}</span></div></div>'
         f"</div></div></div>"
     )
     if sub:
         return inner
-    replies = "".join(comment_html(r, sub=True) for r in comment.replies)
+    replies = "".join(comment_html(r, sub=True, reply_to=r.reply_to, ui=ui) for r in comment.replies)
     more = ""
     if comment.hidden_replies:
-        hidden = "".join(comment_html(r, sub=True) for r in comment.hidden_replies)
-        more = (f'<div class="show-more">展开 {len(comment.hidden_replies)} 条回复</div>'
+        hidden = "".join(comment_html(r, sub=True, reply_to=r.reply_to, ui=ui) for r in comment.hidden_replies)
+        more = (f'<div class="show-more">{escape(words["more"].format(len(comment.hidden_replies)))}</div>'
                 f"<template>{hidden}</template>")
     reply_block = (f'<div class="reply-container"><div class="list-container">{replies}</div>{more}</div>'
                    if replies or more else "")
@@ -113,6 +151,23 @@ body { margin: 0; background: #f5f5f5; color: #333; font: 14px/1.5 system-ui, "P
 .comment-item-sub { margin-bottom: 10px; }
 .comment-item-sub .avatar { width: 24px; height: 24px; flex-basis: 24px; font-size: 11px; }
 .show-more { color: #13386c; cursor: pointer; font-size: 13px; }
+.nickname { color: #999; }
+.engage-bar { margin-top: 12px; border-top: 1px solid #eee; padding-top: 10px; }
+.input-box { display: flex; gap: 8px; align-items: flex-start; }
+.content-edit { flex: 1; min-width: 0; }
+#content-textarea { margin: 0; min-height: 36px; padding: 8px 12px; border-radius: 18px; background: #f5f5f5; outline: none; }
+#content-textarea:empty::before { content: attr(data-placeholder); color: #aaa; }
+.submit { border: 0; border-radius: 16px; background: #ff2442; color: #fff; padding: 8px 14px; }
+.feeds-container { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; max-width: 1100px; margin: 16px auto; }
+.note-item { background: #fff; border-radius: 12px; overflow: hidden; }
+.note-item .cover { display: flex; height: 140px; align-items: center; justify-content: center; font-size: 48px; background: #fde8e4; text-decoration: none; }
+.note-item .footer { padding: 8px 10px; }
+.note-item .footer .title { color: #333; text-decoration: none; font-weight: 500; }
+.note-detail-mask { position: fixed; inset: 0; background: rgba(0,0,0,.4); overflow: auto; }
+.narmal-note-container { max-width: 480px; margin: 0 auto; background: #fff; }
+.note-view-container { padding: 12px 16px; }
+.note-view-container .note-image-box { height: 200px; display: flex; align-items: center; justify-content: center; font-size: 72px; background: #fde8e4; }
+.note-view-container .title { font-size: 17px; font-weight: 600; margin: 12px 0 6px; }
 @media (max-width: 760px) {
   .note-container { display: block; margin: 0; border-radius: 0; }
   .media-container { min-height: 240px; }
@@ -120,8 +175,14 @@ body { margin: 0; background: #f5f5f5; color: #333; font: 14px/1.5 system-ui, "P
 }
 """
 
-# The site's own behaviour that the tests need: .show-more renders the replies it loads.
+# The site's own behaviour that the tests need: .show-more renders the replies it loads; the send button records
+# what it would send (window.sent), so a test sees that nothing was sent without the user's click.
 SCRIPT = """
+window.sent = [];
+document.addEventListener('click', (event) => {
+  const send = event.target.closest('.input-box .submit');
+  if (send) window.sent.push(document.querySelector('#content-textarea').innerText);
+});
 document.addEventListener('click', (event) => {
   const more = event.target.closest('.show-more');
   if (!more) return;
@@ -133,8 +194,10 @@ document.addEventListener('click', (event) => {
 """
 
 
-def note_html(title: list, desc: list, comments: list[Comment], total: int | None = None) -> str:
-    """The note's part of the page (what the site swaps when it navigates to another note)."""
+def note_html(title: list, desc: list, comments: list[Comment], total: int | None = None, ui: dict | None = None,
+              desc_translation: str = "") -> str:
+    """The note's part of the page (what the site swaps when it navigates to another note), with its comment box."""
+    words = {**CHINESE_UI, **(ui or {})}
     count = total if total is not None else sum(1 + len(c.replies) + len(c.hidden_replies) for c in comments)
     return (
         '<div id="noteContainer" class="note-container">'
@@ -143,17 +206,48 @@ def note_html(title: list, desc: list, comments: list[Comment], total: int | Non
         '<div class="author-bar"><div class="avatar">辣</div><span class="username">麻辣小兔</span></div>'
         '<div class="note-scroller"><div class="note-content">'
         f'<div id="detail-title" class="title">{text_html(title)}</div>'
-        f'<div id="detail-desc" class="desc"><span class="note-text">{text_html(desc)}</span></div>'
+        f'<div id="detail-desc" class="desc"><span class="note-text">{text_html(desc)}</span>{desc_translation}</div>'
         '</div><div class="comments-el"><div class="comments-container">'
-        f'<div class="total">共 {count} 条评论</div>'
-        f'<div class="list-container">{"".join(comment_html(c) for c in comments)}</div>'
-        "</div></div></div></div></div>"
+        f'<div class="total">{escape(words["total"].format(count))}</div>'
+        f'<div class="list-container">{"".join(comment_html(c, ui=ui) for c in comments)}</div>'
+        "</div></div></div>"
+        '<div class="interactions engage-bar"><div class="input-box"><div class="content-edit">'
+        f'<p id="content-textarea" class="content-input" contenteditable="true" data-placeholder="{escape(words["say"])}">'
+        f'</p></div><button type="button" class="btn submit">{escape(words["send"])}</button></div></div>'
+        "</div></div>"
     )
 
 
-def page_html(note: str) -> str:
+def mask_html(note: str, cards: list[tuple[str, str]]) -> str:
+    """The feed with a note opened over it: ``div.note-detail-mask`` holding the note container."""
+    return feed_html(cards) + f'<div class="note-detail-mask" note-id="{NOTE_ID}">{note}</div>'
+
+
+def feed_html(cards: list[tuple[str, str]]) -> str:
+    """Feed or search result cards: ``section.note-item`` with the cover link and ``.footer .title``."""
+    items = "".join(
+        f'<section class="note-item"><a class="cover" href="{escape(href, quote=True)}">🍜</a>'
+        f'<div class="footer"><a class="title" href="{escape(href, quote=True)}"><span>{escape(title)}</span></a>'
+        f'<div class="author-wrapper"><span class="name">小红薯</span></div></div></section>'
+        for title, href in cards)
+    return f'<div class="feeds-container">{items}</div>'
+
+
+def phone_html(title: list, desc: list) -> str:
+    """The phone layout: ``.narmal-note-container`` > ``.note-view-container``, no comments."""
     return (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<div class="narmal-note-container"><div class="note-view-container">'
+        '<div class="author-container"><span class="author-name">麻辣小兔</span></div>'
+        '<div class="note-image-box">🍲</div>'
+        f'<div class="note-content"><div class="title">{text_html(title)}</div>'
+        f'<div class="desc">{text_html(desc)}</div></div>'
+        "</div></div>"
+    )
+
+
+def page_html(note: str, lang: str = "zh-CN") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>小红书</title><style>{STYLE}</style></head>"
         f'<body><div id="app">{note}</div><script>{SCRIPT}</script></body></html>'

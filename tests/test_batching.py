@@ -16,7 +16,7 @@ from xhs_translate.models.batching import (
     TranslationCancelled,
     token_counter,
 )
-from xhs_translate.models.engine import DecodeOptions, load_engine
+from xhs_translate.models.engine import DecodeOptions, Engine, load_engine
 from xhs_translate.models.packages import find_package
 from xhs_translate.testing import MAX_POSITIONS
 from xhs_translate.translator import Translator
@@ -155,13 +155,17 @@ def test_a_text_shared_with_a_cancelled_call_is_still_translated_for_the_other(p
     assert engine.stats()["cancelled"] == 1  # only the text nobody else waited for
 
 
-def test_a_failing_batch_fails_only_its_own_texts(package, provider):
+def test_a_failing_batch_fails_only_its_own_texts(package):
+    # An engine told to decode sources whole past its position table (by default they are split, by tokens).
+    overreaching = Engine(package, max_source_tokens=100 * MAX_POSITIONS)
+    provider = BatchingProvider(load=lambda package, **_: overreaching)
     engine = provider(package)
     too_long = "长" * (MAX_POSITIONS * 3)  # longer than the model's position table: CTranslate2 raises
     results = run_in_threads(lambda n: engine.translate([too_long] if n == 0 else [TEXTS[n]], DecodeOptions()), 4)
     assert results[0].translations == (None,) and results[0].errors
     for n in range(1, 4):
         assert results[n].translations[0] and results[n].errors == ()
+    provider.close()
 
 
 def test_blank_texts_and_bad_input_are_answered_without_the_queue(package, provider):

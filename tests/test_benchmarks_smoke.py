@@ -159,6 +159,16 @@ def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     assert re.search(r"ceiling: the zh->en engine alone on \d+ of these comments", proc.stdout)
 
 
+def test_server_adapters_runs_small():
+    proc = run("server_adapters.py", "--size", "tiny", "--items", "3", "--repeats", "2", "--paragraphs", "1,3",
+               "--clients", "2", "--rounds", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for kind in ("/imme, one request of the list", "/translate, one request of the list",
+                 "/translate, one request per item"):
+        assert re.search(rf"\| {re.escape(kind)} +\| [\d,]+ +\| \d+\.\d+ +\| \d+\.\d\dx", proc.stdout), proc.stdout
+    assert re.search(r"^\| 3 +\| [\d,.]+ +\| [\d,.]+ +\|", proc.stdout, re.M), proc.stdout
+
+
 def test_scale_out_tiny(redis_server, shared_data):
     """Needs Ray and redis-server, as the distributed tests do (the fixture skips without them, or fails)."""
     proc = run("scale_out.py", "--size", "tiny", "--comments", "40", "--entries", "3000", "--batch-size", "50",
@@ -168,3 +178,11 @@ def test_scale_out_tiny(redis_server, shared_data):
     assert "| Ray Data, 2 workers x 1 CPU (batches of 50)" in out and "efficiency vs 2 x the per-core rate" in out
     assert "| Redis (local redis-server" in out and "bytes per entry" in out
     assert "cross-run:" in out and "| Ray, 2 workers, the same Redis again (warm)" in out
+
+
+def test_browser_latency_small(chromium):
+    """The chromium fixture skips (or fails under $XHS_TRANSLATE_REQUIRE_BROWSER) without Playwright or Chromium."""
+    proc = run("browser_latency.py", "--comments", "3", "--repeats", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"script +\(render -> every translation shown\): +\d+ ms +server CPU [\d.]+ s", proc.stdout)
+    assert re.search(r"ratio script/request: [\d.]+; at most saved by reading responses: -?\d+ ms", proc.stdout)

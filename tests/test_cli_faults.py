@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -14,7 +16,11 @@ import time
 
 import pytest
 
-from helpers import ROOT, big_thread, cli, mounted_tmpfs, read_output, write_json, write_jsonl
+from xhs_translate.io import jsontext
+
+from hostile_inputs import CASES, READ
+from helpers import (ROOT, big_thread, cli, distributed_or_skip, mounted_tmpfs, read_output, wait_for, write_json,
+                     write_jsonl)
 
 
 OUTPUTS = ("jsonl", "json", "csv", "html")
@@ -348,3 +354,207 @@ def test_a_result_holding_a_lone_surrogate_is_cached_without_turning_the_cache_o
         assert decode_comment(cache.get_many("comments", ["k"])["k"], "hi \ud83d") == (result, 1)
     assert cache.enabled
     cache.close()
+
+
+# --- issue 22 §8, §9: Redis addresses that do not parse, and passwords in every form -----------------------------
+
+SECRET = "hunter2secret"
+ADDRESSES_WITH_A_PASSWORD = [  # every form redis-py's from_url takes a password in (redis/connection.py, parse_url)
+    f"redis://:{SECRET}@127.0.0.1:1/0",
+    f"redis://someone:{SECRET}@127.0.0.1:1/0",
+    f"rediss://:{SECRET}@127.0.0.1:1/0",
+    f"redis://127.0.0.1:1/0?password={SECRET}",
+    f"unix:///nonexistent/redis.sock?password={SECRET}",
+    f"unix:///nonexistent/redis.sock?db=0&password={SECRET}&ttl=1d",
+    f"unix://someone:{SECRET}@/nonexistent/redis.sock",
+    f"redis://:{SECRET}@[::1/0",  # does not parse either
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES_WITH_A_PASSWORD)
+def test_a_redis_password_is_never_printed_in_any_form(address, tmp_path, capsys):
+    from xhs_translate.cli import main
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"comment_id": "1", "content": "好"}])
+    for argv in (["translate", str(source), "--cache", address], ["cache", "stats", "--cache", address],
+                 ["cache", "path", "--cache", address]):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert SECRET not in out + err, argv
+        expected = 0 if argv[1] == "path" else 1  # "cache path" needs no connection
+        assert code == expected and err.count("\n") == expected, (argv, err)
+        assert "internal error" not in err
+
+
+@pytest.mark.parametrize("command", [["translate", "-"], ["cache", "stats"], ["cache", "clear"]])
+def test_a_redis_address_that_does_not_parse_is_a_clear_error(command, capsys):
+    from xhs_translate.cli import main
+
+    assert main([*command, "--cache", "redis://[::1/0"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("xhs-translate: error: invalid Redis address 'redis://[::1/0' (Invalid IPv6 URL): expected "
+                   "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], rediss://... or unix:///PATH/redis.sock[?password=...]\n")
+
+
+def test_a_unix_socket_redis_with_a_password_in_the_query_is_used_and_never_shown(models_dir, tmp_path, capsys):
+    """A real redis-server on a unix socket that requires a password: the documented unix:// form works (the
+    address used to be rebuilt as unix:/path, which the client refuses), and the password shows nowhere."""
+    distributed_or_skip("redis")
+    from xhs_translate.cli import main
+    socket_path = tmp_path / "redis.sock"
+    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(socket_path), "--dir", str(tmp_path),
+                               "--save", "", "--appendonly", "no", "--requirepass", SECRET],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: socket_path.exists() or server.poll() is not None, "the redis-server socket", timeout=30)
+        address = f"unix://{socket_path}?password={SECRET}"
+        source = write_jsonl(tmp_path / "in.jsonl", [{"comment_id": "1", "content": "你好"}])
+        assert main(["translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--cache", address,
+                     "--models-dir", str(models_dir)]) == 0
+        assert main(["cache", "stats", "--cache", address]) == 0
+        out, err = capsys.readouterr()
+        assert f"url: unix://{socket_path}\n" in out and "entries: 1 segments, 1 whole comments" in out
+        assert SECRET not in out + err
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+
+# --- issue 22 §12: a folder given as the glossary -----------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["translate", "-"], ["serve"]])
+def test_a_glossary_that_is_a_folder_is_named_as_one(command, tmp_path, capsys):
+    from xhs_translate.cli import main
+
+    assert main([*command, "--glossary", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"xhs-translate: error: cannot read the glossary {tmp_path}: it is a folder " \
+                                      "(give a glossary file)\n"
+    assert main([*command, "--glossary", str(tmp_path / "missing.tsv")]) == 2
+    assert capsys.readouterr().err.endswith("missing.tsv: no such file\n")
+
+
+# --- issue 22 §2: SIGTERM while standard output is a full pipe ------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_sigterm_while_stdout_is_a_full_pipe_leaves_whole_records(env, tmp_path, fmt):
+    """Each record is bigger than the pipe (one page), so once the pipe is full the CLI is blocked inside a
+    record; SIGTERM then must not cut it: the output is whole records, then "interrupted"."""
+    import fcntl
+    import termios
+    import array
+
+    records = [{"comment_id": str(i), "content": "好" if i % 2 else "ok", "blob": "x" * 100_000} for i in range(6)]
+    source = write_jsonl(tmp_path / "in.jsonl", records)
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    capacity = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+    proc = subprocess.Popen([sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "--chunk-size", "1",
+                             "--output-format", fmt, "--no-cache"], env=env, stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    try:
+        waiting = array.array("i", [0])
+        deadline = time.monotonic() + 240
+        while waiting[0] < capacity:  # the pipe is full: the CLI is blocked writing the first record
+            assert proc.poll() is None and time.monotonic() < deadline, "the CLI never filled the pipe"
+            time.sleep(0.01)
+            fcntl.ioctl(read_end, termios.FIONREAD, waiting)
+        proc.send_signal(signal.SIGTERM)
+        with os.fdopen(read_end, "rb") as reader:
+            output = reader.read()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 130, stderr
+    finally:
+        proc.kill()
+    assert stderr.endswith("xhs-translate: interrupted; stdout has only part of the output (re-running reuses the cache)\n")
+    text = output.decode("utf-8")
+    if fmt == "jsonl":
+        assert text.endswith("\n")
+        written = [json.loads(line) for line in text.splitlines()]
+    else:  # whole items of the array, which is not closed
+        written = json.loads(text + "\n]")
+    assert written and [{k: r[k] for k in records[0]} for r in written] == records[:len(written)]
+
+
+# --- issue 22: the shared table of hostile inputs, single process (test_distributed runs it on Ray) --------------
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_inputs_single_process(case, models_dir, tmp_path, capsys):
+    from xhs_translate.cli import main
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(case.data)
+    out = tmp_path / "out.jsonl"
+    code = main(["translate", str(source), "-o", str(out), "--models-dir", str(models_dir), "--no-cache", "-q",
+                 "--errors", "mark", *case.args])
+    err = capsys.readouterr().err
+    if case.error is not None:
+        assert code == 1 and err.count("\n") == 1 and re.search(case.error, err), err
+        assert err.startswith("xhs-translate: error: ") and not out.exists()
+        return
+    assert code == 0, err
+    text = out.read_bytes().decode("utf-8")  # valid UTF-8, lone surrogates escaped
+    written = [json.loads(line) for line in text.splitlines()]  # one line per record, whatever splits lines
+    encoding = "utf-16" if case.data.startswith(b"\xff\xfe") else "utf-8-sig"
+    originals = [jsontext.loads(line) for line in case.data.decode(encoding).split("\n") if line.strip()]
+    assert len(written) == len(originals) == text.count("\n")
+    assert [{k: r[k] for k in o} for r, o in zip(jsontext_records(text), originals)] == originals  # untouched
+
+
+def jsontext_records(text: str) -> list[dict]:
+    """The output's records as the library reads them (numbers such as 1e400 kept exactly)."""
+    return [jsontext.loads(line) for line in text.split("\n") if line]
+
+
+# --- issue 22 §6: the HTML page is bounded, and says so ------------------------------------------------------------
+
+def test_html_output_past_its_bound_is_refused_before_the_work(models_dir, tmp_path, monkeypatch, capsys):
+    """Peak RSS grew with the input (200k comments: 818 MB here); the page now takes at most HTML_MAX_COMMENTS
+    (50,000: 268 MB), checked on a file's count before any translation and on stdin as records arrive."""
+    from xhs_translate import cli
+
+    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    records = [{"comment_id": str(i), "content": "好看"} for i in range(4)]
+    common = ["--models-dir", str(models_dir), "--no-cache", "-q", "--chunk-size", "2"]
+    assert cli.main(["translate", str(write_jsonl(tmp_path / "three.jsonl", records[:3])), "-o",
+                     str(tmp_path / "three.html"), *common]) == 0
+    source = write_jsonl(tmp_path / "four.jsonl", records)
+    monkeypatch.setattr(cli._TranslateJob, "make_translator", lambda self: pytest.fail("translated before the check"))
+    assert cli.main(["translate", str(source), "-o", str(tmp_path / "four.html"), *common]) == 2
+    assert capsys.readouterr().err == (
+        "xhs-translate: error: an HTML page holds at most 3 comments (it is built in memory, a view for people) and "
+        "the inputs have more: write JSONL, JSON or CSV (-o OUT.csv), or split the input\n")
+    monkeypatch.undo()
+    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
+    assert cli.main(["translate", "-", "--output-format", "html", *common]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.endswith("and the input has more: write JSONL, JSON or CSV (-o OUT.csv), or split the input\n")
+    assert captured.out == "" and not (tmp_path / "four.html").exists()
+
+
+#: What /thread refuses where the CLI and Ray write the record back: a number beyond a float's range, which a JSON
+#: answer could not carry (issue 19 §2 lets the server answer 400 for it): a 400 that names the number.
+THREAD_REFUSES = {"numbers": "out of range"}
+
+
+@pytest.mark.parametrize("case", READ, ids=lambda case: case.name)
+def test_hostile_inputs_through_the_servers_thread_endpoint(case, client, models_dir):
+    """The table's readable cases, their lines as they are, as the JSON body of /thread: the library's results
+    (its default errors="raise": a record it refuses is a 400 with its message)."""
+    from xhs_translate.errors import XhsTranslateError
+    from xhs_translate.translator import Translator
+
+    lines = [line for line in case.data.decode("utf-8-sig").split("\n") if line.strip()]
+    response = client.post("/thread", content='{"comments": [' + ", ".join(lines) + "]}",
+                           headers={"content-type": "application/json"})
+    refused = next((words for key, words in THREAD_REFUSES.items() if key in case.name), None)
+    if refused is not None:
+        assert response.status_code == 400 and refused in response.json()["error"], response.text
+        return
+    try:
+        expected = Translator(models_dir=models_dir, cache=False).translate_thread([jsontext.loads(l) for l in lines])
+    except XhsTranslateError as exc:
+        assert response.status_code == 400 and str(exc) in response.json()["error"], response.text
+        return
+    assert response.status_code == 200, response.text
+    assert response.json()["comments"] == json.loads(jsontext.dumps(expected))

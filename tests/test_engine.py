@@ -15,6 +15,7 @@ from xhs_translate.errors import InputError, UnsupportedPackageError, XhsTransla
 from xhs_translate.models.engine import (
     DEFAULT_BATCH_TOKENS,
     DecodeOptions,
+    Engine,
     EngineResult,
     clear_engine_cache,
     decoding_length,
@@ -142,8 +143,16 @@ def test_non_string_input_is_rejected(engine):
         engine.translate(["ok", None])
 
 
-def test_a_failing_batch_keeps_the_others(engine):
+@pytest.fixture(scope="module")
+def overreaching(models_dir):
+    """An engine told to decode sources whole past its position table: CTranslate2 raises for such a batch, a
+    genuine per-batch failure (the default limit splits them instead: tests/test_long_text.py)."""
+    return Engine(find_package("zh", "en", models_dir), max_source_tokens=100 * MAX_POSITIONS)
+
+
+def test_a_failing_batch_keeps_the_others(overreaching):
     """A source longer than the model's position table makes CTranslate2 raise for that batch only."""
+    engine = overreaching
     too_long = "这是一个非常长的句子，" * 200
     assert tokens(engine, [too_long])[0] > MAX_POSITIONS
     texts = [TEXTS[0], too_long, TEXTS[3]]
@@ -350,9 +359,9 @@ def test_token_weighted_confidence():
     assert token_weighted_confidence([(3 * math.log(0.5), 3), (0.0, 1)]) == pytest.approx(0.5 ** 0.75)
 
 
-def test_blank_and_failed_items_have_no_score(engine):
+def test_blank_and_failed_items_have_no_score(overreaching):
     too_long = "这是一个非常长的句子，" * 200
-    result = engine.translate(["", "好可爱", too_long], DecodeOptions(max_batch_tokens=MAX_POSITIONS))
+    result = overreaching.translate(["", "好可爱", too_long], DecodeOptions(max_batch_tokens=MAX_POSITIONS))
     assert result.scores[0] is None and result.scores[2] is None and result.scores[1] is not None
     assert result.confidences == (None, result.confidences[1], None) and result.scored_tokens[0] == 0
 

@@ -183,7 +183,7 @@ def test_comments_are_grouped_by_note_in_order_of_first_appearance_with_titles_l
     headers = [n["header"] for n in page.notes]
     assert headers[0].startswith("Cat tax") and "n-a" in headers[0] and "3 comments" in headers[0]
     assert headers[1].startswith("Weekend hotpot in Chengdu") and "3 comments" in headers[1]
-    assert headers[2].startswith("Note n/c?&\"<open ↗1 comment") and "1 comments" not in headers[2]
+    assert headers[2].startswith("“so cute”n/c?&\"< ↗1 comment") and "1 comments" not in headers[2]  # a preview
     note_links = [link["href"] for link in page.links if link["class"] == "nid"]
     assert note_links == [NOTE_URL.format("n-a"), NOTE_URL.format("n-b"),
                           "https://www.xiaohongshu.com/explore/n?xsec_token=T1",  # the export's own link

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xhs_translate.errors import FormatError, InputError, OutputPathError, UnknownFormatError
+from xhs_translate.errors import FormatError, InputError, OutputPathError, RecordTooLongError, UnknownFormatError
 from xhs_translate.io import (
     CsvWriter,
     InputSpec,
@@ -48,7 +50,8 @@ def read(path: Path, fmt: str = "auto") -> list[dict]:
         ("a.csv", b"\xef\xbb\xbfcomment_id,content\n1,hi\n", "csv"),
         ("-", b"comment_id,content\n1,hi\n", "csv"),
         ("export", b'[{"a": 1}]', "json"),
-        ("a.tsv", b"id\ttext\n", "csv"),  # an extension that names no format, and a header-like first line
+        ("a.tsv", b"id\ttext\n", "tsv"),  # tab-separated (issue 21: it was read as one-column CSV)
+        ("a.dat", b"id,text\n", "csv"),  # an extension that names no format, and a header-like first line
         ("a.txt", b"[\xe7\xac\x91\xe5\x93\xad R] {json-looking}\n", "lines"),  # .txt is plain text, whatever it holds
     ],
 )
@@ -248,3 +251,104 @@ def test_a_jsonl_line_longer_than_the_sniffed_head_is_still_jsonl(tmp_path):
     path.write_text(json.dumps({"content": "长" * 20000}, ensure_ascii=False) + "\n", encoding="utf-8")
     assert resolve_format(InputSpec(str(path))).format == "jsonl"
     assert sniff_input_format("x", b'{\n    "a": 1\n}') == "json"
+
+
+# --- issue 22 §3: a JSONL line is one line for every line splitter ----------------------------------------------
+
+LINE_BREAKERS = "\u2028\u2029\u0085"  # JSON keeps them raw in strings; str.splitlines() and old JavaScript split there
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), st.text(alphabet=st.sampled_from(LINE_BREAKERS + "ab\n\r中"))
+                                | json_values, max_size=4), min_size=1, max_size=5))
+def test_jsonl_output_round_trips_through_splitlines(records):
+    out = io.StringIO()
+    JsonlWriter(out).write(records)
+    text = out.getvalue()
+    assert not set(LINE_BREAKERS) & set(text)
+    assert [json.loads(line) for line in text.splitlines()] == records
+
+
+def test_jsonl_output_escapes_unicode_line_separators_in_a_real_export_shape(tmp_path):
+    record = {**MEDIACRAWLER_ROW, "content": "第一行\u2028第二行\u2029第三段\u0085完"}
+    path = tmp_path / "out.jsonl"
+    with atomic_output(str(path)) as stream:
+        JsonlWriter(stream).write([record, record])
+    raw = path.read_bytes()
+    assert rb"\u2028" in raw and rb"\u2029" in raw and rb"\u0085" in raw
+    assert len(raw.decode("utf-8").splitlines()) == 2 and read(path) == [record, record]
+
+
+# --- issue 22 §11: UTF-16 with a byte-order mark is read; GBK and Big5 are named ----------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name, text", [
+    ("export.csv", "comment_id,content\n1,你好 #咖啡\n2,\"so true, lol\"\n"),
+    ("export.jsonl", '{"comment_id": "1", "content": "你好 #咖啡"}\n{"comment_id": "2", "content": "so true, lol"}\n'),
+])
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path, encoding, name, text):
+    """Excel's "Unicode Text" export and UTF-16 CSVs start with a BOM (FF FE, or FE FF big-endian)."""
+    path = tmp_path / name
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")  # utf-16 writes its own
+    path.write_bytes((bom + text).encode(encoding))
+    assert [r["content"] for r in read(path)] == ["你好 #咖啡", "so true, lol"]
+
+
+def test_utf16_without_a_byte_order_mark_is_named():
+    with pytest.raises(UnknownFormatError, match="looks like UTF-16 text without a byte-order mark"):
+        sniff_input_format("export.csv", "comment_id,content\n1,hi\n".encode("utf-16-le"))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5"])
+def test_gbk_and_big5_are_named_as_the_likely_cause_of_non_utf8_input(tmp_path, encoding):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes('{"comment_id": "1", "content": "這家店的拿鐵真好喝"}\n'.encode(encoding))
+    with pytest.raises(InputError, match=r"not UTF-8 text \(.* at line 1, byte \d+\); .*GBK \(GB18030\) or Big5"):
+        read(path)
+
+
+# --- issue 22 §5: one record's size is bounded, whatever the format --------------------------------------------
+
+def bounded(path: Path, fmt: str, limit: int) -> list[dict]:
+    return list(iter_records(InputSpec(str(path), fmt, max_record=limit)))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "lines", "csv", "json"])
+def test_an_input_without_line_ends_stops_at_the_record_limit_naming_the_line(tmp_path, fmt, monkeypatch):
+    """/dev/zero (or a binary file) read as text: an error at the first record past the limit, with about the
+    limit in memory, not the whole 40 MB input."""
+    head = {"jsonl": '{"content": "ok"}\n', "lines": "ok\n", "csv": "content\nok\n", "json": '[{"content": "ok"},\n"'}[fmt]
+    path = tmp_path / "zeros"
+    filler = b"a" if fmt == "json" else b"\x00"  # JSON: a string that never ends (a NUL in one is an error at once)
+    path.write_bytes(head.encode() + filler * 40_000_000)
+    where = {"json": "item 1 of the JSON array (from line 2, column 1)", "csv": "line 3"}.get(fmt, "line 2")
+    tracemalloc.start()
+    try:
+        with pytest.raises(RecordTooLongError, match=rf"zeros: {re.escape(where)} is longer than 100,000 characters, "
+                                                     r"the most one record may take \(--max-record-size\)"):
+            bounded(path, fmt, 100_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000  # the limit, the JSON window (1M characters, 4 bytes each at worst), a few buffers
+
+
+def test_a_json_input_that_is_not_an_array_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "object.json"
+    path.write_text('{"comments": [' + ", ".join(['{"content": "好"}'] * 50_000) + "]}", encoding="utf-8")
+    with pytest.raises(FormatError, match="expected a JSON array of comment objects .*, got a JSON object"):
+        bounded(path, "json", 10_000)
+    with pytest.raises(FormatError, match="got a JSON dict"):  # small enough to read: json's own name, as before
+        bounded(path, "json", 10_000_000)
+
+
+def test_records_up_to_the_limit_are_read(tmp_path):
+    text = "长" * 5000
+    for fmt, content in (("jsonl", json.dumps({"content": text}, ensure_ascii=False) + "\n"), ("lines", text + "\n"),
+                         ("csv", f'content\n"{text}\n{text}"\n'),
+                         ("json", json.dumps([{"content": text}], ensure_ascii=False))):
+        path = tmp_path / f"in.{fmt}"
+        path.write_text(content, encoding="utf-8")
+        assert len(bounded(path, fmt, 10_100)) == 1
+    with pytest.raises(RecordTooLongError, match="a field of the row ending at line 3 is longer"):
+        bounded(tmp_path / "in.csv", "csv", 6_000)  # a quoted field over many lines is bounded too

@@ -12,8 +12,8 @@ from xhs_translate.segment import (
     has_words,
     normalize_segment,
     split_edges,
-    split_long,
     split_sentences,
+    split_to_fit,
 )
 
 TEXTS = st.text(alphabet=st.sampled_from(list("你好。！？…!?. \n\tab3c") + ["哈", "”", "."]), max_size=60) | st.text(max_size=80)
@@ -26,11 +26,23 @@ def test_split_sentences_is_lossless(text):
     assert all(pieces)
 
 
-@given(TEXTS, st.integers(min_value=1, max_value=40))
-def test_split_long_is_lossless_and_bounded(text, limit):
-    pieces = split_long(text, limit)
+def byte_tokens(text: str) -> int:
+    """A stand-in tokenizer with SentencePiece's byte fallback in mind: 1 token per ASCII character, 3 for others."""
+    return sum(1 if ord(c) < 128 else 3 for c in text)
+
+
+@given(TEXTS | st.text(min_size=200, max_size=600), st.integers(min_value=3, max_value=40))
+def test_split_to_fit_is_lossless_and_bounded(text, limit):
+    pieces = split_to_fit(text, byte_tokens, limit)
     assert "".join(pieces) == text
-    assert all(0 < len(p) <= limit for p in pieces)
+    assert all(p and byte_tokens(p) <= limit for p in pieces)
+
+
+def test_split_to_fit_cuts_at_sentence_ends_then_clauses_then_spaces():
+    assert split_to_fit("好。" + "我" * 9, len, 8) == ("好。" + "我" * 6, "我" * 3)  # no cut in the second half: hard
+    assert split_to_fit("今天天气好。明天下雨，后天", len, 8) == ("今天天气好。", "明天下雨，后天")
+    assert split_to_fit("one two three four", len, 10) == ("one two ", "three four")
+    assert split_to_fit("短句", len, 8) == ("短句",)
 
 
 @given(st.text())

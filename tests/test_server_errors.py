@@ -6,11 +6,14 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
 
 from helpers import ServerProcess, client_of
+from xhs_translate.errors import InputError
 from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 from xhs_translate.server.api import ApiError
 
@@ -58,8 +61,6 @@ BAD_TRANSLATE = [
     ({"q": "bonjour", "source": "fr", "target": "en"}, "fr is not supported"),
     ({"q": "你好", "source": "auto", "target": "de"}, "de is not supported"),
     ({"q": "你好", "source": "auto", "target": "en", "format": "markdown"}, "markdown format is not supported"),
-    ({"q": "你好", "source": "zh", "target": "zh-Hant"},
-     "Chinese (traditional) (zh-Hant) is not available as a target language from Chinese (zh-Hans)"),
     ({"q": ["一", "二", "三", "四"], "source": "auto", "target": "en"},
      "Invalid request: request (4) exceeds text limit (3)"),
     ({"q": ["一" * 30, "二" * 31], "source": "auto", "target": "en"},
@@ -78,9 +79,9 @@ def test_bad_bodies(open_server):
     assert _error(open_server.post("/translate", content=b"{nope", headers={"Content-Type": "application/json"}),
                   400).startswith("Invalid request: the body is not valid JSON")
     assert _error(open_server.post("/translate", json=["q", "source"]), 400) == "Invalid JSON format"
-    huge = b'{"q": "hi", "source": "auto", "target": "en", "alternatives": 1e400}'  # parses as inf
+    huge = b'{"q": "hi", "source": "auto", "target": "en", "alternatives": 1e400}'  # would parse as inf
     assert _error(open_server.post("/translate", content=huge, headers={"Content-Type": "application/json"}),
-                  400) == "Invalid request: alternatives parameter is not a number"
+                  400) == "Invalid request: the body is not valid JSON (the number 1e400 is out of range)"
     assert _error(open_server.post("/thread", json={"comments": [1, {"content": "hi"}]}), 400).startswith(
         "Invalid request: ")  # under --batch-limit, whose count skips what is not a comment
     nan = b'{"q": NaN, "source": "auto", "target": "en"}'
@@ -198,3 +199,34 @@ def test_api_keys_file_format(tmp_path):
         path.write_text(bad, encoding="utf-8")
         with pytest.raises(Exception, match=str(path)):
             ApiKeys.from_file(path)
+
+
+def test_keys_file_with_a_bom_a_superscript_limit_or_a_key_twice(tmp_path):
+    path = tmp_path / "keys"
+    path.write_bytes("\ufeffwindows-key\t5\nother\n".encode("utf-8"))  # Notepad's UTF-8 starts with a BOM
+    keys = ApiKeys.from_file(path)
+    assert keys.limits == {"windows-key": 5, "other": None}
+    assert Gate(keys).check("windows-key", "127.0.0.1") == "windows-key"
+    path.write_text("a\t²\n", encoding="utf-8")  # str.isdigit() says yes; int() says ValueError
+    with pytest.raises(InputError, match=f"{path}:1: requests per minute must be a positive integer"):
+        ApiKeys.from_file(path)
+    path.write_text("a\t5\nb\na\t100\n", encoding="utf-8")  # the last one no longer wins silently
+    with pytest.raises(InputError, match=f"{path}:3: the key on this line is on line 1 already"):
+        ApiKeys.from_file(path)
+
+
+def test_a_folder_given_as_the_keys_file_is_named_a_folder(models_dir, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", "--models-dir", str(models_dir),
+                           "--api-keys", str(tmp_path), "--port", "0"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and f"the API keys file {tmp_path} is a folder" in proc.stderr
+    assert "no such file" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_big_body_without_a_key_is_refused_before_it_is_parsed(keyed_server):
+    # not JSON at all past its first bytes: had it been parsed first, the answer would be "not valid JSON"
+    body = b'{"q": [' + b'"\xe5\xad\x97", ' * 400_000 + b"oops"
+    response = keyed_server.post("/translate", content=body, headers={"Content-Type": "application/json"})
+    assert _error(response, 400) == "Please contact the server operator to get an API key"
+    keyed = b'{"api_key": "fast", "q": [' + b'"\xe5\xad\x97", ' * 400_000 + b"oops"
+    response = keyed_server.post("/translate", content=keyed, headers={"Content-Type": "application/json"})
+    assert _error(response, 400).startswith("Invalid request: the body is not valid JSON")  # parsed (in a thread)

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
-from helpers import ServerProcess, metric, wait_for
+from helpers import ServerProcess, client_of, metric, wait_for
 
 SLOW = ("--coalesce-ms", "3000", "--coalesce-tokens", "1000000")  # texts wait 3 s in the queue for company
 
@@ -76,6 +78,8 @@ def test_listening_beyond_loopback_without_keys_warns(models_dir):
     (["--glossary", "/no/such/glossary.tsv"], "cannot read the glossary"),
     (["--coalesce-ms", "inf"], "coalesce_ms must be a finite number >= 0"),  # texts would wait for ever
     (["--drain-timeout", "nan"], "drain_timeout must be a finite number >= 0"),
+    (["--request-timeout", "0"], "request_timeout must be a finite number > 0"),  # every request would time out
+    (["--max-connections", "0"], "--max-connections"),
 ])
 def test_bad_serve_options_are_usage_errors(args, message):
     proc = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "serve", *args], capture_output=True, text=True,
@@ -111,6 +115,8 @@ def test_importing_the_package_or_the_cli_loads_no_server_stack():
 @pytest.mark.parametrize("options, name", [
     ({"port": "80"}, "port"), ({"body_limit": "1"}, "body_limit"), ({"request_threads": 1.5}, "request_threads"),
     ({"cors_origins": "https://a.example"}, "cors_origins"), ({"coalesce_ms": float("inf")}, "coalesce_ms"),
+    ({"request_timeout": float("nan")}, "request_timeout"), ({"max_connections": True}, "max_connections"),
+    ({"forwarded_allow_ips": "127.0.0.1"}, "forwarded_allow_ips"),
 ])
 def test_bad_server_config_values_are_input_errors_naming_the_field(options, name):
     from xhs_translate.errors import InputError
@@ -118,3 +124,20 @@ def test_bad_server_config_values_are_input_errors_naming_the_field(options, nam
 
     with pytest.raises(InputError, match=name):
         ServerConfig(**options)
+
+
+def test_only_the_package_each_direction_uses_is_loaded(tiny_archives, tmp_path):
+    from xhs_translate.models.install import install_package
+    from xhs_translate.testing import build_package
+
+    models = tmp_path / "models"
+    for archive in tiny_archives.values():
+        install_package(archive, models_dir=models)
+    newer = install_package(build_package(tmp_path / "build", "zh", "en", package_version="1.1"),
+                            models_dir=tmp_path / "newer")  # installing here would replace 1.0: copied beside it
+    shutil.copytree(newer.path, models / Path(newer.path).name)
+    assert len(list(models.glob("translate-zh_en-*"))) == 2
+    with ServerProcess("--models-dir", str(models), "--no-cache") as server, client_of(server) as client:
+        assert client.get("/health").json()["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.1"]
+        assert client.post("/translate", json={"q": "你好", "source": "zh", "target": "en"}).status_code == 200
+        assert client.get("/health").json()["models"] == ["argos:translate-en_zh@1.0", "argos:translate-zh_en@1.1"]

@@ -71,3 +71,13 @@ def test_split_then_join_loses_nothing_and_keeps_every_tag(bits):
     translated = join_markup(pieces, ["T" for _ in prose])
     non_text = [p.raw for p in pieces if p.text is None]
     assert [p.raw for p in split_markup(translated) if p.text is None] == non_text
+
+
+def test_a_self_closing_slash_on_an_html_element_is_ignored_as_browsers_ignore_it():
+    # <span translate="no"/> opens a span (HTML has no self-closing non-void elements): "keep" is inside it
+    pieces = split_markup('<p><span translate="no"/>keep this</span> translate this</p>')
+    assert texts_to_translate(pieces) == [" translate this"]
+    # in SVG the slash does close: the text after <path/> is the <text> element's, still prose
+    assert texts_to_translate(split_markup('<svg><text translate="no"><path/>kept</text></svg>after')) == ["after"]
+    assert texts_to_translate(split_markup('<svg><path translate="no"/><text>svg text</text></svg>')) == ["svg text"]
+    assert texts_to_translate(split_markup('<br/>line<img src="x"/>more')) == ["line", "more"]

@@ -174,3 +174,39 @@ def test_the_install_link_gives_the_userscript(page, server):
     href = page.locator("#install-link").evaluate("a => a.href")
     assert href == f"{server.url}/xhs-translate.user.js"
     assert page.request.get(href).text().startswith("// ==UserScript==")
+
+
+def test_the_status_panel_names_the_cache(page, server):
+    status = page.locator("#status-list").inner_text()
+    assert "undefined" not in status
+    where = page.request.get(server.url + "/status").json()["cache"]["where"]
+    assert f"on: {where}" in status
+
+
+def test_invalid_json_pasted_as_a_thread_is_said_to_be_invalid(page):
+    page.fill("#input", '[{"comment_id": "1", "content": "第一条"},\n {"comment_id": "2", "content": "第二条"},]')
+    page.click("button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#state').textContent.startsWith('Error')")
+    assert "not valid JSON" in page.locator("#state").inner_text()
+    assert page.locator("#result .pair").count() == 0  # not translated as one comment
+
+
+def test_a_pasted_export_of_several_notes_is_grouped_by_note_and_closed(page):
+    records = [{"comment_id": f"{note}-{n}", "note_id": note, "content": f"第{n}条评论", "parent_comment_id": "0",
+                **({"note_title": "周末去哪儿"} if note == "n1" else {})}
+               for note in ("n1", "n2", "n3") for n in range(4)]
+    records.append({"comment_id": "n2-r", "note_id": "n2", "content": "回复", "parent_comment_id": "n2-1"})
+    page.fill("#input", json.dumps(records, ensure_ascii=False))
+    page.click("button[type=submit]")
+    page.wait_for_function("() => /comments? in/.test(document.querySelector('#state').textContent)")
+    notes = page.locator("#result details.note")
+    assert notes.count() == 3 and page.locator("#result details.note[open]").count() == 0
+    assert page.locator("#result .pair").count() == 0  # closed notes hold no rows yet: a big export stays short
+    summaries = [notes.nth(i).locator("summary").inner_text() for i in range(3)]
+    assert "周末去哪儿" in summaries[0] and "4 comments" in summaries[0]
+    assert "“第0条评论”" in summaries[1] and "5 comments" in summaries[1]  # no title: its first comment, as html.py
+    notes.nth(1).locator("summary").click()
+    page.wait_for_function("() => document.querySelectorAll('#result details.note[open] .pair').length === 5")
+    depths = page.evaluate("() => [...document.querySelectorAll('#result details.note[open] .pair')]"
+                           ".map(p => Number(p.dataset.depth))")
+    assert depths == [0, 0, 0, 0, 1]  # the reply, indented, where the export has it

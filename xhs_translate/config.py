@@ -48,24 +48,52 @@ def _optional_int(name: str, value: Any, minimum: int) -> None:
 
 @dataclass(frozen=True)
 class FieldSchema:
-    """The names of a record's id, text and parent fields, and the prefix put in front of the fields we add."""
+    """The names of a record's id, text and parent fields, and the prefix put in front of the fields we add.
+
+    ``text_field`` is one field name, or several (``("title", "desc")``: a note's title and body, a post's title
+    and content), each translated on its own into fields of its own: ``title_translation``, ``desc_translation``,
+    ... (``{prefix}{field}_{name}``). One field keeps the plain names (``translation``, ...)."""
 
     id_field: str = "comment_id"
-    text_field: str = "content"
+    text_field: str | tuple[str, ...] = "content"
     parent_field: str = "parent_comment_id"
     prefix: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.text_field, (list, tuple)):
+            names = tuple(dict.fromkeys(self.text_field))
+            if not names:
+                raise InputError("text_field must name at least one field")
+            for name in names:
+                _field_name("text_field", name)
+            object.__setattr__(self, "text_field", names[0] if len(names) == 1 else names)
         for name in ("id_field", "text_field", "parent_field"):
-            _field_name(name, getattr(self, name))
+            if name != "text_field" or isinstance(self.text_field, str):
+                _field_name(name, getattr(self, name))
         if not isinstance(self.prefix, str):
             raise InputError(f"field_prefix must be a str, got {type(self.prefix).__name__}")
 
+    @property
+    def text_fields(self) -> tuple[str, ...]:
+        """The text fields, one or more."""
+        return (self.text_field,) if isinstance(self.text_field, str) else self.text_field
+
+    def fields_for(self, text_field: str) -> tuple[str, ...]:
+        """The fields ``translate_thread`` adds for one text field, prefixed: source_lang, target_lang, translation,
+        status, flags, confidence (with several text fields, each name has its field's name in front)."""
+        if len(self.text_fields) == 1:
+            return added_fields(TRANSLATION_FIELDS, self.prefix)
+        return added_fields(TRANSLATION_FIELDS, f"{self.prefix}{text_field}_")
+
     @cached_property
     def translation_fields(self) -> tuple[str, ...]:
-        """The fields ``translate_thread`` adds, prefixed: source_lang, target_lang, translation, status, flags,
-        confidence."""
-        return added_fields(TRANSLATION_FIELDS, self.prefix)
+        """The fields ``translate_thread`` adds for the (first) text field."""
+        return self.fields_for(self.text_fields[0])
+
+    @cached_property
+    def all_translation_fields(self) -> tuple[str, ...]:
+        """Every field ``translate_thread`` adds, text field by text field."""
+        return tuple(name for field in self.text_fields for name in self.fields_for(field))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,16 @@ class ModelError(XhsTranslateError):
     """Something is wrong with a translation model package or its installation."""
 
 
+class TranslationFailedError(ModelError):
+    """The model failed on a comment's text (``errors="raise"``): ``comment_id`` and ``reason`` (CTranslate2's own
+    message) say which and why."""
+
+    def __init__(self, comment_id: object, reason: str):
+        self.comment_id = comment_id
+        self.reason = reason
+        super().__init__(f"comment {comment_id!r}: the model failed: {reason}")
+
+
 class ModelNotInstalledError(ModelError):
     """No installed package serves a language pair that the work needs. ``pairs`` names every such pair, so that
     one message (and one install) covers them all; ``from_code``/``to_code`` are the first."""
@@ -127,6 +137,11 @@ class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
 
+class RecordTooLongError(FormatError):
+    """One record of an input is longer than the most a record may take (``--max-record-size``): a file with no
+    line ends, or the wrong format, stopped before it fills the memory."""
+
+
 class UnknownFormatError(FormatError):
     """The format of an input or output cannot be told from its name or content (a usage error in the CLI)."""
 
@@ -152,6 +167,11 @@ class GlossaryError(InputError):
 class CacheError(XhsTranslateError):
     """The translation cache cannot be used: a Redis that does not answer when the cache is opened, an
     unsupported address. Once a run has started, translation degrades to no cache instead of raising this."""
+
+
+class RayClusterError(XhsTranslateError):
+    """The Ray cluster of ``--ray`` cannot be used: nothing answers at its address, or it refuses us (its token
+    authentication), found within a bounded time, before Ray's driver would retry for ever."""
 
 
 class WorkerError(XhsTranslateError):

@@ -5,7 +5,8 @@ only those two (by hash) forbids every load and every other script, so the page 
 around, and a comment containing ``<script>`` is shown, never run (all comment data is HTML-escaped as well).
 
 Comments are grouped by note (``note_id``), one collapsible ``<details>`` per note with its title when the
-records carry one (``note_title`` or ``title``), else its id, a link to the note and a comment count. Replies
+records carry one (``note_title`` or ``title``), else the start of its first comment, else its id; a link to the
+note (with the export's ``xsec_token``, where it has one) and a comment count. Replies
 nest under their parents (``parent_comment_id`` in flat exports, ``sub_comments`` / ``replies`` lists in nested
 ones). The reader view shows the original and the translation side by side; status chips, flags and scores
 appear with the "Details" switch, a CSS-only checkbox. The script adds a filter by text or language and
@@ -23,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
 from typing import Iterable, Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from .spans import URL, split_spans
-from .results import Flag, Status
+from .results import DEMO_NOTICE, Flag, Status
 from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
@@ -35,6 +36,11 @@ NOTE_FIELD = "note_id"
 NOTE_TITLE_FIELDS = ("note_title", "title")
 NOTE_URL_FIELD = "note_url"  # MediaCrawler note exports: the note's link with its access token
 NOTE_URL = "https://www.xiaohongshu.com/explore/{}"
+#: A note's access token, where the export has one (MediaCrawler's note records, search results): the site opens a
+#: note from outside only with it, as ``/explore/ID?xsec_token=T&xsec_source=S`` (the form scrapers build, e.g.
+#: ``xsec_source=pc_feed``; found by the code search of public xiaohongshu scrapers).
+XSEC_TOKEN_FIELD, XSEC_SOURCE_FIELD, XSEC_SOURCE = "xsec_token", "xsec_source", "pc_feed"
+PREVIEW_CHARS = 40  # a note without a title is headed by this much of its first comment
 PICTURES_FIELD = "pictures"  # MediaCrawler: the comment's picture URLs, comma-joined; linked, never loaded
 LINK_SCHEMES = ("http", "https")
 
@@ -70,6 +76,7 @@ body { margin:0; background:var(--bg); color:var(--fg);
 header { padding:18px 24px 10px; background:#fff; }
 header h1 { margin:0 0 2px; font-size:20px; overflow-wrap:anywhere; }
 header p { margin:0; color:var(--muted); font-size:13px; }
+header p.demo { margin-top:6px; color:#9a1b1b; font-weight:600; }
 .bar { position:sticky; top:0; z-index:1; display:flex; flex-wrap:wrap; gap:8px; align-items:center;
   padding:8px 24px; background:#fff; border-bottom:3px solid var(--red); font-size:13px; }
 .bar input[type=search] { flex:1 1 14em; min-width:0; font:inherit; padding:5px 8px; border:1px solid #d1d5db; border-radius:6px; }
@@ -227,7 +234,8 @@ class _Note:
     """One note's comments: ``key`` is its id ("" for comments without one)."""
 
     key: str
-    title: str
+    title: str  # the export's, or "" without one
+    preview: str  # the start of its first comment, for a note without a title
     url: str
     roots: tuple[_Node, ...]
     count: int
@@ -262,6 +270,7 @@ def render_html(
     comments = _plural(count, "comment")
     summary = comments if len(notes) < 2 else f"{comments} on {len(notes):,} notes"
     body = "".join(_render_note(note, orphans, fields, alone=len(notes) == 1) for note in notes)
+    demo = any(Flag.DEMO_MODEL in _flags(node.comment.source.get(fields.names[FLAGS_FIELD])) for node in _walk(roots))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="zh-Hans"><head><meta charset="utf-8">'
@@ -269,7 +278,8 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n"
         '<body><input type="checkbox" id="show-details" class="vh">\n'
-        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle or summary)}</p></header>\n"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle or summary)}</p>"
+        f"{f'<p class=demo role=alert>{escape(DEMO_NOTICE)}</p>' if demo else ''}</header>\n"
         f"{_toolbar(roots, fields, comments, many_notes=len(notes) > 1)}\n"
         f"<main>\n{body}</main>\n"
         "<footer>xhs-translate · each comment's original, then its translation</footer>\n"
@@ -340,9 +350,27 @@ def group_by_note(roots: Sequence[_Node]) -> list[_Note]:
         title = next((t.strip() for r in comments for t in map(r.get, NOTE_TITLE_FIELDS)
                       if isinstance(t, str) and t.strip()), "")
         url = next((u for r in comments if _is_link(u := r.get(NOTE_URL_FIELD))), "")
-        notes.append(_Note(key, title, url or (NOTE_URL.format(quote(key, safe="")) if key else ""),
+        notes.append(_Note(key, title, _preview(members[0].comment.text), url or _note_url(key, comments),
                            tuple(members), len(comments)))
     return notes
+
+
+def _note_url(key: str, comments: Sequence[Mapping]) -> str:
+    """The note's page, with the export's ``xsec_token`` (and ``xsec_source``) where one of its records has one."""
+    if not key:
+        return ""
+    url = NOTE_URL.format(quote(key, safe=""))
+    token = next((t for r in comments if isinstance(t := r.get(XSEC_TOKEN_FIELD), str) and t), "")
+    if not token:
+        return url
+    source = next((s for r in comments if isinstance(s := r.get(XSEC_SOURCE_FIELD), str) and s), XSEC_SOURCE)
+    return f"{url}?{urlencode({'xsec_token': token, 'xsec_source': source})}"
+
+
+def _preview(text: object) -> str:
+    """The first PREVIEW_CHARS characters of a comment, whitespace collapsed, "…" where cut; "" for no text."""
+    words = " ".join(text.split()) if isinstance(text, str) else ""
+    return words if len(words) <= PREVIEW_CHARS else words[:PREVIEW_CHARS].rstrip() + "…"
 
 
 def _walk(nodes: Iterable[_Node]) -> Iterable[_Node]:
@@ -387,8 +415,9 @@ def _render_note(note: _Note, orphans: set[int], fields: _Fields, alone: bool) -
         heading = '<span class="nt">Comments without a note id</span>'
     else:
         # The link is small and apart: a click on the heading opens the note here, not the site.
-        link = escape(note.key) if note.title else "open"
-        heading = (f'<span class="nt">{escape(note.title or f"Note {note.key}")}</span>'
+        link = escape(note.key) if note.title or note.preview else "open"
+        name = note.title or (f"“{note.preview}”" if note.preview else f"Note {note.key}")
+        heading = (f'<span class="nt">{escape(name)}</span>'
                    f'<a class="nid" href="{escape(note.url, quote=True)}" target="_blank" rel="noopener noreferrer">'
                    f"{link} ↗</a>")
     return (f'<details class="note"{" open" if alone else ""} data-note="{escape(note.key, quote=True)}">'

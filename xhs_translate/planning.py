@@ -16,10 +16,9 @@ from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, MIXED_MIN_HA
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
-from .segment import has_words, normalize_segment, split_edges, split_long, split_sentences
+from .segment import has_words, normalize_segment, split_edges, split_sentences
 from .spans import HASHTAG, hashtag_parts, split_spans
 
-MAX_SEGMENT_CHARS = 300  # longer sentences are cut at a comma or space: models are trained on sentences
 # A bilingual post carries its own English: a sentence is cut between a Latin run of at least this many words and a
 # Han run of at least MIN_HAN_RUN characters (detection's bar for a bilingual text), so that each side is detected,
 # and kept or translated, on its own. Shorter Han runs are words quoted in an English sentence ("I already know 3
@@ -101,10 +100,10 @@ class Plan:
 
 
 def split_text(text: str, mentions: Sequence[str] = (), hashtags: str = "translate") -> list[Part]:
-    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (long ones cut,
-    bilingual ones cut between their languages) as ``Sentence``; joins back to ``text``. With ``hashtags="translate"``
-    a hashtag is its markers (``Marker``) around its words (a ``Sentence``): ``#小众文案[话题]#`` -> ``#``,
-    ``小众文案``, ``[话题]#``; with ``"keep"`` it is protected."""
+    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (bilingual ones cut
+    between their languages) as ``Sentence``; joins back to ``text``. A sentence too long for its model is cut by the
+    engine, by the model's tokens. With ``hashtags="translate"`` a hashtag is its markers (``Marker``) around its
+    words (a ``Sentence``): ``#小众文案[话题]#`` -> ``#``, ``小众文案``, ``[话题]#``; with ``"keep"`` it is protected."""
     parts: list[Part] = []
     for span in split_spans(text, mentions):
         if span.kind == HASHTAG and hashtags == "translate":
@@ -120,9 +119,8 @@ def split_text(text: str, mentions: Sequence[str] = (), hashtags: str = "transla
             continue
         for sentence in split_sentences(span.text):
             for run in split_languages(sentence):
-                for piece in split_long(run, MAX_SEGMENT_CHARS):
-                    lead, core, trail = split_edges(piece)
-                    parts.extend([lead, Sentence(core), trail] if has_words(core) else [piece])
+                lead, core, trail = split_edges(run)
+                parts.extend([lead, Sentence(core), trail] if has_words(core) else [run])
     return parts
 
 

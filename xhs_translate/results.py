@@ -41,6 +41,12 @@ class Flag:
     MODEL_FAILED = "model_failed"
     INVALID_TEXT = "invalid_text"  # the text field holds something other than a str
     LOW_CONFIDENCE = "low_confidence"  # the model's score is below the threshold (issue 15); the HTML page dims it
+    DEMO_MODEL = "demo_model"  # a random-weight package of `models install --demo` wrote it: gibberish, say so
+
+
+#: What every place that shows or stores a demo translation says (server start, /health, the HTML page, the browser).
+DEMO_NOTICE = ("DEMO: random-weight models (models install --demo) wrote these translations; they are gibberish. "
+               "Install real models for real translations.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +73,18 @@ class Translation:
     status: Status
     flags: tuple[str, ...] = ()
     confidence: float | None = None
+    error: str | None = None  # why a failed result failed
 
     def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
         """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
-        values."""
+        values; a failed result also gets its reason, under the translation field's name + ``_error``."""
         source, target, translation, status, flags, confidence = names  # a literal: it runs once per comment
-        return {source: self.source_lang, target: self.target_lang, translation: self.translation,
-                status: self.status._value_, flags: list(self.flags), confidence: self.confidence}
+        fields = {source: self.source_lang, target: self.target_lang, translation: self.translation,
+                  status: self.status._value_, flags: list(self.flags), confidence: self.confidence}
+        if self.error is not None:
+            fields[translation + ERROR_SUFFIX] = self.error
+        return fields
+
+
+#: A failed result's reason goes into the record under its translation field's name + this (``translation_error``).
+ERROR_SUFFIX = "_error"

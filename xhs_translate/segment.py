@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 from .results import Flag
 
@@ -46,22 +47,58 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def split_long(text: str, limit: int = 300) -> tuple[str, ...]:
-    """Cut a sentence longer than ``limit`` characters at a comma or space (else hard) into pieces (join == text).
+#: Where a piece too long for the model is cut, best first: after a sentence end, after a clause mark, at a space.
+_CUTS = ("。！？!?…\n", "，、；：,;:", " \t\u3000")
 
-    The model never truncates its input silently, so a 10,000-character run without a full stop
-    must reach it in pieces of a size it was trained on.
+#: More characters than a SentencePiece token covers (pieces are at most 16 characters by default), so that a
+#: piece is looked for in a bounded window.
+_CHARS_PER_TOKEN = 32
+
+
+def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> tuple[str, ...]:
+    """Cut ``text`` into pieces of at most ``limit`` tokens by ``count`` (the model's own tokenizer), join == text.
+
+    A model with a learned position table fails on a longer source, and one without gets slow and loses the thread,
+    so a sentence that is too long (a comment without punctuation, a run of rare characters that become byte
+    tokens) reaches it in pieces. Each piece is the longest prefix that fits, cut back to its last sentence end,
+    clause mark or space in its second half where it has one (else at a character). A character that alone
+    exceeds ``limit`` becomes a piece of its own (the caller chooses ``limit`` above any one character's tokens).
     """
     pieces: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind(ch) for ch in "，、；,; \n")
-        cut = cut + 1 if cut > 0 else limit
+    reach = _CHARS_PER_TOKEN * limit
+    while text and (len(text) > reach or count(text) > limit):
+        fit = _longest_fit(text, count, limit)
+        cut = _nice_cut(text[:fit])
+        if cut < fit and count(text[:cut]) > limit:  # a shorter prefix may tokenise longer: keep the one checked
+            cut = fit
         pieces.append(text[:cut])
         text = text[cut:]
     if text:
         pieces.append(text)
     return tuple(pieces)
+
+
+def _longest_fit(text: str, count: Callable[[str], int], limit: int) -> int:
+    """The longest prefix length (>= 1) whose tokens fit, by bisection. It looks at most _CHARS_PER_TOKEN
+    characters per token ahead, so each piece costs a few encodings of its own length, whatever follows it."""
+    low, high = 1, min(len(text), _CHARS_PER_TOKEN * limit)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if count(text[:mid]) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _nice_cut(window: str) -> int:
+    """Where to end a piece inside ``window``: after its last cut character of the best kind in its second half."""
+    half = len(window) // 2
+    for kind in _CUTS:
+        best = max(window.rfind(ch) for ch in kind)
+        if best >= half:
+            return best + 1
+    return len(window)
 
 
 def split_edges(text: str) -> tuple[str, str, str]:

@@ -19,8 +19,9 @@ Statuses (``results.Status``), decided per comment:
 - ``no_text``: the text is missing, None, blank, or has no letters (emoji, codes, mentions, numbers only);
 - ``same_language``: every sentence with letters is already in the target language;
 - ``unsupported_language``: sentences need translating, but no installed package serves any of them;
-- ``failed``: a needed zh/en model is missing (``errors="mark"``), the text is not a str (``errors="mark"``),
-  or the model failed on one of the comment's sentences; ``translation`` is then None;
+- ``failed`` (``errors="mark"``; ``"raise"`` raises instead): a needed zh/en model is missing, the text is not a
+  str, or the model failed on one of the comment's sentences (``TranslationFailedError``); ``translation`` is then
+  None and ``Translation.error`` says why (written into the record as ``translation_error``);
 - ``translated``: the comment has a translation;
 - ``cached``: only with ``mark_cached=True``: a translated comment whose every model piece was served by the cache
   rather than decoded in this call.
@@ -44,10 +45,10 @@ from . import __version__
 from .assembly import assemble
 from .cache import MemoryCache, comment_key, decode_comment, decode_segment, encode_comment, encode_segment, open_cache, segment_key
 from .config import TARGET_MODES, TranslatorConfig, _choice
-from .errors import InputError, MissingFieldError
+from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary
 from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
-from .results import Flag, ModelOutput, Status, Translation
+from .results import ERROR_SUFFIX, Flag, ModelOutput, Status, Translation
 from .routing import Router
 from .segment import guard_output
 from .thread import flatten_thread, rebuild_thread
@@ -151,12 +152,18 @@ class Translator:
         comment has the text field raises MissingFieldError, before any work is done."""
         mode = self._mode(target)
         schema = self.config.fields
-        thread = flatten_thread(comments, schema.id_field, schema.text_field, schema.parent_field,
-                                added=schema.translation_fields)
-        if thread.comments and all(schema.text_field not in c.source for c in thread.comments):
-            raise MissingFieldError(schema.text_field, thread.comments[0].source)
-        results = self._run([(c.text, c.mentions, c.comment_id) for c in thread.comments], "auto", mode)
-        return rebuild_thread(thread, _AddedFields(results, schema.translation_fields))
+        fields = schema.text_fields
+        errors = tuple(schema.fields_for(field)[2] + ERROR_SUFFIX for field in fields)  # written on failures only
+        thread = flatten_thread(comments, schema.id_field, fields[0], schema.parent_field,
+                                added=(*schema.all_translation_fields, *errors))
+        for field in fields:
+            if thread.comments and all(field not in c.source for c in thread.comments):
+                raise MissingFieldError(field, thread.comments[0].source)
+        items = [(c.text, c.mentions, c.comment_id) for c in thread.comments]
+        for field in fields[1:]:  # the other text fields, translated together with the first
+            items.extend((c.source.get(field), c.mentions, c.comment_id) for c in thread.comments)
+        results = self._run(items, "auto", mode)
+        return rebuild_thread(thread, _AddedFields(results, [schema.fields_for(field) for field in fields]))
 
     def translate(self, text: str, source: str = "auto", target: str | None = None) -> Translation:
         """Translate one text (see the module docstring for statuses); ``target`` defaults to the config's."""
@@ -175,13 +182,14 @@ class Translator:
         """Counters since this Translator was made: comments, segments, segments_translated, cache_hits, ...
         ``comment_hits``: whole-comment results served from the memo or the cache; ``cache_errors``: failures
         of the cache backend (after the first, the run went on without it); ``statuses`` and ``flags``: how many
-        results had each status and each flag."""
+        results had each status and each flag; ``failures``: how many failed for each reason."""
         with self._lock:
             counts = dict(self._stats)
         out: dict[str, Any] = {name: counts.get(name, 0) for name in _STAT_NAMES}
         out["cache_errors"] = self.cache.error_count if self.cache is not None else 0
         out["statuses"] = {status.value: counts.get(f"status:{status.value}", 0) for status in Status}
         out["flags"] = {name[5:]: n for name, n in sorted(counts.items()) if name.startswith("flag:")}
+        out["failures"] = {name[6:]: n for name, n in sorted(counts.items()) if name.startswith("error:")}
         return out
 
     @property
@@ -227,7 +235,7 @@ class Translator:
         if todo and self.cache is not None:
             self._recall_stored(keys, todo, results)
             todo = [i for i in todo if results[i] is None]
-        decoded: dict[Job, tuple[ModelOutput | None, bool]] = {}  # without a cache: dedupe across chunks too
+        decoded: dict[Job, tuple[ModelOutput | str, bool]] = {}  # without a cache: dedupe across chunks too
         for start in range(0, len(todo), CHUNK_COMMENTS):
             chunk = todo[start : start + CHUNK_COMMENTS]
             self._translate_chunk(items, keys, chunk, results, source, mode, decoded if self.cache is None else {})
@@ -235,6 +243,7 @@ class Translator:
             self._stats["comments"] += len(results)
             self._stats.update(f"status:{r.status.value}" for r in results)
             self._stats.update(f"flag:{flag}" for r in results if r.flags for flag in r.flags)
+            self._stats.update(f"error:{r.error}" for r in results if r.error is not None)
         return results  # type: ignore[return-value]
 
     def _recall(self, keys: Sequence[_MemoKey | None]) -> list[Translation | None]:
@@ -295,7 +304,7 @@ class Translator:
 
     def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[_MemoKey | None], chunk: list[int],
                          results: list[Translation | None], source: str, mode: str,
-                         decoded: dict[Job, tuple[ModelOutput | None, bool]]) -> None:
+                         decoded: dict[Job, tuple[ModelOutput | str, bool]]) -> None:
         plans = self._plan(items, chunk, source, mode)
         missing = set().union(*(plan.missing for plan in plans.values()))
         if missing and self.config.errors == "raise":
@@ -308,10 +317,19 @@ class Translator:
         for i, plan in plans.items():
             if plan.done is not None:
                 result, jobs = plan.done, []
+                if Flag.MODEL_NOT_INSTALLED in result.flags:
+                    pairs = ", ".join(f"{a}->{b}" for a, b in sorted(plan.missing))
+                    result = replace(result, error=f"no model installed for {pairs}")
             else:
                 jobs = plan.jobs()
-                result = assemble(plan, {job: outputs[job][0] for job in jobs}, self.config.confidence_threshold)
+                result = assemble(plan, {job: _output(outputs[job][0]) for job in jobs},
+                                  self.config.confidence_threshold)
                 glossary_terms += plan.glossary_terms()
+                if result.status is Status.FAILED:
+                    reason = next(reason for job in jobs if isinstance(reason := outputs[job][0], str))
+                    if self.config.errors == "raise":
+                        raise TranslationFailedError(items[i][2], reason)
+                    result = replace(result, error=reason)
             reported = result
             if result.status is Status.TRANSLATED and jobs and self.config.mark_cached and all(outputs[j][1] for j in jobs):
                 reported = replace(result, status=Status.CACHED)
@@ -357,17 +375,18 @@ class Translator:
         if self.config.errors == "raise":
             raise InputError(f"comment {comment_id!r}: text must be a str, got {type(text).__name__}",
                              comment_id=comment_id)
-        return Translation(text, None, UND, target, Status.FAILED, (Flag.INVALID_TEXT,))
+        return Translation(text, None, UND, target, Status.FAILED, (Flag.INVALID_TEXT,),
+                           error=f"text must be a str, got {type(text).__name__}")
 
     def _missing_for_mode(self, mode: str) -> set[tuple[str, str]]:
         """The other zh/en models this mode can need that are missing too, so one message names them all."""
         pairs = {"auto": [("zh", "en"), ("en", "zh")], "en": [("zh", "en")], "zh": [("en", "zh")]}[mode]
         return {(a, b) for a, b in pairs if (route := self._router.route(a, b, False)) is not None and route.package is None}
 
-    def _decode(self, plans: Iterable[Plan], decoded: dict[Job, tuple[ModelOutput | None, bool]]
-                ) -> dict[Job, tuple[ModelOutput | None, bool]]:
+    def _decode(self, plans: Iterable[Plan], decoded: dict[Job, tuple[ModelOutput | str, bool]]
+                ) -> dict[Job, tuple[ModelOutput | str, bool]]:
         """Every job of ``plans``, deduplicated, from ``decoded`` (this call), the cache or the model, added to
-        ``decoded`` as (guarded output or None, from the cache)."""
+        ``decoded`` as (guarded output, or why the model failed on it; from the cache)."""
         all_jobs = [job for plan in plans if plan.done is None for job in plan.jobs()]
         unique = [job for job in dict.fromkeys(all_jobs) if job not in decoded]
         counts: Counter[str] = Counter(segments=len(all_jobs), unique_segments=len(unique))
@@ -380,7 +399,7 @@ class Translator:
             self._stats.update(counts)
         return decoded
 
-    def _decode_route(self, route: Any, jobs: list[Job], decoded: dict[Job, tuple[ModelOutput | None, bool]],
+    def _decode_route(self, route: Any, jobs: list[Job], decoded: dict[Job, tuple[ModelOutput | str, bool]],
                       counts: Counter[str]) -> None:
         package = route.package
         keys: dict[Job, str] = {}
@@ -410,12 +429,14 @@ class Translator:
                       failed_segments=sum(output is None for output in result.translations))
         new = {}
         scores = zip(result.log_probs, result.scored_tokens) if result.log_probs else ((None, 0) for _ in misses)
+        reason = "; ".join(dict.fromkeys(result.errors)) or "the model gave no output"
         for job, text, (log_prob, tokens) in zip(misses, result.translations, scores):
             if text is None:
-                decoded[job] = (None, False)
+                decoded[job] = (reason, False)  # why it failed, in place of an output
                 continue
             guarded = guard_output(job.text, text)
-            output = ModelOutput(guarded.text, guarded.flags, log_prob, tokens)
+            flags = (*guarded.flags, Flag.DEMO_MODEL) if package.demo else guarded.flags
+            output = ModelOutput(guarded.text, flags, log_prob, tokens)
             decoded[job] = (output, False)
             if keys:
                 new[keys[job]] = encode_segment(output)
@@ -474,19 +495,30 @@ class Translator:
         return self._settings
 
 
-class _AddedFields:
-    """Each result's added fields, built when ``rebuild_thread`` reaches its comment: a 100k-comment thread never
-    holds 100k of these dicts besides the output."""
+def _output(decoded: ModelOutput | str) -> ModelOutput | None:
+    """A decoded job's output, or None where the model failed on it (``_decode`` stores the reason instead)."""
+    return decoded if isinstance(decoded, ModelOutput) else None
 
-    def __init__(self, results: Sequence[Translation], names: Sequence[str]):
+
+class _AddedFields:
+    """Each comment's added fields, built when ``rebuild_thread`` reaches it: a 100k-comment thread never holds 100k
+    of these dicts besides the output. ``results`` holds one run of the comments per text field, in the order of
+    ``names`` (each text field's added names)."""
+
+    def __init__(self, results: Sequence[Translation], names: Sequence[Sequence[str]]):
         self._results = results
         self._names = names
+        self._count = len(results) // len(names)
 
     def __len__(self) -> int:
-        return len(self._results)
+        return self._count
 
     def __getitem__(self, i: int) -> dict[str, Any]:
-        return self._results[i].as_fields(self._names)
+        first, *others = self._names
+        fields = self._results[i].as_fields(first)
+        for k, names in enumerate(others, 1):
+            fields.update(self._results[k * self._count + i].as_fields(names))
+        return fields
 
 
 def _build_glossary(glossary: Glossary | str | Path | Mapping[str, str] | None, builtin: bool) -> Glossary:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterable, Iterator, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from ..errors import CacheError
 from .base import TABLES, BackendBase
@@ -51,23 +51,68 @@ def is_redis_address(value: Any) -> bool:
     return isinstance(value, str) and value.split("://", 1)[0].lower() in SCHEMES and "://" in value
 
 
+_SECRET_PARAM = "password"  # redis-py's query parameter for the password (how unix:// addresses give one)
+_USERINFO = re.compile(r"(?<=://)[^/?#]*@")
+_SECRET_QUERY = re.compile(r"(?i)([?&])pass(?:word|%77ord)=[^&#]*&?")
+
+
 def redact(url: str) -> str:
-    """``url`` without its password (for messages, stats and signatures)."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` without its password, in every form an address holds one: ``redis://user:PASSWORD@host``,
+    ``?password=PASSWORD`` (``unix:///path/redis.sock?password=...``), or both (for messages, stats and
+    signatures). Never raises: from an address that does not parse, every user part and ``password=`` goes."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "redis://[::1/0": no structure to trust
+        return _SECRET_QUERY.sub(lambda m: m.group(1), _USERINFO.sub("", url)).rstrip("?&")
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}@{host}" if user else host
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name.lower() == _SECRET_PARAM for name, _ in pairs):
+        query = urlencode([(name, value) for name, value in pairs if name.lower() != _SECRET_PARAM])
+    if (netloc, query) == (parts.netloc, parts.query):
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + host))
+    return _join(parts, netloc, query)
+
+
+def _join(parts: SplitResult, netloc: str, query: str) -> str:
+    """An address from its parts, by hand: ``urlunsplit`` writes ``unix:///path`` as ``unix:/path``, which the
+    client refuses."""
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
+def _checked(url: str) -> str:
+    """``url`` when it parses as an address (its port a number); else a CacheError naming it without secrets."""
+    try:
+        urlsplit(url).port
+    except ValueError as exc:
+        raise CacheError(f"invalid Redis address {redact(url)!r} ({exc}): expected redis://[[USER]:PASSWORD@]HOST"
+                         "[:PORT][/DB], rediss://... or unix:///PATH/redis.sock[?password=...]") from None
+    return url
 
 
 def _split_ttl(url: str) -> tuple[str, str | None]:
     """The address without our ``ttl`` query parameter (the client would refuse it), and that parameter."""
-    parts = urlsplit(url)
+    parts = urlsplit(_checked(url))
     query = parse_qsl(parts.query, keep_blank_values=True)
     ttl = [value for name, value in query if name == TTL_PARAM]
     rest = [(name, value) for name, value in query if name != TTL_PARAM]
-    return urlunsplit(parts._replace(query=urlencode(rest))), (ttl[-1] if ttl else None)
+    return _join(parts, parts.netloc, urlencode(rest)), (ttl[-1] if ttl else None)
+
+
+def _without_secrets(exc: BaseException, url: str) -> str:
+    """The client's message, with any password of ``url`` in it replaced by ``***``."""
+    text = str(exc)
+    parts = urlsplit(url)
+    secrets = [parts.password, *(v for n, v in parse_qsl(parts.query) if n.lower() == _SECRET_PARAM)]
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "***")
+    return text
 
 
 class RedisCache(BackendBase):
@@ -93,7 +138,7 @@ class RedisCache(BackendBase):
                                                 socket_timeout=timeout, socket_connect_timeout=timeout)
             self._client.ping()
         except (*self._errors_caught, ValueError) as exc:
-            raise CacheError(f"cannot use the Redis cache at {self.description}: {exc}") from None
+            raise CacheError(f"cannot use the Redis cache at {self.description}: {_without_secrets(exc, address)}") from None
 
     def _key(self, table: str, key: str) -> str:
         if table not in TABLES:

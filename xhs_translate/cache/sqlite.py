@@ -142,13 +142,16 @@ class SqliteCache(BackendBase):
         return {**self._base_stats(), "path": str(self._path), "entries": entries, "size_bytes": size}
 
     def clear(self) -> int:
-        """Delete every entry; returns how many there were."""
+        """Delete every entry and give the space back; returns how many there were. VACUUM alone writes the
+        compacted database into the WAL, which then holds as much as the file did until the last connection closes
+        (a 46 MB cache stayed 46 MB, file and WAL, until then): the TRUNCATE checkpoint shrinks both now."""
         conn = self._connection()
         if conn is None:
             return 0
         try:
             removed = sum(conn.execute(f"DELETE FROM {name}").rowcount for name in _TABLE_NAMES.values())
             conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             self._disable(exc)
             return 0

@@ -1,7 +1,7 @@
 """Reading and writing comment exports (MediaCrawler JSON / JSONL / CSV, generic ones, plain text), streaming."""
 
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, STDIO, format_from_name, output_format_for, sniff_input_format
-from .readers import InputSpec, count_records, iter_records, resolve_format
+from .readers import DEFAULT_MAX_RECORD, InputSpec, count_records, iter_records, resolve_format
 from .jsontext import MAX_DEPTH, JsonNumber
 from .writers import (
     CSV_FORMULAS,
@@ -19,6 +19,7 @@ from .writers import (
 
 __all__ = [
     "CSV_FORMULAS",
+    "DEFAULT_MAX_RECORD",
     "ENCODINGS",
     "INPUT_FORMATS",
     "MAX_DEPTH",

@@ -8,7 +8,7 @@ from typing import Sequence
 from ..errors import UnknownFormatError
 from .jsontext import loads
 
-INPUT_FORMATS = ("json", "jsonl", "csv", "lines")
+INPUT_FORMATS = ("json", "jsonl", "csv", "tsv", "lines")
 OUTPUT_FORMATS = ("jsonl", "json", "csv", "html")
 STDIO = "-"
 
@@ -17,6 +17,7 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".csv": "csv",
+    ".tsv": "tsv",  # tab-separated, as spreadsheets and pandas' to_csv(sep="\t") write it
     ".txt": "lines",  # plain text, one comment a line
     ".html": "html",
     ".htm": "html",
@@ -30,19 +31,38 @@ def format_from_name(name: str) -> str | None:
     return _EXTENSIONS.get(PurePath(name).suffix.lower())
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" and Windows tools write UTF-16 with one
+
+
+def text_encoding(head: bytes) -> str:
+    """How to decode an input that starts with ``head``: UTF-16 when it opens with a UTF-16 byte-order mark,
+    else UTF-8 (a UTF-8 BOM skipped)."""
+    return "utf-16" if head.startswith(UTF16_BOMS) else "utf-8-sig"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: mostly ASCII text with a NUL in every other byte."""
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+
+
 def sniff_input_format(name: str, head: bytes) -> str:
-    """Pick json, jsonl, csv or lines for an input from its extension and its first bytes.
+    """Pick json, jsonl, csv, tsv or lines for an input from its extension and its first bytes.
 
     A ``.txt`` file is plain text, one comment a line, whatever its lines look like (a comment may well start
     with ``[`` or ``{``). Otherwise content wins when it is unambiguous, because exports get renamed: ``[``
     opens a JSON array, and lines that each hold a complete JSON object mean JSONL (a pretty-printed object
     would not parse on one line; a lone one-line object in a ``.json`` file stays JSON, so it gets the
     "expected an array" message).
-    Anything else is CSV when the extension says so or the first line looks like a header row.
+    Anything else is CSV when the extension says so or the first line looks like a header row, and TSV when that
+    first line has more tabs than commas.
     """
-    if b"\x00" in head:
+    encoding = text_encoding(head)
+    if encoding == "utf-8-sig" and b"\x00" in head:
+        if _looks_utf16(head):
+            raise UnknownFormatError(f"{_label(name)} looks like UTF-16 text without a byte-order mark; convert it to "
+                                     "UTF-8 (iconv -f UTF-16LE -t UTF-8)")
         raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
-    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    text = head[: len(head) - len(head) % 2 if encoding == "utf-16" else None].decode(encoding, errors="replace").lstrip()
     by_name = format_from_name(name)
     if by_name == "lines":
         return by_name
@@ -57,10 +77,12 @@ def sniff_input_format(name: str, head: bytes) -> str:
         if by_name == "jsonl" or (one_object_per_line and (by_name != "json" or len(lines) > 1)):
             return "jsonl"
         return "json"
+    first_line = text.split("\n", 1)[0]
+    if by_name in (None, "csv") and first_line.count("\t") > first_line.count(","):
+        return "tsv"  # a header of tab-separated names, whatever the extension says
     if by_name in INPUT_FORMATS:
         return by_name
-    first_line = text.split("\n", 1)[0]
-    if by_name is None and ("," in first_line or "\t" in first_line):
+    if by_name is None and "," in first_line:
         return "csv"
     if not text:
         return by_name if by_name in INPUT_FORMATS else "jsonl"

@@ -165,6 +165,21 @@ def dumps(value: Any, indent: int | None = None) -> str:
         return _dumps_numbers(value, indent)
 
 
+# What ``str.splitlines()``, many line tools and older JavaScript take for a line end, though JSON keeps them raw
+# in strings (U+0085 NEL, U+2028, U+2029), and the lone surrogates UTF-8 cannot hold: in a JSONL line each is
+# written as its ``\\uXXXX`` escape. All of them occur only inside strings, where the escape means the same.
+_LINE_UNSAFE = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
+
+
+def dumps_line(value: Any) -> str:
+    """One JSONL line (without its ``\\n``): :func:`dumps` with the characters that would split or tear the line
+    escaped, so that the line is valid UTF-8 and ``splitlines()`` gives one line per record."""
+    text = dumps(value)
+    if _LINE_UNSAFE.search(text) is None:
+        return text
+    return _LINE_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dumps_numbers(value: Any, indent: int | None) -> str:
     numbers: list[str] = []
 

@@ -3,7 +3,8 @@
 Every format is read one record at a time (a JSON array item by item), so a million comments never sit in
 memory together, and the CLI translates and caches a JSON input chunk by chunk as it does JSONL. Every reader
 yields the records exactly as stored: CSV values stay strings, JSON values keep their types and key order, and
-JSON numbers their text (``io/jsontext.py``). Plain text (``lines``) makes one record per line: the line number
+JSON numbers their text (``io/jsontext.py``). Inputs are UTF-8 (a BOM skipped), or UTF-16 when they start
+with its byte-order mark (Excel's "Unicode Text" export). Plain text (``lines``) makes one record per line: the line number
 (from 1) under the id field and the line, without its line break, under the text field; a blank line is a record
 too (it gets ``no_text``), so that records and lines stay aligned. Problems become FormatError or InputError
 naming the file and, where the parser knows it, the line and column; an error in the middle of a file comes
@@ -16,23 +17,29 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
-from ..errors import FormatError, InputError
-from .formats import STDIO, sniff_input_format
+from ..errors import FormatError, InputError, RecordTooLongError
+from .formats import STDIO, sniff_input_format, text_encoding
 from .jsontext import JsonDepthError, decode, loads
 
 _SNIFF_BYTES = 8192
+#: What a non-UTF-8 input most likely is: exports saved by Chinese Windows software.
+NOT_UTF8_HINT = ("Chinese text saved by Windows software is often GBK (GB18030) or Big5: convert it to UTF-8, e.g. "
+                 "iconv -f GB18030 -t UTF-8 (or -f BIG5)")
 _READ_CHARS = 1 << 20  # a JSON array is parsed from a window of at least this many characters
 _JSON_SPACE = re.compile(r"[^ \t\n\r]")  # the first character that is not JSON whitespace
-# Long comments exceed csv's default 128 KiB field limit; the cap only guards against runaway quoting.
-_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+#: The most characters one record may take (one JSONL or text line, one CSV row's field, one JSON array item):
+#: an input with no line end (``/dev/zero``, a binary file) is an error at the line it starts on, not a
+#: MemoryError after gigabytes. Long comments exceed csv's default 128 KiB field limit; this is far above that.
+DEFAULT_MAX_RECORD = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class InputSpec:
 
     path: str
     format: str = "auto"
+    max_record: int = DEFAULT_MAX_RECORD  # characters: see DEFAULT_MAX_RECORD
 
     @property
     def label(self) -> str:
@@ -76,7 +84,7 @@ def resolve_format(spec: InputSpec) -> InputSpec:
             head = _peek(handle)
         except OSError as exc:
             raise InputError(f"cannot read {spec.label}: {exc.strerror or exc}") from exc
-    return InputSpec(spec.path, sniff_input_format(spec.path, head))
+    return replace(spec, format=sniff_input_format(spec.path, head))
 
 
 def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None = None, *,
@@ -87,24 +95,49 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
     columns of a CSV that has a header and no rows. ``id_field`` and ``text_field`` name the two fields of a
     plain-text (``lines``) record."""
     with _open_binary(spec.path) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        encoding = text_encoding(_peek(handle))
+        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
         try:
             if spec.format == "json":
-                yield from _json_records(text, spec.label)
+                yield from _json_records(text, spec.label, spec.max_record)
             elif spec.format == "jsonl":
-                yield from _jsonl_records(text, spec.label)
-            elif spec.format == "csv":
-                yield from _csv_records(text, spec.label, on_header)
+                yield from _jsonl_records(_bounded_lines(text, spec), spec.label)
+            elif spec.format in ("csv", "tsv"):
+                yield from _csv_records(_bounded_lines(text, spec), spec.label, on_header, spec.max_record,
+                                        "\t" if spec.format == "tsv" else ",")
             elif spec.format == "lines":
-                yield from _line_records(text, spec.label, id_field, text_field)
+                yield from _line_records(_bounded_lines(text, spec), spec.label, id_field, text_field)
             else:
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
-            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}") from exc
+            if encoding == "utf-16":
+                raise InputError(f"cannot read {spec.label}: it starts as UTF-16 text but is not ({exc.reason})") from exc
+            raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}; "
+                             f"{NOT_UTF8_HINT}") from exc
         except OSError as exc:
             raise InputError(f"cannot read {spec.label}: {exc.strerror or exc}") from exc
         finally:
             text.detach()  # leave stdin (and the handle the context manager closes) alone
+
+
+def too_long(where: str, limit: int) -> FormatError:
+    """The error for a record past the limit (``where``: "line 3", "item 2 of the JSON array")."""
+    size = f"{limit // (1 << 20)} MiB" if limit % (1 << 20) == 0 else f"{limit:,} characters"
+    return RecordTooLongError(f"{where} is longer than {size}, the most one record may take (--max-record-size); "
+                              "is this the right file and format?")
+
+
+def _bounded_lines(text: io.TextIOBase, spec: InputSpec) -> Iterator[str]:
+    """The lines of ``text`` as iterating it gives them, each read at most ``spec.max_record`` characters at a
+    time: a longer line is a RecordTooLongError naming it, before it is in memory."""
+    limit = spec.max_record
+    for lineno in itertools.count(1):
+        line = text.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise too_long(f"{spec.label}: line {lineno}", limit)
+        yield line
 
 
 def _where_not_utf8(path: str) -> str:
@@ -182,22 +215,23 @@ class _Window:
         return f"line {line}, column {column}"
 
 
-def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
-    """The items of a JSON array, parsed one at a time from a window of the stream."""
+_KINDS = {"{": "object", '"': "string", "t": "bool", "f": "bool", "n": "null"}
+
+
+def _json_records(text: io.TextIOBase, label: str, limit: int = DEFAULT_MAX_RECORD) -> Iterator[dict]:
+    """The items of a JSON array, parsed one at a time from a window of the stream, each at most ``limit``
+    characters."""
     window = _Window(text)
     first = window.next_char()
     if not first:
         raise FormatError(f"{label} is empty: expected a JSON array of comment objects (write [] for none)")
-    if first != "[":  # not an array: parse it whole for the same messages as json.loads gives
-        window.text += text.read()
+    if first != "[":  # not an array: the first value, read as far as one record may go, for json.loads' messages
         try:
-            data = loads(window.text[window.pos :])
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"{label}: invalid JSON at {window.where(window.pos + exc.pos)}: {exc.msg}") from None
-        except JsonDepthError as exc:
-            raise FormatError(f"{label}: at {window.where(window.pos + exc.pos)}, {exc}") from None
+            data = type(_json_item(window, label, limit, "the JSON value")).__name__
+        except RecordTooLongError:  # not read to its end: named by its first character
+            data = _KINDS.get(first, "number")
         raise FormatError(
-            f"{label}: expected a JSON array of comment objects (as MediaCrawler writes), got a JSON {type(data).__name__}"
+            f"{label}: expected a JSON array of comment objects (as MediaCrawler writes), got a JSON {data}"
         )
     window.pos += 1
     index = 0
@@ -205,7 +239,7 @@ def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         window.pos += 1
     else:
         while True:
-            item = _json_item(window, label)
+            item = _json_item(window, label, limit, f"item {index} of the JSON array")
             if not isinstance(item, dict):
                 raise FormatError(f"{label}: item {index} of the JSON array is a {type(item).__name__}, not an object")
             yield item
@@ -223,21 +257,30 @@ def _json_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         raise FormatError(f"{label}: invalid JSON at {window.where(window.pos)}: Extra data")
 
 
-def _json_item(window: _Window, label: str) -> object:
-    """Parse the value at the window's position, reading more while it may be cut off by the window's end."""
+def _json_item(window: _Window, label: str, limit: int, what: str) -> object:
+    """Parse the value at the window's position, reading more while it may be cut off by the window's end (at
+    most ``limit`` characters of it: a RecordTooLongError naming ``what`` past that)."""
     while True:
         try:
             value, end = decode(window.text, window.pos)
         except json.JSONDecodeError as exc:
-            if _may_be_cut(exc, window.text) and window.read(len(window.text) - window.pos):
+            if _may_be_cut(exc, window.text) and _read_more(window, label, limit, what):
                 continue  # at least double the window: linear time in all
             raise FormatError(f"{label}: invalid JSON at {window.where(exc.pos)}: {exc.msg}") from None
         except JsonDepthError as exc:
             raise FormatError(f"{label}: at {window.where(exc.pos)}, {exc}") from None
-        if end == len(window.text) and window.read(len(window.text) - window.pos):
+        if end == len(window.text) and _read_more(window, label, limit, what):
             continue  # a number may go on in the next characters
         window.pos = end
         return value
+
+
+def _read_more(window: _Window, label: str, limit: int, what: str) -> bool:
+    """Read on for a value that starts at the window's position and has not ended; False at the end of input."""
+    held = len(window.text) - window.pos
+    if held > limit:
+        raise too_long(f"{label}: {what} (from {window.where(window.pos)})", limit)
+    return window.read(min(held, limit + 1 - held) if held < limit else 1)
 
 
 def _may_be_cut(exc: json.JSONDecodeError, text: str) -> bool:
@@ -250,9 +293,9 @@ def _may_be_cut(exc: json.JSONDecodeError, text: str) -> bool:
 _CUT_MARGIN = 8  # the longest token a cut can leave unfinished: an escape "\\uXXXX", a keyword "false"
 
 
-def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
+def _jsonl_records(lines: Iterable[str], label: str) -> Iterator[dict]:
     empty = True
-    for lineno, line in enumerate(text, start=1):
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         empty = False
@@ -269,13 +312,13 @@ def _jsonl_records(text: io.TextIOBase, label: str) -> Iterator[dict]:
         raise FormatError(f"{label} is empty: expected one JSON comment object per line")
 
 
-def _line_records(text: io.TextIOBase, label: str, id_field: str, text_field: str) -> Iterator[dict]:
+def _line_records(lines: Iterable[str], label: str, id_field: str, text_field: str) -> Iterator[dict]:
     """One record per line (blank ones too, so that record N is line N); the line break is not part of the text.
     Blank lines are held back until a line with text comes, so that an input of blank lines is an error before
     any record."""
     blank: list[dict] = []
     seen_text = False
-    for lineno, line in enumerate(text, start=1):
+    for lineno, line in enumerate(lines, start=1):
         record = {id_field: lineno, text_field: line.rstrip("\r\n")}
         if not seen_text and not line.strip():
             blank.append(record)
@@ -288,9 +331,11 @@ def _line_records(text: io.TextIOBase, label: str, id_field: str, text_field: st
         raise FormatError(f"{label} is empty: expected one comment per line")
 
 
-def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]], None] | None) -> Iterator[dict]:
-    csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(text, strict=True)  # strict: a file cut inside a quoted field is an error, not a record
+def _csv_records(lines: Iterable[str], label: str, on_header: Callable[[list[str]], None] | None,
+                 limit: int = DEFAULT_MAX_RECORD, delimiter: str = ",") -> Iterator[dict]:
+    csv.field_size_limit(limit)
+    # strict: a file cut inside a quoted field is an error, not a record
+    reader = csv.reader(lines, strict=True, delimiter=delimiter)
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):  # blank lines before the header
@@ -311,4 +356,6 @@ def _csv_records(text: io.TextIOBase, label: str, on_header: Callable[[list[str]
                 )
             yield dict(zip(header, row + [""] * (len(header) - len(row))))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise too_long(f"{label}: a field of the row ending at line {reader.line_num}", limit) from None
         raise FormatError(f"{label}: invalid CSV at line {reader.line_num}: {exc}") from None

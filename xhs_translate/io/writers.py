@@ -5,7 +5,8 @@ when everything was written, so an interrupted or failed run never leaves a half
 behind; the leftovers of killed runs are removed by the next run to the same output (``staging.py``). The new
 file keeps the mode of the file it replaces, or gets the umask's. A symbolic link is followed (its target is
 replaced, the link kept), and a device, FIFO or socket (``/dev/null``, a named pipe) is written directly, as it
-cannot be replaced. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
+cannot be replaced. Standard output gets whole records only (``_WholeWrites``): a SIGINT or SIGTERM while a
+full pipe blocks a write waits for it. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
 full set of columns is known (JSON records may differ in their keys), which keeps memory bounded too.
 
 A lone surrogate (``"\\ud83d"`` in a JSON input: legal JSON, but not UTF-8) is written as its escape ``\\ud83d``,
@@ -16,24 +17,26 @@ a rename refused) are OutputError or OutputPathError naming the path and the sys
 
 from __future__ import annotations
 
+import codecs
 import csv
 import errno
-import io
 import json
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Protocol, Sequence
+from typing import IO, Any, Iterable, Iterator, Protocol, Sequence
 
 from ..errors import InputError, OutputError, OutputPathError
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
 from ..thread import FLAGS_FIELD
 from .formats import STDIO
-from .jsontext import JsonNumber, dumps
+from .jsontext import JsonNumber, dumps, dumps_line
 
 #: Columns a CSV writer serialises as ``;``-joined strings rather than JSON (they are lists of plain words).
 JOINED_COLUMNS = (FLAGS_FIELD,)
@@ -129,6 +132,68 @@ class _OutputStream:
             raise _write_error(self._label, exc) from exc
 
 
+_HOLD = 1 << 16  # bytes of whole writes held back before they go out together
+
+
+class _WholeWrites:
+    """Standard output, written one whole ``write`` (a chunk of JSONL, a JSON item, a CSV row) at a time, so that
+    a reader never gets a torn record: a SIGINT or SIGTERM that comes while bytes are on their way (a full pipe
+    blocks us mid-write) is held until they are all out, then acts; a second one acts at once. Writes are held
+    back up to 64 KiB, or until ``flush`` (each chunk's), and dropped if the run stops before then."""
+
+    def __init__(self, binary: IO[bytes], encoding: str):
+        self._binary = binary
+        self._encoder = codecs.getincrementalencoder(encoding)(UNENCODABLE)  # a BOM (utf-8-sig) only once
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        data = self._encoder.encode(text)
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= _HOLD:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        data = b"".join(self._held)
+        self._held.clear()
+        self._size = 0
+        with _signals_held():
+            view = memoryview(data)
+            while view:  # a signal makes a blocked write return part-way (write(2)), the buffered one too
+                view = view[self._binary.write(view):]
+            self._binary.flush()
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, then deliver the first that came (a second one during
+    the block is delivered at once). Only the main thread can set handlers; elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        if caught:  # asked twice: stop now, torn or not
+            signal.signal(signum, previous[signum])
+            signal.raise_signal(signum)
+        caught.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # the handler in place now (the CLI's raises KeyboardInterrupt)
+
+
 def _write_error(label: str, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {label}: {exc.strerror or exc}")
 
@@ -143,14 +208,9 @@ def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """A text stream that becomes ``path`` only if the block completes; ``-`` is stdout (written as it goes),
     and a device or FIFO is written as it goes too (see the module docstring)."""
     if path == STDIO:
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, errors=UNENCODABLE, newline="",
-                                  write_through=False)
-        try:
-            out = _OutputStream(stream, "standard output")
-            yield out  # type: ignore[misc]
-            out.flush()
-        finally:
-            stream.detach()
+        out = _OutputStream(_WholeWrites(sys.stdout.buffer, encoding), "standard output")
+        yield out  # type: ignore[misc]
+        out.flush()  # after an error or an interrupt, what is held back is dropped: whole records or nothing
         return
     check_output_path(path)
     target = Path(os.path.realpath(path))
@@ -227,13 +287,15 @@ def _keep_mode(fd: int, target: Path) -> None:
 
 
 class JsonlWriter:
-    """One JSON object per line, unicode kept as is (as MediaCrawler writes JSONL)."""
+    """One JSON object per line, unicode kept as is (as MediaCrawler writes JSONL), except the line separators
+    and lone surrogates ``jsontext.dumps_line`` escapes."""
 
     def __init__(self, stream: IO[str]):
         self._stream = stream
 
     def write(self, records: Iterable[dict]) -> None:
-        self._stream.write("".join(dumps(r) + "\n" for r in records))
+        self._stream.write("".join(dumps_line(r) + "\n" for r in records))
+        self._stream.flush()  # on standard output, the chunk goes out now, whole
 
     def close(self) -> None:
         pass
@@ -259,6 +321,7 @@ class JsonWriter:
             item = dumps(record, indent=self._indent)
             self._stream.write(("[\n" if self._count == 0 else ",\n") + self._pad + item.replace("\n", "\n" + self._pad))
             self._count += 1
+        self._stream.flush()  # on standard output, the chunk goes out now, whole items
 
     def close(self) -> None:
         self._stream.write("\n]" if self._count else "[]")

@@ -222,6 +222,7 @@ class BatchingEngine:
             if scope is not None and not scope._register(self, call):
                 raise TranslationCancelled("the request was cancelled")
             by_text: dict[str, _Item] = {}
+            adopted: list[_Item] = []  # joined texts still queued in another call's chunks
             for text in todo:
                 key = (options, text)
                 item = self._inflight.get(key)
@@ -231,15 +232,22 @@ class BatchingEngine:
                     call.owned.append(item)
                 else:
                     self._counts["joined"] += 1
+                    if item.batch == -1:
+                        adopted.append(item)
                 item.waiters.append(call)
                 by_text[text] = item
             call.items = [by_text.get(t) for t in texts]  # None for blank texts
             call.remaining = len(by_text)
             self._counts["calls"] += 1
             self._counts["texts"] += len(todo)
-            if call.owned:  # chunks: the engine's own buckets, under the engine's own budget
-                sizes = [i.tokens for i in call.owned]
-                call.chunks.extend([call.owned[j] for j in b] for b in plan_batches(sizes, self._engine_budget(options)))
+            # chunks: the engine's own buckets, under the engine's own budget. A joined text that is still queued
+            # is in this call's chunks too, so it is decoded no later than this call's own turn: a one-comment
+            # request sharing a text with a 20,000-text request does not wait for that request's turn to reach it
+            # (whichever turn comes first takes it; the other skips it).
+            mine = call.owned + adopted
+            if mine:
+                sizes = [i.tokens for i in mine]
+                call.chunks.extend([mine[j] for j in b] for b in plan_batches(sizes, self._engine_budget(options)))
                 self._queued_tokens += sum(i.tokens for i in call.owned)
                 self._queue.append(call)
                 self._cond.notify_all()
@@ -282,6 +290,7 @@ class BatchingEngine:
         """The next dispatch: one chunk per waiting call in turn (oldest first), same options, within the budget."""
         options = self._queue[0].options
         budget = self._budget(options)
+        number = self._counts["dispatches"] + 1
         batch: list[_Item] = []
         tokens = 0
         skipped: list[_Call] = []
@@ -290,11 +299,13 @@ class BatchingEngine:
             if call.options != options:
                 skipped.append(self._queue.popleft())
                 continue
-            chunk = call.chunks[0]
+            chunk = [i for i in call.chunks[0] if i.batch == -1]  # not taken already by another call's turn
             size = sum(i.tokens for i in chunk)
             if batch and tokens + size > budget:
                 break
             call.chunks.popleft()
+            for item in chunk:
+                item.batch = number
             batch.extend(chunk)
             tokens += size
             self._queue.popleft()
@@ -302,10 +313,9 @@ class BatchingEngine:
                 self._queue.append(call)  # its next chunk waits for its next turn
         self._queue.extendleft(reversed(skipped))
         self._queued_tokens -= tokens
-        self._counts["dispatches"] += 1
-        self._counts["dispatched_texts"] += len(batch)
-        for item in batch:
-            item.batch = self._counts["dispatches"]
+        if batch:
+            self._counts["dispatches"] = number
+            self._counts["dispatched_texts"] += len(batch)
         return options, batch
 
     def _work(self) -> None:
@@ -319,7 +329,8 @@ class BatchingEngine:
                         return
                     self._cond.wait(wait)
                 options, batch = self._take()
-            self._dispatch(options, batch)
+            if batch:  # empty when every chunk taken held texts dispatched through other calls already
+                self._dispatch(options, batch)
 
     def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> None:
         started = time.monotonic()
@@ -362,6 +373,8 @@ class BatchingEngine:
                 for item in chunk:
                     if call in item.waiters:  # a text handed over by a cancelled call need not wait for this one
                         item.waiters.remove(call)
+                    if item.batch != -1:
+                        continue  # dispatched through another call's chunk: nothing left to take back
                     if item.waiters:
                         kept.append(item)  # another call joined it: it still goes to the model
                     else:

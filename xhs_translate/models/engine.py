@@ -44,6 +44,14 @@ forced target prefix too (checked against ``Translator.score_batch`` in tests/te
 that normalisation into ``log_probs`` (the sum) and ``scored_tokens``, so that callers can weight segments by
 their tokens: a comment's confidence is exp(sum of log-probs / sum of tokens), :func:`token_weighted_confidence`.
 
+Length: a source longer than ``Engine.max_source_tokens`` is decoded in pieces, so that no text fails for its length
+(a 2,000-character comment without punctuation, or 225 rare characters that become byte tokens, made CTranslate2
+raise "No position encodings are defined for positions >= 512" on the demo models). The limit is the encoder's
+position table, read from ``model.bin`` (:func:`position_tables`), and at most ``DEFAULT_SOURCE_TOKENS``, which is
+also the limit of a model without a table; ``segment.split_to_fit`` cuts by this direction's own tokenizer, at a
+sentence end, clause mark or space where it can, and the pieces' outputs are joined (with a space unless the target
+is written without them). The decoding bound never exceeds the decoder's table either.
+
 Loaded models live in an explicit process-wide cache (``load_engine`` / ``clear_engine_cache``): loading a
 model costs far more than translating a comment, ``ctranslate2.Translator`` is safe to share across threads,
 and the directions of one multilingual folder share one loaded model.
@@ -57,11 +65,13 @@ import hashlib
 import json
 import math
 import os
+import struct
 import threading
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 from ..errors import InputError, PackageError, UnsupportedPackageError
+from ..segment import split_to_fit
 from .families.base import SentencePieceTokenizer
 from .packages import ModelPackage
 
@@ -235,6 +245,59 @@ def decoding_length(source_tokens: int, options: DecodeOptions) -> int:
                + options.length_extra)
 
 
+#: The longest source, in tokens, decoded whole where the model's position table allows more or where it has none
+#: (sinusoidal positions, computed for any length): attention cost grows with the square of the length, and the
+#: decoder writes at most ``DecodeOptions.max_decoding_length`` (256) tokens, so a longer source would come back cut
+#: short. A model's learned table is a hard limit (CTranslate2 raises "No position encodings are defined for
+#: positions >= N" past it): the demo models' 512, NLLB's and M2M100's 1,024, OpenNMT-py's 5,000.
+DEFAULT_SOURCE_TOKENS = 256
+#: Targets written without spaces between words: the translations of a long text's pieces are joined without one.
+_UNSPACED = frozenset({"zh", "zt", "ja", "yue"})
+_POSITION_VARIABLES = ("encoder/position_encodings/encodings", "decoder/position_encodings/encodings")
+
+
+def source_token_limit(encoder_positions: int | None) -> int:
+    """The longest source an engine decodes whole: under the encoder's position table where it has one, and never
+    over DEFAULT_SOURCE_TOKENS."""
+    return min(encoder_positions or DEFAULT_SOURCE_TOKENS, DEFAULT_SOURCE_TOKENS)
+
+
+def position_tables(model_dir) -> tuple[int | None, int | None]:
+    """The rows of the encoder's and the decoder's position tables in a CTranslate2 ``model.bin`` (None where the
+    model has none: sinusoidal positions computed for any length). Read from the variable headers, seeking past
+    the weights, as CTranslate2's own loader lays them out (``ModelSpec._serialize``: binary version, name,
+    revision, variable count, then per variable its name, rank, dimensions, type, byte count and bytes). A layout
+    this reader does not know reads as no table: the model loaded, and a source past a table fails its own batch."""
+    try:
+        return _read_position_tables(os.path.join(str(model_dir), "model.bin"))
+    except (struct.error, UnicodeDecodeError):
+        return None, None
+
+
+def _read_position_tables(path: str) -> tuple[int | None, int | None]:
+    found: dict[str, int] = {}
+    with open(path, "rb") as model:
+        def read(fmt: str):
+            return struct.unpack(fmt, model.read(struct.calcsize(fmt)))
+
+        def string() -> str:
+            (length,) = read("H")
+            return model.read(length).rstrip(b"\0").decode("utf-8")
+
+        read("I")
+        string()
+        (_revision, variables) = read("II")
+        for _ in range(variables):
+            name = string()
+            (rank,) = read("B")
+            shape = read(f"{rank}I")
+            _dtype, size = read("=BI")
+            if name in _POSITION_VARIABLES and shape:
+                found[name] = shape[0]
+            model.seek(size, os.SEEK_CUR)
+    return found.get(_POSITION_VARIABLES[0]), found.get(_POSITION_VARIABLES[1])
+
+
 class Engine:
     """One direction of one loaded model. Build it with :func:`load_engine`, which caches it; ``translate`` is
     thread-safe."""
@@ -242,7 +305,10 @@ class Engine:
     def __init__(
         self, package: ModelPackage, *, device: str = "auto", compute_type: str = "auto",
         inter_threads: int | None = None, intra_threads: int | None = None, model: object = None,
+        max_source_tokens: int | None = None,
     ):
+        """``max_source_tokens``: the longest source decoded whole; None reads it from the model
+        (:func:`source_token_limit`)."""
         _check_supported(package)
         import ctranslate2
 
@@ -256,14 +322,18 @@ class Engine:
             self._translator = model if model is not None else _load_model(package, self.device, self.compute_type,
                                                                             self.threads)
             self.tokenizer = SentencePieceTokenizer(package)
+            self.positions = position_tables(package.model_dir)
         except (RuntimeError, ValueError, OSError) as exc:
             raise PackageError(f"cannot load package {package.package_id} from {package.path}: {exc}") from exc
+
+        self.max_source_tokens = max_source_tokens or source_token_limit(self.positions[0])
 
     def __repr__(self) -> str:
         return f"Engine({self.signature})"
 
     def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
-        """Translate ``texts`` in buckets of one padded length. Blank texts come back as themselves undecoded."""
+        """Translate ``texts`` in buckets of one padded length. Blank texts come back as themselves undecoded; a text
+        longer than ``max_source_tokens`` is translated in pieces (``split_to_fit``) whose outputs are joined."""
         check_texts(texts)
         size = len(texts)
         translations: list[str | None] = [text if not text.strip() else None for text in texts]
@@ -271,9 +341,12 @@ class Engine:
         log_probs: list[float | None] = [None] * size
         scored: list[int] = [0] * size
         todo = [i for i, text in enumerate(texts) if text.strip()]
-        tokens, prefix = self.tokenizer.encode([texts[i] for i in todo])
+        owners, tokens, prefix = self._units([texts[i] for i in todo])
         errors: list[str] = []
         target_tokens = 0
+        unit_text: list[str | None] = [None] * len(tokens)
+        # per unit: CTranslate2's score, its log-prob sum, the tokens scored, the length it was normalised by
+        unit_score: list[tuple[float, float, int, int] | None] = [None] * len(tokens)
         buckets = plan_batches([len(t) for t in tokens], options.batch_tokens(self.device))
         # Queue every bucket first (the workers decode them in parallel), then collect them in order.
         submitted = [self._submit([tokens[j] for j in bucket], prefix, options) for bucket in buckets]
@@ -292,11 +365,24 @@ class Engine:
             for j, text, hypothesis, result in zip(bucket, self.tokenizer.decode(hypotheses), hypotheses, results):
                 forced = len(prefix) if tuple(hypothesis[: len(prefix)]) == prefix else 0
                 length = len(hypothesis) + (len(hypothesis) < limit)  # + the end token, unless cut at the bound
-                score = result.scores[0]
                 target_tokens += len(hypothesis) - forced
-                translations[todo[j]], scores[todo[j]] = text, score
-                log_probs[todo[j]] = score * length**options.length_penalty
-                scored[todo[j]] = length - forced
+                unit_text[j] = text
+                score = result.scores[0]
+                unit_score[j] = (score, score * length**options.length_penalty, length - forced, length)
+        joiner = "" if self.package.to_code.split("_")[0] in _UNSPACED else " "
+        groups: list[list[int]] = [[] for _ in todo]
+        for j, owner in enumerate(owners):
+            groups[owner].append(j)
+        for i, units in zip(todo, groups):
+            if any(unit_text[j] is None for j in units):
+                continue  # a piece failed: the whole text did
+            parts = [unit_score[j] for j in units]
+            translations[i] = joiner.join(unit_text[j] for j in units)
+            log_probs[i] = sum(p[1] for p in parts)
+            scored[i] = sum(p[2] for p in parts)
+            # a text decoded in pieces: its score normalised as one hypothesis of all their tokens would be
+            length = sum(p[3] for p in parts)
+            scores[i] = parts[0][0] if len(parts) == 1 else log_probs[i] / length**options.length_penalty
         release_free_memory()
         return EngineResult(
             translations=tuple(translations),
@@ -309,11 +395,37 @@ class Engine:
             scored_tokens=tuple(scored),
         )
 
+    def _units(self, texts: list[str]) -> tuple[list[int], list[list[str]], tuple[str, ...]]:
+        """What the model decodes: each text's tokens, or, for a text over ``max_source_tokens``, its pieces'
+        (``split_to_fit`` by this direction's tokenizer, edge whitespace left out). Returns (index of the text each
+        unit belongs to, the units' tokens, the target prefix)."""
+        tokens, prefix = self.tokenizer.encode(texts)
+        limit = self.max_source_tokens
+        if all(len(t) <= limit for t in tokens):
+            return list(range(len(texts))), tokens, prefix
+        owners: list[int] = []
+        units: list[list[str]] = []
+
+        def count(piece: str) -> int:
+            return self.tokenizer.count([piece.strip()])[0]
+
+        for k, (text, encoded) in enumerate(zip(texts, tokens)):
+            if len(encoded) <= limit:
+                owners.append(k)
+                units.append(encoded)
+                continue
+            cores = [piece.strip() for piece in split_to_fit(text, count, limit) if piece.strip()]
+            owners.extend([k] * len(cores))
+            units.extend(self.tokenizer.encode(cores)[0])
+        return owners, units, prefix
+
     def _submit(self, source: list[list[str]], prefix: tuple[str, ...], options: DecodeOptions) -> tuple:
         """Queue one bucket, with its filler: (source, decoding bound, its async results (the filler's last), or
         the error CTranslate2 raised at once)."""
         padded = padded_sources(source)
         limit = decoding_length(max(len(s) for s in source), options) + len(prefix)
+        if self.positions[1] is not None:
+            limit = min(limit, self.positions[1])  # the decoder's own table bounds what it can write
         try:
             pending = self._translator.translate_batch(
                 padded,

@@ -10,15 +10,20 @@ JSON too.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import math
 from concurrent.futures import Executor
 from typing import Any, Callable
 from urllib.parse import parse_qsl
+
+from starlette.responses import Response
 
 from ..errors import XhsTranslateError
 from ..models.batching import RequestScope
 
 _FORM = "application/x-www-form-urlencoded"
+PARSE_ON_LOOP = 64 * 1024  # bytes of JSON parsed on the event loop (well under a millisecond); larger: in a thread
 _MULTIPART = "multipart/form-data"
 
 
@@ -38,10 +43,19 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    """A JSON number as a float; ``1e999`` is refused (it would be infinity, which no answer could carry back)."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def parse_json(body: bytes) -> Any:
-    """Strict JSON (no NaN or Infinity, which no answer could carry back); ApiError 400 otherwise."""
+    """Strict JSON (no NaN, Infinity or numbers beyond a float's range, which no answer could carry back);
+    ApiError 400 otherwise."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"Invalid request: the body is not valid JSON ({exc})") from None
     except RecursionError:
@@ -66,7 +80,10 @@ async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
     if is_json:
         if not body.strip():
             return params, True
-        data = parse_json(body)
+        if len(body) > PARSE_ON_LOOP:  # a big body is parsed in a thread: the loop keeps answering meanwhile
+            data = await asyncio.get_running_loop().run_in_executor(None, parse_json, body)
+        else:
+            data = parse_json(body)
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid JSON format")  # LibreTranslate's words
         params.update(data)
@@ -82,9 +99,64 @@ async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
     return params, False
 
 
+def json_bytes(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON. A lone surrogate (``"\\ud800"`` in a request, which the library keeps) cannot be
+    UTF-8: such an answer is written with ``\\u`` escapes instead, so the client reads back what it sent."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+class JsonResponse(Response):
+    """Starlette's JSONResponse, rendered by :func:`json_bytes` (every JSON answer of the server is one)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else json_bytes(content)
+
+
 def client_address(request: Any) -> str:
-    """The peer's address (uvicorn rewrites it from X-Forwarded-For for trusted proxies only)."""
+    """The peer's address (uvicorn rewrites it from X-Forwarded-For for ``--forwarded-allow-ips`` proxies only)."""
     return request.client.host if request.client else "unknown"
+
+
+def private_key(request: Any) -> str | None:
+    """The key a ``GET /metrics`` or ``/status`` caller gives: ``?api_key=`` or ``Authorization: Bearer KEY`` (what
+    Prometheus sends with ``authorization: {credentials: KEY}``)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.query_params.get("api_key")
+
+
+def check_private(request: Any) -> None:
+    """``/metrics`` and ``/status`` show the server's internals (the cache's path, the traffic): with keys on, a
+    caller beyond loopback needs a key (400 without, 403 unknown). Without keys they are as open as the rest."""
+    gate = request.app.state.ctx.gate
+    if gate.keys is not None and not _loopback(client_address(request)):
+        gate.check_known(private_key(request))
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+async def admit(request: Any) -> tuple[Any, dict[str, Any], bool]:
+    """``(ctx, parameters, is_json)`` of a request that passed the gate. What needs no parsing is checked first
+    (the address's rate limit; a key that is nowhere in the request), so a big body without a key costs a scan,
+    not a parse."""
+    ctx = request.app.state.ctx
+    client = client_address(request)
+    body = await request.body()
+    ctx.gate.check_unparsed(request.query_params.get("api_key"), body, client)
+    params, is_json = await read_params(request)
+    ctx.gate.check_key(params.pop("api_key", None), client)
+    return ctx, params, is_json
 
 
 async def _disconnected(receive: Callable[[], Any]) -> None:

@@ -30,17 +30,20 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import InputError, ModelNotInstalledError, XhsTranslateError
 from ..models.batching import EngineClosedError, TranslationCancelled
-from . import libretranslate, threads, ui
-from .api import ApiError, ClientGone
+from ..results import DEMO_NOTICE
+from . import adapters, libretranslate, threads, ui
+from .api import ApiError, ClientGone, JsonResponse, check_private
 from .config import ServerConfig
 from .limits import ApiKeys, Gate
 from .metrics import CONTENT_TYPE, Metrics
 from .middleware import BodyLimit, Cors, RequestMetrics
+from .protocol import uvicorn_options
+from .spec import openapi
 from .service import TranslationService
 
 log = logging.getLogger("xhs_translate.server")
@@ -58,23 +61,34 @@ class AppContext:
 
 
 # /health and /metrics run on the loop's default executor, not the translation threads: they answer under load.
-async def health(request: Request) -> JSONResponse:
+# With keys on, a caller beyond loopback without a key gets /health's status only (for load balancers), not the
+# models and the cache's path; /metrics and /status need the key (check_private).
+async def health(request: Request) -> JsonResponse:
+    """Models loaded, languages, cache reachable: 200, or 503 when no model is loaded or the cache failed."""
     ctx = request.app.state.ctx
     report = await asyncio.get_running_loop().run_in_executor(None, ctx.service.health)
-    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+    status = 200 if report["status"] == "ok" else 503
+    try:
+        check_private(request)
+    except ApiError:
+        return JsonResponse({"status": report["status"]}, status_code=status)
+    return JsonResponse(report, status_code=status)
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus text: requests, errors, durations, batches, queue waits, cache hits (key needed beyond loopback
+    when keys are on)."""
     ctx = request.app.state.ctx
+    check_private(request)
     body = await asyncio.get_running_loop().run_in_executor(None, ctx.metrics.render)
     return Response(body, media_type=CONTENT_TYPE)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status_code=status)
 
 
-async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+async def _api_error(request: Request, exc: ApiError) -> JsonResponse:
     return _error(exc.status, str(exc))
 
 
@@ -90,7 +104,7 @@ async def _library_error(request: Request, exc: XhsTranslateError) -> Response:
     return _error(500, f"Translation failed: {exc}")
 
 
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: HTTPException) -> JsonResponse:
     return _error(exc.status_code, str(exc.detail))
 
 
@@ -98,7 +112,7 @@ async def _client_gone(request: Request, exc: ClientGone) -> Response:
     return Response(status_code=499)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
     return _error(500, "Internal error; the server log has the details")
 
@@ -121,11 +135,19 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     routes = [
         *libretranslate.routes(),
+        *adapters.routes(),  # Immersive Translate, Kiss, DeepL, DeepLX, Google v2, Selection Translator
         Route("/thread", threads.thread, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *ui.routes(),  # the page, the userscript and the page's status
     ]
+
+    async def spec(request: Request) -> JsonResponse:
+        """This OpenAPI document, generated from the routes (LibreTranslate serves its own at /spec too)."""
+        return JsonResponse(document)
+
+    routes.append(Route("/spec", spec, methods=["GET"]))
+    document = openapi(routes)
     app = Starlette(
         routes=routes,
         middleware=[
@@ -151,7 +173,7 @@ def serve(config: ServerConfig) -> None:
     app = create_app(config)
     uv_config = uvicorn.Config(
         app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",
-        timeout_graceful_shutdown=config.drain_timeout, server_header=False,
+        timeout_graceful_shutdown=config.drain_timeout, server_header=False, **uvicorn_options(config),
     )
     app.state.ctx.service.load()  # before listening: a package that cannot load is a one-line error, not a traceback
     server = _Server(uv_config, app.state.ctx)
@@ -192,6 +214,8 @@ class _Server(uvicorn.Server):
         if self.started and address:
             models = ", ".join(self.ctx.service.models()) or "none"
             print(f"xhs-translate: serving on {address} (models: {models})", file=sys.stderr, flush=True)
+            if self.ctx.service.models(demo_only=True):
+                print(f"xhs-translate: {DEMO_NOTICE}", file=sys.stderr, flush=True)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         if not self.should_exit:

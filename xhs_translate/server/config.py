@@ -43,6 +43,10 @@ class ServerConfig:
     token budget that flushes a batch at once (None: ``DecodeOptions.max_batch_tokens``).
     ``request_threads``: translation calls running at once (each waits for its batch in a worker thread).
     ``drain_timeout``: seconds SIGTERM waits for requests in flight before it cancels them.
+    ``request_timeout``: seconds a request may take to arrive, headers and body (then 408).
+    ``max_connections``: open connections held at once, more are answered 503 (None: half the file descriptors,
+    at most 1,024). ``forwarded_allow_ips``: proxies whose ``X-Forwarded-For`` names the client (none: the
+    peer's own address counts, for rate limits and for the loopback check of ``/metrics`` and ``/status``).
     """
 
     host: str = DEFAULT_HOST
@@ -59,6 +63,9 @@ class ServerConfig:
     coalesce_tokens: int | None = None
     request_threads: int = 32
     drain_timeout: float = 60.0
+    request_timeout: float = 60.0
+    max_connections: int | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("req_limit", "char_limit", "batch_limit"):
@@ -71,6 +78,15 @@ class ServerConfig:
                 raise InputError(f"{name} must be an integer, got {value!r}")
         if self.body_limit < 1 or self.request_threads < 1:
             raise InputError("body_limit and request_threads must be positive")
+        if self.max_connections is not None and (isinstance(self.max_connections, bool) or not isinstance(
+                self.max_connections, int) or self.max_connections < 1):
+            raise InputError(f"max_connections must be a positive integer, got {self.max_connections!r}")
+        if isinstance(self.forwarded_allow_ips, str) or not all(isinstance(ip, str) and ip for ip in self.forwarded_allow_ips):
+            raise InputError(f"forwarded_allow_ips must be a sequence of addresses, got {self.forwarded_allow_ips!r}")
+        object.__setattr__(self, "forwarded_allow_ips", tuple(self.forwarded_allow_ips))
+        if isinstance(self.request_timeout, bool) or not isinstance(self.request_timeout, (int, float)) or \
+                not 0 < self.request_timeout < math.inf:
+            raise InputError(f"request_timeout must be a finite number > 0, got {self.request_timeout!r}")
         for name in ("coalesce_ms", "drain_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:

@@ -24,6 +24,7 @@ from .api import ApiError
 from .config import NO_LIMIT
 
 WINDOW_SECONDS = 60.0
+MISSING_KEY = "Please contact the server operator to get an API key"  # LibreTranslate's words
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,17 @@ class ApiKeys:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ApiKeys:
-        """Read ``key`` or ``key<TAB>requests-per-minute`` lines; raise InputError naming the bad line."""
+        """Read ``key`` or ``key<TAB>requests-per-minute`` lines; raise InputError naming the bad line. A UTF-8 BOM
+        (Windows editors write one) is not part of the first key; a key given twice is an error, not a silent
+        override of its limit."""
+        if Path(path).is_dir():
+            raise InputError(f"the API keys file {path} is a folder: give the file inside it")
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the API keys file {path}: {exc}") from exc
         limits: dict[str, int | None] = {}
+        lines_of: dict[str, int] = {}
         for number, line in enumerate(lines, 1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -48,8 +54,11 @@ class ApiKeys:
             key, limit = key.strip(), limit.strip()
             if not key or any(c.isspace() for c in key):
                 raise InputError(f"{path}:{number}: a key is one word, optionally followed by a TAB and a number")
-            if limit and not (limit.isdigit() and int(limit) > 0):
+            if limit and not (limit.isascii() and limit.isdigit() and int(limit) > 0):  # "²".isdigit() too
                 raise InputError(f"{path}:{number}: requests per minute must be a positive integer, got {limit!r}")
+            if key in lines_of:
+                raise InputError(f"{path}:{number}: the key on this line is on line {lines_of[key]} already")
+            lines_of[key] = number
             limits[key] = int(limit) if limit else None
         if not limits:
             raise InputError(f"the API keys file {path} holds no key")
@@ -98,14 +107,31 @@ class Gate:
         if self.limiter is None:
             self.limiter = RateLimiter()
 
+    def check_unparsed(self, query_key: str | None, body: bytes, client: str) -> None:
+        """What can be checked before the body is parsed: without keys, the address's limit (the whole check);
+        with keys, that a key is there at all (in the query string, or the words ``api_key`` in the body)."""
+        if self.keys is None:
+            self.check(None, client)
+        elif not query_key and b"api_key" not in body:
+            raise ApiError(400, MISSING_KEY)
+
+    def check_known(self, api_key: object) -> None:
+        """A known key, not counted (for reading /metrics and /status); 400 without one, 403 for another. Only
+        with keys configured."""
+        if api_key is None or api_key == "":
+            raise ApiError(400, MISSING_KEY)
+        if not isinstance(api_key, str) or api_key not in self.keys.limits:
+            raise ApiError(403, "Invalid API key")
+
+    def check_key(self, api_key: object, client: str) -> str | None:
+        """The rest of :meth:`check` after :meth:`check_unparsed`: the key and its limit (nothing without keys)."""
+        return self.check(api_key, client) if self.keys is not None else None
+
     def check(self, api_key: object, client: str) -> str | None:
         """The caller's key (None without keys); raises 400 for a missing key, 403 for an unknown one, 429 over
         the limit."""
         if self.keys is not None:
-            if api_key is None or api_key == "":
-                raise ApiError(400, "Please contact the server operator to get an API key")
-            if not isinstance(api_key, str) or api_key not in self.keys.limits:
-                raise ApiError(403, "Invalid API key")
+            self.check_known(api_key)
             own = self.keys.limits[api_key]
             limit = own if own is not None else self.req_limit
             who = f"key:{api_key}"

@@ -39,6 +39,7 @@ _TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title"})  # content is text up to the matching end tag
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_FOREIGN = ("svg", "math")  # SVG and MathML: there "/>" does close an element
 _NOT_PROSE = frozenset({"code", "pre", "kbd", "samp", "var", "script", "style", "textarea"})
 _NAME_CLASSES = frozenset({"mention", "hashtag", "u-url"})
 
@@ -118,8 +119,9 @@ def split_markup(markup: str) -> tuple[Piece, ...]:
                     pop()
                 pop()
             continue
-        if name in _VOID or tag.endswith("/>"):
-            continue
+        foreign = name in _FOREIGN or any(open_names.get(f) for f in _FOREIGN)
+        if name in _VOID or (tag.endswith("/>") and foreign):  # HTML ignores "/>" on its own elements:
+            continue  # <span translate="no"/>text</span> holds "text", as browsers read it
         protected = _protects(name, _attributes(tag), stack[-1][1] if stack else False)
         if name in _RAW_TEXT:  # its content is text up to </name>, never tags
             end = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE).search(markup, pos)

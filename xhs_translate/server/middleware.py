@@ -14,9 +14,10 @@ refused at once and a chunked body as soon as it passes the limit, with 413.
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from typing import Any, Awaitable, Callable
+
+from .api import json_bytes
 
 Scope = dict
 Receive = Callable[[], Awaitable[dict]]
@@ -24,6 +25,10 @@ Send = Callable[[dict], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
+#: Browser extensions (xhs-translate's own background worker, whatever its id; Immersive Translate, Kiss
+#: Translator) fetch with their own origin, which no web page can take, and reach this server only with the host
+#: permission their user granted: a reader's installed translator may call the server as the userscript does.
+EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 DEFAULT_ALLOW_HEADERS = "Content-Type, Authorization"
 PREFLIGHT_MAX_AGE = "600"
 
@@ -45,7 +50,7 @@ def _is_address(host: str) -> bool:
 
 
 async def send_json(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    body = json_bytes(payload)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -62,7 +67,7 @@ class Cors:
     def allowed(self, origin: str, host: str) -> bool:
         """A configured origin, or this server's own page reached by address (``http://127.0.0.1:5000``): not by a
         domain name, which a DNS-rebinding page could point at this machine."""
-        if self.any_origin or origin in self.origins:
+        if self.any_origin or origin in self.origins or origin.startswith(EXTENSION_SCHEMES):
             return True
         return origin in (f"http://{host}", f"https://{host}") and _is_address(host)
 

@@ -10,6 +10,7 @@ provider, hence the same engines and batches, and the same cache file.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from typing import Any, Callable, Sequence
 from ..detection import Detection
 from ..errors import ModelNotInstalledError
 from ..models.batching import BatchingProvider, BatchReport
+from ..results import DEMO_NOTICE, Flag
 from .api import ApiError
 from .config import ServerConfig
 from .languages import AUTO, HANS, HANT, Served, not_available, public_code
 from .markup import join_markup, markup_text, split_markup, texts_to_translate
 
+log = logging.getLogger("xhs_translate.server")
+_DEFAULT_KEY = (("errors", "mark"),)  # the options of the default Translator, as translator() keys them
 MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
 _DONE = ("translated", "cached")
 _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
@@ -31,14 +35,23 @@ _STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cach
 
 @dataclass(frozen=True)
 class Translated:
-    """One item of ``q``: its translation (the original where nothing needed translating), its detection, and
-    the model's confidence in the translation (0-1; for HTML the lowest of its text nodes'; None where the model
-    translated nothing)."""
+    """One item of ``q``: its translation (the original where nothing needed translating, or where the model failed
+    on it), its detection, the model's confidence in the translation (0-1; for HTML the lowest of its text nodes';
+    None where the model translated nothing), and why it failed."""
 
     text: str
     language: str  # public code of the detected language
     confidence: float  # 0-100
     translation_confidence: float | None = None
+    demo: bool = False  # a demo (random-weight) package wrote the translations of this request: gibberish
+    error: str | None = None  # why the item came back untranslated (the model failed on it), else None
+
+
+def _failure(result: Any) -> str | None:
+    """Why a text came back untranslated (its ``failed`` status and flags), or None."""
+    if result.status != "failed":
+        return None
+    return f"translation failed ({', '.join(str(f) for f in result.flags) or 'no reason given'})"
 
 
 def detection_entry(detection: Detection) -> dict[str, Any]:
@@ -75,7 +88,9 @@ class TranslationService:
         self._translators: dict[tuple, Any] = {}
         self._retired: Counter[str] = Counter()
         self._loaded = False
-        self.default = self.translator()
+        # LibreTranslate requests: an item the model fails on is marked and comes back as it came, never failing
+        # the request's other items (a /thread request chooses its own ``errors``)
+        self.default = self.translator(**dict(_DEFAULT_KEY))
 
     # --- translators ----------------------------------------------------------------------------------------
     def translator(self, **options: Any) -> Any:
@@ -91,18 +106,20 @@ class TranslationService:
                 cache = self._cache if self._cache is not None else False
                 translator = Translator(config, cache=cache, engine_provider=self.provider)
                 if len(self._translators) >= MAX_TRANSLATORS:  # forget the least recently used, never the default
-                    retired = self._translators.pop(next(k for k in self._translators if k)).stats()
+                    retired = self._translators.pop(next(k for k in self._translators if k != _DEFAULT_KEY)).stats()
                     for name in _STAT_KEYS:  # its counts stay in stats(), so the metrics never go down
                         self._retired[name] += retired[name]
             self._translators[key] = translator  # most recently used last
             return translator
 
     def load(self) -> None:
-        """Load every installed engine and the detector before the first request, so none of them waits for it.
-        Idempotent; a package that cannot be loaded raises its PackageError here, before the server listens."""
+        """Load the engines the routes use and the detector before the first request, so none of them waits for
+        it: per direction, the one package the Translator's routing picks (``--model``, then the preference order
+        and the newest version), not every installed version. Idempotent; a package that cannot be loaded raises
+        its PackageError here, before the server listens."""
         from ..detection import detect_many
         from ..models.engine import resolve_compute_type, resolve_device
-        from ..models.packages import list_packages
+        from ..models.packages import find_package, list_packages
 
         with self._lock:
             if self._loaded:
@@ -110,57 +127,79 @@ class TranslationService:
             config = self.config.translator
             engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
             device = resolve_device(engine.device)
-            for package in list_packages(config.models_dir):
+            choice = dict(config.models)  # as routing.Router finds its packages
+            directions = sorted({(p.from_code, p.to_code) for p in list_packages(config.models_dir)})
+            for a, b in directions:
+                package = find_package(a, b, config.models_dir, model=choice.get(f"{a}-{b}"), prefer=choice.get("*"))
                 self.provider(package, device=device, compute_type=resolve_compute_type(engine.compute_type, device),
                               inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
 
-    def models(self) -> list[str]:
-        """The loaded packages (id@version)."""
-        return sorted(b.engine.package.package_id for b in self.provider.engines() if hasattr(b.engine, "package"))
+    def models(self, demo_only: bool = False) -> list[str]:
+        """The loaded packages (id@version); with ``demo_only``, the random-weight demo ones (gibberish output)."""
+        return sorted(b.engine.package.package_id for b in self.provider.engines()
+                      if hasattr(b.engine, "package") and (b.engine.package.demo or not demo_only))
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
-    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str) -> list[Translated]:
-        """Translate ``texts`` (plain text or HTML) from ``source`` (an Argos code or ``auto``) into ``target``.
+    def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
+        """Translate ``texts`` (plain text or HTML: one ``fmt`` for all, or one per text) from ``source`` (an Argos
+        code or ``auto``) into ``target``.
 
         Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
         glossary, cache, shared batches); for HTML only the translatable text nodes do."""
         from ..detection import detect_many
 
-        translator = self.translator(zh_variant="Hant") if target == HANT else self.default
+        formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
+        if {source, target} == {HANS, HANT}:
+            return self._convert(texts, source, target, formats)
+        translator = self.translator(zh_variant="Hant", errors="mark") if target == HANT else self.default
         source_mode = AUTO if source == AUTO else ("zh" if source in (HANS, HANT) else source)
         target_mode = "zh" if target in (HANS, HANT) else target
-        if fmt == "html":
-            documents = [split_markup(text) for text in texts]
-            nodes = [texts_to_translate(doc) for doc in documents]
-            units = [node for doc_nodes in nodes for node in doc_nodes]
-            prose = [markup_text(doc) for doc in documents]
-        else:
-            units, prose = list(texts), list(texts)
+        documents = [split_markup(text) if f == "html" else None for text, f in zip(texts, formats)]
+        nodes = [texts_to_translate(doc) if doc is not None else [text] for text, doc in zip(texts, documents)]
+        units = [node for doc_nodes in nodes for node in doc_nodes]
+        prose = [markup_text(doc) if doc is not None else text for text, doc in zip(texts, documents)]
         try:
             results = translator.translate_many(units, source=source_mode, target=target_mode)
         except ModelNotInstalledError as exc:
             raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
-        failed = next((r for r in results if r.status == "failed"), None)
-        if failed is not None:
-            raise ApiError(500, f"Cannot translate text: the model failed on {failed.text[:80]!r}")
         outputs = [r.translation if r.status in _DONE else None for r in results]
-        if fmt == "html":
-            it, scores = iter(outputs), iter(r.confidence for r in results)
-            translated, confidences = [], []
-            for doc, doc_nodes in zip(documents, nodes):
-                count = len(doc_nodes)
-                translated.append(join_markup(doc, [next(it) for _ in range(count)]))
-                confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
-        else:
-            translated = [out if out is not None else text for text, out in zip(texts, outputs)]
-            confidences = [r.confidence for r in results]
+        failures = [_failure(r) for r in results]
+        it, scores, failed = iter(outputs), iter(r.confidence for r in results), iter(failures)
+        translated, confidences, errors = [], [], []
+        for text, doc, doc_nodes in zip(texts, documents, nodes):
+            count = len(doc_nodes)
+            out = [next(it) for _ in range(count)]
+            translated.append(join_markup(doc, out) if doc is not None else (out[0] if out[0] is not None else text))
+            confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
+            errors.append(next((f for f in islice(failed, count) if f), None))
+        for index, error in enumerate(errors):
+            if error:  # the item comes back as it came; the others are not held back by it
+                log.warning("item %d of %d came back untranslated: %s", index + 1, len(texts), error)
+        demo = any(Flag.DEMO_MODEL in r.flags for r in results)
         if source != AUTO:
-            return [Translated(text, public_code(source), 100.0, score) for text, score in zip(translated, confidences)]
+            return [Translated(text, public_code(source), 100.0, score, demo, error)
+                    for text, score, error in zip(translated, confidences, errors)]
         entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
-        return [Translated(text, e["language"], e["confidence"], score)
-                for text, e, score in zip(translated, entries, confidences)]
+        return [Translated(text, e["language"], e["confidence"], score, demo, error)
+                for text, e, score, error in zip(translated, entries, confidences, errors)]
+
+    @staticmethod
+    def _convert(texts: Sequence[str], source: str, target: str, formats: Sequence[str]) -> list[Translated]:
+        """Simplified <-> Traditional Chinese by OpenCC alone (no model: no translation confidence); for HTML only
+        the translatable text nodes."""
+        from ..routing import convert
+
+        config = "s2t" if target == HANT else "t2s"
+        converted = []
+        for text, f in zip(texts, formats):
+            if f == "html":
+                doc = split_markup(text)
+                converted.append(join_markup(doc, [convert(node, config) for node in texts_to_translate(doc)]))
+            else:
+                converted.append(convert(text, config))
+        return [Translated(text, public_code(source), 100.0) for text in converted]
 
     def detect(self, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
         from ..detection import detect_many
@@ -186,6 +225,7 @@ class TranslationService:
         return {
             "status": "ok" if ok else "degraded",
             "models": models,
+            **({"demo": DEMO_NOTICE, "demo_models": demo} if (demo := self.models(demo_only=True)) else {}),
             "languages": [public_code(code) for code in self.served.codes],
             "cache": cache_state,
         }

@@ -9,7 +9,6 @@ that a typo cannot silently change the output.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -17,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..thread import CHILD_FIELDS, TRANSLATION_FIELDS, added_fields
-from .api import ApiError, client_address, read_params, run_blocking
+from .api import ApiError, admit, json_bytes, run_blocking
 from .config import NO_LIMIT
+from .spec import params
 
 OPTIONS = ("id_field", "text_field", "parent_field", "field_prefix", "zh_variant", "errors", "mark_cached")
 TARGETS = ("auto", "en", "zh")
@@ -56,13 +56,20 @@ def _answer(service: Any, comments: list, target: str, options: dict[str, Any]) 
     statuses = Counter(c.get(status_field) for c in _walk(out))
     stats = {"comments": sum(statuses.values()), "statuses": dict(sorted(statuses.items()))}
     answer = {"comments": out, "stats": stats}
-    return json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return json_bytes(answer)
 
 
+@params({
+    "comments": ({"type": "array", "items": {"type": "object"}}, "comment objects, nested or flat", True),
+    "target": ({"type": "string", "enum": list(TARGETS), "default": "auto"}, "auto: zh <-> en", False),
+    **{name: ({"type": "boolean" if name == "mark_cached" else "string"}, "as the CLI's option of that name", False)
+       for name in OPTIONS},
+    "api_key": ({"type": "string"}, "the API key, when the server has --api-keys", False),
+}, media=("application/json",), schema={"type": "object", "properties": {
+    "comments": {"type": "array", "items": {"type": "object"}}, "stats": {"type": "object"}}})
 async def thread(request: Request) -> Response:
-    ctx = request.app.state.ctx
-    params, is_json = await read_params(request)
-    ctx.gate.check(params.pop("api_key", None), client_address(request))
+    """Translate a whole comment thread: exactly what ``Translator.translate_thread`` returns, with statuses."""
+    ctx, params, is_json = await admit(request)
     if not is_json:
         raise ApiError(400, "Invalid request: /thread takes a JSON body")
     comments = params.pop("comments", None)

@@ -18,11 +18,11 @@ from importlib.resources import files
 from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import __version__
-from .api import ApiError
+from .api import ApiError, JsonResponse, check_private
 
 USERSCRIPT = "xhs-translate.user.js"
 #: Served path -> (file in server/static, media type).
@@ -38,6 +38,7 @@ STATUS_COUNTERS = ("comments", "segments_translated", "cache_hits", "cache_misse
 # The tokens the userscript's template holds; the server writes its address, version and key over them.
 SERVER_TOKEN, HOST_TOKEN, VERSION_TOKEN = "__XHS_TRANSLATE_SERVER__", "__XHS_TRANSLATE_HOST__", "__XHS_TRANSLATE_VERSION__"
 DOWNLOAD_TOKEN, KEY_LITERAL = "__XHS_TRANSLATE_DOWNLOAD__", "'__XHS_TRANSLATE_API_KEY__'"
+PLATFORM_LITERAL = "'__XHS_TRANSLATE_PLATFORM__'"  # 'extension' in `xhs-translate extension`'s build of the same file
 # A Host header as browsers send it: a name or an address, an optional port. Anything else (quotes, spaces, a
 # path) never reaches the script: the socket's own address is used instead.
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -67,6 +68,7 @@ def userscript_for(address: str, api_key: str = "") -> str:
     download = f"{address}/{USERSCRIPT}" + (f"?api_key={quote(api_key, safe='')}" if api_key else "")
     return (static_text(USERSCRIPT)
             .replace(DOWNLOAD_TOKEN, download).replace(KEY_LITERAL, json.dumps(api_key))
+            .replace(PLATFORM_LITERAL, "'userscript'")
             .replace(SERVER_TOKEN, address).replace(HOST_TOKEN, host).replace(VERSION_TOKEN, __version__))
 
 
@@ -81,6 +83,7 @@ async def userscript(request: Request) -> Response:
 
 
 async def page(request: Request) -> Response:
+    """The page (paste a comment or a thread, read it translated), its script and style."""
     name, media = PAGES[request.url.path]
     headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if media.startswith("text/html"):
@@ -88,16 +91,17 @@ async def page(request: Request) -> Response:
     return Response(static_text(name), media_type=media, headers=headers)
 
 
-async def status(request: Request) -> JSONResponse:
+async def status(request: Request) -> JsonResponse:
     """``/health``'s report (models, languages, cache) with the version and a few counters, always 200: the page
     shows a degraded server rather than failing on it."""
     ctx = request.app.state.ctx
+    check_private(request)
 
     def report() -> dict:
         stats = ctx.service.stats()
         return {**ctx.service.health(), "version": __version__, "stats": {k: stats[k] for k in STATUS_COUNTERS}}
 
-    return JSONResponse(await asyncio.get_running_loop().run_in_executor(ctx.executor, report))
+    return JsonResponse(await asyncio.get_running_loop().run_in_executor(ctx.executor, report))
 
 
 def routes() -> list[Route]:

@@ -66,9 +66,10 @@ async function loadStatus() {
       status.models.length ? '' : 'bad'],
     ['Languages', status.languages.join(', ')],
   ];
+  if (status.demo) rows.push(['DEMO', status.demo, 'bad']); // random-weight models: every translation is gibberish
   const cache = status.cache;
   if (!cache.enabled) rows.push(['Cache', 'off']);
-  else rows.push(['Cache', `${cache.reachable ? 'on' : 'unreachable'}: ${cache.path}`, cache.reachable ? '' : 'bad']);
+  else rows.push(['Cache', `${cache.reachable ? 'on' : 'unreachable'}: ${cache.where}`, cache.reachable ? '' : 'bad']);
   const s = status.stats;
   rows.push(['Since start', `${s.comments} texts, ${s.segments_translated} sentences translated, `
     + `${s.cache_hits} cache hits, ${s.cache_misses} misses`]);
@@ -76,7 +77,11 @@ async function loadStatus() {
 }
 
 // --- reading the input ----------------------------------------------------------------------------------
-/** The comments to send: a pasted JSON thread as it is, or the text as one comment. */
+// Text that starts the way a JSON thread does ({" or [{ or [" or [] ...), not like "[doge] ..." or "[笑哭R]".
+const LOOKS_LIKE_JSON = /^(\{\s*["}]|\[\s*[[{"\]]|\[\s*$)/;
+
+/** The comments to send: a pasted JSON thread as it is, or the text as one comment; an Error for text that
+ * starts like a JSON thread but is not valid JSON (it is not sent as one comment). */
 function commentsFrom(text) {
   const trimmed = text.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
@@ -84,6 +89,7 @@ function commentsFrom(text) {
     try {
       data = JSON.parse(trimmed);
     } catch (e) {
+      if (LOOKS_LIKE_JSON.test(trimmed)) throw new Error(`this is not valid JSON (${e.message})`);
       data = undefined; // not JSON: a comment that starts with a bracket, like "[doge] ..."
     }
     if (Array.isArray(data)) return data;
@@ -92,22 +98,64 @@ function commentsFrom(text) {
   return [{ comment_id: 'pasted', content: text }];
 }
 
-/** Every comment of a translated thread with its depth: nested replies, or flat records by parent_comment_id. */
+/** Every comment of a translated thread with its depth and note: nested replies (in their root's note), or flat
+ * records by parent_comment_id (each with its own note_id). */
 function walk(comments) {
   const out = [];
   const depthOf = new Map();
-  const visit = (comment, depth) => {
+  const visit = (comment, depth, note) => {
     if (!comment || typeof comment !== 'object') return;
     const parent = comment.parent_comment_id;
     if (depth === 0 && parent && depthOf.has(String(parent))) depth = depthOf.get(String(parent)) + 1;
     if (comment.comment_id !== undefined) depthOf.set(String(comment.comment_id), depth);
-    out.push({ comment, depth });
+    const own = comment.note_id === undefined || comment.note_id === null ? note : String(comment.note_id);
+    out.push({ comment, depth, note: own });
     for (const name of CHILDREN) {
-      if (Array.isArray(comment[name])) comment[name].forEach((reply) => visit(reply, depth + 1));
+      if (Array.isArray(comment[name])) comment[name].forEach((reply) => visit(reply, depth + 1, own));
     }
   };
-  comments.forEach((comment) => visit(comment, 0));
+  comments.forEach((comment) => visit(comment, 0, ''));
   return out;
+}
+
+const PREVIEW_CHARS = 40; // a note without a title is headed by this much of its first comment (as html.py)
+
+/** The start of a comment, whitespace collapsed, "…" where cut. */
+function preview(text) {
+  const words = typeof text === 'string' ? text.split(/\s+/).filter(Boolean).join(' ') : '';
+  return words.length <= PREVIEW_CHARS ? words : `${words.slice(0, PREVIEW_CHARS).trimEnd()}…`;
+}
+
+/** Rows grouped by note, in the order notes first appear, headed as the CLI's HTML page heads them: the title,
+ * else the start of the first comment, else the note's id. */
+function byNote(rows) {
+  const notes = new Map();
+  for (const row of rows) {
+    if (!notes.has(row.note)) notes.set(row.note, { id: row.note, title: '', preview: preview(row.comment.content), rows: [] });
+    const note = notes.get(row.note);
+    note.title = note.title || row.comment.note_title || row.comment.title || '';
+    note.rows.push(row);
+  }
+  return [...notes.values()];
+}
+
+/** One collapsible block per note (closed, so a big export stays short), or the plain list for a single note. */
+function render(rows) {
+  const notes = byNote(rows);
+  if (notes.length < 2) return rows.map(pair);
+  return notes.map((note) => {
+    const block = element('details', 'note');
+    const summary = element('summary');
+    const name = note.title || (note.preview ? `“${note.preview}”` : note.id ? `Note ${note.id}` : 'Without a note');
+    summary.append(element('span', 'note-title', name),
+      element('span', 'note-count', `${note.rows.length} comment${note.rows.length === 1 ? '' : 's'}`));
+    block.append(summary);
+    // the comments are built when the note is first opened: a 2,000-comment export renders 2,000 nodes at most once
+    block.addEventListener('toggle', () => {
+      if (block.open && block.childElementCount === 1) block.append(...note.rows.map(pair));
+    });
+    return block;
+  });
 }
 
 // --- showing the result ---------------------------------------------------------------------------------
@@ -129,6 +177,7 @@ function pair({ comment, depth }) {
   if (comment.nickname) head.append(element('span', 'who', comment.nickname));
   head.append(element('span', `lang lang-${source || 'und'}`, `${languageName(source)}`));
   if (comment.target_lang && status !== 'no_text') head.append(element('span', 'arrow', `→ ${languageName(comment.target_lang)}`));
+  if ((comment.translation_flags || []).includes('demo_model')) head.append(element('span', 'demo', 'DEMO'));
   row.append(head);
   const original = typeof comment.content === 'string' ? comment.content : JSON.stringify(comment.content ?? '');
   row.append(side('original', 'Original', original, source));
@@ -156,7 +205,7 @@ async function translate(event) {
   try {
     const answer = await call('/thread', { comments: commentsFrom(text), target: $('target').value });
     const rows = walk(answer.comments);
-    result.replaceChildren(...rows.map(pair));
+    result.replaceChildren(...render(rows));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const counts = Object.entries(answer.stats.statuses).map(([name, n]) => `${n} ${name.replace('_', ' ')}`).join(', ');
     state.textContent = `${rows.length} comment${rows.length === 1 ? '' : 's'} in ${seconds} s: ${counts}`;
