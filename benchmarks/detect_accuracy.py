@@ -197,6 +197,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")  # the labels' own idea of a Latin word
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}(?:['’][A-Za-z]+)?")
+_LETTERS = re.compile(r"[^\W\d_]")
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> list[str]:
@@ -223,7 +224,12 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
     - bilingual, any file: >= 8 Han characters and >= 5 words of 2+ letters (issue 10's definition),
       expected ``mixed``; and the stricter variant with >= 5 distinct English words, i.e. words on the
       English word list ``data/en_words.txt`` (which the ``mixed`` rule itself never reads), so that a
-      Chinese text repeating "ai" or quoting a run-together parameter string is not called bilingual.
+      Chinese text repeating "ai" or quoting a run-together parameter string is not called bilingual;
+    - issue 21: xhs zh + 3+ Latin words, none English: Han, three or more words, none on the English word list (brands,
+      models, codes, places: ``联想ThinkPad X220``); xhs zh, all: every XHS comment with Han and no kana or Hangul that
+      is not bilingual by the stricter rule (fewer than 5 distinct English words), the issue's "Chinese texts";
+    - hashtags only (any file): no letter outside protected spans, but hashtags with words; zh when the words have
+      Han (and no kana or Hangul), en when they have Latin words and no Han.
     """
     xhs = [t for path in sorted(dev.glob("xhs_*.csv")) for t in _read_csv(path, ("content",))]
     comments = _read_csv(dev / "reddit_rednote_comments.csv", ("Content",))
@@ -250,8 +256,20 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
     bilingual = [t for t in everything if len(_HAN.findall(strip_protected(t))) >= 8]
     add("bilingual (5+ words)", "mixed", (t for t in bilingual if len(_ENGLISH_WORD.findall(strip_protected(t))) >= 5))
     english = _load_en_words()
-    add("bilingual (5+ English words)", "mixed",
-        (t for t in bilingual if len({w.lower() for w in _ENGLISH_WORD.findall(strip_protected(t))} & english) >= 5))
+
+    def english_words(text: str) -> set[str]:
+        return {w.lower() for w in _ENGLISH_WORD.findall(strip_protected(text))} & english
+
+    add("bilingual (5+ English words)", "mixed", (t for t in bilingual if len(english_words(t)) >= 5))
+    # issue 21: every Chinese text, brand names and all; hashtag-only texts by their words
+    add("xhs zh + 3+ Latin words, none English", "zh",
+        (t for t, han, words, other in xhs_facts if han and len(words) >= 3 and not other and not english_words(t)))
+    add("xhs zh, all (Han, < 5 English words)", "zh",
+        (t for t, han, words, other in xhs_facts if han and not other and len(english_words(t)) < 5))
+    tagged = [(t, strip_protected(t, hashtag_words=True)) for t in everything
+              if "#" in t and not _LETTERS.search(strip_protected(t))]
+    add("hashtags only, Han words", "zh", (t for t, words in tagged if _HAN.search(words) and not _KANA_HANGUL.search(words)))
+    add("hashtags only, Latin words", "en", (t for t, words in tagged if _WORD.search(words) and not _HAN.search(words)))
     return rows
 
 

@@ -53,8 +53,9 @@ CASES = [
     ("just landed in Shanghai, 上海好美", "en", None, True),
     ("[笑哭R][笑哭R]", "und", None, False),
     ("[doge]", "und", None, False),
-    ("#tiktokrefugee#", "und", None, False),
-    ("#美国人[话题]#", "und", None, False),
+    ("#tiktokrefugee#", "en", None, False),  # a text of hashtags only is in their words' language (issue 21)
+    ("#美国人[话题]#", "zh", "Hans", False),
+    ("#1 #2025", "und", None, False),
     ("#美国人[话题]# 欢迎欢迎", "zh", "Hans", False),
     ("@小红薯 你好", "zh", "Hans", False),
     ("@小红薯", "und", None, False),
@@ -358,7 +359,10 @@ def test_an_english_frame_keeps_chinese_words_as_insertions():
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(ANY_TEXT, HAN_MIX, st.sampled_from([t for t, _ in REAL_SHORT + WRITTEN_LIKE_REAL])))
 def test_the_prior_changes_only_latin_decisions(text):
-    by_script = detect_module._analyse(strip_protected(text))
+    plain = detect_module.unstyled(text)
+    by_script = detect_module._analyse(strip_protected(plain))
+    if by_script == Detection("und", 1.0):  # as detect does: styled emoji letters, then hashtag words
+        by_script = detect_module._analyse(strip_protected(plain, hashtag_words=True))
     if isinstance(by_script, Detection) or by_script[0] == "other":  # decided without the Latin-text step
         assert detect(text) == detect(text, languages=None)
 
@@ -410,3 +414,86 @@ def test_detection_does_not_load_opencc():
     code = "import sys; from xhs_translate import detect; assert detect('臺灣這個們').script == 'Hant'; print('opencc' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- issue 21 §1-§2: the platform's own texts --------------------------------------------------------------------
+# Hashtags and topics are content: a text of hashtags only is in the language of their words.
+@pytest.mark.parametrize("text, lang", [
+    ("#我们的声音！", "zh"), ("#超级棒", "zh"), ("#碘喷雾？", "zh"), ("#小众文案[话题]# #好听的英文名女生[话题]# …", "zh"),
+    ("#哈尔滨[话题]# #秋冬穿搭[话题]#", "zh"), ("#tiktokrefugee #americanfriends", "en"), ("#tiktokrefugee#", "en"),
+    ("[笑哭R] #超级棒 👍", "zh"), ("#1 #2025", "und"),
+])
+def test_hashtag_only_texts_are_in_their_words_language(text, lang):
+    assert detect(text).lang == lang
+    assert detect(text, languages=None).lang == lang
+
+
+def test_hashtag_words_do_not_outvote_the_text_around_them():
+    """Where a text has words of its own, they decide: hashtags weigh only when nothing else is there."""
+    assert detect("哈哈 #tiktokrefugee #americanfriends #rednote") == detect("哈哈")
+    assert detect("hello from Ohio #美国人[话题]# #小红书[话题]#") == detect("hello from Ohio")
+
+
+# Chinese titles full of brand names, models, codes and places: zh. Names (a digit, an inner capital, or all capitals
+# up to 5 letters) weigh nothing beside Han. A title that carries its own English is mixed.
+@pytest.mark.parametrize("text, mixed", [
+    ("联想ThinkPad X220", False), ("分享✨｜ DIOR Caro XS 錢包 🥹🫶🏻", False), ("KL-OSAKA 来回 RM1188", False),
+    ("什么是QQ What is QQ?", True), ("iPhone 15 Pro Max 256G 到手价", False), ("我爱 Taylor Swift", False),
+])
+def test_chinese_titles_with_brand_names_are_zh(text, mixed):
+    found = detect(text)
+    assert (found.lang, found.mixed) == ("zh", mixed), found
+
+
+def test_a_bilingual_post_is_mixed():
+    post = ("this is my 3rd try and i still don't know what went wrong 😭 i am running out of egg s - "
+            "这是我第三次尝试，但我仍然不知道哪里出了问题😭我的鸡蛋用完了")
+    assert detect(post).mixed
+    body = "今天终于去了那家很有名的咖啡店，环境很好，咖啡也很香，推荐大家去试试。"
+    found = detect(body + "\nEnglish Translation : Today I finally went to that famous coffee shop, the place is "
+                   "lovely and the coffee smells great, I recommend you all to try it.")
+    assert found.mixed and dict(found.shares)["en"] >= 0.25
+
+
+# Styled letters read as the letters they are drawn from (detection only: see test_translator for the output).
+@pytest.mark.parametrize("text, lang", [
+    ("𝙻𝚊𝚝𝚎 𝚜𝚞𝚖𝚖𝚎𝚛", "en"), ("🅷🅰🆅🅴 🅰 🅽🅸🅲🅴 🅳🅰🆈", "en"), ("ＬＡＴＥ ｓｕｍｍｅｒ", "en"), ("𝐇𝐚𝐯𝐞 𝐚 𝐧𝐢𝐜𝐞 𝐝𝐚𝐲", "en"),
+    ("Ⓗⓔⓛⓛⓞ ⓕⓡⓘⓔⓝⓓⓢ", "en"), ("🄷🄴🄻🄻🄾 friends", "en"), ("好看ＯＫ", "zh"), ("这个𝐯𝐢𝐛𝐞太绝了", "zh"),
+])
+def test_styled_letters_are_read_as_plain_letters(text, lang):
+    assert detect(text).lang == lang
+
+
+_MONOSPACE = {**{c: chr(0x1D670 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")},
+              **{c: chr(0x1D68A + i) for i, c in enumerate("abcdefghijklmnopqrstuvwxyz")}}
+_FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F) if chr(c).isalnum()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["Late summer", "Have a nice day", "这个vibe太绝了", "I really love 火锅 so much", "你好呀 from Texas",
+                        "yyds", "cursor 吗", "Thank you for sharing this", "联想ThinkPad X220"]),
+       st.sampled_from([_MONOSPACE, _FULL_WIDTH]))
+def test_styling_the_letters_never_changes_the_detection(text, style):
+    """Mathematical letters beside Han are the exception: Han text takes a shortcut that does not read them (zh)."""
+    styled = text.translate(str.maketrans(style))
+    if style is _MONOSPACE and any("\u4e00" <= c <= "\u9fff" for c in text):
+        assert detect(styled).lang == "zh"
+    else:
+        assert detect(styled) == detect(text)
+
+
+# Real English is never ja or ko: Latin letters are no evidence for a language written in another script.
+@pytest.mark.parametrize("languages", [("zh", "en"), None])
+def test_shouted_english_is_english(languages):
+    assert detect("TRUMP PARDONS INSURRECTIONISTS", languages=languages).lang == "en"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[a-zA-Z]{1,12}", fullmatch=True), min_size=1, max_size=8),
+       st.lists(st.from_regex(r"#[a-z]{2,12}", fullmatch=True), max_size=3))
+def test_latin_letters_never_make_a_language_of_another_script(words, tags):
+    from xhs_translate.detection import NON_LATIN_SCRIPT
+
+    text = " ".join(words + tags)
+    for languages in (("zh", "en"), None):
+        assert detect(text, languages=languages).lang not in NON_LATIN_SCRIPT

@@ -264,7 +264,8 @@ THREAD = [
     {"comment_id": "3", "content": "绝绝子，集美们冲！(๑•̀ㅂ•́)و✧"},
     {"comment_id": "4", "content": "[赞R][赞R]"},
 ]
-PROTECTED = {"1": ["[笑哭R]", "@小红薯", "#美食[话题]#", "😍"], "2": ["🫡", "https://example.com/a?b=1", "[doge]"],
+# a hashtag's words are translated, its markers kept (issue 21)
+PROTECTED = {"1": ["[笑哭R]", "@小红薯", "[话题]#", "😍"], "2": ["🫡", "https://example.com/a?b=1", "[doge]"],
              "3": ["(๑•̀ㅂ•́)و✧"]}
 
 

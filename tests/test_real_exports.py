@@ -2,8 +2,8 @@
 
 Every ``xhs_*.csv`` export there (MediaCrawler CSVs) is translated whole with the tiny random-weight models
 (the real CTranslate2/SentencePiece path; gibberish text), and each protected span of each source comment
-(sticker codes such as ``[扯脸H]``, emoji, hashtags, mentions, URLs) must come back verbatim in its
-translation. The rows are read at run time and never copied into the project; the test skips without them.
+(sticker codes such as ``[扯脸H]``, emoji, mentions, URLs; a hashtag's markers, whose words are translated) must come
+back verbatim in its translation. The rows are read at run time and never copied into the project; the test skips without them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from xhs_translate.spans import EMOJI_CODE, HASHTAG, split_spans
+from xhs_translate.spans import EMOJI_CODE, HASHTAG, hashtag_parts, split_spans
 from xhs_translate.translator import translate_thread
 
 
@@ -45,7 +45,9 @@ def test_every_real_export_loses_no_protected_span(shared_data, models_dir):
             if row["translation"] is None:  # not translated: the comment's own text is all there is
                 continue
             # what split_spans protects, and, independently of it, every short bracketed token
-            protected = Counter(s.text for s in split_spans(row["content"]) if s.protected)
+            # a hashtag's words are translated (issue 21): its markers must come back
+            protected = Counter(piece for s in split_spans(row["content"]) if s.protected
+                                for piece in (hashtag_parts(s.text)[::2] if s.kind == HASHTAG else (s.text,)) if piece)
             protected |= Counter(_TOKEN.findall(row["content"]))
             codes_seen += sum(n for text, n in protected.items() if text.startswith("["))
             kept = Counter({text: row["translation"].count(text) for text in protected})

@@ -232,3 +232,67 @@ def test_the_start_guard_changes_no_match(text, mentions):
     unguarded = re.compile(spans._alternation(names))
     expected = [(m.span(), m.lastgroup) for m in unguarded.finditer(text)]
     assert [(m.span(), m.lastgroup) for m in spans._pattern(names).finditer(text)] == expected
+
+
+# --- issue 21 §3: spans that broke on RedNote's own content ------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    # a URL glued to a Chinese character keeps its scheme
+    ("链接https://xhslink.com/a/xyz，复制本条信息",
+     [("链接", "text"), ("https://xhslink.com/a/xyz", "url"), ("，复制本条信息", "text")]),
+    ("看这个http://t.cn/abc", [("看这个", "text"), ("http://t.cn/abc", "url")]),
+    ("看xhslink.com/a/b看", [("看", "text"), ("xhslink.com/a/b", "url"), ("看", "text")]),
+    # a URL glued to a sticker code or a face leaves it whole; brackets the URL closes stay in it
+    ("https://xhslink.com/a/xyz[笑哭R] 好看", [("https://xhslink.com/a/xyz", "url"), ("[笑哭R]", "emoji_code"), (" 好看", "text")]),
+    ("https://xhslink.com/a/xyz[doge] 好看", [("https://xhslink.com/a/xyz", "url"), ("[doge]", "emoji_code"), (" 好看", "text")]),
+    ("https://x.com/a(｡･ω･｡)", [("https://x.com/a", "url"), ("(｡･ω･｡)", "kaomoji")]),
+    ("http://x.com/?a[]=1 ok", [("http://x.com/?a[]=1", "url"), (" ok", "text")]),
+    ("https://en.wikipedia.org/wiki/Foo_(bar) ok", [("https://en.wikipedia.org/wiki/Foo_(bar)", "url"), (" ok", "text")]),
+])
+def test_urls_glued_to_chinese_codes_and_faces(text, expected):
+    assert kinds(text) == expected
+
+
+ISSUE_KAOMOJI = ["(｡･ω･｡)", "(´･ω･`)", "(っ´▽`)っ", "(◍•ᴗ•◍)", "(=^･ω･^=)", "(´；ω；`)"]
+
+
+@pytest.mark.parametrize("face", ISSUE_KAOMOJI + ["(´△｀)", "( ˘ω˘ )", "ヽ(✿ﾟ▽ﾟ)ノ", "(ノ ﾟДﾟ)ノ", "(⊙﹏⊙)", "(ﾉ´ヮ´)ﾉ"])
+@pytest.mark.parametrize("before, after", [("", ""), ("好可爱", "哈哈"), ("so cute ", " lol"), ("谢谢！", "。")])
+def test_common_kaomoji_are_protected(face, before, after):
+    assert Span(face, "kaomoji") in split_spans(before + face + after)
+    assert face not in strip_protected(before + face + after)
+
+
+# Ordinary parentheses, in both languages, the kinds the real exports hold: numbers, words, names, prices, sizes.
+@pytest.mark.parametrize("text", [
+    "我(笑)了", "（注意：周末不开门）", "价格（30-4）=2", "第(1)条", "（３）", "（小红书）真好",
+    "(see below)", "(2025)", "( $15)", "(Li) said", "f(x) = 1", "(1280x720)", "( a b )", "(60+)", "(ig???).",
+])
+def test_ordinary_parentheses_are_text(text):
+    assert all(s.kind != "kaomoji" for s in split_spans(text))
+
+
+_GLUABLE = [  # protected spans that end where they end even with Chinese glued to both sides
+    ("emoji_code", "[笑哭R]"), ("emoji_code", "[doge]"), ("emoji_code", "[吐舌头H]"), ("hashtag", "#美国人[话题]#"),
+    ("url", "https://xhslink.com/a/xyz"), ("url", "http://t.cn/abc"),
+    ("url", "https://www.xiaohongshu.com/explore/123?x=1"), *(("kaomoji", k) for k in ISSUE_KAOMOJI),
+]
+_CHINESE = st.sampled_from(["你好", "链接", "看这个", "太可爱了", "，复制本条信息", "。", "好看", " "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_CHINESE.map(lambda t: ("text", t)), st.sampled_from(_GLUABLE)), min_size=1, max_size=8)
+       .filter(lambda pieces: not any(a[0] == b[0] == "url" for a, b in zip(pieces, pieces[1:]))))
+def test_glued_comments_lose_nothing_and_keep_spans_verbatim(pieces):
+    """Pieces glued with no space between them (the way RedNote comments are written): the spans join back to the
+    text, and every protected piece comes back as one span, verbatim, of its kind. (A Latin ``#tag#`` glued to a URL
+    is the URL's fragment, and a URL glued to a URL is one URL, "?next=https://...": neither is generated.)"""
+    text = "".join(t for _, t in pieces)
+    spans = split_spans(text)
+    assert "".join(s.text for s in spans) == text
+    assert [(s.kind, s.text) for s in spans if s.protected] == [(k, t) for k, t in pieces if k != "text"]
+
+
+@pytest.mark.parametrize("text", ["wTvT here", "aT_Tb", "ko_Ok", "T^Tx"])
+def test_listed_faces_that_touch_letters_are_part_of_a_word(text):
+    """Found by test_a_bracketed_word_between_latin_words_is_text: "wTvT[a]w" took TvT out of the word."""
+    assert all(s.kind != "kaomoji" for s in split_spans(text))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from .models.engine import token_weighted_confidence
-from .planning import GlossaryTerm, Job, Plan
+from .planning import GlossaryTerm, Job, Marker, Plan
 from .results import Flag, ModelOutput, Status, Translation
 from .routing import convert
 
@@ -18,9 +18,10 @@ _NO_SPACE_BEFORE = set(",.!?;:)]}%'\"，。！？；：）」』、…~～")
 _NO_SPACE_AFTER = set("([{（「『")
 
 
-def join_pieces(parts: Sequence[tuple[str, bool]], spaced: bool) -> str:
+def join_pieces(parts: Sequence[tuple[str, bool | None]], spaced: bool) -> str:
     """Concatenate (text, translated) parts; when ``spaced`` (English output) put a space where a translated
-    part would otherwise touch its neighbour, as in ``[笑哭R]So funny`` -> ``[笑哭R] So funny``."""
+    part would otherwise touch its neighbour, as in ``[笑哭R]So funny`` -> ``[笑哭R] So funny``. ``translated`` None
+    is a part glued to its neighbours, never spaced: a hashtag's markers (``#`` + ``Our voice`` -> ``#Our voice``)."""
     out: list[str] = []
     prev, prev_translated = "", False
     for text, translated in parts:
@@ -30,6 +31,8 @@ def join_pieces(parts: Sequence[tuple[str, bool]], spaced: bool) -> str:
             spaced
             and prev
             and (translated or prev_translated)
+            and translated is not None
+            and prev_translated is not None
             and not prev[-1].isspace()
             and not text[0].isspace()
             and text[0] not in _NO_SPACE_BEFORE
@@ -53,6 +56,8 @@ def assemble(plan: Plan, outputs: Mapping[Job, ModelOutput | None], low_confiden
     for piece in plan.pieces:
         if isinstance(piece, str):
             parts.append((piece, False))
+        elif isinstance(piece, Marker):
+            parts.append((piece.text, None))
         elif isinstance(piece, GlossaryTerm):
             parts.append((piece.target, True))
         else:

@@ -263,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "mark: mark failed comments (status failed, the reason in translation_error) and go on")
     translate.add_argument("--zh-variant", choices=("Hans", "Hant"), default="Hans",
                            help="script of en->zh output (default: Hans, Simplified)")
+    translate.add_argument("--hashtags", choices=("translate", "keep"), default="translate",
+                           help="translate (default): the words of #tag, #tag# and #topic[话题]#, markers kept; "
+                                "keep: hashtags verbatim, for apps that re-render the original markup")
     translate.add_argument("--confidence-threshold", type=_fraction, default=CONFIDENCE_THRESHOLD, metavar="X",
                            help="flag translations whose model confidence (translation_confidence, exp of the mean "
                                 f"token log-probability) is below X with low_confidence (default: {CONFIDENCE_THRESHOLD})")

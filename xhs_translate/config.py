@@ -21,6 +21,7 @@ from .thread import TRANSLATION_FIELDS, added_fields
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
+HASHTAG_MODES = ("translate", "keep")  # translate: the words of #…[话题]#, #…#, #word, markers kept; keep: verbatim
 ERROR_MODES = ("raise", "mark")
 DEVICES = ("auto", "cpu", "cuda")
 MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB for short comments)
@@ -135,7 +136,9 @@ class TranslatorConfig:
     model serves a direction where several do: a name (family, model id or folder name, e.g. ``"quickmt"``) taken
     for every direction it serves, or ``{"zh-en": name}`` pinning a direction (``zt-en`` is its own); kept as
     ``(("zh-en", name), ...)`` pairs, ``"*"`` for the name of every direction; otherwise
-    ``models.packages.PREFERENCE`` decides."""
+    ``models.packages.PREFERENCE`` decides. ``hashtags``: ``"translate"`` (the words of a hashtag are translated, its
+    markers ``#``, ``#`` and ``[话题]#`` kept: ``#超级棒`` -> ``#Super great``) or ``"keep"`` (verbatim, for apps that
+    re-render the original markup)."""
 
     models_dir: str | Path | None = None
     target: str = "auto"
@@ -151,9 +154,11 @@ class TranslatorConfig:
     confidence_threshold: float = CONFIDENCE_THRESHOLD
     languages: tuple[str, ...] | None = DEFAULT_LANGUAGES
     models: Any = ()
+    hashtags: str = "translate"
 
     def __post_init__(self) -> None:
         _choice("target", self.target, TARGET_MODES)
+        _choice("hashtags", self.hashtags, HASHTAG_MODES)
         _choice("zh_variant", self.zh_variant, ZH_VARIANTS)
         _choice("errors", self.errors, ERROR_MODES)
         if self.models_dir is not None and not isinstance(self.models_dir, (str, Path)):

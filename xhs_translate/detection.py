@@ -110,6 +110,10 @@ _HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
 _HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _LATIN_CHARS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # ASCII and accented letters, not × ÷
+# Styled Latin letters and digits (see ``unstyled``): full-width and circled ones (in the Basic Multilingual Plane, so
+# that the plain-Han shortcut's character class stays a fast bitmap), mathematical and squared ones.
+_STYLED_BMP = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9"
+_STYLED_CHARS = _STYLED_BMP + "\U0001d400-\U0001d7ff\U0001f130-\U0001f189"
 _CJK_CHARS = _HAN_CHARS + _KANA_CHARS + _HANGUL_CHARS
 _HAN = re.compile(f"[{_HAN_CHARS}]")
 _KANA = re.compile(f"[{_KANA_CHARS}]")
@@ -118,8 +122,48 @@ _HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
 _LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*(?:[0-9]+[{_LATIN_CHARS}]*)*")
 _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters English does not use
 # Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
-_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}]")
+# (Mathematical letters beside Han are left to the shortcut: zh, as the Han says; a class with astral ranges would
+# cost every Chinese comment a slower scan.)
+_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}{_STYLED_BMP}]")
 _LETTER = re.compile(r"[^\W\d_]")
+# A name rather than a word, inside Chinese: a digit (X220, RM1188), an inner capital (ThinkPad, iPhone), all capitals
+# up to 5 letters (DIOR, XS, OSAKA, QQ), or a capital first and not on the English word list (Caro, Pro, Max, Taylor);
+# never an English function word. Brands, models, codes and places carry no language: Chinese titles are full of them.
+_NAME = re.compile(r"[A-Za-z]*[0-9][A-Za-z0-9]*|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z]{1,5}")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+# Languages written in another script: fastText names them for Latin text now and then (``TRUMP PARDONS
+# INSURRECTIONISTS`` -> ja, lowercase English with hashtags -> ko), but Latin letters are never evidence for them.
+# Chinese is not among them: Latin-letter Chinese (pinyin) is Chinese.
+NON_LATIN_SCRIPT = frozenset(
+    """ja ko ru uk be bg mk sr ar fa ur ps he yi hi mr ne bn as or ta te kn ml gu pa si th lo km my ka hy
+    el am ti bo dv ug sd ckb ky kk tg mn tt ba cv sah ce os xmf new bh sa mai bpy pnb arz azb mzn bo dz""".split()
+)
+
+# Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as the
+# Latin letters they are drawn from, for detection only: the text itself is never changed.
+_STYLED = re.compile(f"[{_STYLED_CHARS}]")
+
+
+def _styled_table() -> dict[int, str]:
+    import unicodedata
+
+    table = {}
+    for lo, hi in ((0xFF10, 0xFF5A), (0x24B6, 0x24E9), (0x1D400, 0x1D7FF), (0x1F130, 0x1F149)):
+        for point in range(lo, hi + 1):
+            plain = unicodedata.normalize("NFKC", chr(point))
+            if len(plain) == 1 and plain.isascii() and plain.isalnum():
+                table[point] = plain
+    for first in (0x1F150, 0x1F170):  # negative circled and negative squared capitals: no decomposition
+        table.update((first + i, chr(ord("A") + i)) for i in range(26))
+    return table
+
+
+def unstyled(text: str) -> str:
+    """``text`` with styled Latin letters and digits as plain ASCII (``𝙻𝚊𝚝𝚎 𝚜𝚞𝚖𝚖𝚎𝚛`` -> ``Late summer``)."""
+    if text.isascii() or _STYLED.search(text) is None:
+        return text
+    return text.translate(_resource("styled", _styled_table))
 
 # Closed-class words that make a grammatical frame: a comment's function words tell which language the
 # sentence is built in, whatever content words the other language lends it (the Matrix Language idea).
@@ -267,6 +311,8 @@ def _listed_english_over(words: list[str], limit: float) -> bool:
 
 
 def _best_of(scored: list[tuple[float, str]]) -> Detection:
+    if not scored:
+        return _EN_PRIOR
     total = sum(s for s, _ in scored) or 1.0
     score, code = max(scored)
     return Detection(code, round(score / total, 4))
@@ -279,6 +325,8 @@ def _open_world_latin(text: str, words: list[str]) -> Detection:
     prior = _english_prior(len(words))
     scored = []
     for p, code in _fasttext_predict(text.lower(), 5):  # lower case: SHOUTED tweets read as en
+        if code in NON_LATIN_SCRIPT:
+            continue
         weight = prior if code == "en" else (1.0 if code in _COMMON_LATIN else _RARE_WEIGHT)
         scored.append((p * weight, code))
     return _best_of(scored)
@@ -296,10 +344,10 @@ def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Det
         return _EN_PRIOR  # nothing fastText could say would overturn the prior
     predictions = _fasttext_predict(text, 5)
     p, code = predictions[0]
-    if code not in languages and could_be_strong and p >= (STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P):
+    if code not in languages and code not in NON_LATIN_SCRIPT and could_be_strong and p >= (STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P):
         return Detection(code, round(p, 4))
     prior = _english_prior(len(words))
-    expected = [(q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages]
+    expected = [(q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages and c not in NON_LATIN_SCRIPT]
     if expected:
         return _best_of(expected)
     return _EN_PRIOR if "en" in languages else Detection(code, round(p, 4))
@@ -313,9 +361,9 @@ def _other_script_detection(text: str) -> Detection:
 
 
 # --- the auto method -------------------------------------------------------------------------------
-def _analyse(content: str) -> Detection | tuple[str, list[str]]:
-    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its
-    Latin words) for the word list and fastText to finish."""
+def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
+    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words, the
+    content with styled letters plain) for the word list and fastText to finish."""
     if not content:
         return _UND
     if not content.isascii() and not _NOT_PLAIN_ZH.search(content) and _HAN.search(content):
@@ -323,8 +371,9 @@ def _analyse(content: str) -> Detection | tuple[str, list[str]]:
     return _analyse_scripts(content)
 
 
-def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
-    """The general case of ``_analyse``: count each script."""
+def _analyse_scripts(content: str) -> Detection | tuple[str, list[str], str]:
+    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from)."""
+    content = unstyled(content)
     latin_words = _LATIN_WORD.findall(content)
     if content.isascii():
         han = kana = hangul = other = 0
@@ -339,22 +388,43 @@ def _analyse_scripts(content: str) -> Detection | tuple[str, list[str]]:
         return _KO
     if not han:
         if other > sum(map(len, latin_words)):
-            return ("other", latin_words)
+            return ("other", latin_words, content)
         if not latin_words:
             return _UND
     slang_mask = _slang_mask(latin_words)
     words = [w for w, slang in zip(latin_words, slang_mask) if not slang]
     slang = len(latin_words) - len(words)
     if not han and slang < len(words):  # mostly real Latin words: slang is one of them
-        return ("latin", latin_words)
+        return ("latin", latin_words, content)
     script = _han_script(content) if han else None
     if not words:
         return _ZH[script]
     return _code_switched(content, han, slang, words, script)
 
 
+def _without_names(words: list[str]) -> list[str]:
+    """The Latin words beside Han that are English words, not names (``_NAME``; a capitalised word off the English
+    word list). One pass, the word list looked up only for capitalised words."""
+    kept = []
+    for word in words:
+        if not word.islower() or not word.isalpha():  # lower-case letters only: a word, never a name
+            lower = word.lower()
+            if lower not in EN_FUNCTION_WORDS and (
+                _NAME.fullmatch(word)
+                or (_CAPITALISED.fullmatch(word) and lower not in _resource("en_words", _load_en_words))
+            ):
+                continue
+        kept.append(word)
+    return kept
+
+
 def _code_switched(content: str, han: int, slang: int, words: list[str], script: str | None) -> Detection:
-    """Han (or pinyin slang) with Latin words: weigh content units within the sentence's grammatical frame."""
+    """Han (or pinyin slang) with Latin words: weigh content units within the sentence's grammatical frame. Names
+    (``_NAME``: brands, models, codes) weigh nothing: Han with names only is zh, ``联想ThinkPad X220``."""
+    if han:
+        words = _without_names(words)
+        if not words:
+            return _ZH[script]
     en_function = sum(w.lower().replace("’", "'") in EN_FUNCTION_WORDS for w in words)
     chinese_frame = not en_function and (len(words) == 1 or not ZH_FUNCTION_CHARS.isdisjoint(content))
     zh_units = han + LATIN_WORD_UNITS * slang
@@ -372,9 +442,16 @@ def _code_switched(content: str, han: int, slang: int, words: list[str], script:
 def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
     content = strip_protected(text)
     decided = _analyse(content)
+    if decided is _UND:
+        # Nothing left: styled letters drawn as emoji (🅷🅰🆅🅴) went with the emoji, and a text of hashtags only is in
+        # the language of their words. Other styled letters are read in _analyse_scripts (plain Han never pays).
+        plain = unstyled(text)
+        if plain is not text or "#" in text:
+            content = strip_protected(plain, hashtag_words=True)
+            decided = _analyse(content)
     if isinstance(decided, Detection):
         return decided
-    kind, words = decided
+    kind, words, content = decided  # the content as read: styled letters plain
     if kind == "other":
         return _other_script_detection(content)
     if languages is None:

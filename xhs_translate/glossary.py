@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 from .errors import GlossaryError
 
 BUILTIN_FILE = "slang_zh_en.tsv"
+STICKER_FILE = "sticker_names.tsv"
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 
 
@@ -147,3 +148,26 @@ def parse_glossary(text: str, source_lang: str, target_lang: str, name: str = "<
             )
         src_lang, tgt_lang = (row[2].strip(), row[3].strip()) if len(row) == 4 else (source_lang, target_lang)
         yield GlossaryEntry(row[0].strip(), row[1].strip(), src_lang, tgt_lang)
+
+
+# --- sticker codes: their meaning, for text exports -----------------------------------------------------------------
+_STICKERS: dict[str, str] = {}
+
+
+def sticker_names() -> dict[str, str]:
+    """``{code: English meaning}`` of the platform's most frequent sticker codes (``data/sticker_names.tsv``)."""
+    if not _STICKERS:
+        text = resources.files("xhs_translate").joinpath("data", STICKER_FILE).read_text(encoding="utf-8")
+        _STICKERS.update(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return _STICKERS
+
+
+def sticker_meanings(text: str, mentions: Iterable[str] = ()) -> str:
+    """``text`` with each known sticker code replaced by its meaning in brackets: ``好失望[失望R]`` -> ``好失望
+    [Disappointed]``. Off by default everywhere: the page and the app draw the codes as images, so a translation
+    keeps them verbatim; this is for a plain-text export read by people. Unknown codes stay as they are."""
+    from .spans import EMOJI_CODE, split_spans
+
+    names = sticker_names()
+    return "".join(f"[{names[s.text]}]" if s.kind == EMOJI_CODE and s.text in names else s.text
+                   for s in split_spans(text, tuple(mentions)))

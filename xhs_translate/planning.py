@@ -12,12 +12,20 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence, Union
 
-from .detection import _CJK_CHARS, _LATIN_CHARS, UND, Detection
+from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
 from .segment import has_words, normalize_segment, split_edges, split_sentences
-from .spans import split_spans
+from .spans import HASHTAG, hashtag_parts, split_spans
+
+# A bilingual post carries its own English: a sentence is cut between a Latin run of at least this many words and a
+# Han run of at least MIN_HAN_RUN characters (detection's bar for a bilingual text), so that each side is detected,
+# and kept or translated, on its own. Shorter Han runs are words quoted in an English sentence ("I already know 3
+# words: 你好, 谢谢, 哈哈哈"), which an English reader wants as they are.
+MIN_LATIN_RUN_WORDS = 3
+MIN_HAN_RUN = MIXED_MIN_HAN
+_LATIN_RUN = re.compile(f"[{_LATIN_CHARS}][^{_CJK_CHARS}]*")  # from a Latin letter up to the next CJK character
 
 # A comment whose letters are all Latin, or all CJK, is one language throughout: its sentences take the comment's
 # detection instead of being detected again (most comments; mixed ones are detected sentence by sentence).
@@ -27,9 +35,18 @@ _CJK = re.compile(f"[{_CJK_CHARS}]")
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A translatable sentence: its core, without edge whitespace."""
+    """A translatable sentence: its core, without edge whitespace. ``hashtag``: the words of a hashtag, which
+    decide the comment's language only when it has no words of its own."""
 
     core: str
+    hashtag: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A hashtag's markers (``#``, ``#``, ``[话题]#``): verbatim, and glued to the translated words between them."""
+
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +56,7 @@ class Protected:
     text: str
 
 
-Part = Union[str, Sentence, Protected]
+Part = Union[str, Sentence, Protected, Marker]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +74,7 @@ class Job:
     text: str
 
 
-Piece = Union[str, GlossaryTerm, Job]
+Piece = Union[str, GlossaryTerm, Job, Marker]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,28 +99,65 @@ class Plan:
         return sum(isinstance(piece, GlossaryTerm) for piece in self.pieces)
 
 
-def split_text(text: str, mentions: Sequence[str] = ()) -> list[Part]:
-    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences as ``Sentence``;
-    joins back to ``text``. A sentence too long for its model is cut by the engine, by the model's tokens."""
+def split_text(text: str, mentions: Sequence[str] = (), hashtags: str = "translate") -> list[Part]:
+    """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (bilingual ones cut
+    between their languages) as ``Sentence``; joins back to ``text``. A sentence too long for its model is cut by the
+    engine, by the model's tokens. With ``hashtags="translate"`` a hashtag is its markers (``Marker``) around its
+    words (a ``Sentence``): ``#小众文案[话题]#`` -> ``#``, ``小众文案``, ``[话题]#``; with ``"keep"`` it is protected."""
     parts: list[Part] = []
     for span in split_spans(text, mentions):
+        if span.kind == HASHTAG and hashtags == "translate":
+            opening, words, closing = hashtag_parts(span.text)
+            lead, core, trail = split_edges(words)
+            if has_words(core):
+                parts.extend([Marker(opening), lead, Sentence(core, hashtag=True), trail])
+                if closing:
+                    parts.append(Marker(closing))
+                continue
         if span.protected:
             parts.append(Protected(span.text))
             continue
         for sentence in split_sentences(span.text):
-            lead, core, trail = split_edges(sentence)
-            parts.extend([lead, Sentence(core), trail] if has_words(core) else [sentence])
+            for run in split_languages(sentence):
+                lead, core, trail = split_edges(run)
+                parts.extend([lead, Sentence(core), trail] if has_words(core) else [run])
     return parts
 
 
+def split_languages(sentence: str) -> list[str]:
+    """``sentence`` cut between a Latin run of ``MIN_LATIN_RUN_WORDS``+ words and a Han run of ``MIN_HAN_RUN``+
+    characters (join == sentence): ``i am out of eggs - 我的鸡蛋用完了`` -> the English, then the Chinese. Latin words
+    inside a Chinese sentence (``这个vibe太绝了``, ``联想ThinkPad X220``) and short Han beside English stay whole."""
+    if not (_LATIN.search(sentence) and _HAN.search(sentence)):
+        return [sentence]
+    runs = [m.span() for m in _LATIN_RUN.finditer(sentence) if len(_LATIN_WORD.findall(m.group())) >= MIN_LATIN_RUN_WORDS]
+    if not runs:
+        return [sentence]
+    cuts = []
+    edges = [0, *(x for run in runs for x in run), len(sentence)]  # between-run stretches: edges[2i], edges[2i+1]
+    for i, (start, end) in enumerate(runs):
+        if len(_HAN.findall(sentence, edges[2 * i], start)) >= MIN_HAN_RUN:
+            cuts.append(start)
+        if len(_HAN.findall(sentence, end, edges[2 * i + 3])) >= MIN_HAN_RUN:
+            cuts.append(end)
+    bounds = [0, *sorted(set(cuts) - {0, len(sentence)}), len(sentence)]
+    return [sentence[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def content_of(parts: Sequence[Part]) -> str:
-    """The text that detection sees for the whole comment: sentences, with a space for everything else."""
+    """The text that detection sees for the whole comment: sentences, with a space for everything else; the words
+    of hashtags only when there are no other words (a text of hashtags only is in their language)."""
+    own = "".join(p.core if type(p) is Sentence and not p.hashtag else " " for p in parts)
+    if has_words(own) or not any(type(p) is Sentence and p.hashtag for p in parts):
+        return own
     return "".join(p.core if type(p) is Sentence else " " for p in parts)
 
 
-def sentences_need_detection(content: str) -> bool:
-    """True when the comment mixes Latin and CJK letters, so its sentences may differ in language."""
-    return bool(_LATIN.search(content) and _CJK.search(content))
+def sentences_need_detection(parts: Sequence[Part]) -> bool:
+    """True when the comment's sentences (hashtag words included) mix Latin and CJK letters, so they may differ in
+    language."""
+    cores = " ".join(p.core for p in parts if type(p) is Sentence)
+    return bool(_LATIN.search(cores) and _CJK.search(cores))
 
 
 def target_for(lang: str, mode: str) -> str | None:
@@ -197,7 +251,7 @@ def _plan_sentence(pieces: list[Piece], core: str, route: Route, glossary: Gloss
 def _plan_run(pieces: list[Piece], text: str, route: Route) -> None:
     lead, core, trail = split_edges(text)
     if has_words(core):
-        pieces.extend([lead, Job(route, normalize_segment(core)), trail])
+        pieces.extend([lead, Job(route, normalize_segment(unstyled(core))), trail])  # 𝐯𝐢𝐛𝐞 reaches the model as vibe
     else:
         pieces.append(text)
 

@@ -93,9 +93,10 @@ _MENTION = r"(?<![A-Za-z0-9._%+-])@[^\s@#\[\]，。！？、；：,.!?:;()（）
 # Top-level domains that bare domains in comments end with (``vibecafe.ai/hacks``, ``xhslink.com``).
 _TLDS = "com|cn|net|org|io|co|me|ly|tv|app|gov|edu|ai|dev|xyz|top|info|link|site|shop|store|hk|tw|jp|uk|us"
 _URL_CHARS = r"A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%"
+# The look-behinds see ASCII only: a URL glued to a Chinese character (``链接https://...``) starts at its scheme.
 _URL = (
-    rf"(?<![\w.-])(?:https?://|www\.)[{_URL_CHARS}]+"
-    rf"|(?<![\w.@-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})\b(?:/[{_URL_CHARS}]*)?"
+    rf"(?<![A-Za-z0-9_.-])(?:https?://|www\.)[{_URL_CHARS}]+"
+    rf"|(?<![A-Za-z0-9_.@-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![A-Za-z0-9_])(?:/[{_URL_CHARS}]*)?"
 )
 _URL_TRAILING = ".,!?;:'\")]"
 
@@ -109,11 +110,31 @@ _KAOMOJI_LITERALS = (
 )
 # Word-like kaomoji only count as whole tokens, so "QAQ" is protected but "QAQx" is not.
 _KAOMOJI_WORDS = ("QAQ", "QwQ", "TAT", "OwO", "UwU", "orz", "OTZ", "xD", "XD")
-_KAOMOJI_GENERIC = (  # a bracketed face of symbols: (⊙﹏⊙) （＞﹏＜） (｡◕‿◕｡)
-    rf"[(（][^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa]{{2,16}}[)）]"
+# A bracketed face: (⊙﹏⊙) （＞﹏＜） (｡◕‿◕｡) (｡･ω･｡) (っ´▽`)っ (◍•ᴗ•◍) ( ˘ω˘ ). Counting the parenthesised runs
+# without Han or a 3-letter word in the real exports of ../shared/data/dev (12,931 texts: 30 runs) gave the boundary:
+# 29 are ordinary parentheses, and each holds a digit, a word or ASCII punctuation alone ("(1)", "（30-4）",
+# "(#)", "(?)", "( $15)", "(Li)", "(1280x720)"); one is a face, "(´△｀)", of symbols. So a face's body is 2-16 symbols
+# (no letter, digit, Han or kana), and, where it holds a space, a mouth or an arm, at least one non-ASCII character
+# (an eye: ´ ･ ｡ • ◍ ▽ ...; so "( a )" and "( $15)" stay text). Faces use a few letters and kana as mouths and arms; these come from the faces quoted in
+# issue 21 and Mattermost's kaomoji picker list (mattermost-webapp components/emoji_picker/constants/kaomoji.ts):
+# mouths ω ᴗ ᴥ ᵕ ε з Д д ㅂ ヮ ｪ ェ ∀ and arms/cheeks っ つ ノ ﾉ ヽ ヾ ゞ ﾟ ゜ ๑ inside the brackets, and an arm after
+# the closing one (っ ノ ﾉ つ ۶ و ✧). An arm before the opening one (ヽ(…)ノ) stays text unless the face is a listed
+# literal: an optional first character would cost every position of every comment a test.
+_FACE_LETTERS = "ωᴗᴥᵕεзДдㅂヮｪェっつノﾉヽヾゞﾟ゜๑"
+_FACE_SYMBOL = rf"[^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa\uff66-\uff9d]"  # no letter, digit, Han, kana
+_KAOMOJI_GENERIC = (  # one shared opening, so that most positions fail after a single test
+    rf"[(（](?:{_FACE_SYMBOL}{{2,16}}[)）]"  # symbols only, as before: (⊙﹏⊙) (#) (?)
+    rf"|(?=[^()（）\n]{{0,15}}[^\x00-\x7f\s])(?:{_FACE_SYMBOL}|[{_FACE_LETTERS} ]){{2,16}}[)）][っつノﾉ۶و✧]?)"
 )
+def _literal(face: str) -> str:
+    """A listed face; one that starts or ends with a letter (T_T, TvT, o_O) only where no letter touches it there."""
+    before = "(?<![A-Za-z0-9])" if face[0].isalnum() else ""
+    after = "(?![A-Za-z0-9])" if face[-1].isalnum() else ""
+    return before + re.escape(face) + after
+
+
 _KAOMOJI = (
-    "|".join(re.escape(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
+    "|".join(_literal(k) for k in sorted(_KAOMOJI_LITERALS, key=len, reverse=True))
     + "|(?<![A-Za-z0-9])(?:" + "|".join(_KAOMOJI_WORDS) + ")(?![A-Za-z0-9])"
     + "|" + _KAOMOJI_GENERIC
 )
@@ -159,6 +180,9 @@ _START = _SYMBOL_STARTS + "A-Za-z0-9" + "".join(
     sorted({re.escape(k[0]) for k in _KAOMOJI_LITERALS + _KAOMOJI_WORDS if k[0].isalnum() and not k[0].isascii()})
 )
 _MAY_HAVE_SYMBOL, _MAY_HAVE_LETTER_CUE = _prefilter()
+# A sticker code right after a URL: no Latin word on its left, and not a query key (``?a[b]=1``, ``?a[b][c]=1``).
+_STICKER_AT = re.compile(rf"\[(?:{_CODE_CJK}|{_CODE_LATIN})(?!(?:\[[^\]\s]{{0,12}}\]){{0,4}}[=&])")
+_HASHTAG_AT = re.compile(_HASHTAG)
 
 
 def _may_have_protected(text: str) -> bool:
@@ -206,12 +230,37 @@ def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, s
         if kind == "known":
             kind = MENTION
         elif kind == URL:
+            position = end = _url_end(text, start, end)
             while end > start and text[end - 1] in _URL_TRAILING:
                 end -= 1
             if text[start:end].count("(") > text[start:end].count(")") and text[end:end + 1] == ")":
                 end += 1  # keep the closing paren of wiki-style URLs
         last_end = end
         yield start, end, kind
+
+
+def _url_end(text: str, start: int, end: int) -> int:
+    """Where the URL ``text[start:end]`` really ends: before a ``[`` or ``(`` that no ``]`` or ``)`` of the URL
+    closes (the URL pattern stops at the first character no URL holds, such as 笑 or ･, so a sticker code or a
+    kaomoji glued to a URL leaves its bracket behind), or before a ``[`` that opens a sticker code
+    (``https://xhslink.com/a/xyz[doge]``), or before a ``#`` whose hashtag runs on past it. Brackets are legal in URLs (``?a[]=1``, ``/wiki/Foo_(bar)``), but after
+    an unclosed one, in a comment, a sticker code or a face is far likelier."""
+    cut = end
+    for opening, closing in ("[]", "()"):
+        last_close = text.rfind(closing, start, end)
+        bracket = text.find(opening, start, cut)
+        while bracket >= 0:
+            if bracket > last_close or (opening == "[" and _STICKER_AT.match(text, bracket)):
+                cut = bracket
+                break
+            bracket = text.find(opening, bracket + 1, cut)
+    hash_mark = text.find("#", start, cut)  # a hashtag glued on: "https://x.com/a#美国人[话题]#", not a fragment
+    while hash_mark >= 0:
+        tag = _HASHTAG_AT.match(text, hash_mark)
+        if tag is not None and tag.end() > end:
+            return hash_mark
+        hash_mark = text.find("#", hash_mark + 1, cut)
+    return cut
 
 
 def _between_words(text: str, search: Any, start: int, end: int, last_end: int) -> bool:
@@ -248,16 +297,31 @@ def split_spans(text: str, mentions: Sequence[str] = ()) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def strip_protected(text: str, mentions: Sequence[str] = ()) -> str:
+TOPIC_MARK = "[话题]#"  # how a RedNote topic ends: #小众文案[话题]#
+
+
+def hashtag_parts(tag: str) -> tuple[str, str, str]:
+    """``(opening marker, words, closing marker)`` of a hashtag span: ``#小众文案[话题]#`` -> ``("#", "小众文案",
+    "[话题]#")``, ``#rednote#`` -> ``("#", "rednote", "#")``, ``#超级棒`` -> ``("#", "超级棒", "")``. The markers are
+    what makes a hashtag a hashtag, on the page and in exports; the words are content, to translate."""
+    if tag.endswith(TOPIC_MARK) and len(tag) > len(TOPIC_MARK) + 1:
+        return "#", tag[1:-len(TOPIC_MARK)], TOPIC_MARK
+    if tag.endswith("#") and len(tag) > 2:
+        return "#", tag[1:-1], "#"
+    return "#", tag[1:], ""
+
+
+def strip_protected(text: str, mentions: Sequence[str] = (), hashtag_words: bool = False) -> str:
     """The linguistic content of ``text``: text runs, with each protected span replaced by a space
-    (so ``"hi👍there"`` does not fuse into one word), stripped at both ends."""
+    (so ``"hi👍there"`` does not fuse into one word), stripped at both ends. With ``hashtag_words``, a hashtag
+    gives its words instead (``#我们的声音！`` -> ``我们的声音！``): a text of hashtags only is in their language."""
     if not mentions and not _may_have_protected(text):
         return text.strip()
     pieces: list[str] = []
     pending_text_start = 0
-    for start, end, _ in _protected(text, mentions):
+    for start, end, kind in _protected(text, mentions):
         pieces.append(text[pending_text_start:start])
-        pieces.append(" ")
+        pieces.append(f" {hashtag_parts(text[start:end])[1]} " if hashtag_words and kind == HASHTAG else " ")
         pending_text_start = end
     pieces.append(text[pending_text_start:])
     return "".join(pieces).strip()

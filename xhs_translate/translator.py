@@ -354,11 +354,11 @@ class Translator:
         for i in chunk:
             text, mentions, comment_id = items[i]
             if isinstance(text, str):
-                split[i] = split_text(text, mentions)
+                split[i] = split_text(text, mentions, self.config.hashtags)
             else:
                 plans[i] = Plan(text, UND, None, done=self._not_text(text, comment_id, mode))
         contents = {i: content_of(parts) for i, parts in split.items()}
-        per_sentence = {i: None for i, content in contents.items() if sentences_need_detection(content)}  # ordered
+        per_sentence = {i: None for i, parts in split.items() if sentences_need_detection(parts)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if type(p) is Sentence]
         found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
         comment_detections = {i: next(found) for i in contents}
@@ -489,6 +489,7 @@ class Translator:
                 config.zh_variant,
                 config.languages,
                 config.confidence_threshold,
+                config.hashtags,
             ]
             self._settings = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         return self._settings
