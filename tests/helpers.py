@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -246,16 +248,41 @@ ROOT = os.geteuid() == 0  # root can mount a tmpfs and make device nodes
 
 @contextmanager
 def mounted_tmpfs(where: Path, options: str) -> Iterator[Path]:
-    """A small tmpfs mounted at ``where`` (root only; skips when mounting is refused)."""
+    """A small tmpfs mounted at ``where`` (root only; skips, saying what mount answered, when it is refused: a
+    container without CAP_SYS_ADMIN refuses it even to root)."""
     import pytest
 
     where.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    if mounted.returncode:
+        why = (mounted.stderr or mounted.stdout).strip() or f"exit status {mounted.returncode}"
+        pytest.skip(f"cannot mount a tmpfs at {where} (mount -o {options}): {why}")
     try:
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=True)
+
+
+def full_device(tmp_path: Path) -> Path:
+    """A device that is always full: /dev/full, else (root, e.g. a container without it) a node of our own with
+    its device numbers (char 1, 7), else skip saying why."""
+    import pytest
+
+    if os.path.exists("/dev/full"):
+        return Path("/dev/full")
+    if not ROOT:
+        pytest.skip("no /dev/full here, and making a device node (mknod c 1 7) needs root")
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    try:
+        with open(full, "wb") as probe:
+            probe.write(b"x")
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:  # e.g. EACCES where tmp_path is mounted nodev
+            pytest.skip(f"no /dev/full here, and the node made in {tmp_path} cannot be used: {exc.strerror}")
+    else:
+        pytest.fail(f"{full} (char 1, 7) took a write: not the full device")
+    return full
 
 
 TOP = "translate-zh_en-1_0"  # the top folder of the tiny zh->en fixture archive

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from helpers import ROOT, big_thread, cli, mounted_tmpfs, read_output, write_json, write_jsonl
+from helpers import ROOT, big_thread, cli, full_device, mounted_tmpfs, read_output, write_json, write_jsonl
 
 
 OUTPUTS = ("jsonl", "json", "csv", "html")
@@ -132,11 +132,10 @@ def test_a_new_output_gets_the_umask_mode(env, tmp_path):
 
 
 def test_a_full_device_is_a_one_line_error(env, tmp_path):
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full here")
-    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", "/dev/full",
+    full = full_device(tmp_path)
+    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", str(full),
                  "--output-format", "jsonl")
-    assert one_line_error(result) == "xhs-translate: error: cannot write /dev/full: No space left on device\n"
+    assert one_line_error(result) == f"xhs-translate: error: cannot write {full}: No space left on device\n"
 
 
 @pytest.mark.skipif(not ROOT, reason="mounting a read-only tmpfs needs root (test_output_files covers 0555 folders)")
