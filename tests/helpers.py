@@ -229,6 +229,41 @@ def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path |
                           env=env, cwd=cwd, timeout=300)
 
 
+def unfinished_run(command: list[str], env: dict[str, str], records: list[dict], fmt: str, **popen: Any) -> subprocess.Popen:
+    """``command`` (which reads ``-`` as ``fmt``) started on a stdin that gets ``records`` and is never closed, so
+    the run cannot finish before the test stops it: a kill-mid-run test cannot lose the race to a fast run. The
+    records are written from a thread (a pipe holds 64 KiB); closing stdin is the caller's, after the stop."""
+    if fmt == "json":  # an array without its "]": the reader waits for the rest
+        data = "[" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + ",\n"
+    else:
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    proc = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, **popen)
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            stdin.write(data.encode("utf-8"))
+            stdin.flush()
+        except (BrokenPipeError, ValueError):  # stopped (and stdin closed) before all was written
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    return proc
+
+
+def stop_run(proc: subprocess.Popen, sig: int) -> tuple[bytes, bytes]:
+    """Send ``sig`` to an :func:`unfinished_run` (still running: its input never ends), then close its stdin
+    and wait; its stdout and stderr (None where not piped)."""
+    assert proc.poll() is None, "an unfinished_run ended on its own"
+    proc.send_signal(sig)
+    stdin, proc.stdin = proc.stdin, None  # communicate() would flush it, and it is ours to close
+    try:
+        stdin.close()
+    except BrokenPipeError:
+        pass
+    return proc.communicate(timeout=60)
+
+
 def big_thread(n: int) -> list[dict]:
     """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
