@@ -10,7 +10,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -282,15 +281,15 @@ def test_the_ticker_redraws_until_the_block_ends():
 
         def refresh(self):
             self.redraws += 1
+            self.ticker = threading.current_thread()
             if self.redraws >= 3:
                 self.three.set()
 
     bar = Bar()
     with _ticking(bar, every=0.001):
         assert bar.three.wait(60)  # redrawn with no update from the work in between
-    after = bar.redraws
-    time.sleep(0.01)
-    assert bar.redraws == after  # and not after the block
+    assert bar.ticker is not threading.current_thread()
+    assert not bar.ticker.is_alive()  # and not after the block: the thread that redraws has ended with it
 
 
 def test_cache_warnings_are_one_line_and_none_with_quiet(env, tmp_path):
