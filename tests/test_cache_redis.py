@@ -174,8 +174,6 @@ def test_a_redis_killed_and_restarted_mid_run_loses_nothing(models_dir, redis_se
 SHARING_PROCESS = """
 import json, sys
 from xhs_translate.translator import Translator
-
-from helpers import wait_for
 t = Translator(models_dir=sys.argv[1], cache=sys.argv[2])
 out = t.translate_thread(json.loads(sys.argv[3]))
 print(json.dumps({"stats": t.stats(), "out": out}, ensure_ascii=False))
