@@ -525,7 +525,7 @@ class RedisServer:
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
                  "--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", str(log)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if self._answers():
+            if self._ready(log):
                 self._started = True
                 return self
             said = log.read_text(errors="replace") if log.is_file() else ""
@@ -534,20 +534,18 @@ class RedisServer:
             self.port = free_port()  # another process bound it between our check and redis-server's bind
         raise RuntimeError(f"redis-server found its port taken {_PORT_ATTEMPTS} times in a row")
 
-    def _answers(self) -> bool:
-        """Wait until the server answers PING (True) or has exited (False); RuntimeError after 30 s."""
+    def _ready(self, log: Path) -> bool:
+        """Wait until the server says it accepts connections and answers PING (True), or has exited (False);
+        RuntimeError after 30 s. Its log decides, not a connection: one to a port another process took would hang."""
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if self.client().ping():
-                    return True
-            except Exception:
-                if self.process.poll() is not None:
-                    return False
-                if time.monotonic() > deadline:
-                    self.kill()
-                    raise RuntimeError(f"redis-server did not answer on port {self.port} within 30 s") from None
-                time.sleep(0.05)
+        while self.process.poll() is None:
+            if log.is_file() and "Ready to accept connections" in log.read_text(errors="replace"):
+                return bool(self.client().ping())
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"redis-server did not start on port {self.port} within 30 s")
+            time.sleep(0.05)
+        return False
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
