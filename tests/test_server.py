@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 
 import httpx
 import pytest
@@ -191,8 +192,11 @@ def test_metrics_count_requests_errors_and_batches(server, client):
              ("xhs_translate_errors_total", {"endpoint": "/translate", "status": "400"}),
              ("xhs_translate_segments_translated_total", {}), ("xhs_translate_cache_misses_total", {}),
              ("xhs_translate_batch_texts_count", {}), ("xhs_translate_queue_wait_seconds_count", {})]
+    # texts this server has never seen (it lives for the whole session, with its cache): two new segments, also
+    # when this test runs again in the same pytest run
+    fresh = "".join("零一二三四五六七八九"[int(d)] for d in str(uuid.uuid4().int)[:12])
     before = [metric(server.url, name, **labels) for name, labels in names]
-    client.post("/translate", json={"q": ["指标测试一", "指标测试二"], "source": "zh", "target": "en"})
+    client.post("/translate", json={"q": [f"指标测试{fresh}甲", f"指标测试{fresh}乙"], "source": "zh", "target": "en"})
     client.post("/translate", json={"source": "zh", "target": "en"})
     after = [metric(server.url, name, **labels) for name, labels in names]
     grown = {name: a - b for (name, _), a, b in zip(names, after, before)}
