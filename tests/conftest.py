@@ -70,7 +70,8 @@ def demo_models_dir(tmp_path_factory, tiny_archives) -> Path:
 def shared_data() -> Path:
     """``../shared/data`` (evaluation text); tests that need it skip when it is absent."""
     if not SHARED_DATA_DIR.is_dir():
-        pytest.skip(f"{SHARED_DATA_DIR} is absent: this test reads the shared evaluation data")
+        pytest.skip(f"{SHARED_DATA_DIR} is absent: this test reads the shared evaluation data, which is never copied "
+                    f"into the repository (a clean clone has none; $XHS_TRANSLATE_SHARED_DATA points at a copy)")
     return SHARED_DATA_DIR
 
 

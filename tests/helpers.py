@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -227,6 +229,41 @@ def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path |
                           env=env, cwd=cwd, timeout=300)
 
 
+def unfinished_run(command: list[str], env: dict[str, str], records: list[dict], fmt: str, **popen: Any) -> subprocess.Popen:
+    """``command`` (which reads ``-`` as ``fmt``) started on a stdin that gets ``records`` and is never closed, so
+    the run cannot finish before the test stops it: a kill-mid-run test cannot lose the race to a fast run. The
+    records are written from a thread (a pipe holds 64 KiB); closing stdin is the caller's, after the stop."""
+    if fmt == "json":  # an array without its "]": the reader waits for the rest
+        data = "[" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + ",\n"
+    else:
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    proc = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, **popen)
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            stdin.write(data.encode("utf-8"))
+            stdin.flush()
+        except (BrokenPipeError, ValueError):  # stopped (and stdin closed) before all was written
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    return proc
+
+
+def stop_run(proc: subprocess.Popen, sig: int) -> tuple[bytes, bytes]:
+    """Send ``sig`` to an :func:`unfinished_run` (still running: its input never ends), then close its stdin
+    and wait; its stdout and stderr (None where not piped)."""
+    assert proc.poll() is None, "an unfinished_run ended on its own"
+    proc.send_signal(sig)
+    stdin, proc.stdin = proc.stdin, None  # communicate() would flush it, and it is ours to close
+    try:
+        stdin.close()
+    except BrokenPipeError:
+        pass
+    return proc.communicate(timeout=60)
+
+
 def big_thread(n: int) -> list[dict]:
     """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
@@ -246,16 +283,41 @@ ROOT = os.geteuid() == 0  # root can mount a tmpfs and make device nodes
 
 @contextmanager
 def mounted_tmpfs(where: Path, options: str) -> Iterator[Path]:
-    """A small tmpfs mounted at ``where`` (root only; skips when mounting is refused)."""
+    """A small tmpfs mounted at ``where`` (root only; skips, saying what mount answered, when it is refused: a
+    container without CAP_SYS_ADMIN refuses it even to root)."""
     import pytest
 
     where.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    if mounted.returncode:
+        why = (mounted.stderr or mounted.stdout).strip() or f"exit status {mounted.returncode}"
+        pytest.skip(f"cannot mount a tmpfs at {where} (mount -o {options}): {why}")
     try:
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=True)
+
+
+def full_device(tmp_path: Path) -> Path:
+    """A device that is always full: /dev/full, else (root, e.g. a container without it) a node of our own with
+    its device numbers (char 1, 7), else skip saying why."""
+    import pytest
+
+    if os.path.exists("/dev/full"):
+        return Path("/dev/full")
+    if not ROOT:
+        pytest.skip("no /dev/full here, and making a device node (mknod c 1 7) needs root")
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    try:
+        with open(full, "wb") as probe:
+            probe.write(b"x")
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:  # e.g. EACCES where tmp_path is mounted nodev
+            pytest.skip(f"no /dev/full here, and the node made in {tmp_path} cannot be used: {exc.strerror}")
+    else:
+        pytest.fail(f"{full} (char 1, 7) took a write: not the full device")
+    return full
 
 
 TOP = "translate-zh_en-1_0"  # the top folder of the tiny zh->en fixture archive

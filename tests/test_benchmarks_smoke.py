@@ -170,6 +170,13 @@ def test_server_adapters_runs_small():
     assert re.search(r"^\| 3 +\| [\d,.]+ +\| [\d,.]+ +\|", proc.stdout, re.M), proc.stdout
 
 
+def test_model_scans_runs_small():
+    proc = run("model_scans.py", "--repeats", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("translator", "server"):
+        assert re.search(rf"{name} +run 2: +\d+ folder reads +[\d.]+ ms wall +[\d.]+ ms CPU", proc.stdout), proc.stdout
+
+
 def test_scale_out_tiny(redis_server, shared_data):
     """Needs Ray and redis-server, as the distributed tests do (the fixture skips without them, or fails)."""
     proc = run("scale_out.py", "--size", "tiny", "--comments", "40", "--entries", "3000", "--batch-size", "50",

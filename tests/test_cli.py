@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pytest
 from xhs_translate.results import STATUSES
 from xhs_translate.testing import free_port
 
-from helpers import big_thread, cli, read_output, write_json, write_jsonl
+from helpers import big_thread, cli, read_output, stop_run, unfinished_run, wait_for, write_json, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
@@ -413,23 +412,19 @@ def test_an_interrupted_run_resumes_from_the_cache_to_the_same_output(env, tmp_p
     source = write_jsonl(tmp_path / "big.jsonl", big_thread(4000))
     out = tmp_path / "resumed.jsonl"
     cache = tmp_path / "shared-cache.sqlite3"
-    def command(output: Path, cache_file: Path) -> list[str]:
-        return [sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "-o", str(output),
+    records = read_output(source, "jsonl")
+
+    def command(output: Path, cache_file: Path) -> list[str]:  # the records on a stdin that stays open
+        return [sys.executable, "-m", "xhs_translate.cli", "translate", "-", "--input-format", "jsonl", "-o", str(output),
                 "--cache", str(cache_file), "--chunk-size", "200"]
 
-    proc = subprocess.Popen(command(out, cache), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    temp = None
-    while time.monotonic() < deadline and proc.poll() is None:  # wait for the first chunk in the temp file
-        temps = list(tmp_path.glob(".resumed.jsonl.*.tmp"))
-        if temps and temps[0].stat().st_size > 0:
-            temp = temps[0]
-            break
-        time.sleep(0.01)
-    assert temp is not None and proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    proc.stderr.close()
+    def first_chunk_written(proc: subprocess.Popen, name: str) -> bool:
+        assert proc.poll() is None, "the run stopped before its input ended"
+        return any(p.stat().st_size for p in tmp_path.glob(f".{name}.*.tmp"))
+
+    proc = unfinished_run(command(out, cache), env, records, "jsonl", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(lambda: first_chunk_written(proc, out.name), "the first chunk in the temporary output", timeout=120)
+    stop_run(proc, signal.SIGKILL)
     assert not out.exists()  # a killed run leaves no (half-written) output
     with sqlite3.connect(cache) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -453,11 +448,10 @@ def test_an_interrupted_run_resumes_from_the_cache_to_the_same_output(env, tmp_p
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     # SIGTERM (and Ctrl-C) take the clean path: exit 130, the temporary file removed, the output untouched.
-    proc = subprocess.Popen(command(tmp_path / "term.jsonl", tmp_path / "c3.sqlite3"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    while proc.poll() is None and not any(p.stat().st_size for p in tmp_path.glob(".term.jsonl.*.tmp")):
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
+    proc = unfinished_run(command(tmp_path / "term.jsonl", tmp_path / "c3.sqlite3"), env, records, "jsonl",
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(lambda: first_chunk_written(proc, "term.jsonl"), "the first chunk in the temporary output", timeout=120)
+    _, err = stop_run(proc, signal.SIGTERM)
     assert proc.returncode == 130, err.decode()
     assert "interrupted" in err.decode() and "Traceback" not in err.decode()
     assert not list(tmp_path.glob("*term.jsonl*"))

@@ -12,15 +12,16 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
 from xhs_translate.io import jsontext
 
 from hostile_inputs import CASES, READ
-from helpers import (ROOT, big_thread, cli, distributed_or_skip, mounted_tmpfs, read_output, wait_for, write_json,
-                     write_jsonl)
+from helpers import (
+    ROOT, big_thread, cli, distributed_or_skip, full_device, mounted_tmpfs, read_output, stop_run, unfinished_run,
+    wait_for, write_json, write_jsonl,
+)
 
 
 OUTPUTS = ("jsonl", "json", "csv", "html")
@@ -138,11 +139,10 @@ def test_a_new_output_gets_the_umask_mode(env, tmp_path):
 
 
 def test_a_full_device_is_a_one_line_error(env, tmp_path):
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full here")
-    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", "/dev/full",
+    full = full_device(tmp_path)
+    result = cli(env, "translate", str(write_json(tmp_path / "in.json", [{"content": "你好"}])), "-o", str(full),
                  "--output-format", "jsonl")
-    assert one_line_error(result) == "xhs-translate: error: cannot write /dev/full: No space left on device\n"
+    assert one_line_error(result) == f"xhs-translate: error: cannot write {full}: No space left on device\n"
 
 
 @pytest.mark.skipif(not ROOT, reason="mounting a read-only tmpfs needs root (test_output_files covers 0555 folders)")
@@ -160,21 +160,20 @@ def test_a_read_only_output_folder_and_models_folder_are_one_line_errors(env, tm
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_an_interrupted_run_has_cached_its_finished_chunks_whatever_the_input_format(env, tmp_path, fmt):
-    records = big_thread(1200)
-    source = (write_json if fmt == "json" else write_jsonl)(tmp_path / f"big.{fmt}", records)
+    # a JSON array on a pipe is parsed once 1 MiB has come (io/readers._READ_CHARS) or the input ended: ~1.3 MB
+    records = big_thread(12_000 if fmt == "json" else 1200)
     cache = tmp_path / "cache.sqlite3"
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "xhs_translate.cli", "translate", str(source), "-o", str(out),
-                             "--cache", str(cache), "--chunk-size", "200"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:  # the first chunk written: it was cached before
-        if any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")):
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    command = [sys.executable, "-m", "xhs_translate.cli", "translate", "-", "--input-format", fmt, "-o", str(out),
+               "--cache", str(cache), "--chunk-size", "200"]
+    proc = unfinished_run(command, env, records, fmt, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def first_chunk_written() -> bool:  # it was cached before it was written
+        assert proc.poll() is None, "the run stopped before its input ended"
+        return any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp"))
+
+    wait_for(first_chunk_written, "the first chunk in the temporary output", timeout=240)
+    stop_run(proc, signal.SIGKILL)
     with sqlite3.connect(cache) as conn:
         saved = conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
     assert saved > 0  # a JSON input was one chunk: 0 rows saved where JSONL had thousands
@@ -287,15 +286,15 @@ def test_the_ticker_redraws_until_the_block_ends():
 
         def refresh(self):
             self.redraws += 1
+            self.ticker = threading.current_thread()
             if self.redraws >= 3:
                 self.three.set()
 
     bar = Bar()
     with _ticking(bar, every=0.001):
         assert bar.three.wait(60)  # redrawn with no update from the work in between
-    after = bar.redraws
-    time.sleep(0.01)
-    assert bar.redraws == after  # and not after the block
+    assert bar.ticker is not threading.current_thread()
+    assert not bar.ticker.is_alive()  # and not after the block: the thread that redraws has ended with it
 
 
 def test_cache_warnings_are_one_line_and_none_with_quiet(env, tmp_path):

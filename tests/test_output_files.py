@@ -20,7 +20,7 @@ from xhs_translate.errors import InputError, OutputError, OutputPathError
 from xhs_translate.io import CsvWriter, JsonlWriter, atomic_output, neutralize_formula
 from xhs_translate.staging import create_file, locked_folder, remove_leftovers
 
-from helpers import ROOT, mounted_tmpfs
+from helpers import ROOT, full_device, mounted_tmpfs
 
 def write_text(path: str, text: str = "new\n") -> None:
     with atomic_output(path) as stream:
@@ -91,11 +91,10 @@ def test_a_device_node_is_written_to_not_replaced(tmp_path):
     assert stat.S_ISCHR(null.stat().st_mode) and list(tmp_path.iterdir()) == [null]
 
 
-def test_a_full_device_is_an_output_error_naming_it():
-    if not os.path.exists("/dev/full"):
-        pytest.skip("no /dev/full here")
-    with pytest.raises(OutputError, match="cannot write /dev/full: No space left on device"):
-        write_text("/dev/full", "x" * 100_000)
+def test_a_full_device_is_an_output_error_naming_it(tmp_path):
+    full = full_device(tmp_path)
+    with pytest.raises(OutputError, match=f"cannot write {full}: No space left on device"):
+        write_text(str(full), "x" * 100_000)
 
 
 # --- write failures -----------------------------------------------------------------------------------------

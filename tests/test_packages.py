@@ -160,3 +160,13 @@ def test_remove_one_package_keeps_the_rest(tmp_path):
 def test_remove_by_pair_needs_both_codes(tmp_path):
     with pytest.raises(TypeError):
         remove_package("zh", models_dir=tmp_path)
+
+
+def test_a_metadata_file_rewritten_in_place_is_seen(tmp_path):
+    """No folder is renamed here: the snapshot's stamp (models/registry.py) also covers the files at the top of
+    each package folder."""
+    folder = make_package_folder(tmp_path, "zh", "en", "1.0")
+    assert [p.package_version for p in list_packages(tmp_path)] == ["1.0"]
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    (folder / "metadata.json").write_text(json.dumps({**meta, "package_version": "2.0"}), encoding="utf-8")
+    assert [p.package_version for p in list_packages(tmp_path)] == ["2.0"]

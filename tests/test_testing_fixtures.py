@@ -1,8 +1,10 @@
-"""The random-weight package builder: deterministic, valid Argos packages, short but non-empty outputs."""
+"""The random-weight package builder: deterministic, valid Argos packages, short but non-empty outputs; and the
+redis-server the cache tests start."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import zipfile
 from pathlib import Path
@@ -10,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from xhs_translate.models.packages import read_package
-from xhs_translate.testing import BUILDER_VERSION, FIXTURES_DIR_ENV, build_package, cached_package, training_corpus
+from xhs_translate.testing import (
+    BUILDER_VERSION, FIXTURES_DIR_ENV, RedisServer, build_package, cached_package, training_corpus,
+)
+
+from helpers import distributed_or_skip
 
 
 def extract(archive: Path, dest: Path) -> Path:
@@ -111,3 +117,29 @@ def test_builds_without_shared_data_from_generated_text(tmp_path, monkeypatch):
     package = read_package(extract(build_package(tmp_path / "out", "zh", "en"), tmp_path / "pkg"))
     result = load_engine(package).translate(["好可爱", "so cute"])
     assert result.errors == () and all(result.translations)
+
+
+def test_a_redis_server_whose_port_is_taken_before_it_binds_moves_to_another(tmp_path):
+    """The race of picking a free port and binding it later, made certain: another socket listens on the port
+    first. The first start moves; a restart, whose URL clients hold, says the port is taken."""
+    distributed_or_skip("redis")
+    server = RedisServer(tmp_path)
+    taken = server.port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        server.start()
+        try:
+            assert server.port != taken and server.client().ping()
+        finally:
+            server.kill()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", server.port))
+        squatter.listen()
+        with pytest.raises(RuntimeError, match="Address already in use"):
+            server.start()
+    server.start()  # the port is free again: the restart keeps it
+    try:
+        assert server.client().ping()
+    finally:
+        server.kill()

@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 from pathlib import Path
 
 import httpx
 import pytest
+
+from xhs_translate.testing import free_port
 
 import note_page as fixture
 from helpers import ServerProcess
@@ -70,12 +71,6 @@ ADD_COMMENTS_JS = "html => document.querySelector('.comments-container > .list-c
 
 
 LNA_DENIED = "Permission was denied for this request to access the `loopback` address space"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def userscript(server_url: str, query: str = "") -> str:

@@ -3,7 +3,8 @@
 Traditional Chinese goes to a ``zt`` package when one is installed, else through OpenCC t2s into the zh package;
 Traditional output (``zh_variant="Hant"``) comes from a ``zt`` package, else from OpenCC s2t after the zh
 package. Where several installed models serve a pair, the config's model choice (``models=``) and then
-``models.packages.PREFERENCE`` decide. Finding packages reads the models folder, so routes are memoised per Router.
+``models.packages.PREFERENCE`` decide. Routes are memoised per Router, so one Translator keeps the packages it
+started with; the installed set they come from is the models folder's shared snapshot (``models/registry.py``).
 """
 
 from __future__ import annotations

@@ -500,31 +500,52 @@ def _write_zip(root: Path, archive: Path) -> None:
 class RedisServer:
     """A real ``redis-server`` (Debian's package) on a free 127.0.0.1 port, its files in ``directory``, no
     persistence: started, killed and started again on the same port, for the tests of a shared cache and of one
-    that goes away mid-run, and for the benchmarks."""
+    that goes away mid-run, and for the benchmarks.
+
+    redis-server cannot pick a port itself and tell us (``--port 0`` turns TCP off), so the first start takes a
+    port that is free now and, when another process binds it first (redis-server logs "Address already in use"
+    and exits), takes another: the bind is what decides, not the check before it. A restart keeps its port, as
+    clients hold its URL."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        self._started = False
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(1 if self._started else _PORT_ATTEMPTS):
+            log = self.directory / f"redis-{self.port}.log"
+            log.unlink(missing_ok=True)
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+                 "--save", "", "--appendonly", "no", "--protected-mode", "no", "--logfile", str(log)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._ready(log):
+                self._started = True
+                return self
+            said = log.read_text(errors="replace") if log.is_file() else ""
+            if self._started or "Address already in use" not in said:
+                raise RuntimeError(f"redis-server did not start on port {self.port}: {said.strip()[-2000:]}")
+            self.port = free_port()  # another process bound it between our check and redis-server's bind
+        raise RuntimeError(f"redis-server found its port taken {_PORT_ATTEMPTS} times in a row")
+
+    def _ready(self, log: Path) -> bool:
+        """Wait until the server says it accepts connections and answers PING (True), or has exited (False);
+        RuntimeError after 30 s. Its log decides, not a connection: one to a port another process took would hang."""
         deadline = time.monotonic() + 30
-        while True:  # until it answers PING
-            try:
-                if self.client().ping():
-                    return self
-            except Exception:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}")
-                time.sleep(0.05)
+        while self.process.poll() is None:
+            if log.is_file() and "Ready to accept connections" in log.read_text(errors="replace"):
+                return bool(self.client().ping())
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"redis-server did not start on port {self.port} within 30 s")
+            time.sleep(0.05)
+        return False
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -548,6 +569,9 @@ class RedisServer:
         self._counter = self.client()
         self._counter.ping()
         self._counter.config_resetstat()
+
+
+_PORT_ATTEMPTS = 5
 
 
 def free_port() -> int:

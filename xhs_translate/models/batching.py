@@ -432,6 +432,13 @@ class BatchingEngine:
         with self._cond:
             return {**self._counts, "queued_tokens": self._queued_tokens, "in_flight": len(self._inflight)}
 
+    def hurry(self) -> None:
+        """Stop waiting for company: dispatch what is queued now, and what comes later at once (a server that
+        drains takes no new requests, so no text would join them)."""
+        with self._cond:
+            self.max_wait = 0.0
+            self._cond.notify_all()
+
     def close(self, timeout: float | None = None) -> None:
         """Take no new work, dispatch what is queued at once, and stop the workers once it is done."""
         with self._cond:
@@ -487,6 +494,14 @@ class BatchingProvider:
             for key, value in engine.stats().items():
                 total[key] = total.get(key, 0) + value
         return total
+
+    def hurry(self) -> None:
+        """:meth:`BatchingEngine.hurry` for every engine, also those loaded later."""
+        with self._lock:
+            self._options["max_wait"] = 0.0
+            engines = list(self._engines.values())
+        for engine in engines:
+            engine.hurry()
 
     def close(self, timeout: float | None = None) -> None:
         with self._lock:

@@ -39,6 +39,7 @@ except ImportError:  # Windows: no locks, so superseded versions are removed at 
 from .families import read_folder
 from .families.argos import BPE_FILE, DEMO_KEY, METADATA_FILE, SENTENCEPIECE_FILE, normalize_version, version_key
 from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage, parse_pair
+from .registry import snapshot
 
 __all__ = [
     "BPE_FILE", "DEMO_KEY", "MANIFEST_FILE", "METADATA_FILE", "PREFERENCE", "SENTENCEPIECE_FILE", "UNKNOWN_VERSION",
@@ -87,19 +88,13 @@ def list_packages(models_dir: str | Path | None = None) -> list[ModelPackage]:
     A folder that is not a model is skipped with a PackageWarning rather than an error, because one stray
     folder must not make every installed model unusable. Hidden entries (our own in-progress installs) are
     skipped silently.
+
+    Every caller shares one snapshot per models dir (``registry.py``), read again only when the folder changes.
     """
-    root = resolve_models_dir(models_dir)
-    if not root.is_dir():
-        return []
-    packages: list[ModelPackage] = []
-    for child in sorted(root.iterdir()):
-        if child.name.startswith(".") or not child.is_dir():
-            continue
-        try:
-            packages.extend(read_folder(child))
-        except PackageError as exc:
-            warnings.warn(f"ignoring {child}: {exc}", PackageWarning, stacklevel=2)
-    return packages
+    found = snapshot(resolve_models_dir(models_dir))
+    for path, message in found.skipped:
+        warnings.warn(f"ignoring {path}: {message}", PackageWarning, stacklevel=2)
+    return list(found.packages)
 
 
 def matches_model(package: ModelPackage, name: str) -> bool:

@@ -221,4 +221,7 @@ class _Server(uvicorn.Server):
         if not self.should_exit:
             print(f"xhs-translate: {signal.Signals(sig).name} received; finishing {self.ctx.metrics.in_flight} "
                   "request(s) in flight, then stopping", file=sys.stderr, flush=True)
+            # no request will join the queued texts now: dispatch them without waiting out the coalescing window
+            # (in a thread: a signal handler must not wait for the batcher's lock)
+            threading.Thread(target=self.ctx.service.provider.hurry, name="drain", daemon=True).start()
         super().handle_exit(sig, frame)
