@@ -18,7 +18,14 @@ Sources read (public repositories, through the search tool):
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+import urllib.request
 from itertools import chain
+from pathlib import Path
 
 import pytest
 
@@ -169,6 +176,72 @@ def test_npm_libretranslate_accepts_zh_both_ways(client, listing):
         body = {"q": text, "source": source, "target": target, "format": "text", "apiKey": ""}
         response = client.post("/translate", json=body)
         assert response.status_code == 200 and response.json()["translatedText"], response.text
+
+
+NPM_CLIENT_ENV = "XHS_TRANSLATE_NPM_LIBRETRANSLATE"
+REQUIRE_CLIENTS_ENV = "XHS_TRANSLATE_REQUIRE_CLIENTS"
+NPM_SCRIPT = """
+const { translate } = require(process.argv[1]);
+(async () => {
+  const out = [];
+  for (const [source, target, query] of JSON.parse(process.argv[3])) {
+    out.push(await translate({ query, source, target, apiurl: process.argv[2] }));
+  }
+  console.log(JSON.stringify(out));
+})().catch((err) => { console.error(String(err)); process.exit(1); });
+"""
+
+
+def npm_libretranslate_or_skip() -> str:
+    """The folder of npm ``libretranslate`` 1.0.1 (``.ci/run`` installs it and names it in
+    $XHS_TRANSLATE_NPM_LIBRETRANSLATE), or skip saying how to get it; fail instead under $XHS_TRANSLATE_REQUIRE_CLIENTS."""
+    folder = os.environ.get(NPM_CLIENT_ENV, "")
+    missing = None
+    if not shutil.which("node"):
+        missing = "no node binary (apt-get install nodejs)"
+    elif not folder or not Path(folder, "dist", "translate.js").is_file():
+        missing = (f"npm libretranslate is not installed: npm install --prefix DIR libretranslate@1.0.1 and set "
+                   f"{NPM_CLIENT_ENV}=DIR/node_modules/libretranslate")
+    if missing and os.environ.get(REQUIRE_CLIENTS_ENV):
+        pytest.fail(f"{missing}, and {REQUIRE_CLIENTS_ENV} is set")
+    if missing:
+        pytest.skip(missing)
+    return folder
+
+
+def test_the_real_npm_libretranslate_client_translates_zh_both_ways(server):
+    """npm ``libretranslate`` 1.0.1 itself, run by node: it throws unless ``/languages`` lists both codes."""
+    folder = npm_libretranslate_or_skip()
+    calls = [["zh", "en", "今天天气很好，我们去公园吧"], ["en", "zh", "good morning, friends"], ["auto", "zh", "hello"]]
+    proc = subprocess.run(["node", "-e", NPM_SCRIPT, str(Path(folder).resolve()), server.url, json.dumps(calls)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    outputs = json.loads(proc.stdout)
+    assert len(outputs) == 3 and all(isinstance(o, str) and o for o in outputs)
+    assert outputs[0] != calls[0][2] and outputs[1] != calls[1][2]
+
+
+# --- argostranslate's client -------------------------------------------------------------------------------
+# argostranslate 1.11.0 ``argostranslate/apis.py`` ``LibreTranslateAPI`` (read from its wheel): form-encoded POSTs
+# (urllib ``parse.urlencode``) to ``translate`` (q, source, target, api_key), ``languages`` and ``detect``, reading
+# ``translatedText`` and the JSON answers. argostranslate itself pulls torch, which the test extra must not, so its
+# requests are replayed here as it sends them.
+
+
+def argos_client_post(url: str, endpoint: str, params: dict) -> object:
+    request = urllib.request.Request(url.rstrip("/") + "/" + endpoint, data=urllib.parse.urlencode(params).encode())
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read().decode())
+
+
+@pytest.mark.parametrize("source, target, text", [("zh", "en", "今天天气很好"), ("en", "zh", "good morning"),
+                                                  ("zh-CN", "en", "今天天气很好"), ("en", "zh-TW", "good morning")])
+def test_argostranslate_clients_requests_get_chinese_both_ways(server, source, target, text):
+    answer = argos_client_post(server.url, "translate", {"q": text, "source": source, "target": target})
+    assert isinstance(answer["translatedText"], str) and answer["translatedText"] not in ("", text)
+    codes = {entry["code"] for entry in argos_client_post(server.url, "languages", {})}
+    assert {source, target} <= codes
+    assert argos_client_post(server.url, "detect", {"q": "欢迎美国朋友来小红书"})[0]["language"] == "zh-Hans"
 
 
 # --- what LibreTranslate-style clients and people see -----------------------------------------------------
