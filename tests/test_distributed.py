@@ -47,7 +47,9 @@ def ray_runtime():
     ray = distributed_or_skip("ray")
     import ray.data
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
+    # log_to_driver=False: otherwise Ray's log thread prints its processes' lines (a GCS note about an actor an
+    # earlier test killed) on sys.stderr at any moment, into whichever test's capsys is capturing then
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     ray.shutdown()
