@@ -651,41 +651,36 @@ html.${NAME}-off .${NAME}, html.${NAME}-off .${NAME}-compose { display: none; }
 
   let ui = null;
 
+  /** A labelled checkbox of the switch bar, showing and saving one boolean setting. */
+  function settingBox(key, text, title, onChange) {
+    const label = document.createElement('label');
+    label.title = title;
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.className = `${NAME}-${key}`;
+    box.checked = settings[key];
+    label.append(box, text);
+    box.addEventListener('change', () => {
+      settings[key] = box.checked;
+      saveSettings();
+      onChange();
+    });
+    return label;
+  }
+
   function addToggle() {
     ui = document.createElement('div');
     ui.className = `${NAME}-ui`;
-    const label = document.createElement('label');
-    label.title = 'xhs-translate: translate notes and comments with your own server';
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.className = `${NAME}-on`;
-    box.checked = settings.on;
-    label.append(box, '译');
+    const label = settingBox('on', '译', 'xhs-translate: translate notes and comments with your own server', applySwitch);
     const select = document.createElement('select');
     select.setAttribute('aria-label', 'Translate into');
     for (const [code, text] of Object.entries(TARGETS)) select.append(new Option(text, code, false, code === settings.target));
-    const cardsLabel = document.createElement('label');
-    cardsLabel.title = 'Also translate the titles of feed and search result cards';
-    const cards = document.createElement('input');
-    cards.type = 'checkbox';
-    cards.className = `${NAME}-cards`;
-    cards.checked = settings.cards;
-    cardsLabel.append(cards, 'cards');
-    cards.addEventListener('change', () => {
-      settings.cards = cards.checked;
-      saveSettings();
-      schedule();
-    });
+    const cardsLabel = settingBox('cards', 'cards', 'Also translate the titles of feed and search result cards', schedule);
     const demo = document.createElement('span');
     demo.className = `${NAME}-demo`;
     demo.textContent = 'DEMO';
     demo.title = DEMO_NOTICE;
     demo.hidden = !demoSeen;
-    box.addEventListener('change', () => {
-      settings.on = box.checked;
-      saveSettings();
-      applySwitch();
-    });
     select.addEventListener('change', () => {
       settings.target = select.value;
       saveSettings();
