@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -70,6 +71,7 @@ class Browser:
     """Chromium with the unpacked extension, in a profile folder that outlives a restart."""
 
     def __init__(self, chromium, extension: Path, profile: Path):
+        installing = not profile.exists() or not any(profile.iterdir())
         self.context = chromium.browser_type.launch_persistent_context(
             str(profile), executable_path=find_chromium(), headless=True,
             args=[*CHROMIUM_ARGS, f"--disable-extensions-except={extension}", f"--load-extension={extension}",
@@ -80,6 +82,14 @@ class Browser:
         self.page_html = fixture.page_html(fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:4]))
         workers = self.context.service_workers or [self.context.wait_for_event("serviceworker", timeout=30_000)]
         self.extension_id = workers[0].url.split("/")[2]
+        self.options_url = f"chrome-extension://{self.extension_id}/options.html"
+        if installing:
+            # background.js opens the options page itself on install; a page the test opened meanwhile would race
+            # that navigation ("interrupted by another navigation"), so the test waits for it and uses it
+            deadline = time.monotonic() + 30
+            while not any(p.url == self.options_url for p in self.context.pages):
+                assert time.monotonic() < deadline, "the extension did not open its options page on install"
+                self.context.pages[0].wait_for_timeout(50)
         self.errors: list[str] = []
         self.page_requests: list[str] = []  # what the site's pages asked for (the background worker's are not here)
 
@@ -89,9 +99,11 @@ class Browser:
         page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
 
     def options(self):
-        page = self.context.new_page()
+        page = next((p for p in self.context.pages if p.url == self.options_url), None)
+        if page is None:
+            page = self.context.new_page()
+            page.goto(self.options_url)
         self.watch(page)
-        page.goto(f"chrome-extension://{self.extension_id}/options.html")
         page.locator("#server").wait_for()
         page.wait_for_function("() => document.querySelector('#server').value !== ''")
         return page
