@@ -162,6 +162,16 @@ def serving(models_dir: Path, cache: Path, *args: str) -> Iterator[ServerProcess
 
 
 @contextmanager
+def keyed_client(models_dir: Path, folder: Path, keys: str, *args: str) -> Iterator[Any]:
+    """A client on a server (no cache) whose ``--api-keys`` file holds ``keys``, written in ``folder``."""
+    path = folder / "keys.tsv"
+    path.write_text(keys, encoding="utf-8")
+    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(path), *args) as process:
+        with client_of(process) as client:
+            yield client
+
+
+@contextmanager
 def client_of(server: ServerProcess) -> Iterator[Any]:
     """An httpx client on ``server``, with a timeout long enough for a loaded CI machine."""
     import httpx

@@ -12,7 +12,7 @@ import sys
 import httpx
 import pytest
 
-from helpers import ServerProcess, client_of
+from helpers import ServerProcess, client_of, keyed_client
 from xhs_translate.errors import InputError
 from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 from xhs_translate.server.api import ApiError
@@ -30,12 +30,8 @@ def open_server(models_dir):
 
 @pytest.fixture(scope="module")
 def keyed_server(models_dir, tmp_path_factory):
-    keys = tmp_path_factory.mktemp("keys") / "keys.tsv"
-    keys.write_text(KEYS, encoding="utf-8")
-    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys),
-                       "--req-limit", "5") as process:
-        with client_of(process) as client:
-            yield client
+    with keyed_client(models_dir, tmp_path_factory.mktemp("keys"), KEYS, "--req-limit", "5") as client:
+        yield client
 
 
 def _error(response: httpx.Response, status: int) -> str:

@@ -9,7 +9,7 @@ import socket
 import httpx
 import pytest
 
-from helpers import ServerProcess, client_of, wait_for
+from helpers import ServerProcess, client_of, keyed_client, wait_for
 
 KEYS = "secret\n"
 BODY = b'{"q": "\xe4\xbd\xa0\xe5\xa5\xbd", "source": "zh", "target": "en"}'
@@ -79,12 +79,9 @@ def test_x_forwarded_for_is_not_trusted_by_default(bounded):
 
 @pytest.fixture(scope="module")
 def proxied(models_dir, tmp_path_factory):
-    keys = tmp_path_factory.mktemp("keys") / "keys.tsv"
-    keys.write_text(KEYS, encoding="utf-8")
-    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys),
-                       "--forwarded-allow-ips", "127.0.0.1") as process:
-        with client_of(process) as client:
-            yield client
+    keys_folder = tmp_path_factory.mktemp("keys")
+    with keyed_client(models_dir, keys_folder, KEYS, "--forwarded-allow-ips", "127.0.0.1") as client:
+        yield client
 
 
 def test_x_forwarded_for_counts_from_a_named_proxy(proxied):
