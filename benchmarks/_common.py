@@ -29,7 +29,7 @@ import numpy as np
 # process and the benchmark subprocesses it starts; set before xhs_translate.testing reads it.
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
-from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA  # noqa: E402  (after the variable is set)
+from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA
 
 #: Short comments that real threads repeat verbatim ("exact repeats").
 STOCK_REPEATS = (

@@ -36,9 +36,9 @@ import tempfile
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
 from _common import SHARED_DATA
 
@@ -294,7 +294,7 @@ def _real_exports(dev: Path, limit: int | None, errors: int, repeats: int) -> No
                 cells.append(f"{100 * sum(d.lang == expected for d in dets) / max(len(dets), 1):12.1f}%")
         print(f"{name:32} {len(texts):5} {expected:>6} " + " ".join(cells))
         misses = [(t, d) for t, d in zip(texts, found["detect(auto)"])
-                  if expected not in ("?", "mixed") and d.lang != expected or expected == "mixed" and not d.mixed]
+                  if (expected not in ("?", "mixed") and d.lang != expected) or (expected == "mixed" and not d.mixed)]
         if misses:
             print(f"    detect(auto) misses by label: {dict(Counter(d.lang for _, d in misses).most_common(6))}")
         for text, d in misses[:errors]:

@@ -34,9 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, generate_thread, load_pools, machine_line  # noqa: E402
+from _common import format_table, generate_thread, load_pools, machine_line
 
-from xhs_translate.testing import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from xhs_translate.testing import CHROMIUM_ARGS, find_chromium
 
 VIEWPORT = {"width": 1280, "height": 900}
 SCROLL_SCREENS = 40

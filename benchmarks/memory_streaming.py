@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import iter_thread, library_versions, load_pools, machine_line, write_jsonl  # noqa: E402
+from _common import iter_thread, library_versions, load_pools, machine_line, write_jsonl
 
 TARGET_MB = 500
 API_TARGET_MB = 150

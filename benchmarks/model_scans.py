@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common  # noqa: E402,F401  (sets the shared-data variable before xhs_translate.testing is read)
+import _common  # noqa: F401  (sets the shared-data variable before xhs_translate.testing is read)
 
 COMMENTS = [
     {"comment_id": "1", "content": "这个颜色真的绝了"},

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ARGOS_SHIM_NOTE, SHARED_DATA, format_table, import_argostranslate, library_versions  # noqa: E402
+from _common import ARGOS_SHIM_NOTE, SHARED_DATA, format_table, import_argostranslate, library_versions
 
 EXIT_NO_MODELS = 2
 DIRECTIONS = (("zh", "en"), ("en", "zh"))

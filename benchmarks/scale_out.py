@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import SHARED_DATA, format_table, generate_thread, library_versions, machine_line, write_jsonl  # noqa: E402
+from _common import SHARED_DATA, format_table, generate_thread, library_versions, machine_line, write_jsonl
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 REAL_EXPORTS = ("xhs_sanming_2025-02-27.csv", "xhs_sanming_2025-05-15.csv", "xhs_aigc_techdev_comments.csv",

@@ -26,15 +26,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import format_table, iter_thread, library_versions, load_pools, machine_line  # noqa: E402
-from server_throughput import PAIRS, _percentile, start_ours, stop, wait_ready  # noqa: E402
+from _common import format_table, iter_thread, library_versions, load_pools, machine_line
+from server_throughput import PAIRS, _percentile, start_ours, stop, wait_ready
 
-from xhs_translate.testing import free_port  # noqa: E402
+from xhs_translate.testing import free_port
 
 
 def fresh_comments(count: int, seed: int) -> tuple[list[str], str]:

@@ -45,11 +45,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import math
 import json
+import math
 import os
-import shlex
 import re
+import shlex
 import signal
 import statistics
 import subprocess
@@ -62,9 +62,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line  # noqa: E402
+from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line
 
-from xhs_translate.testing import free_port  # noqa: E402
+from xhs_translate.testing import free_port
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))

@@ -12,10 +12,10 @@ import pytest
 # ../shared/data beside this checkout, also when xhs_translate is imported from an installed copy.
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
-from xhs_translate.models.install import install_package  # noqa: E402  (after the variable is set)
-from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, RedisServer, cached_package, find_chromium  # noqa: E402
-
 from helpers import ROOT, client_of, distributed_or_skip, http_server, mounted_tmpfs, playwright_or_skip, serving
+
+from xhs_translate.models.install import install_package
+from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, RedisServer, cached_package, find_chromium
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 

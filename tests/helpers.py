@@ -13,10 +13,11 @@ import subprocess
 import sys
 import threading
 import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -147,7 +148,7 @@ class ServerProcess:
         self._reader.join(10)
         return self.process.returncode
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -277,7 +278,7 @@ def stop_run(proc: subprocess.Popen, sig: int) -> tuple[bytes, bytes]:
 def big_thread(n: int) -> list[dict]:
     """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
-    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
+    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this", "creator", "is", "so", "funny", "welcome", "friends"]
     out = []
     for i in range(n):
         if i % 2:

@@ -45,8 +45,8 @@ class Comment:
     cid: str
     user: str
     parts: list
-    replies: list["Comment"] = field(default_factory=list)
-    hidden_replies: list["Comment"] = field(default_factory=list)  # shown by clicking .show-more
+    replies: list[Comment] = field(default_factory=list)
+    hidden_replies: list[Comment] = field(default_factory=list)  # shown by clicking .show-more
     reply_to: tuple[str, str] | None = None  # (nickname, "inside" | "before"): a reply to a reply
     site_translation: str = ""  # markup the site adds after the text (rednote.com's own translation)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from helpers import run_in_threads, wait_for
+
 from xhs_translate.models.batching import (
     BatchingEngine,
     BatchingProvider,

@@ -8,6 +8,7 @@ import sys
 import warnings
 
 import pytest
+from helpers import run_in_threads
 
 from xhs_translate.cache import (
     CACHE_ENV,
@@ -25,8 +26,6 @@ from xhs_translate.cache import (
 )
 from xhs_translate.errors import CacheError
 from xhs_translate.results import ModelOutput, Status, Translation
-
-from helpers import run_in_threads
 
 
 def key(segment, version="1.0", options="o", glossary="g", engine="int8"):

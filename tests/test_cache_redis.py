@@ -11,13 +11,12 @@ import sys
 import warnings
 
 import pytest
+from helpers import wait_for
 
 from xhs_translate.cache import CacheWarning, RedisCache, open_cache, parse_ttl, segment_key
 from xhs_translate.cli import main
 from xhs_translate.errors import CacheError
 from xhs_translate.translator import Translator
-
-from helpers import wait_for
 
 PREFIX = "xhs-translate:v1"
 COMMENTS = [

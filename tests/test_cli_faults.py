@@ -15,15 +15,23 @@ import sys
 import time
 
 import pytest
+from helpers import (
+    ROOT,
+    big_thread,
+    cli,
+    distributed_or_skip,
+    full_device,
+    mounted_tmpfs,
+    read_output,
+    stop_run,
+    unfinished_run,
+    wait_for,
+    write_json,
+    write_jsonl,
+)
+from hostile_inputs import CASES, READ
 
 from xhs_translate.io import jsontext
-
-from hostile_inputs import CASES, READ
-from helpers import (
-    ROOT, big_thread, cli, distributed_or_skip, full_device, mounted_tmpfs, read_output, stop_run, unfinished_run,
-    wait_for, write_json, write_jsonl,
-)
-
 
 OUTPUTS = ("jsonl", "json", "csv", "html")
 
@@ -439,9 +447,9 @@ def test_a_glossary_that_is_a_folder_is_named_as_one(command, tmp_path, capsys):
 def test_sigterm_while_stdout_is_a_full_pipe_leaves_whole_records(env, tmp_path, fmt):
     """Each record is bigger than the pipe (one page), so once the pipe is full the CLI is blocked inside a
     record; SIGTERM then must not cut it: the output is whole records, then "interrupted"."""
+    import array
     import fcntl
     import termios
-    import array
 
     records = [{"comment_id": str(i), "content": "好" if i % 2 else "ok", "blob": "x" * 100_000} for i in range(6)]
     source = write_jsonl(tmp_path / "in.jsonl", records)

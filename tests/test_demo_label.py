@@ -12,8 +12,8 @@ import json
 
 import httpx
 import pytest
-
 from helpers import ServerProcess, cli, wait_for
+
 from xhs_translate.results import DEMO_NOTICE, Flag
 
 THREAD = [{"comment_id": "1", "content": "今天的火锅真好吃"}, {"comment_id": "2", "content": "我们明天再去吧",

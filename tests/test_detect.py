@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import importlib
 import importlib.util
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from xhs_translate.errors import InputError
 from xhs_translate.detection import Detection, DetectorError, detect, detect_many
+from xhs_translate.errors import InputError
 from xhs_translate.spans import strip_protected
 
 detect_module = importlib.import_module("xhs_translate.detection")  # the package re-exports detect()

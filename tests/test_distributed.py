@@ -18,12 +18,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers import distributed_or_skip, wait_for, write_jsonl
+from hostile_inputs import CASES, READ
 
 from xhs_translate.cli import main
 from xhs_translate.translator import Translator
-
-from helpers import distributed_or_skip, wait_for, write_jsonl
-from hostile_inputs import CASES, READ
 
 RECORDS = [
     {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7, "ip_location": "上海"}

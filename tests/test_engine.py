@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import xhs_translate.models.engine as engine_module
 from xhs_translate.errors import InputError, UnsupportedPackageError, XhsTranslateError
 from xhs_translate.models.engine import (
     DEFAULT_BATCH_TOKENS,
@@ -19,16 +20,15 @@ from xhs_translate.models.engine import (
     EngineResult,
     clear_engine_cache,
     decoding_length,
+    load_engine,
     padded_length,
     padded_sources,
-    load_engine,
     plan_batches,
     resolve_compute_type,
     resolve_device,
     resolve_threads,
     token_weighted_confidence,
 )
-import xhs_translate.models.engine as engine_module
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
 from xhs_translate.testing import MAX_POSITIONS, build_package
@@ -83,7 +83,7 @@ def test_output_is_deterministic_and_in_input_order(engine):
 def comment_like(lang: str, count: int) -> list[str]:
     """Deterministic comment-like texts of 1 to ~60 tokens, written for these tests."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
-    en = "hello from ohio the weather is great today lets eat hot pot this creator is so funny welcome friends".split()
+    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this", "creator", "is", "so", "funny", "welcome", "friends"]
     out = []
     for i in range(count):
         if lang == "zh":

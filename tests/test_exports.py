@@ -8,7 +8,6 @@ import json
 from xhs_translate.cache import open_cache
 from xhs_translate.cli import main
 
-
 # --- cache clear ------------------------------------------------------------------------------------------
 
 
@@ -63,8 +62,9 @@ def test_detect_summary_counts_each_language(tmp_path, capsys):
 
 def test_a_note_without_a_title_is_headed_by_its_first_comment_and_linked_with_its_xsec_token():
     """The issue: headers read "Note 66d5b40e…"; links lacked the export's xsec_token."""
-    from xhs_translate.html import render_html
     from test_html import parse, translated
+
+    from xhs_translate.html import render_html
 
     long_first = "这家店的火锅真的太好吃了，   姐妹们一定要去试试，排队也值得，我已经去了三次，下次还要带朋友一起来"
     records = [

@@ -18,10 +18,10 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import note_page as fixture
+import pytest
 from helpers import ServerProcess, cli
+
 from xhs_translate.extension import BROWSERS, LOCAL_SERVER, build_extension, content_script
 from xhs_translate.testing import CHROMIUM_ARGS, find_chromium
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from helpers import http_server, snapshot, translate_batch
 
 from xhs_translate.errors import PackageError, PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
 from xhs_translate.models.index import DEFAULT_INDEX_URL, IndexEntry, load_index, resolve_index_url
 from xhs_translate.models.install import install_pair, package_folder_name
 from xhs_translate.models.packages import find_package
-
-from helpers import http_server, snapshot, translate_batch
 
 
 def entry(from_code, to_code, version, link):

@@ -7,13 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import TOP, repack, snapshot, translate_batch, with_metadata
 
 from xhs_translate.errors import PackageError, PackageIndexError
 from xhs_translate.models import install as install_module
 from xhs_translate.models.install import install_package, package_folder_name
 from xhs_translate.models.packages import PackageWarning, find_package, list_packages
 
-from helpers import TOP, repack, snapshot, translate_batch, with_metadata
 
 def test_installs_from_file_and_translates_through_ctranslate2(archive, models):
     package = install_package(archive, models_dir=models, progress=False)

@@ -232,10 +232,9 @@ def test_csv_and_jsonl_round_trip_any_text(tmp_path_factory, records):
 def test_atomic_output_never_leaves_a_partial_file(tmp_path):
     target = tmp_path / "out.jsonl"
     target.write_text("old\n", encoding="utf-8")
-    with pytest.raises(RuntimeError):
-        with atomic_output(str(target)) as stream:
-            stream.write("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_output(str(target)) as stream:
+        stream.write("half")
+        raise RuntimeError("boom")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
     with atomic_output(str(target)) as stream:

@@ -21,9 +21,9 @@ from xhs_translate.io import (
     JsonWriter,
     atomic_output,
     iter_records,
+    readers,
     resolve_format,
 )
-from xhs_translate.io import readers
 from xhs_translate.io.jsontext import dumps, loads
 
 

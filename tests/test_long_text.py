@@ -5,15 +5,13 @@ engine and the tiny random-weight models."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import cli
 from xhs_translate import Translator
 from xhs_translate.models.batching import BatchingProvider
 from xhs_translate.models.engine import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, full_device, mounted_tmpfs
 
 from xhs_translate.errors import InputError, OutputError, OutputPathError
 from xhs_translate.io import CsvWriter, JsonlWriter, atomic_output, neutralize_formula
 from xhs_translate.staging import create_file, locked_folder, remove_leftovers
 
-from helpers import ROOT, full_device, mounted_tmpfs
 
 def write_text(path: str, text: str = "new\n") -> None:
     with atomic_output(path) as stream:
@@ -154,7 +154,7 @@ def as_other_user(work) -> str:
             work()
         except XhsTranslateError as exc:
             message = str(exc).encode()
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        except BaseException as exc:
             message = repr(exc).encode()
         os.write(write, message)
         os._exit(0)

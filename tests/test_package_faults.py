@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from helpers import ROOT, TOP, mounted_tmpfs, repack, with_metadata
 
 from xhs_translate.errors import PackageError
 from xhs_translate.models.install import install_package
@@ -22,9 +23,6 @@ from xhs_translate.models.packages import (
     read_package,
     superseded,
 )
-
-from helpers import ROOT, TOP, mounted_tmpfs, repack, with_metadata
-
 
 # --- metadata that is not UTF-8 (§3.6) ----------------------------------------------------------------------
 
@@ -117,7 +115,7 @@ def _find_then_load(models: str, found, go, results) -> None:
     try:
         out = load_engine(package).translate(["你好"], DecodeOptions())
         results.put(("ok", package.package_version, out.translations[0] is not None))
-    except Exception as exc:  # noqa: BLE001 - reported to the test
+    except Exception as exc:
         results.put(("error", package.package_version, repr(exc)))
 
 
@@ -157,7 +155,7 @@ def _load_repeatedly(models: str, rounds: int, results) -> None:
             time.sleep(random.uniform(0, 0.05))
             out = load_engine(package).translate(["你好", "谢谢"], DecodeOptions())
             assert all(out.translations), out.errors
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:
             failures.append(repr(exc))
         clear_engine_cache()
     results.put(failures)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import cli, read_output, write_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +20,6 @@ from xhs_translate.config import TranslatorConfig
 from xhs_translate.errors import InputError
 from xhs_translate.planning import Marker, Sentence, split_languages, split_text
 from xhs_translate.translator import Translator
-
-from helpers import cli, read_output, write_jsonl
 
 ISSUE_HASHTAGS = ["#我们的声音！", "#超级棒", "#碘喷雾？", "#小众文案[话题]# #好听的英文名女生[话题]# …"]
 

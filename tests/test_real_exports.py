@@ -18,7 +18,6 @@ import pytest
 from xhs_translate.spans import EMOJI_CODE, HASHTAG, hashtag_parts, split_spans
 from xhs_translate.translator import translate_thread
 
-
 _TOKEN = re.compile(r"\[[^\[\]\s]{1,12}\]")  # a sticker-like bracketed token, as the grammar is stated
 
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import with_metadata
 
 from xhs_translate import Translator
 from xhs_translate.cli import main
@@ -18,8 +19,6 @@ from xhs_translate.models.packages import find_package, list_packages, remove_pa
 from xhs_translate.server.config import ServerConfig
 from xhs_translate.server.service import TranslationService
 from xhs_translate.testing import cached_model
-
-from helpers import with_metadata
 
 THREAD = [
     {"comment_id": "1", "content": "这个颜色真的绝了"},

@@ -10,9 +10,9 @@ import uuid
 
 import httpx
 import pytest
+from helpers import metric
 from libretranslatepy import LibreTranslateAPI
 
-from helpers import metric
 from xhs_translate.routing import convert
 from xhs_translate.server.markup import split_markup
 from xhs_translate.translator import Translator
@@ -237,7 +237,7 @@ def test_16_clients_times_20_requests_all_answered(server):
     def client_loop(n: int) -> None:
         with httpx.Client(base_url=server.url, timeout=300) as http:
             for i in range(20):
-                text = ["并发测试第{}号客户第{}次请求".format(n, i), "大家好", "hello from client {}".format(n)][i % 3]
+                text = [f"并发测试第{n}号客户第{i}次请求", "大家好", f"hello from client {n}"][i % 3]
                 response = http.post("/translate", json={"q": text, "source": "auto", "target": "en"})
                 if response.status_code != 200:
                     errors.append(f"{response.status_code} {response.text}")

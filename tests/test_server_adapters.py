@@ -34,10 +34,10 @@ from urllib.parse import urlencode
 
 import deepl
 import pytest
+from helpers import ServerProcess, client_of, metric
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import ServerProcess, client_of, metric
 from xhs_translate.routing import convert
 from xhs_translate.server.adapters import deepl_code, formats_of, google_code, looks_like_markup, presented_key
 from xhs_translate.server.languages import model_code, public_code
@@ -74,9 +74,8 @@ def keyed(models_dir, tmp_path_factory):
     keys = tmp_path_factory.mktemp("adapter-keys") / "keys.tsv"
     keys.write_text(KEYS, encoding="utf-8")
     with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(keys), "--req-limit", "50",
-                       "--batch-limit", "6", "--char-limit", "400") as process:
-        with client_of(process) as client:
-            yield client
+                       "--batch-limit", "6", "--char-limit", "400") as process, client_of(process) as client:
+        yield client
 
 
 # --- codes: one place maps them -------------------------------------------------------------------------------

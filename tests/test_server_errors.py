@@ -11,11 +11,11 @@ import sys
 
 import httpx
 import pytest
-
 from helpers import ServerProcess, client_of, keyed_client
+
 from xhs_translate.errors import InputError
-from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 from xhs_translate.server.api import ApiError
+from xhs_translate.server.limits import ApiKeys, Gate, RateLimiter
 
 KEYS = "# our keys\nslow\t3\nfast\n\n"
 
@@ -23,9 +23,8 @@ KEYS = "# our keys\nslow\t3\nfast\n\n"
 @pytest.fixture(scope="module")
 def open_server(models_dir):
     with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--char-limit", "60", "--batch-limit", "3",
-                       "--body-limit", "4000") as process:
-        with client_of(process) as client:
-            yield client
+                       "--body-limit", "4000") as process, client_of(process) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

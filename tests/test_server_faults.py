@@ -51,7 +51,7 @@ class Poisoned:
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _poisoned(engine):
     return Poisoned(engine)
 

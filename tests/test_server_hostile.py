@@ -6,7 +6,6 @@ import json
 import os
 
 import pytest
-
 from helpers import ServerProcess, client_of
 
 LONE = "\ud83d"  # half of an emoji's surrogate pair: valid in JSON text as an escape, never valid UTF-8

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from helpers import ServerProcess, client_of, metric, wait_for
 
 # texts wait in the queue for company until the server drains (SIGTERM dispatches them at once), so a test sees

@@ -8,7 +8,6 @@ import socket
 
 import httpx
 import pytest
-
 from helpers import ServerProcess, client_of, keyed_client, wait_for
 
 KEYS = "secret\n"

@@ -10,13 +10,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import distributed_or_skip
 
 from xhs_translate.models.packages import read_package
 from xhs_translate.testing import (
-    BUILDER_VERSION, FIXTURES_DIR_ENV, RedisServer, build_package, cached_package, training_corpus,
+    BUILDER_VERSION,
+    FIXTURES_DIR_ENV,
+    RedisServer,
+    build_package,
+    cached_package,
+    training_corpus,
 )
-
-from helpers import distributed_or_skip
 
 
 def extract(archive: Path, dest: Path) -> Path:

@@ -43,7 +43,7 @@ def test_rebuild_keeps_everything_and_never_mutates():
     original = copy.deepcopy(NESTED)
     thread = flatten_thread(NESTED, id_field="id")
     out = rebuild_thread(thread, [{"translation": str(i), "translation_flags": []} for i in range(5)])
-    assert NESTED == original
+    assert original == NESTED
     assert out[0]["sub_comments"][0]["replies"][0]["translation"] == "2"
     assert out[0]["sub_comments"][1]["pictures"] == [{"url": "x"}]
     for new, old in ((out[0], NESTED[0]), (out[1], NESTED[1])):
@@ -52,7 +52,7 @@ def test_rebuild_keeps_everything_and_never_mutates():
         }
     out[0]["sub_comments"][1]["pictures"][0]["url"] = "changed"
     out[0]["at_users"].append("new")
-    assert NESTED == original
+    assert original == NESTED
 
 
 @pytest.mark.parametrize("bad", [["not a dict"], [{"id": 1, "replies": [3]}]])

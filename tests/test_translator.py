@@ -15,15 +15,14 @@ import sys
 import warnings
 
 import pytest
+from helpers import run_in_threads
 
 import xhs_translate
+from xhs_translate.assembly import join_pieces
 from xhs_translate.cache import CacheWarning
 from xhs_translate.errors import FieldCollisionError, InputError, ModelNotInstalledError
 from xhs_translate.models.install import install_package
-from xhs_translate.assembly import join_pieces
 from xhs_translate.translator import Translation, Translator
-
-from helpers import run_in_threads
 
 THREAD = [
     {
@@ -71,7 +70,7 @@ def translator(models_dir, tmp_path):
 def test_statuses_and_fields_of_a_mixed_thread(translator):
     before = copy.deepcopy(THREAD)
     out = translator.translate_thread(iter(THREAD))
-    assert THREAD == before
+    assert before == THREAD
     by_id = {c["comment_id"]: c for c in flat(out)}
     assert [c["comment_id"] for c in flat(out)] == ["1", "2", "3", "4", "5", "6", "7", "8"]
     for original in flat(THREAD):

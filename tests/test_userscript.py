@@ -23,12 +23,11 @@ import os
 from pathlib import Path
 
 import httpx
+import note_page as fixture
 import pytest
+from helpers import ServerProcess
 
 from xhs_translate.testing import free_port
-
-import note_page as fixture
-from helpers import ServerProcess
 
 USERSCRIPT_PATH = "/xhs-translate.user.js"
 MAX_ITEMS = 100  # the script's MAX_ITEMS: texts in one request

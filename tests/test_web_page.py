@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from helpers import ServerProcess
+
 from xhs_translate.server.ui import static_text, userscript_for
 
 EXAMPLE_THREAD = Path(__file__).resolve().parents[1] / "examples" / "rednote_thread.json"

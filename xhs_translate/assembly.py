@@ -6,7 +6,7 @@ the model emitted; a model output that failed fails the whole text rather than l
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .models.engine import token_weighted_confidence
 from .planning import GlossaryTerm, Job, Marker, Plan

@@ -21,13 +21,15 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from . import __version__
+from .config import CONFIDENCE_THRESHOLD
 from .errors import (
     InputError,
     MissingFieldError,
@@ -56,7 +58,6 @@ from .io import (
     output_format_for,
     resolve_format,
 )
-from .config import CONFIDENCE_THRESHOLD
 from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields, check_fields_free
@@ -1099,8 +1100,15 @@ def _run_cache(args: argparse.Namespace) -> int:
 
 
 def _add_serve_parser(commands, formatter) -> None:
-    from .server.config import (DEFAULT_BODY_LIMIT, DEFAULT_CORS_ORIGINS, DEFAULT_HOST, DEFAULT_PORT, SERVER_REPLICAS,
-                                ServerConfig, apply_server_env)
+    from .server.config import (
+        DEFAULT_BODY_LIMIT,
+        DEFAULT_CORS_ORIGINS,
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        SERVER_REPLICAS,
+        ServerConfig,
+        apply_server_env,
+    )
 
     serve = commands.add_parser(
         "serve", formatter_class=formatter, help="run the LibreTranslate-compatible HTTP server",

@@ -21,10 +21,11 @@ import sys
 import threading
 import uuid
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 try:
     import pyarrow as pa
@@ -42,8 +43,20 @@ from .io import jsontext
 from .io.formats import text_encoding
 from .io.readers import DEFAULT_MAX_RECORD, NOT_UTF8_HINT, too_long
 
-__all__ = ["CONNECT_TIMEOUT", "DEFAULT_BATCH_SIZE", "READ_CPUS", "connect", "disconnect", "our_error", "JsonLinesDatasource", "ParquetFilesDatasource", "RunReport",
-           "read_json_lines", "read_parquet", "translate_dataset"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DEFAULT_BATCH_SIZE",
+    "READ_CPUS",
+    "JsonLinesDatasource",
+    "ParquetFilesDatasource",
+    "RunReport",
+    "connect",
+    "disconnect",
+    "our_error",
+    "read_json_lines",
+    "read_parquet",
+    "translate_dataset",
+]
 
 DEFAULT_BATCH_SIZE = 1_000  # records per actor call: fills the engine's batches, small enough to spread the load
 LINE_COLUMN = "line"

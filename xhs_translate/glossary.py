@@ -11,10 +11,10 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from .errors import GlossaryError
 

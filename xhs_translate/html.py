@@ -20,14 +20,14 @@ import base64
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
-from .spans import URL, split_spans
 from .results import DEMO_NOTICE, Flag, Status
+from .spans import URL, split_spans
 from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
@@ -226,7 +226,7 @@ _CSP = (f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash
 @dataclass
 class _Node:
     comment: FlatComment
-    children: list["_Node"] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

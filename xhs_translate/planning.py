@@ -9,8 +9,9 @@ batching. Nothing here touches a model or a cache: ``route_for`` is passed in.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence, Union
+from typing import Any, Union
 
 from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary

@@ -6,9 +6,10 @@ are named here once so that no module spells them out again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Sequence
+from typing import Any
 
 
 class Status(str, Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from .errors import ModelNotInstalledError
 CORE_LANGS = frozenset({"zh", "en"})  # a missing package for these is an error, for others "unsupported"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _opencc(config: str) -> Any:
     """One converter per OpenCC config for the process (an explicit cache: building one reads its tables)."""
     import opencc

@@ -15,9 +15,10 @@ a token boundary.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from .errors import InputError
 

@@ -13,9 +13,9 @@ import os
 import re
 import shutil
 import string
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 try:
     import fcntl

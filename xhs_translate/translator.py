@@ -37,13 +37,23 @@ import hashlib
 import json
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import __version__
 from .assembly import assemble
-from .cache import MemoryCache, comment_key, decode_comment, decode_segment, encode_comment, encode_segment, open_cache, segment_key
+from .cache import (
+    MemoryCache,
+    comment_key,
+    decode_comment,
+    decode_segment,
+    encode_comment,
+    encode_segment,
+    open_cache,
+    segment_key,
+)
 from .config import TARGET_MODES, TranslatorConfig, _choice
 from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Any, Iterable, Mapping, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 #: The two kinds of entries: one model output per segment, one result per whole comment.
 TABLES = ("segments", "comments")

@@ -15,7 +15,8 @@ only when a backend is made. Redis Cluster is not supported (an MGET spans hash 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from ..errors import CacheError

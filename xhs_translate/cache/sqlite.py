@@ -10,8 +10,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .base import TABLES, BackendBase
 

@@ -1,8 +1,8 @@
 """Reading and writing comment exports (MediaCrawler JSON / JSONL / CSV, generic ones, plain text), streaming."""
 
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, STDIO, format_from_name, output_format_for, sniff_input_format
-from .readers import DEFAULT_MAX_RECORD, InputSpec, count_records, iter_records, resolve_format
 from .jsontext import MAX_DEPTH, JsonNumber
+from .readers import DEFAULT_MAX_RECORD, InputSpec, count_records, iter_records, resolve_format
 from .writers import (
     CSV_FORMULAS,
     ENCODINGS,

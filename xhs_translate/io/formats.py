@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePath
-from typing import Sequence
 
 from ..errors import UnknownFormatError
 from .jsontext import loads

@@ -21,10 +21,11 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from ..errors import FormatError, InputError, RecordTooLongError
 from .formats import STDIO, sniff_input_format, text_encoding

@@ -28,9 +28,10 @@ import stat
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Protocol, Sequence
+from typing import IO, Any, Protocol
 
 from ..errors import InputError, OutputError, OutputPathError
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers

@@ -45,8 +45,9 @@ import contextvars
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..errors import InputError, XhsTranslateError
 from .engine import DecodeOptions, EngineResult, check_texts, load_engine, padded_length, plan_batches
@@ -121,8 +122,19 @@ class RequestScope:
 class _Item:
     """One distinct text waiting for, or under, decoding; shared by every call that asked for it meanwhile."""
 
-    __slots__ = ("key", "text", "tokens", "enqueued", "waiters", "output", "error", "batch", "target_tokens",
-                 "log_prob", "scored_tokens")
+    __slots__ = (
+        "batch",
+        "enqueued",
+        "error",
+        "key",
+        "log_prob",
+        "output",
+        "scored_tokens",
+        "target_tokens",
+        "text",
+        "tokens",
+        "waiters",
+    )
 
     def __init__(self, key: tuple, text: str, tokens: int, now: float):
         self.key = key
@@ -141,7 +153,7 @@ class _Item:
 class _Call:
     """One ``translate`` call: its items, its undispatched chunks, and the event its caller waits on."""
 
-    __slots__ = ("options", "items", "owned", "chunks", "remaining", "done", "cancelled")
+    __slots__ = ("cancelled", "chunks", "done", "items", "options", "owned", "remaining")
 
     def __init__(self, options: DecodeOptions):
         self.options = options
@@ -369,7 +381,7 @@ class BatchingEngine:
             outputs, errors = list(result.translations), result.errors
             target_tokens = result.target_tokens
             scores = list(zip(result.log_probs, result.scored_tokens)) or [(None, 0)] * len(batch)
-        except Exception as exc:  # noqa: BLE001 - a failing dispatch fails its texts, never the worker thread
+        except Exception as exc:
             outputs, errors, target_tokens = [None] * len(batch), (f"{type(exc).__name__}: {exc}",), 0
             scores = [(None, 0)] * len(batch)
         seconds = time.monotonic() - started

@@ -67,8 +67,8 @@ import math
 import os
 import struct
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
 
 from ..errors import InputError, PackageError, UnsupportedPackageError
 from ..segment import split_to_fit

@@ -7,9 +7,10 @@ import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..errors import PackageIndexError, PackageIndexHTTPError, PackageIndexUnreachableError
 from .packages import normalize_version

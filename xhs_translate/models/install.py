@@ -22,14 +22,14 @@ import stat
 import sys
 import warnings
 import zipfile
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Sequence
 
 from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
 from ..staging import locked_folder
-from .index import load_index, offline_help, open_url, resolve_index_url
 from .families import detect_family, get_family, read_folder, unrecognised
+from .index import load_index, offline_help, open_url, resolve_index_url
 from .packages import (
     BPE_FILE,
     MANIFEST_FILE,

@@ -26,8 +26,8 @@ import os
 import shutil
 import threading
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import InputError, ModelChoiceError, ModelNotInstalledError, PackageError
 from ..staging import open_folder, remove_leftovers, still_there

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -32,7 +33,8 @@ from starlette.routing import Route
 from .api import ApiError, client_address, read_params, run_blocking
 from .api import JsonResponse as JSONResponse  # lone surrogates escaped, never a 500 (issue 19 §2)
 from .languages import AUTO, model_code
-from .libretranslate import _texts as checked_texts, resolve_pair
+from .libretranslate import _texts as checked_texts
+from .libretranslate import resolve_pair
 from .service import Translated
 
 #: A tag as HTML writes one (``<b0></b0>``, ``<a href=...>``, ``<br/>``): such an item is translated as HTML.

@@ -13,8 +13,9 @@ import asyncio
 import ipaddress
 import json
 import math
+from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.responses import Response
@@ -70,7 +71,7 @@ async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
     if media == _MULTIPART:
         try:
             form = await request.form()
-        except Exception as exc:  # noqa: BLE001 - python-multipart raises several types for a malformed body
+        except Exception as exc:
             raise ApiError(400, f"Invalid request: cannot read the multipart form ({exc})") from None
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
         return params, False

@@ -43,8 +43,8 @@ from .limits import ApiKeys, Gate
 from .metrics import CONTENT_TYPE, Metrics
 from .middleware import BodyLimit, Cors, RequestMetrics
 from .protocol import uvicorn_options
-from .spec import openapi
 from .service import TranslationService
+from .spec import openapi
 
 log = logging.getLogger("xhs_translate.server")
 

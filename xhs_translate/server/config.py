@@ -65,7 +65,7 @@ class ServerConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     translator: TranslatorConfig = field(default_factory=default_translator_config)
-    cache: str | Path | None | bool = None
+    cache: str | Path | bool | None = None
     api_keys: str | Path | None = None
     req_limit: int = NO_LIMIT
     char_limit: int = NO_LIMIT

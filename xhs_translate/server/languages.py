@@ -12,8 +12,8 @@ named ``Chinese (zh-CN)``, with the same targets as the variant it stands for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 AUTO = "auto"
 HANS, HANT = "zh", "zt"  # Argos' codes for Simplified and Traditional Chinese

@@ -21,8 +21,8 @@ from starlette.routing import Route
 
 from .api import ApiError, JsonResponse, admit, run_blocking
 from .config import NO_LIMIT
-from .spec import Param, params, text_or_list
 from .languages import AUTO, language_name, model_code, not_available, public_code
+from .spec import Param, params, text_or_list
 
 FORMATS = ("text", "html")
 

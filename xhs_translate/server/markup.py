@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 # One token: a comment, a declaration/processing instruction, an end tag or a start tag (attributes may hold
 # quoted ">"); anything else up to the next "<" is text. Whatever is left unclosed (a comment, a quote, a tag)

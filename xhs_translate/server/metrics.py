@@ -8,7 +8,8 @@ counters (segments translated, cache hits and misses and their ratio, model batc
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..models.batching import BatchReport
 

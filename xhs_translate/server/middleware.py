@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .api import json_bytes
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..detection import Detection
 from ..errors import ModelNotInstalledError
@@ -74,9 +75,8 @@ class TranslationService:
     """Translators, the batching provider and the served languages, built from a :class:`ServerConfig`."""
 
     def __init__(self, config: ServerConfig, on_batch: Callable[[BatchReport], None] | None = None):
-        from ..models.packages import list_packages
-
         from ..cache import open_cache
+        from ..models.packages import list_packages
 
         self.config = config
         self.provider = BatchingProvider(

@@ -9,7 +9,8 @@ LibreTranslate serves its own (Swagger) description at the same path.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import __version__
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from urllib.parse import quote, urlsplit
 
@@ -44,7 +44,7 @@ PLATFORM_LITERAL = "'__XHS_TRANSLATE_PLATFORM__'"  # 'extension' in `xhs-transla
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-@lru_cache(maxsize=None)
+@cache
 def static_text(name: str) -> str:
     """A file of ``server/static`` (read once per process: package data does not change while it runs)."""
     return files("xhs_translate.server").joinpath("static", name).read_text(encoding="utf-8")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ...errors import PackageError
 
@@ -102,7 +102,7 @@ class Family:
     name: str
     files: str
     detect: Callable[[Path], bool]
-    read: Callable[[Path, "Manifest | None"], list[ModelPackage]]
+    read: Callable[[Path, Manifest | None], list[ModelPackage]]
 
 
 def parse_pair(value: str) -> tuple[str, str]:
