@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import xhs_translate
 from xhs_translate import errors
@@ -40,3 +43,41 @@ def test_public_functions_stay_functions_after_their_modules_are_imported():
 
 def test_dir_lists_the_public_names():
     assert {"detect", "Translator", "translate_thread", "XhsTranslateError"} <= set(dir(xhs_translate))
+
+
+def test_every_public_name_resolves():
+    code = "import xhs_translate\nfor name in xhs_translate.__all__:\n    getattr(xhs_translate, name)\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert len(set(xhs_translate.__all__)) == len(xhs_translate.__all__)
+    assert set(xhs_translate._LAZY) <= set(xhs_translate.__all__)
+
+
+def test_type_checkers_see_the_lazy_names():
+    """The ``TYPE_CHECKING`` imports in ``__init__`` (what mypy and pyright read) are exactly the lazy names, from the
+    same modules, so a name cannot be importable at run time and ``Any`` (or missing) for a user's type checker."""
+    tree = ast.parse(Path(xhs_translate.__file__).read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    seen = {alias.name: f"xhs_translate.{node.module}" for node in guarded.body if isinstance(node, ast.ImportFrom)
+            for alias in node.names}
+    assert seen == xhs_translate._LAZY
+    assert (Path(xhs_translate.__file__).parent / "py.typed").is_file()
+
+
+def test_a_users_code_type_checks_against_the_package(tmp_path):
+    """What a user's mypy sees (PEP 561): real classes and signatures, not ``Any``; a wrong ``cache=`` is an error."""
+    (tmp_path / "user.py").write_text(
+        "import xhs_translate\n"
+        "from xhs_translate import Glossary, Translator\n"
+        "t = Translator(cache=False, glossary=Glossary())\n"
+        "reveal_type(t)\n"
+        "reveal_type(xhs_translate.translate_thread)\n"
+        "reveal_type(xhs_translate.install_pair)\n"
+        "Translator(cache=42)\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
+                           "--config-file", os.devnull, "user.py"], cwd=tmp_path, capture_output=True, text=True)
+    out = proc.stdout
+    assert 'Revealed type is "xhs_translate.translator.Translator"' in out, out
+    assert 'Revealed type is "def (comments: typing.Iterable[typing.Mapping[' in out, out
+    assert "-> xhs_translate.models.families.base.ModelPackage" in out, out
+    assert 'user.py:7: error: Argument "cache" to "Translator" has incompatible type "int"' in out, out
+    assert out.count("error:") == 1, out

@@ -1,13 +1,14 @@
 """xhs-translate: offline zh<->en translation of Xiaohongshu comment threads.
 
 Importing this package is cheap on purpose: models, fastText and CTranslate2 load on first use only.
-Public names resolve lazily through ``__getattr__``.
+Public names resolve lazily through ``__getattr__``; type checkers read the same names from the ``TYPE_CHECKING``
+imports below (a test keeps the two lists equal). Modules and names starting with ``_`` are private.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CacheError,
@@ -35,31 +36,66 @@ from .errors import (
     XhsTranslateError,
 )
 
+if TYPE_CHECKING:
+    from .cache import open_cache
+    from .cache.base import CacheBackend
+    from .config import FieldSchema, TranslatorConfig
+    from .detection import Detection, detect, detect_many
+    from .glossary import Glossary, GlossaryEntry
+    from .models.engine import DecodeOptions
+    from .models.families.base import ModelPackage
+    from .models.install import install_model, install_package, install_pair
+    from .models.packages import find_package, list_packages, remove_package
+    from .results import Flag, Status, Translation
+    from .translator import Translator, translate_thread
+
 __version__ = "0.1.0"
 
+#: public name -> the module that defines it, imported on first access
 _LAZY = {
+    "open_cache": "xhs_translate.cache",
+    "CacheBackend": "xhs_translate.cache.base",
+    "FieldSchema": "xhs_translate.config",
+    "TranslatorConfig": "xhs_translate.config",
+    "Detection": "xhs_translate.detection",
     "detect": "xhs_translate.detection",
     "detect_many": "xhs_translate.detection",
-    "Detection": "xhs_translate.detection",
-    "Translator": "xhs_translate.translator",
-    "TranslatorConfig": "xhs_translate.config",
-    "Translation": "xhs_translate.results",
+    "Glossary": "xhs_translate.glossary",
+    "GlossaryEntry": "xhs_translate.glossary",
+    "DecodeOptions": "xhs_translate.models.engine",
+    "ModelPackage": "xhs_translate.models.families.base",
+    "install_model": "xhs_translate.models.install",
+    "install_package": "xhs_translate.models.install",
+    "install_pair": "xhs_translate.models.install",
+    "find_package": "xhs_translate.models.packages",
+    "list_packages": "xhs_translate.models.packages",
+    "remove_package": "xhs_translate.models.packages",
+    "Flag": "xhs_translate.results",
     "Status": "xhs_translate.results",
+    "Translation": "xhs_translate.results",
+    "Translator": "xhs_translate.translator",
     "translate_thread": "xhs_translate.translator",
 }
 
 __all__ = [
-    "__version__",
+    "CacheBackend",
     "CacheError",
+    "DecodeOptions",
+    "Detection",
     "DetectorError",
     "FieldCollisionError",
+    "FieldSchema",
+    "Flag",
     "FormatError",
+    "Glossary",
+    "GlossaryEntry",
     "GlossaryError",
     "InputError",
     "MissingFieldError",
     "ModelChoiceError",
     "ModelError",
     "ModelNotInstalledError",
+    "ModelPackage",
     "OutputError",
     "OutputPathError",
     "PackageError",
@@ -68,12 +104,26 @@ __all__ = [
     "PackageIndexUnreachableError",
     "RayClusterError",
     "RecordTooLongError",
+    "Status",
+    "Translation",
     "TranslationFailedError",
+    "Translator",
+    "TranslatorConfig",
     "UnknownFormatError",
     "UnsupportedPackageError",
     "WorkerError",
     "XhsTranslateError",
-    *_LAZY,
+    "__version__",
+    "detect",
+    "detect_many",
+    "find_package",
+    "install_model",
+    "install_package",
+    "install_pair",
+    "list_packages",
+    "open_cache",
+    "remove_package",
+    "translate_thread",
 ]
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._types import CacheArg, Comment, Record
 from .assembly import assemble
 from .cache import (
     MemoryCache,
@@ -132,7 +133,7 @@ class Translator:
     Use it as a context manager, or call :meth:`close`, to release the cache's connections.
     """
 
-    def __init__(self, config: TranslatorConfig | None = None, *, cache: Any = None,
+    def __init__(self, config: TranslatorConfig | None = None, *, cache: CacheArg = None,
                  engine_provider: Callable[..., Any] | None = None, **options: Any):
         if config is None:
             config = TranslatorConfig.from_options(**options)
@@ -155,7 +156,7 @@ class Translator:
         self._settings: str | None = None  # the comment cache's settings fingerprint, on first need
 
     # --- public API -----------------------------------------------------------------------------------
-    def translate_thread(self, comments: Iterable[Any], target: str | None = None) -> list[dict]:
+    def translate_thread(self, comments: Iterable[Comment], target: str | None = None) -> list[Record]:
         """New comment dicts (same order and nesting, originals copied) with the translation fields added.
 
         A comment that already has one of those fields raises FieldCollisionError, and a thread in which no
@@ -564,7 +565,7 @@ def default_translator() -> Translator:
         return _DEFAULT
 
 
-def translate_thread(comments: Iterable[Any], target: str | None = None, **options: Any) -> list[dict]:
+def translate_thread(comments: Iterable[Comment], target: str | None = None, **options: Any) -> list[Record]:
     """Translate a comment thread with the default Translator; any option makes a one-off Translator."""
     if not options:
         return default_translator().translate_thread(comments, target=target)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._types import CacheArg
 from ..errors import CacheError
 from ..results import STATUS_BY_VALUE, ModelOutput, Translation
 from ..segment import normalize_segment
@@ -105,13 +106,15 @@ def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | No
     """A stored comment value back into (result for ``text``, model pieces); None when absent or unreadable.
     A warm re-run decodes one of these per comment, so the checks are the cheap ones that reject any value this
     module did not write."""
+    if value is None:
+        return None
     try:
         entry, end = _SCAN(value, 0)  # the C scanner without json.loads' checks: ~40% less per value
         translation, source, target, status, flags, pieces, confidence = entry
         status = STATUS_BY_VALUE[status]
     except (ValueError, TypeError, KeyError, StopIteration):
         return None
-    if end != len(value):  # type: ignore[arg-type]
+    if end != len(value):
         return None
     if (type(source) is not str or type(pieces) is not int or not (translation is None or type(translation) is str)
             or not (target is None or type(target) is str) or not _words(flags)
@@ -120,14 +123,15 @@ def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | No
     return Translation(text, translation, source, target, status, tuple(flags), confidence), pieces
 
 
-_SCAN = json.JSONDecoder().scan_once
+# scan_once is set by JSONDecoder.__init__, which typeshed does not declare
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def open_cache(cache: Any = None, *, ttl: str | int | None = None) -> CacheBackend | None:
+def open_cache(cache: CacheArg = None, *, ttl: str | int | None = None) -> CacheBackend | None:
     """The backend for a ``cache=`` option: False -> None (no cache); None or True -> the default SQLite file;
     a path -> that SQLite file; a ``redis://``, ``rediss://`` or ``unix://`` address -> that Redis (a CacheError
     here when it does not answer); a backend object -> itself. ``ttl`` (seconds, or ``30d``): entries expire,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from ..errors import CacheError
@@ -40,14 +40,15 @@ def parse_ttl(value: str | int | None) -> int | None:
     else:
         match = _TTL.fullmatch(value) if isinstance(value, str) else None
         if match is None:
-            raise CacheError(f"a cache TTL is a number of seconds or a number with s, m, h, d or w (30d), got {value!r}")
+            raise CacheError(
+                f"a cache TTL is a number of seconds or a number with s, m, h, d or w (30d), got {value!r}")
         seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
     if seconds < 1:
         raise CacheError(f"a cache TTL must be at least one second, got {value!r}")
     return seconds
 
 
-def is_redis_address(value: Any) -> bool:
+def is_redis_address(value: object) -> TypeGuard[str]:
     """True for a ``redis://``, ``rediss://`` or ``unix://`` address."""
     return isinstance(value, str) and value.split("://", 1)[0].lower() in SCHEMES and "://" in value
 
@@ -90,7 +91,7 @@ def _join(parts: SplitResult, netloc: str, query: str) -> str:
 def _checked(url: str) -> str:
     """``url`` when it parses as an address (its port a number); else a CacheError naming it without secrets."""
     try:
-        urlsplit(url).port
+        _ = urlsplit(url).port  # reading the port raises for one that is not a number
     except ValueError as exc:
         raise CacheError(f"invalid Redis address {redact(url)!r} ({exc}): expected redis://[[USER]:PASSWORD@]HOST"
                          "[:PORT][/DB], rediss://... or unix:///PATH/redis.sock[?password=...]") from None
@@ -139,7 +140,8 @@ class RedisCache(BackendBase):
                                                 socket_timeout=timeout, socket_connect_timeout=timeout)
             self._client.ping()
         except (*self._errors_caught, ValueError) as exc:
-            raise CacheError(f"cannot use the Redis cache at {self.description}: {_without_secrets(exc, address)}") from None
+            raise CacheError(
+                f"cannot use the Redis cache at {self.description}: {_without_secrets(exc, address)}") from None
 
     def _key(self, table: str, key: str) -> str:
         if table not in TABLES:

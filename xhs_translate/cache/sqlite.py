@@ -21,7 +21,8 @@ CACHE_FILE = "translations.sqlite3"
 # Table names on disk: segment entries keep the name earlier releases gave them, so old files stay warm.
 _TABLE_NAMES = {"segments": "translations", "comments": "comments"}
 _SCHEMA = [
-    f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL) WITHOUT ROWID"
+    f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
+    " WITHOUT ROWID"
     for name in _TABLE_NAMES.values()
 ]
 _CHUNK = 500  # host parameters per SELECT, well under SQLite's limit
@@ -59,7 +60,8 @@ class SqliteCache(BackendBase):
             return conn
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self._path), timeout=self._timeout, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(str(self._path), timeout=self._timeout, isolation_level=None,
+                                   check_same_thread=False)
             self._setup(conn)
         except (sqlite3.Error, OSError) as exc:
             self._disable(exc)
@@ -167,4 +169,4 @@ class SqliteCache(BackendBase):
         self._local = threading.local()
 
     def _files(self) -> list[Path]:
-        return [self._path, self._path.with_name(self._path.name + "-wal"), self._path.with_name(self._path.name + "-shm")]
+        return [self._path, *(self._path.with_name(self._path.name + suffix) for suffix in ("-wal", "-shm"))]
