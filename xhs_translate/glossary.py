@@ -61,7 +61,8 @@ class Glossary:
     """An immutable set of directional entries; later entries for the same term override earlier ones."""
 
     entries: tuple[GlossaryEntry, ...] = ()
-    _pairs: dict = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _pairs: dict[tuple[str, str], tuple[re.Pattern[str], dict[str, GlossaryEntry]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # {(source, target language): (matcher, terms)}
 
     def __post_init__(self) -> None:
         pairs: dict[tuple[str, str], dict[str, GlossaryEntry]] = {}
@@ -69,11 +70,12 @@ class Glossary:
             if not isinstance(entry, GlossaryEntry):
                 raise GlossaryError(f"glossary entries must be GlossaryEntry objects, got {type(entry).__name__}")
             if not all(isinstance(v, str) for v in (entry.source, entry.target, entry.source_lang, entry.target_lang)):
-                raise GlossaryError(f"glossary entry {entry.source!r} -> {entry.target!r}: terms and languages must be str")
+                raise GlossaryError(
+                    f"glossary entry {entry.source!r} -> {entry.target!r}: terms and languages must be str")
             if not entry.source.strip() or not entry.target.strip():
                 raise GlossaryError(f"glossary entry {entry.source!r} -> {entry.target!r} has an empty side")
             pairs.setdefault((entry.source_lang, entry.target_lang), {})[_key(entry.source)] = entry
-        compiled = {}
+        compiled: dict[tuple[str, str], tuple[re.Pattern[str], dict[str, GlossaryEntry]]] = {}
         for pair, by_key in pairs.items():
             terms = sorted((e.source for e in by_key.values()), key=lambda t: (-len(t), t))
             compiled[pair] = (re.compile("|".join(_term_pattern(t) for t in terms)), by_key)
@@ -93,7 +95,8 @@ class Glossary:
 
     @classmethod
     def from_file(cls, path: str | Path, source_lang: str = "zh", target_lang: str = "en") -> Glossary:
-        """Read a TSV (``source<TAB>target``) or CSV file; CSV rows may add DeepL's ``source_lang,target_lang`` columns."""
+        """Read a TSV (``source<TAB>target``) or CSV file; CSV rows may add DeepL's ``source_lang,target_lang``
+        columns."""
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -104,7 +107,7 @@ class Glossary:
     @classmethod
     def builtin(cls) -> Glossary:
         """The built-in zh->en slang list (yyds, xswl, 绝绝子, 集美, 家人们, 宝子, 种草, 拔草, 蹲后续, ...)."""
-        text = resources.files("xhs_translate").joinpath("data", BUILTIN_FILE).read_text(encoding="utf-8")
+        text = (resources.files("xhs_translate") / "data" / BUILTIN_FILE).read_text(encoding="utf-8")
         return cls(tuple(parse_glossary(text, "zh", "en", name=BUILTIN_FILE)))
 
     def merged(self, other: Glossary) -> Glossary:
@@ -157,8 +160,9 @@ _STICKERS: dict[str, str] = {}
 def sticker_names() -> dict[str, str]:
     """``{code: English meaning}`` of the platform's most frequent sticker codes (``data/sticker_names.tsv``)."""
     if not _STICKERS:
-        text = resources.files("xhs_translate").joinpath("data", STICKER_FILE).read_text(encoding="utf-8")
-        _STICKERS.update(line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#"))
+        text = (resources.files("xhs_translate") / "data" / STICKER_FILE).read_text(encoding="utf-8")
+        rows = (line.partition("\t") for line in text.splitlines() if line and not line.startswith("#"))
+        _STICKERS.update((code, meaning) for code, _, meaning in rows)
     return _STICKERS
 
 

@@ -46,7 +46,7 @@ def _numeric(version: str) -> str:
 
 def content_script() -> str:
     """The userscript's source as the extension's content script: no userscript header, the extension platform."""
-    source = files("xhs_translate.server").joinpath("static", "xhs-translate.user.js").read_text(encoding="utf-8")
+    source = (files("xhs_translate.server") / "static" / "xhs-translate.user.js").read_text(encoding="utf-8")
     end = "// ==/UserScript==\n"
     body = source[source.index(end) + len(end):].lstrip("\n")
     script = (body.replace("'__XHS_TRANSLATE_PLATFORM__'", "'extension'")

@@ -61,8 +61,10 @@ def sniff_input_format(name: str, head: bytes) -> str:
         if _looks_utf16(head):
             raise UnknownFormatError(f"{_label(name)} looks like UTF-16 text without a byte-order mark; convert it to "
                                      "UTF-8 (iconv -f UTF-16LE -t UTF-8)")
-        raise UnknownFormatError(f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
-    text = head[: len(head) - len(head) % 2 if encoding == "utf-16" else None].decode(encoding, errors="replace").lstrip()
+        raise UnknownFormatError(
+            f"{_label(name)} looks binary, not JSON, JSONL or CSV; pass --input-format if it is one")
+    whole = len(head) - len(head) % 2 if encoding == "utf-16" else None  # no half UTF-16 code unit at the end
+    text = head[:whole].decode(encoding, errors="replace").lstrip()
     by_name = format_from_name(name)
     if by_name == "lines":
         return by_name
@@ -98,6 +100,7 @@ def output_format_for(
 ) -> str:
     """The output format: the explicit choice, else the output file's extension, else ``default`` (stdout);
     one of ``allowed`` (a command may write fewer formats than ``translate``)."""
+    found: str | None
     if explicit:
         found = explicit
     elif name is None or name == STDIO:

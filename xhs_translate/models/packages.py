@@ -74,7 +74,8 @@ def read_package(path: str | Path) -> ModelPackage:
 
 
 def resolve_models_dir(models_dir: str | Path | None = None) -> Path:
-    """Where packages live: the argument, else $XHS_TRANSLATE_MODELS_DIR, else $ARGOS_PACKAGES_DIR, else Argos' default."""
+    """Where packages live: the argument, else $XHS_TRANSLATE_MODELS_DIR, else $ARGOS_PACKAGES_DIR, else Argos'
+    default."""
     for candidate in (models_dir, os.environ.get(MODELS_DIR_ENV), os.environ.get(ARGOS_PACKAGES_DIR_ENV)):
         if candidate is not None and str(candidate) != "":
             return Path(candidate).expanduser()
@@ -161,7 +162,8 @@ def select_package(
         elif strict:
             served = ", ".join(sorted({f"{p.family}:{p.model_id} ({p.path.name})" for p in candidates})) or "none"
             raise ModelChoiceError(
-                f"no installed model named {name!r} translates {from_code}->{to_code} in {resolve_models_dir(models_dir)}; "
+                f"no installed model named {name!r} translates {from_code}->{to_code} in "
+                f"{resolve_models_dir(models_dir)}; "
                 f"models that do: {served}"
             )
     order = PREFERENCE.get(to_code, _INTO_ENGLISH)
@@ -214,8 +216,9 @@ def remove_package(
         targets = list(dict.fromkeys(p.path for p in installed if p.from_code == package and p.to_code == to_code))
         if not targets:
             root = resolve_models_dir(models_dir)
-            raise ModelNotInstalledError(package, to_code, root,
-                                         message=f"no {package}->{to_code} package is installed in {root}; nothing to remove")
+            raise ModelNotInstalledError(
+                package, to_code, root,
+                message=f"no {package}->{to_code} package is installed in {root}; nothing to remove")
         for path in targets:
             others = sorted({p.pair for p in installed if p.path == path} - {f"{package}-{to_code}"})
             if others:

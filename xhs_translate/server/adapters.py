@@ -80,6 +80,7 @@ def formats_of(texts: Sequence[str]) -> list[str]:
 def presented_key(request: Request, params: dict[str, Any]) -> str | None:
     """The key the client sent, whichever of its ways; None when it sent none (Kiss sends ``Bearer `` then)."""
     auth = request.headers.get("authorization", "").split(None, 1)
+    candidates: list[str | None]  # headers and params may be absent
     if len(auth) == 2 and auth[0].lower() in _SCHEMES:
         candidates = [auth[1]]
     else:

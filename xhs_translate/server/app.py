@@ -20,6 +20,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     """The application for ``config`` (its models are loaded when the app starts, in its lifespan)."""
     config = config or ServerConfig()
     executor = ThreadPoolExecutor(max_workers=config.request_threads, thread_name_prefix="xhs-request")
-    app_metrics = Metrics(lambda: service.stats())  # the service reports batches to the metrics, which read its counters
+    # the service reports batches to the metrics, which read its counters
+    app_metrics = Metrics(lambda: service.stats())
     service = TranslationService(config, on_batch=app_metrics.on_batch)
     keys = ApiKeys.from_file(config.api_keys) if config.api_keys else None
     ctx = AppContext(config, service, Gate(keys, config.req_limit), app_metrics, executor)
@@ -148,6 +150,14 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     routes.append(Route("/spec", spec, methods=["GET"]))
     document = openapi(routes)
+    # each handler receives its own class: Callable[..., ...] says so, where Starlette's type says Exception
+    handlers: dict[type[Exception], Callable[..., Awaitable[Response]]] = {
+        ApiError: _api_error,
+        ClientGone: _client_gone,
+        XhsTranslateError: _library_error,
+        HTTPException: _http_error,
+        Exception: _unexpected,
+    }
     app = Starlette(
         routes=routes,
         middleware=[
@@ -155,13 +165,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             Middleware(Cors, origins=config.cors_origins),
             Middleware(BodyLimit, limit=config.body_limit),
         ],
-        exception_handlers={
-            ApiError: _api_error,
-            ClientGone: _client_gone,
-            XhsTranslateError: _library_error,
-            HTTPException: _http_error,
-            Exception: _unexpected,
-        },
+        exception_handlers=handlers,
         lifespan=lifespan,
     )
     app.state.ctx = ctx
@@ -173,7 +177,9 @@ def serve(config: ServerConfig) -> None:
     app = create_app(config)
     uv_config = uvicorn.Config(
         app, host=config.host, port=config.port, lifespan="on", access_log=False, log_level="info",
-        timeout_graceful_shutdown=config.drain_timeout, server_header=False, **uvicorn_options(config),
+        # uvicorn annotates an int but hands it to asyncio.timeout, which takes seconds as a float
+        timeout_graceful_shutdown=config.drain_timeout,  # type: ignore[arg-type]
+        server_header=False, **uvicorn_options(config),
     )
     app.state.ctx.service.load()  # before listening: a package that cannot load is a one-line error, not a traceback
     server = _Server(uv_config, app.state.ctx)

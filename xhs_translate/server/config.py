@@ -94,7 +94,8 @@ class ServerConfig:
         if self.max_connections is not None and (isinstance(self.max_connections, bool) or not isinstance(
                 self.max_connections, int) or self.max_connections < 1):
             raise InputError(f"max_connections must be a positive integer, got {self.max_connections!r}")
-        if isinstance(self.forwarded_allow_ips, str) or not all(isinstance(ip, str) and ip for ip in self.forwarded_allow_ips):
+        ips = self.forwarded_allow_ips
+        if isinstance(ips, str) or not all(isinstance(ip, str) and ip for ip in ips):
             raise InputError(f"forwarded_allow_ips must be a sequence of addresses, got {self.forwarded_allow_ips!r}")
         object.__setattr__(self, "forwarded_allow_ips", tuple(self.forwarded_allow_ips))
         if isinstance(self.request_timeout, bool) or not isinstance(self.request_timeout, (int, float)) or \
@@ -110,7 +111,8 @@ class ServerConfig:
             raise InputError(f"port must be between 0 and 65535, got {self.port}")
         origins = self.cors_origins
         if isinstance(origins, str) or not all(isinstance(o, str) and o for o in origins):
-            raise InputError(f"cors_origins must be a sequence of origins such as 'https://example.org', got {origins!r}")
+            raise InputError(
+                f"cors_origins must be a sequence of origins such as 'https://example.org', got {origins!r}")
         object.__setattr__(self, "cors_origins", tuple(o.rstrip("/") for o in origins))
 
     @property

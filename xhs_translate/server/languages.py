@@ -25,7 +25,8 @@ _ALIASES = {
     "en-us": "en", "en-gb": "en",  # DeepL's target variants (adapters.py); one English model serves both
 }
 _PUBLIC = {HANS: "zh-Hans", HANT: "zh-Hant"}
-#: Codes listed beside LibreTranslate's, -> Argos code; who sends each (their sources are cited in tests/test_server.py):
+#: Codes listed beside LibreTranslate's, -> Argos code; who sends each (their sources are cited in
+#: tests/test_server.py):
 #: ``zh``: Mastodon statuses, Discourse (its zh_CN and zh_TW locales both map to it), Weblate (zh_Hans maps to it);
 #: ``zh-CN``, ``zh-TW``, ``zh-HK``: Mastodon statuses and user locales; ``zh_Hant``: Weblate, which sends its own
 #: code for Traditional unmapped and would fall back to ``zh`` (Simplified) were it not listed.

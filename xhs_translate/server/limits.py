@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
@@ -101,11 +101,7 @@ class Gate:
 
     keys: ApiKeys | None = None
     req_limit: int = NO_LIMIT
-    limiter: RateLimiter | None = None
-
-    def __post_init__(self) -> None:
-        if self.limiter is None:
-            self.limiter = RateLimiter()
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
     def check_unparsed(self, query_key: str | None, body: bytes, client: str) -> None:
         """What can be checked before the body is parsed: without keys, the address's limit (the whole check);
@@ -115,13 +111,14 @@ class Gate:
         elif not query_key and b"api_key" not in body:
             raise ApiError(400, MISSING_KEY)
 
-    def check_known(self, api_key: object) -> None:
-        """A known key, not counted (for reading /metrics and /status); 400 without one, 403 for another. Only
-        with keys configured."""
+    def check_known(self, api_key: object) -> str:
+        """A known key, not counted (for reading /metrics and /status); 400 without one, 403 for another (any key
+        is unknown without keys configured)."""
         if api_key is None or api_key == "":
             raise ApiError(400, MISSING_KEY)
-        if not isinstance(api_key, str) or api_key not in self.keys.limits:
+        if not isinstance(api_key, str) or self.keys is None or api_key not in self.keys.limits:
             raise ApiError(403, "Invalid API key")
+        return api_key
 
     def check_key(self, api_key: object, client: str) -> str | None:
         """The rest of :meth:`check` after :meth:`check_unparsed`: the key and its limit (nothing without keys)."""
@@ -130,13 +127,14 @@ class Gate:
     def check(self, api_key: object, client: str) -> str | None:
         """The caller's key (None without keys); raises 400 for a missing key, 403 for an unknown one, 429 over
         the limit."""
+        key: str | None = None
         if self.keys is not None:
-            self.check_known(api_key)
-            own = self.keys.limits[api_key]
+            key = self.check_known(api_key)
+            own = self.keys.limits[key]
             limit = own if own is not None else self.req_limit
-            who = f"key:{api_key}"
+            who = f"key:{key}"
         else:
             limit, who = self.req_limit, f"addr:{client}"
         if not self.limiter.admit(who, limit):
             raise ApiError(429, f"Slowdown: {limit} per 1 minute")
-        return api_key if self.keys is not None else None
+        return key

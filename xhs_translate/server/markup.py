@@ -38,7 +38,8 @@ _TOKEN = re.compile(
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title"})  # content is text up to the matching end tag
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
 _FOREIGN = ("svg", "math")  # SVG and MathML: there "/>" does close an element
 _NOT_PROSE = frozenset({"code", "pre", "kbd", "samp", "var", "script", "style", "textarea"})
 _NAME_CLASSES = frozenset({"mention", "hashtag", "u-url"})
@@ -112,7 +113,9 @@ def split_markup(markup: str) -> tuple[Piece, ...]:
         pos = match.end()
         if not tag.startswith("<") or tag.startswith(("<!", "<?")):
             continue
-        name = _TAG_NAME.match(tag).group(1).lower()
+        named = _TAG_NAME.match(tag)
+        assert named is not None  # _TOKEN's tags other than <! and <? start with a letter after < or </
+        name = named.group(1).lower()
         if tag.startswith("</"):
             if open_names.get(name):  # close up to the matching element, as browsers do; a stray one is ignored
                 while stack[-1][0] != name:
@@ -137,7 +140,7 @@ def split_markup(markup: str) -> tuple[Piece, ...]:
 
 def texts_to_translate(pieces: Sequence[Piece]) -> list[str]:
     """The decoded text of every translatable text node, in order."""
-    return [p.text for p in pieces if p.translatable]
+    return [p.text for p in pieces if p.translatable and p.text is not None]
 
 
 def join_markup(pieces: Sequence[Piece], translations: Sequence[str | None]) -> str:
@@ -156,4 +159,4 @@ def join_markup(pieces: Sequence[Piece], translations: Sequence[str | None]) -> 
 
 def markup_text(pieces: Sequence[Piece]) -> str:
     """The prose of the markup as plain text (for language detection): translatable text nodes, space-joined."""
-    return " ".join(p.text for p in pieces if p.translatable)
+    return " ".join(p.text for p in pieces if p.translatable and p.text is not None)

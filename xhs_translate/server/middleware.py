@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from .api import json_bytes
@@ -50,7 +50,7 @@ def _is_address(host: str) -> bool:
     return True
 
 
-async def send_json(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]] = ()) -> None:
+async def send_json(send: Send, status: int, payload: Any, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
     body = json_bytes(payload)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -129,7 +129,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                return await send_json(send, 413, self._too_large(f"more than {self.limit}"), [(b"connection", b"close")])
+                return await send_json(send, 413, self._too_large(f"more than {self.limit}"),
+                                       [(b"connection", b"close")])
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

@@ -58,7 +58,7 @@ def _operation(endpoint: Callable, method: str) -> dict[str, Any]:
         }
         operation["requestBody"] = {"required": True, "content": {m: {"schema": schema} for m in media}}
     answer = getattr(endpoint, "openapi_answer", None)
-    ok = {"description": "OK"}
+    ok: dict[str, Any] = {"description": "OK"}
     if answer is not None:
         ok["content"] = {"application/json": {"schema": answer}}
     operation["responses"] = {"200": ok, **{code: {"description": text, "content": {

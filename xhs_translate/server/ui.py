@@ -36,7 +36,8 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 #: Counters of ``TranslationService.stats()`` that the page shows.
 STATUS_COUNTERS = ("comments", "segments_translated", "cache_hits", "cache_misses")
 # The tokens the userscript's template holds; the server writes its address, version and key over them.
-SERVER_TOKEN, HOST_TOKEN, VERSION_TOKEN = "__XHS_TRANSLATE_SERVER__", "__XHS_TRANSLATE_HOST__", "__XHS_TRANSLATE_VERSION__"
+SERVER_TOKEN, HOST_TOKEN = "__XHS_TRANSLATE_SERVER__", "__XHS_TRANSLATE_HOST__"
+VERSION_TOKEN = "__XHS_TRANSLATE_VERSION__"
 DOWNLOAD_TOKEN, KEY_LITERAL = "__XHS_TRANSLATE_DOWNLOAD__", "'__XHS_TRANSLATE_API_KEY__'"
 PLATFORM_LITERAL = "'__XHS_TRANSLATE_PLATFORM__'"  # 'extension' in `xhs-translate extension`'s build of the same file
 # A Host header as browsers send it: a name or an address, an optional port. Anything else (quotes, spaces, a
@@ -47,7 +48,7 @@ _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 @cache
 def static_text(name: str) -> str:
     """A file of ``server/static`` (read once per process: package data does not change while it runs)."""
-    return files("xhs_translate.server").joinpath("static", name).read_text(encoding="utf-8")
+    return (files("xhs_translate.server") / "static" / name).read_text(encoding="utf-8")
 
 
 def server_address(request: Request) -> str:

@@ -1,11 +1,11 @@
 """Model families: which CTranslate2 layouts xhs-translate runs, recognised by their files.
 
-| family | files | source tokens | target prefix |
+| family | files (CT2: model.bin, config.json) | source tokens | target prefix |
 |---|---|---|---|
 | ``argos`` | metadata.json, model/, sentencepiece.model | pieces | metadata's ``target_prefix``, if any |
-| ``quickmt`` | model.bin, config.json, source_/target_vocabulary.json, src.spm.model + tgt.spm.model (or joint) | pieces | none |
-| ``opus-mt`` | model.bin, config.json, shared_vocabulary.json, source.spm, target.spm | [``>>cmn_Hans<<``] pieces [``</s>``] | none |
-| ``nllb`` | model.bin, config.json, shared_vocabulary.json, sentencepiece.bpe.model | ``zho_Hans`` pieces ``</s>`` | ``eng_Latn`` |
+| ``quickmt`` | CT2, source_/target_vocabulary.json, src.spm.model + tgt.spm.model (or joint) | pieces | none |
+| ``opus-mt`` | CT2, shared_vocabulary.json, source.spm, target.spm | [``>>cmn_Hans<<``] pieces [``</s>``] | none |
+| ``nllb`` | CT2, shared_vocabulary.json, sentencepiece.bpe.model | ``zho_Hans`` pieces ``</s>`` | ``eng_Latn`` |
 | ``m2m100`` | the same files as nllb | ``__zh__`` pieces ``</s>`` | ``__en__`` |
 
 Each module says where it read its tokens. A folder's ``xhs-translate.json`` manifest (``models install DIR

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ...errors import PackageError
 from .base import (
+    Family,
     Manifest,
     ModelPackage,
     appended_eos,
@@ -80,6 +81,9 @@ class Multilingual:
             ))
         return packages
 
+    def family(self) -> Family:
+        return Family(self.name, self.files, self.detect, self.read)
 
-NLLB = Multilingual("nllb", {"zh": "zho_Hans", "zt": "zho_Hant", "en": "eng_Latn"})
-M2M100 = Multilingual("m2m100", {"zh": "__zh__", "en": "__en__"})
+
+NLLB = Multilingual("nllb", {"zh": "zho_Hans", "zt": "zho_Hant", "en": "eng_Latn"}).family()
+M2M100 = Multilingual("m2m100", {"zh": "__zh__", "en": "__en__"}).family()

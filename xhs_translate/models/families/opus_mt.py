@@ -50,7 +50,8 @@ def detect(path: Path) -> bool:
 def read(path: Path, manifest: Manifest | None = None) -> list[ModelPackage]:
     require_files(path, NAME, ["model.bin", "config.json", SOURCE, TARGET])
     if vocabulary_file(path, "source") is None:
-        raise PackageError(f"{path} is not a usable {NAME} model: missing shared_vocabulary.json (or source_vocabulary.json)")
+        raise PackageError(
+            f"{path} is not a usable {NAME} model: missing shared_vocabulary.json (or source_vocabulary.json)")
     vocabulary = set(read_vocabulary(path, "source"))  # the language codes are source tokens
     multi_target = any(t.startswith(">>") and t.endswith("<<") for t in vocabulary)
     pairs = manifest.pairs if manifest and manifest.pairs else named_pairs(path.name)
