@@ -285,7 +285,7 @@ def _real_exports(dev: Path, limit: int | None, errors: int, repeats: int) -> No
         found = {c: detect_many(texts, languages=langs) for c, langs in columns.items()}
         found["fastText lid.176"] = detect_many(texts, backend="fasttext")
         cells = []
-        for column, dets in found.items():
+        for dets in found.values():
             if expected == "?":
                 cells.append(f"{', '.join(f'{k} {v}' for k, v in Counter(d.lang for d in dets).most_common(3)):>13}")
             elif expected == "mixed":

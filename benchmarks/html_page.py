@@ -195,7 +195,8 @@ def measure(browser, base_file: Path, page_file: Path) -> dict:
     out.update({("expanded scroll", k): v for k, v in with_cpu(page, scroll).items()})
     page.evaluate("window.scrollTo(0, 0)")
     for label, selector, event, value in FILTERS:
-        step = lambda: timed(page, selector, event, value, wait_shown=True)  # noqa: E731
+        step = lambda selector=selector, event=event, value=value: timed(  # noqa: E731
+            page, selector, event, value, wait_shown=True)
         out.update({(label, k): v for k, v in with_cpu(page, step).items()})
         out[(label, "shown")] = page.inner_text("#shown") or "-"
     out[("page", "errors")] = page.errors

@@ -98,7 +98,7 @@ def main() -> int:
         print(f"models folder: {folders} package folders; folder reads and seconds per run (wall / CPU)")
         for name, run in (("translator", translator), ("server", server)):
             for i in range(args.repeats):
-                reads, wall, cpu = measure(counter, lambda: run(i))
+                reads, wall, cpu = measure(counter, lambda run=run, i=i: run(i))
                 print(f"  {name:<10} run {i + 1}: {reads:3d} folder reads  {wall * 1000:8.1f} ms wall  "
                       f"{cpu * 1000:8.1f} ms CPU")
     return 0

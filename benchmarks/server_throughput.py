@@ -566,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):  # alternate, so that a busy moment of the machine hits all alike
             for clients in counts:
                 for n, (label, starter) in enumerate(systems.items()):
-                    runs[clients][label].append(measure(f"{n}-{clients}-{repeat}", lambda port, log: starter(
+                    runs[clients][label].append(measure(f"{n}-{clients}-{repeat}", lambda port, log, starter=starter: starter(
                         port, log, state), plans[clients], workdir))
                 ceilings[clients].append(ceiling.run(segments[clients]))
             print(f"run {repeat + 1}/{args.repeats} done (load average {os.getloadavg()[0]:.1f})", flush=True)

@@ -445,10 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                                     _rate(argos["comments"], argos["seconds"]),
                                     _rate(argos["target_tokens"], argos["seconds"]), argos["peak_rss_mb"])
                 argos_note = ARGOS_SHIM_NOTE
-                if beam != ARGOS_DEFAULT_BEAM:
-                    argos_default = run_row(config, "argos", ARGOS_DEFAULT_BEAM)
-                else:
-                    argos_default = argos
+                argos_default = run_row(config, "argos", ARGOS_DEFAULT_BEAM) if beam != ARGOS_DEFAULT_BEAM else argos
         import_s = measure_import()
 
     print()

@@ -14,7 +14,7 @@ import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -167,9 +167,9 @@ def keyed_client(models_dir: Path, folder: Path, keys: str, *args: str) -> Itera
     """A client on a server (no cache) whose ``--api-keys`` file holds ``keys``, written in ``folder``."""
     path = folder / "keys.tsv"
     path.write_text(keys, encoding="utf-8")
-    with ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(path), *args) as process:
-        with client_of(process) as client:
-            yield client
+    with (ServerProcess("--models-dir", str(models_dir), "--no-cache", "--api-keys", str(path), *args) as process,
+          client_of(process) as client):
+        yield client
 
 
 @contextmanager
@@ -268,10 +268,8 @@ def stop_run(proc: subprocess.Popen, sig: int) -> tuple[bytes, bytes]:
     assert proc.poll() is None, "an unfinished_run ended on its own"
     proc.send_signal(sig)
     stdin, proc.stdin = proc.stdin, None  # communicate() would flush it, and it is ours to close
-    try:
+    with suppress(BrokenPipeError):
         stdin.close()
-    except BrokenPipeError:
-        pass
     return proc.communicate(timeout=60)
 
 

@@ -232,7 +232,7 @@ class _Comments(HTMLParser):
 
 
 def test_html_output_is_a_nested_escaped_self_contained_page(env, tmp_path):
-    records = OLD_RECORDS + [{**OLD_RECORDS[0], "comment_id": "evil", "parent_comment_id": OLD_RECORDS[0]["comment_id"],
+    records = [*OLD_RECORDS, {**OLD_RECORDS[0], "comment_id": "evil", "parent_comment_id": OLD_RECORDS[0]["comment_id"],
                               "content": "<script>alert('pwned')</script> lol"}]
     source = write_jsonl(tmp_path / "thread.jsonl", records)
     out = tmp_path / "thread.html"

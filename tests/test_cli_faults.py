@@ -560,7 +560,7 @@ def test_hostile_inputs_through_the_servers_thread_endpoint(case, client, models
         assert response.status_code == 400 and refused in response.json()["error"], response.text
         return
     try:
-        expected = Translator(models_dir=models_dir, cache=False).translate_thread([jsontext.loads(l) for l in lines])
+        expected = Translator(models_dir=models_dir, cache=False).translate_thread([jsontext.loads(line) for line in lines])
     except XhsTranslateError as exc:
         assert response.status_code == 400 and str(exc) in response.json()["error"], response.text
         return

@@ -53,7 +53,7 @@ def test_bad_options_are_input_errors_naming_the_option(options, name):
 
 
 def test_an_unknown_option_is_a_type_error_listing_the_known_ones():
-    with pytest.raises(TypeError, match="unknown Translator option.*tagret.*known: .*target"):
+    with pytest.raises(TypeError, match=r"unknown Translator option.*tagret.*known: .*target"):
         Translator(cache=False, tagret="en")
 
 

@@ -43,7 +43,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def ray_runtime():
-    ray = distributed_or_skip("ray")
+    distributed_or_skip("ray")
     import ray.data
 
     # log_to_driver=False: otherwise Ray's log thread prints its processes' lines (a GCS note about an actor an

@@ -105,8 +105,8 @@ def test_an_item_decodes_the_same_whatever_it_is_batched_with(models_dir, pair):
     texts = comment_like(pair[0], 240)
     assert len(set(tokens(engine, texts))) > 30  # many lengths, so a mixed-length batcher would pad
 
-    def decode(items, options=DecodeOptions()):
-        result = engine.translate(items, options)
+    def decode(items, options=None):
+        result = engine.translate(items, options or DecodeOptions())
         return list(zip(result.translations, result.scores))
 
     full = decode(texts)

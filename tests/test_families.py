@@ -252,7 +252,7 @@ def test_translator_models_option_chooses_and_shows_in_the_signature(mixed_dir):
     assert {p.split(":")[0] for p in everywhere.signature.models} == {"nllb"}
     with pytest.raises(TypeError, match="models"):
         Translator(models_dir=mixed_dir, models={"zh-en": None})
-    with pytest.raises(InputError, match="models: .chinese. is not a direction.*FROM-TO"):
+    with pytest.raises(InputError, match=r"models: .chinese. is not a direction.*FROM-TO"):
         Translator(models_dir=mixed_dir, models={"chinese": "nllb"})
 
 

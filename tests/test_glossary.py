@@ -77,7 +77,7 @@ def test_a_mapping_with_a_term_that_is_not_a_str_is_refused_naming_the_argument(
 
     with pytest.raises(GlossaryError, match=f"glossary: a mapping of glossary terms must map str to str, but {shown}"):
         Glossary.from_mapping(mapping)
-    with pytest.raises(InputError, match="^glossary: "):
+    with pytest.raises(InputError, match=r"^glossary: "):
         Translator(glossary=mapping, cache=False)
 
 

@@ -148,9 +148,9 @@ class _CutOffHandler(BaseHTTPRequestHandler):
 
 
 def test_an_index_cut_off_mid_transfer_is_unreachable_not_a_crash():
-    with http_server(_CutOffHandler) as base:
-        with pytest.raises(PackageIndexUnreachableError, match="IncompleteRead") as caught:
-            load_index(f"{base}/index.json")
+    with (http_server(_CutOffHandler) as base,
+          pytest.raises(PackageIndexUnreachableError, match="IncompleteRead") as caught):
+        load_index(f"{base}/index.json")
     assert "Install from a file instead" in str(caught.value)
 
 

@@ -131,7 +131,7 @@ def test_a_syntax_error_early_in_a_large_json_array_stops_the_read_there(tmp_pat
     read = []
     window_read = readers._Window.read
     monkeypatch.setattr(readers._Window, "read", lambda self, n=0: read.append(n) or window_read(self, n))
-    with pytest.raises(FormatError, match="big.json: invalid JSON at line 1, column 32: Expecting value"):
+    with pytest.raises(FormatError, match=r"big\.json: invalid JSON at line 1, column 32: Expecting value"):
         list(iter_records(InputSpec(path, "json")))
     assert len(read) <= 2  # the first window, not the rest of the 6 MB file
 
@@ -240,9 +240,8 @@ def test_atomic_output_never_leaves_a_partial_file(tmp_path):
     with atomic_output(str(target)) as stream:
         stream.write("new\n")
     assert target.read_text(encoding="utf-8") == "new\n"
-    with pytest.raises(OutputPathError, match="does not exist"):
-        with atomic_output(str(tmp_path / "missing" / "out.jsonl")):
-            pass
+    with pytest.raises(OutputPathError, match="does not exist"), atomic_output(str(tmp_path / "missing" / "out.jsonl")):
+        pass
 
 
 def test_a_jsonl_line_longer_than_the_sniffed_head_is_still_jsonl(tmp_path):
@@ -335,7 +334,7 @@ def test_an_input_without_line_ends_stops_at_the_record_limit_naming_the_line(tm
 def test_a_json_input_that_is_not_an_array_is_refused_without_reading_it_all(tmp_path):
     path = tmp_path / "object.json"
     path.write_text('{"comments": [' + ", ".join(['{"content": "好"}'] * 50_000) + "]}", encoding="utf-8")
-    with pytest.raises(FormatError, match="expected a JSON array of comment objects .*, got a JSON object"):
+    with pytest.raises(FormatError, match=r"expected a JSON array of comment objects .*, got a JSON object"):
         bounded(path, "json", 10_000)
     with pytest.raises(FormatError, match="got a JSON dict"):  # small enough to read: json's own name, as before
         bounded(path, "json", 10_000_000)

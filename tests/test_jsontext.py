@@ -47,7 +47,7 @@ PLAIN_NUMBERS = ["0", "-7", "3.14", "1e-05", "100.0", "-0.0", "12345678901234567
 
 @pytest.mark.parametrize("text", ODD_NUMBERS + PLAIN_NUMBERS)
 def test_every_number_is_written_back_as_it_came(text):
-    line = '{"n": %s, "list": [%s, {"deep": %s}]}' % (text, text, text)
+    line = '{"n": N, "list": [N, {"deep": N}]}'.replace("N", text)
     record = loads(line)
     assert dumps(record) == line
     assert write([record], JsonlWriter) == line + "\n"

@@ -283,5 +283,5 @@ def test_jsonl_to_a_read_only_stdout_like_stream_names_it(tmp_path):
 
     from xhs_translate.io.writers import _OutputStream
 
-    with pytest.raises(OutputError, match="cannot write out.jsonl: No space left on device"):
+    with pytest.raises(OutputError, match=r"cannot write out\.jsonl: No space left on device"):
         JsonlWriter(_OutputStream(Full(), "out.jsonl")).write([{"a": 1}])

@@ -48,7 +48,7 @@ def test_keep_leaves_hashtags_protected_and_numbers_are_no_words():
     assert [type(p).__name__ for p in split_text("#1 #2025")] == ["Protected", "str", "Protected"]
 
 
-@pytest.mark.parametrize("text", ISSUE_HASHTAGS + ["#哈尔滨[话题]# #秋冬穿搭[话题]#"])
+@pytest.mark.parametrize("text", [*ISSUE_HASHTAGS, "#哈尔滨[话题]# #秋冬穿搭[话题]#"])
 def test_hashtag_only_texts_are_translated_with_their_markers(translators, text):
     """Before issue 21 each of these was ``no_text``: never translated."""
     for target in ("auto", "en"):

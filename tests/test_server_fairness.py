@@ -54,7 +54,7 @@ def _queue_big_then_small(engine, small_texts):
 
 def test_a_small_call_sharing_a_queued_text_is_served_in_its_own_turn(engine):
     shared = "第399条：今天天气很好"  # the big call's last text: its last chunk, hundreds of turns away
-    big_texts, big, small, results = _queue_big_then_small(engine, [shared])
+    _big_texts, big, small, results = _queue_big_then_small(engine, [shared])
     assert engine.stats()["joined"] == 1
     engine.max_batch_tokens = 32  # one engine bucket per dispatch, one worker, in the queue's order
     engine.close()

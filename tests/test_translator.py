@@ -180,7 +180,7 @@ def test_mark_cached_reports_comments_served_wholly_from_the_cache(models_dir, t
     assert {c["translation_status"] for c in flat(second)} >= {"cached"}
     assert "translated" not in {c["translation_status"] for c in flat(second) if c["comment_id"] != "1"}
     # Comment 1 is cached too: its model pieces came from the cache (its glossary pieces never need the model).
-    assert [c["translation_status"] for c in flat(second)][0] == "cached"
+    assert next(c["translation_status"] for c in flat(second)) == "cached"
 
 
 def test_without_cache_everything_is_translated_again(models_dir):

@@ -245,8 +245,8 @@ def test_later_comments_replies_and_navigation_are_picked_up(open_tab):
     # the site reuses an element for new text: its translation is replaced, not added to
     old = state["c08"]["text"]
     tab.page.evaluate("() => { document.querySelector('#comment-c08 .note-text span').textContent = '换了一条新的评论'; }")
-    tab.page.wait_for_function("""() => { const el = document.querySelector('#comment-c08 .note-text');
-        return el.dataset.xhsTranslate === 'done' && el.nextElementSibling.textContent !== %r; }""" % old,
+    tab.page.wait_for_function("""(old) => { const el = document.querySelector('#comment-c08 .note-text');
+        return el.dataset.xhsTranslate === 'done' && el.nextElementSibling.textContent !== old; }""", arg=old,
                                timeout=FEW_SECONDS)
     assert_translated_once(tab.state()["c08"])
     # navigation to another note without a page load
@@ -430,8 +430,8 @@ def test_screenshots_of_the_note_and_the_page_at_desktop_and_phone_widths(open_t
         context = chromium.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         page.goto(server.url + "/")
         page.locator("#status-list dd.good").wait_for()
         page.click("#example")
