@@ -83,7 +83,11 @@ def _read_lines_keep(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-_GEN_ZH = "的一是不了人我在有他这中大来上个们到说时地也子就道要出会可下而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感"
+_GEN_ZH = (
+    "的一是不了人我在有他这中大来上个们到说时地也子就道要出会可下而过天去能对小多然于心学么之都好看起发当"
+    "没成只如事把还用第样想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给"
+    "名法间斯知世什两次使身者被高已亲其进此话常与活正感"
+)
 _GEN_EN = ("so", "cute", "this", "is", "the", "best", "app", "ever", "hello", "from", "love", "your", "cat",
            "what", "are", "you", "eating", "lol", "omg", "welcome", "thanks", "for", "sharing", "i", "can't",
            "believe", "it", "great", "food", "looks", "amazing", "where", "buy", "that", "dress", "haha")

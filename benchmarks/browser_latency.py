@@ -82,7 +82,8 @@ def main() -> int:
                 browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
                 context = browser.new_context()
                 context.grant_permissions(["local-network-access"], origin=SITE)
-                context.route(f"{SITE}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=PAGE))
+                context.route(f"{SITE}/**",
+                              lambda route: route.fulfill(status=200, content_type="text/html", body=PAGE))
                 page = context.new_page()
                 page.goto(SITE + "/explore/1")
                 page.add_script_tag(content=script)

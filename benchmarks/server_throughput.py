@@ -44,6 +44,7 @@ big request has queued; ``--compare-pythonpath DIR`` runs another checkout (the 
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import math
@@ -230,7 +231,8 @@ def target_tokens(outputs: list[tuple[str, str]], models: Path) -> float:
     from xhs_translate.models.packages import list_packages
 
     encoders = {
-        ("en" if p.to_code == "en" else "zh-Hans"): sentencepiece.SentencePieceProcessor(model_file=str(p.tokenizer_path))
+        ("en" if p.to_code == "en" else "zh-Hans"):
+            sentencepiece.SentencePieceProcessor(model_file=str(p.tokenizer_path))
         for p in list_packages(models)
     }
     counts = [len(encoders[target].encode(text)) for text, target in outputs]
@@ -243,8 +245,8 @@ def startup(models: Path, workdir: Path, beam: int, repeats: int = 3) -> str:
     import resource
 
     one, out = workdir / "one.jsonl", workdir / "one-out.jsonl"
-    one.write_text(json.dumps({"comment_id": "1", "content": "今天天气很好，我们去公园散步吧。"}, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    record = {"comment_id": "1", "content": "今天天气很好，我们去公园散步吧。"}
+    one.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     env = {**os.environ, "XHS_TRANSLATE_OFFLINE": "1"}
     cli, served = [], []
     for _ in range(repeats):
@@ -566,8 +568,8 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):  # alternate, so that a busy moment of the machine hits all alike
             for clients in counts:
                 for n, (label, starter) in enumerate(systems.items()):
-                    runs[clients][label].append(measure(f"{n}-{clients}-{repeat}", lambda port, log, starter=starter: starter(
-                        port, log, state), plans[clients], workdir))
+                    start = functools.partial(starter, state=state)
+                    runs[clients][label].append(measure(f"{n}-{clients}-{repeat}", start, plans[clients], workdir))
                 ceilings[clients].append(ceiling.run(segments[clients]))
             print(f"run {repeat + 1}/{args.repeats} done (load average {os.getloadavg()[0]:.1f})", flush=True)
         for clients in counts:

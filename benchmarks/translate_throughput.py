@@ -13,7 +13,8 @@ Rows, each measured in a fresh subprocess so its peak RSS is its own:
 Rows 2, 4, 4b and 4c run alternately ``--repeats`` times (a fresh cache each time) and the table shows medians,
 so that one noisy moment on a shared machine does not decide a ratio.
 
-    python benchmarks/translate_throughput.py [--comments 5000] [--size base] [--beam-size 2] [--repeats 3] [--skip-argos]
+    python benchmarks/translate_throughput.py [--comments 5000] [--size base] [--beam-size 2] [--repeats 3] \
+        [--skip-argos]
 """
 
 from __future__ import annotations
@@ -224,7 +225,8 @@ def row_xhs_disk(config: dict) -> dict:
     out = translator.translate_thread(thread)
     seconds = time.perf_counter() - start
     assert len(out) == len(thread)
-    return {"comments": len(thread), "seconds": seconds, "stats": dict(translator.stats()), "peak_rss_mb": peak_rss_mb()}
+    return {"comments": len(thread), "seconds": seconds, "stats": dict(translator.stats()),
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def row_ct2(config: dict) -> dict:
@@ -358,7 +360,8 @@ _IMPORT_PROBE = "import time; t = time.perf_counter(); import xhs_translate; pri
 
 
 def measure_import(repeats: int = 5) -> float:
-    """Best of ``repeats`` clean interpreters (``python -c``, nothing imported first) timing ``import xhs_translate``."""
+    """Best of ``repeats`` clean interpreters (``python -c``, nothing imported first) timing
+    ``import xhs_translate``."""
     runs = [subprocess.run([sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True, check=True)
             for _ in range(repeats)]
     return min(float(r.stdout.strip()) for r in runs)
@@ -375,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intra-threads", type=int, default=None,
                         help="CTranslate2 intra_threads for rows 2-4 (default: the engine's, cores // inter)")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="run rows 2, 4, 4b and 4c alternately this many times and report medians (default %(default)s)")
+                        help="run rows 2, 4, 4b and 4c alternately this many times and report medians "
+                             "(default %(default)s)")
     parser.add_argument("--argos-comments", type=int, default=400,
                         help="argostranslate is timed on the first N comments only (default %(default)s)")
     parser.add_argument("--skip-argos", action="store_true", help="do not run the argostranslate rows")
@@ -432,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
                           _rate(ct2["target_tokens"], ct2_s), rss("ct2"))
         results["ct2_buckets"] = (f"(4b) raw CTranslate2, the engine's {ct2b['calls']} fixed-band buckets",
                                   _rate(n, ct2b_s), _rate(ct2b["target_tokens"], ct2b_s), rss("ct2b"))
-        results["ct2_padded"] = (f"(4c) raw CTranslate2, {ct2c['calls']} bands padded to their longest (first batching)",
+        results["ct2_padded"] = (f"(4c) raw CTranslate2, {ct2c['calls']} bands padded to their longest "
+                                 "(first batching)",
                                  _rate(n, ct2c_s), _rate(ct2c["target_tokens"], ct2c_s), rss("ct2c"))
         argos_note = "skipped: --skip-argos"
         argos_default = None
@@ -453,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"signature: fixture '{config['size']}' random-weight Argos packages ({config['dims']}), compute int8, "
           f"inter_threads {args.inter_threads} x intra_threads {args.intra_threads} for (2), (3), (4), (4b), (4c) "
-          f"(argostranslate: its defaults, ARGOS_INTER_THREADS/ARGOS_INTRA_THREADS unset), beam {beam} in every row, max_decoding_length cap "
+          "(argostranslate: its defaults, ARGOS_INTER_THREADS/ARGOS_INTRA_THREADS unset), "
+          f"beam {beam} in every row, max_decoding_length cap "
           f"{DecodeOptions().max_decoding_length} (argostranslate: CTranslate2's default 256; the others also bound it "
           f"by source length: per bucket in (2), (4b) and (4c), per call in (4)), token budget "
           f"{DecodeOptions().batch_tokens('cpu')} for (2), (4), (4b), (4c), no_repeat_ngram_size "
