@@ -38,9 +38,11 @@ CASES = [
     Case("lone surrogate in another field (issue 22 §1)",
          b'{"comment_id": "c", "content": "hi", "nickname": "\\udc80"}\n'
          b'{"comment_id": "c2", "content": "\\ud83d \xe4\xbd\xa0\xe5\xa5\xbd", "tags": ["\\ude00"]}\n'),
-    Case("unicode line separators (issue 22 §3)", line({"comment_id": "s", "content": "第一行\u2028第二行\u2029第三段\u0085完"})),
+    Case("unicode line separators (issue 22 §3)",
+         line({"comment_id": "s", "content": "第一行\u2028第二行\u2029第三段\u0085完"})),
     Case("escaped nul and controls", b'{"comment_id": "n", "content": "a\\u0000b\\u001fc", "x": "\\u000b"}\n'),
-    Case("numbers python would rewrite", b'{"comment_id": "num", "content": "ok", "big": 1e400, "zero": -0, "f": 1.50}\n'),
+    Case("numbers python would rewrite",
+         b'{"comment_id": "num", "content": "ok", "big": 1e400, "zero": -0, "f": 1.50}\n'),
     Case("crlf and blank lines", b'{"comment_id": "r", "content": "so true"}\r\n\r\n   \n' + GOOD),
     Case("duplicate and cyclic ids", line({"comment_id": "d", "content": "哈哈", "parent_comment_id": "e"})
          + line({"comment_id": "e", "content": "lol", "parent_comment_id": "d"})

@@ -51,15 +51,16 @@ class Comment:
     site_translation: str = ""  # markup the site adds after the text (rednote.com's own translation)
 
 
-CHINESE_UI = {"reply_to": "回复", "colon": "：", "where": "四川", "like": "赞", "reply": "回复", "more": "展开 {} 条回复",
-              "total": "共 {} 条评论", "say": "说点什么...", "send": "发送"}
+CHINESE_UI = {"reply_to": "回复", "colon": "：", "where": "四川", "like": "赞", "reply": "回复",
+              "more": "展开 {} 条回复", "total": "共 {} 条评论", "say": "说点什么...", "send": "发送"}
 ENGLISH_UI = {"reply_to": "Reply", "colon": ": ", "where": "Sichuan", "like": "Like", "reply": "Reply",
               "more": "Show {} more replies", "total": "{} comments", "say": "Say something...", "send": "Send"}
 
 
 def emoji_src(name: str) -> str:
     colour = EMOJI_COLOURS.get(name, "#ffcc4d")
-    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'><circle cx='10' cy='10' r='9' fill='{colour}'/>"
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'>"
+           f"<circle cx='10' cy='10' r='9' fill='{colour}'/>"
            "<circle cx='7' cy='8' r='1.4' fill='#333'/><circle cx='13' cy='8' r='1.4' fill='#333'/>"
            "<path d='M6 12q4 4 8 0' stroke='#333' stroke-width='1.4' fill='none'/></svg>")
     return "data:image/svg+xml," + quote(svg)
@@ -103,7 +104,8 @@ def comment_html(comment: Comment, sub: bool = False, reply_to: tuple[str, str] 
         f'<a class="name" href="/user/profile/u-{comment.cid}">{escape(comment.user)}</a></div></div>'
         f'<div class="content">{prefix}<span class="note-text">{inside}{text_html(comment.parts)}</span>'
         f'{comment.site_translation}</div>'
-        f'<div class="info"><div class="date"><span>01-14</span><span class="location">{escape(words["where"])}</span></div>'
+        '<div class="info"><div class="date"><span>01-14</span>'
+        f'<span class="location">{escape(words["where"])}</span></div>'
         f'<div class="interactions"><span class="like">{escape(words["like"])} 12</span>'
         f'<span class="reply">{escape(words["reply"])}</span></div></div>'
         f"</div></div></div>"
@@ -123,8 +125,10 @@ def comment_html(comment: Comment, sub: bool = False, reply_to: tuple[str, str] 
 
 STYLE = """
 * { box-sizing: border-box; }
-body { margin: 0; background: #f5f5f5; color: #333; font: 14px/1.5 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; }
-.note-container { display: flex; max-width: 1100px; margin: 16px auto; background: #fff; border-radius: 20px; overflow: hidden;
+body { margin: 0; background: #f5f5f5; color: #333;
+  font: 14px/1.5 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; }
+.note-container { display: flex; max-width: 1100px; margin: 16px auto; background: #fff; border-radius: 20px;
+  overflow: hidden;
   box-shadow: 0 8px 32px rgba(0,0,0,.08); }
 .media-container { flex: 1 1 55%; min-height: 420px; background: #fde8e4; display: flex; align-items: flex-start;
   justify-content: center; padding-top: 240px; font-size: 72px; }
@@ -155,18 +159,22 @@ body { margin: 0; background: #f5f5f5; color: #333; font: 14px/1.5 system-ui, "P
 .engage-bar { margin-top: 12px; border-top: 1px solid #eee; padding-top: 10px; }
 .input-box { display: flex; gap: 8px; align-items: flex-start; }
 .content-edit { flex: 1; min-width: 0; }
-#content-textarea { margin: 0; min-height: 36px; padding: 8px 12px; border-radius: 18px; background: #f5f5f5; outline: none; }
+#content-textarea { margin: 0; min-height: 36px; padding: 8px 12px; border-radius: 18px; background: #f5f5f5;
+  outline: none; }
 #content-textarea:empty::before { content: attr(data-placeholder); color: #aaa; }
 .submit { border: 0; border-radius: 16px; background: #ff2442; color: #fff; padding: 8px 14px; }
-.feeds-container { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; max-width: 1100px; margin: 16px auto; }
+.feeds-container { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px;
+  max-width: 1100px; margin: 16px auto; }
 .note-item { background: #fff; border-radius: 12px; overflow: hidden; }
-.note-item .cover { display: flex; height: 140px; align-items: center; justify-content: center; font-size: 48px; background: #fde8e4; text-decoration: none; }
+.note-item .cover { display: flex; height: 140px; align-items: center; justify-content: center; font-size: 48px;
+  background: #fde8e4; text-decoration: none; }
 .note-item .footer { padding: 8px 10px; }
 .note-item .footer .title { color: #333; text-decoration: none; font-weight: 500; }
 .note-detail-mask { position: fixed; inset: 0; background: rgba(0,0,0,.4); overflow: auto; }
 .narmal-note-container { max-width: 480px; margin: 0 auto; background: #fff; }
 .note-view-container { padding: 12px 16px; }
-.note-view-container .note-image-box { height: 200px; display: flex; align-items: center; justify-content: center; font-size: 72px; background: #fde8e4; }
+.note-view-container .note-image-box { height: 200px; display: flex; align-items: center; justify-content: center;
+  font-size: 72px; background: #fde8e4; }
 .note-view-container .title { font-size: 17px; font-weight: 600; margin: 12px 0 6px; }
 @media (max-width: 760px) {
   .note-container { display: block; margin: 0; border-radius: 0; }
@@ -212,7 +220,8 @@ def note_html(title: list, desc: list, comments: list[Comment], total: int | Non
         f'<div class="list-container">{"".join(comment_html(c, ui=ui) for c in comments)}</div>'
         "</div></div></div>"
         '<div class="interactions engage-bar"><div class="input-box"><div class="content-edit">'
-        f'<p id="content-textarea" class="content-input" contenteditable="true" data-placeholder="{escape(words["say"])}">'
+        '<p id="content-textarea" class="content-input" contenteditable="true" '
+        f'data-placeholder="{escape(words["say"])}">'
         f'</p></div><button type="button" class="btn submit">{escape(words["send"])}</button></div></div>'
         "</div></div>"
     )

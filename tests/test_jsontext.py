@@ -138,11 +138,14 @@ spaces = st.text(" \t\r\n", max_size=3)
 
 
 @settings(max_examples=150, deadline=None)
-@given(items=st.lists(st.dictionaries(st.text(max_size=4), json_items, max_size=3), max_size=6), gaps=st.lists(spaces, min_size=20, max_size=20),
+@given(items=st.lists(st.dictionaries(st.text(max_size=4), json_items, max_size=3), max_size=6),
+       gaps=st.lists(spaces, min_size=20, max_size=20),
        window=st.integers(1, 9))
-def test_streamed_arrays_read_as_json_loads_reads_them_whatever_the_window(tmp_path_factory, items, gaps, window, monkeypatch_module):
+def test_streamed_arrays_read_as_json_loads_reads_them_whatever_the_window(tmp_path_factory, items, gaps, window,
+                                                                         monkeypatch_module):
     monkeypatch_module.setattr(readers, "_READ_CHARS", window)
-    body = gaps[0] + "[" + gaps[1] + ("," + gaps[2]).join(json.dumps(i, ensure_ascii=False) for i in items) + gaps[3] + "]" + gaps[4]
+    joined = ("," + gaps[2]).join(json.dumps(i, ensure_ascii=False) for i in items)
+    body = gaps[0] + "[" + gaps[1] + joined + gaps[3] + "]" + gaps[4]
     path = tmp_path_factory.mktemp("s") / "a.json"
     path.write_text(body, encoding="utf-8")
     assert read(path, "json") == json.loads(body)

@@ -44,7 +44,8 @@ def test_a_hashtag_is_its_markers_around_its_words(text, parts):
 
 
 def test_keep_leaves_hashtags_protected_and_numbers_are_no_words():
-    assert [type(p).__name__ for p in split_text("#小众文案[话题]# 好", hashtags="keep")] == ["Protected", "str", "Sentence", "str"]
+    kinds = [type(p).__name__ for p in split_text("#小众文案[话题]# 好", hashtags="keep")]
+    assert kinds == ["Protected", "str", "Sentence", "str"]
     assert [type(p).__name__ for p in split_text("#1 #2025")] == ["Protected", "str", "Protected"]
 
 
@@ -113,11 +114,14 @@ def test_a_bilingual_post_keeps_its_english_and_translates_its_chinese(translato
 
 
 @pytest.mark.parametrize("sentence, pieces", [
-    ("i am running out of egg s - 这是我第三次尝试，但我仍然不知道", ["i am running out of egg s - ", "这是我第三次尝试，但我仍然不知道"]),
-    ("我们今天去吃了一顿火锅 and it was so good 真的太好吃了吧哈哈", ["我们今天去吃了一顿火锅 ", "and it was so good ", "真的太好吃了吧哈哈"]),
+    ("i am running out of egg s - 这是我第三次尝试，但我仍然不知道",
+     ["i am running out of egg s - ", "这是我第三次尝试，但我仍然不知道"]),
+    ("我们今天去吃了一顿火锅 and it was so good 真的太好吃了吧哈哈",
+     ["我们今天去吃了一顿火锅 ", "and it was so good ", "真的太好吃了吧哈哈"]),
     ("我们今天去吃了一顿火锅 and it was so good 真好吃", ["我们今天去吃了一顿火锅 ", "and it was so good 真好吃"]),
     # Chinese words quoted in an English sentence stay in it: the English reader wants them as they are
-    ("Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈", ["Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈"]),
+    ("Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈",
+     ["Day 2 here and I already know 3 words: 你好, 谢谢, 哈哈哈"]),
     ("这个vibe太绝了", ["这个vibe太绝了"]), ("联想ThinkPad X220", ["联想ThinkPad X220"]),
     ("什么是QQ What is QQ?", ["什么是QQ What is QQ?"]),  # 3 Han characters: too short a run to stand alone
     ("我今天去了一个很好玩的地方 it was fun", ["我今天去了一个很好玩的地方 ", "it was fun"]),
@@ -128,7 +132,8 @@ def test_split_languages(sentence, pieces):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["我们今天", "去吃火锅", "and it was", " so good ", "vibe", "，", " - ", "QQ", "😭", "\n", "真的"]),
+@given(st.lists(st.sampled_from(["我们今天", "去吃火锅", "and it was", " so good ", "vibe", "，", " - ", "QQ", "😭",
+                                 "\n", "真的"]),
                 min_size=1, max_size=12).map("".join))
 def test_split_languages_loses_nothing(sentence):
     assert "".join(split_languages(sentence)) == sentence
@@ -155,7 +160,7 @@ def test_json_output_keeps_styled_text_as_written(env, tmp_path):
     assert out[0]["source_lang"] == "en" and json.dumps(out, ensure_ascii=False).count("Late summer") == 0
 
 
-# --- §1 sticker codes: verbatim by default, their meaning on request ---------------------------------------------------
+# --- §1 sticker codes: verbatim by default, their meaning on request -------------------------------------------------
 def test_sticker_codes_stay_verbatim_in_translations(translators):
     result = translators(target="en").translate("好失望[失望R]")
     assert result.translation.endswith("[失望R]")
@@ -181,7 +186,8 @@ def test_every_listed_sticker_is_a_sticker_code_with_a_name():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["好", "so", " ", "[失望R]", "[笑哭R]", "[doge]", "[未知R]", "#美食[话题]#", "@小红薯", "😂"]),
+@given(st.lists(st.sampled_from(["好", "so", " ", "[失望R]", "[笑哭R]", "[doge]", "[未知R]", "#美食[话题]#", "@小红薯",
+                                 "😂"]),
                 max_size=10).map("".join))
 def test_sticker_meanings_change_only_known_codes(text):
     """Independently of the span scanner: on these pieces, the meaning is a plain replacement of each listed code."""

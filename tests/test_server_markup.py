@@ -1,4 +1,5 @@
-"""format=html: markup is cut into tags and text nodes losslessly, and only prose text nodes are offered for translation."""
+"""format=html: markup is cut into tags and text nodes losslessly, and only prose text nodes are offered for
+translation."""
 
 from __future__ import annotations
 

@@ -107,7 +107,8 @@ def test_rejects_non_str():
 
 
 def test_huge_inputs_keep_the_invariant():
-    for text in ("\ud800[笑\udfff]\x00@\ud83d", "a.b" * 200_000, "@" * 500_000, "(" * 500_000, "😀" * 200_000, "http://" + "a" * 500_000, "#[话" * 100_000):
+    for text in ("\ud800[笑\udfff]\x00@\ud83d", "a.b" * 200_000, "@" * 500_000, "(" * 500_000, "😀" * 200_000,
+                 "http://" + "a" * 500_000, "#[话" * 100_000):
         spans = split_spans(text)
         assert "".join(s.text for s in spans) == text
 
@@ -121,7 +122,8 @@ def test_join_invariant_for_any_str(text, mentions):
     assert all(not (a.kind == b.kind == "text") for a, b in itertools.pairwise(spans))
 
 
-_SPECIAL = st.sampled_from([*"#@[]()（）:;^_-.<>/ \n👍🏻\u200d\ufe0f\u20e3🇺", "http://", "www.", ".com", "QAQ", "[话题]"])
+_SPECIAL = st.sampled_from([*"#@[]()（）:;^_-.<>/ \n👍🏻\u200d\ufe0f\u20e3🇺",
+                            "http://", "www.", ".com", "QAQ", "[话题]"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -137,7 +139,8 @@ PROTECTED = [
     ("mention", "@小红薯"), ("mention", "@Alice"),
     ("url", "https://www.xiaohongshu.com/explore/123?x=1"), ("url", "http://xhslink.com/a/Zz9"),
 ]
-PLAIN = st.sampled_from(["你好", "太可爱了", "omg so cute", "from Texas", "这个vibe太绝了", "哈哈哈", "yyds", "ok", "真的吗"])
+PLAIN = st.sampled_from(["你好", "太可爱了", "omg so cute", "from Texas", "这个vibe太绝了", "哈哈哈", "yyds", "ok",
+                         "真的吗"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -171,7 +174,8 @@ _LATIN_BODY = st.from_regex(r"\.?[a-z]{2,8}[A-Z]?", fullmatch=True)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(st.tuples(_CJK_BODY, _SUFFIX).map("".join), _LATIN_BODY), st.sampled_from(["", "好", "哈哈 ", "ok ", "[赞R]", "👍"]),
+@given(st.one_of(st.tuples(_CJK_BODY, _SUFFIX).map("".join), _LATIN_BODY),
+       st.sampled_from(["", "好", "哈哈 ", "ok ", "[赞R]", "👍"]),
        st.sampled_from(["", "怎么", "!", "。", " 哈哈", "[赞R]", "\n"]))
 def test_sticker_codes_are_protected_outside_latin_sentences(body, before, after):
     code = f"[{body}]"
@@ -187,14 +191,16 @@ def test_a_bracketed_word_between_latin_words_is_text(word, before, after):
     assert split_spans(text) == (Span(text, "text"),)
 
 
-@pytest.mark.parametrize("text", ["[1]", "[2025]", "[3.14]", "[ ]", "[]", "[笑 哭R]", "[abcdefghijklm]", "[笑哭笑哭笑哭笑哭笑哭R]"])
+@pytest.mark.parametrize("text", ["[1]", "[2025]", "[3.14]", "[ ]", "[]", "[笑 哭R]", "[abcdefghijklm]",
+                                  "[笑哭笑哭笑哭笑哭笑哭R]"])
 def test_what_is_not_a_sticker_code(text):
     assert all(s.kind != "emoji_code" for s in split_spans(text))
 
 
 def test_sticker_scan_stays_linear_on_adversarial_brackets():
     """Long runs that almost match the grammar are scanned once, not rescanned from every position."""
-    for text in ("[" * 200_000, "[a" * 100_000, "[" + "a" * 200_000 + "]", "a [" * 100_000, "[好" * 100_000, "[.doge" * 50_000):
+    for text in ("[" * 200_000, "[a" * 100_000, "[" + "a" * 200_000 + "]", "a [" * 100_000, "[好" * 100_000,
+                 "[.doge" * 50_000):
         assert "".join(s.text for s in split_spans(text)) == text
 
 
@@ -222,7 +228,10 @@ def test_a_surrogate_span_is_kept_verbatim_between_text():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(_WITH_SURROGATES, st.lists(st.one_of(_SPECIAL, st.sampled_from(["*\ufe0f\u20e3", "-_-", "=_=", ":)", "T_T", "o_O", "©", "a.com", "-x.io", "ಥ_ಥ", "ヽ(✿ﾟ▽ﾟ)ノ", "¯\\_(ツ)_/¯"]), st.text(max_size=4)), max_size=20).map("".join)),
+@given(st.one_of(_WITH_SURROGATES, st.lists(st.one_of(_SPECIAL, st.sampled_from(
+           ["*\ufe0f\u20e3", "-_-", "=_=", ":)", "T_T", "o_O", "©", "a.com", "-x.io", "ಥ_ಥ", "ヽ(✿ﾟ▽ﾟ)ノ",
+            "¯\\_(ツ)_/¯"]),
+           st.text(max_size=4)), max_size=20).map("".join)),
        st.lists(st.text(max_size=5), max_size=2))
 def test_the_start_guard_changes_no_match(text, mentions):
     """The look-ahead guard in front of the scanner only skips positions where no group can start."""
@@ -244,11 +253,14 @@ def test_the_start_guard_changes_no_match(text, mentions):
     ("看这个http://t.cn/abc", [("看这个", "text"), ("http://t.cn/abc", "url")]),
     ("看xhslink.com/a/b看", [("看", "text"), ("xhslink.com/a/b", "url"), ("看", "text")]),
     # a URL glued to a sticker code or a face leaves it whole; brackets the URL closes stay in it
-    ("https://xhslink.com/a/xyz[笑哭R] 好看", [("https://xhslink.com/a/xyz", "url"), ("[笑哭R]", "emoji_code"), (" 好看", "text")]),
-    ("https://xhslink.com/a/xyz[doge] 好看", [("https://xhslink.com/a/xyz", "url"), ("[doge]", "emoji_code"), (" 好看", "text")]),
+    ("https://xhslink.com/a/xyz[笑哭R] 好看",
+     [("https://xhslink.com/a/xyz", "url"), ("[笑哭R]", "emoji_code"), (" 好看", "text")]),
+    ("https://xhslink.com/a/xyz[doge] 好看",
+     [("https://xhslink.com/a/xyz", "url"), ("[doge]", "emoji_code"), (" 好看", "text")]),
     ("https://x.com/a(｡･ω･｡)", [("https://x.com/a", "url"), ("(｡･ω･｡)", "kaomoji")]),
     ("http://x.com/?a[]=1 ok", [("http://x.com/?a[]=1", "url"), (" ok", "text")]),
-    ("https://en.wikipedia.org/wiki/Foo_(bar) ok", [("https://en.wikipedia.org/wiki/Foo_(bar)", "url"), (" ok", "text")]),
+    ("https://en.wikipedia.org/wiki/Foo_(bar) ok",
+     [("https://en.wikipedia.org/wiki/Foo_(bar)", "url"), (" ok", "text")]),
 ])
 def test_urls_glued_to_chinese_codes_and_faces(text, expected):
     assert kinds(text) == expected

@@ -20,7 +20,8 @@ from xhs_translate.translator import Translator
 
 CHINESE = ["这个太好吃了", "好可爱", "今天天气真好", "哈哈哈哈", "我也想去", "這個東西很好", "绝绝子"]
 ENGLISH = ["so cute", "I love it", "where can I buy this", "omg", "welcome to RedNote"]
-PROTECTED = ["[笑哭R]", "[doge]", "😀", "👍🏻", "👨‍👩‍👧", "🇨🇳", "#美国人[话题]#", "#tiktokrefugee", "https://xhslink.com/a/b1", "(＾▽＾)"]
+PROTECTED = ["[笑哭R]", "[doge]", "😀", "👍🏻", "👨‍👩‍👧", "🇨🇳", "#美国人[话题]#", "#tiktokrefugee", "https://xhslink.com/a/b1",
+             "(＾▽＾)"]
 NICKNAMES = ["小红薯", "Nick Name 😀", "Amy"]
 PUNCT = ["。", "！", "？", ". ", "! ", "\n", " ", "，", "…", ""]
 # Glossary sentences sit on their own line and are pure Chinese, so they are routed zh -> en in "en" mode.
@@ -48,7 +49,8 @@ content = st.one_of(
 def comment(draw, children):
     c = {"comment_id": draw(st.uuids()).hex, "content": draw(content), "like_count": "3", "pictures": [{"u": 1}]}
     if draw(st.booleans()):
-        c["at_users"] = [{"user_id": "u", "nickname": n} for n in draw(st.lists(st.sampled_from(NICKNAMES), max_size=2))]
+        names = draw(st.lists(st.sampled_from(NICKNAMES), max_size=2))
+        c["at_users"] = [{"user_id": "u", "nickname": n} for n in names]
     if children is not None:
         c[draw(st.sampled_from(["sub_comments", "replies"]))] = draw(st.lists(children, max_size=3))
     return c
@@ -110,7 +112,8 @@ def test_thread_properties(translator, comments, target):
         mentions = [u["nickname"] for u in old.get("at_users", [])]
         # protected spans verbatim, in order; a hashtag's words are translated (issue 21), its markers kept
         protected = [piece for s in split_spans(text, mentions) if s.protected
-                     for piece in ((hashtag_parts(s.text)[0], hashtag_parts(s.text)[2]) if s.kind == "hashtag" else (s.text,))]
+                     for piece in ((hashtag_parts(s.text)[0], hashtag_parts(s.text)[2]) if s.kind == "hashtag"
+                                   else (s.text,))]
         assert in_order(protected, new["translation"]), (text, new["translation"])
         if new["target_lang"] == "en":
             for line in GLOSSARY_LINES:
