@@ -21,6 +21,13 @@ def test_import_loads_nothing_heavy():
     assert proc.stdout.strip() == ""
 
 
+def test_import_loads_the_package_and_its_errors_only():
+    """The public names resolve on first use (issue 23: "import xhs_translate loads 2 modules": keep it so)."""
+    code = "import sys, xhs_translate; print(sorted(m for m in sys.modules if m.startswith('xhs_translate')))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "['xhs_translate', 'xhs_translate.errors']"
+
+
 def test_every_error_class_is_exported_under_one_base():
     classes = {name for name, obj in inspect.getmembers(errors, inspect.isclass) if obj.__module__ == errors.__name__}
     assert classes <= set(xhs_translate.__all__)
