@@ -269,7 +269,8 @@ class Translator:
         contents = {i: content_of(parts) for i, parts in split.items()}
         per_sentence = {i: None for i, parts in split.items() if sentences_need_detection(parts)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if type(p) is Sentence]
-        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
+        # the planner took the protected spans out already: detection need not look for them again
+        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages, stripped=True))
         comment_detections = {i: next(found) for i in contents}
         for i, parts in split.items():  # the per-sentence detections follow in the same order
             sentences = found if i in per_sentence else None

@@ -34,7 +34,7 @@ from .api import ApiError, client_address, read_params, run_blocking
 from .api import JsonResponse as JSONResponse  # lone surrogates escaped, never a 500 (issue 19 §2)
 from .languages import AUTO, model_code
 from .libretranslate import _texts as checked_texts
-from .libretranslate import resolve_pair, translate_blocking
+from .libretranslate import resolve_pair
 from .service import Translated
 
 #: A tag as HTML writes one (``<b0></b0>``, ``<a href=...>``, ``<br/>``): such an item is translated as HTML.
@@ -80,7 +80,6 @@ def formats_of(texts: Sequence[str]) -> list[str]:
 def presented_key(request: Request, params: dict[str, Any]) -> str | None:
     """The key the client sent, whichever of its ways; None when it sent none (Kiss sends ``Bearer `` then)."""
     auth = request.headers.get("authorization", "").split(None, 1)
-    candidates: list[Any]
     if len(auth) == 2 and auth[0].lower() in _SCHEMES:
         candidates = [auth[1]]
     else:
@@ -149,7 +148,7 @@ async def translate(request: Request, texts: list[str], source: str, target: str
     ctx = request.app.state.ctx
     texts, _ = checked_texts(texts, ctx)
     src, tgt = resolve_pair(source, target, ctx.service.served)
-    return await translate_blocking(request, texts, src, tgt, formats)
+    return await run_blocking(request, ctx.executor, ctx.service.translate, texts, src, tgt, formats)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

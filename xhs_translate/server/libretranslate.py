@@ -14,20 +14,15 @@ Weblate, Nextcloud, Misskey, ``libretranslatepy``) work unchanged. Where this se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ..errors import ModelNotInstalledError
 from .api import ApiError, JsonResponse, admit, run_blocking
 from .config import NO_LIMIT
 from .languages import AUTO, language_name, model_code, not_available, public_code
 from .spec import Param, params, text_or_list
-
-if TYPE_CHECKING:
-    from .service import Translated
 
 FORMATS = ("text", "html")
 
@@ -79,19 +74,7 @@ def resolve_pair(source: str, target: str, served: Any) -> tuple[str, str]:
     return src, tgt
 
 
-async def translate_blocking(request: Request, texts: list[str], source: str, target: str,
-                             formats: str | Sequence[str]) -> list[Translated]:
-    """``TranslationService.translate`` in a worker thread, its library errors as HTTP: a pair that no installed
-    package serves (``ModelNotInstalledError``) is LibreTranslate's 400."""
-    ctx = request.app.state.ctx
-    try:
-        return await run_blocking(request, ctx.executor, ctx.service.translate, texts, source, target, formats)
-    except ModelNotInstalledError as exc:
-        raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
-
-
-_KEY: Param = ({"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)",
-              False)
+_KEY: Param = ({"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)", False)
 
 
 @params({
@@ -127,7 +110,7 @@ async def translate(request: Request) -> JsonResponse:
     if fmt not in FORMATS:
         raise ApiError(400, f"{fmt} format is not supported")
     src, tgt = resolve_pair(source, target, ctx.service.served)
-    items = await translate_blocking(request, texts, src, tgt, fmt)
+    items = await run_blocking(request, ctx.executor, ctx.service.translate, texts, src, tgt, fmt)
     detected = [{"confidence": item.confidence, "language": item.language} for item in items]
     result: dict[str, Any] = {"translatedText": [i.text for i in items] if batch else items[0].text}
     scores = [i.translation_confidence for i in items]  # ours; LibreTranslate's clients ignore unknown fields
@@ -154,8 +137,7 @@ async def detect(request: Request) -> JsonResponse:
 
 
 @params({}, schema={"type": "array", "items": {"type": "object", "properties": {
-    "code": {"type": "string"}, "name": {"type": "string"},
-    "targets": {"type": "array", "items": {"type": "string"}}}}})
+    "code": {"type": "string"}, "name": {"type": "string"}, "targets": {"type": "array", "items": {"type": "string"}}}}})
 async def languages(request: Request) -> JsonResponse:
     """The languages served: LibreTranslate's entries (en, zh-Hans, zh-Hant), then the Chinese codes its clients
     look up (zh, zh-CN, zh-TW, zh-HK, zh_Hant)."""

@@ -135,8 +135,8 @@ class TranslationService:
         code or ``auto``) into ``target``.
 
         Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
-        glossary, cache, shared batches); for HTML only the translatable text nodes do. A pair that no package
-        serves raises ModelNotInstalledError (the routes answer it with LibreTranslate's message)."""
+        glossary, cache, shared batches); for HTML only the translatable text nodes do. Errors are the library's
+        own (``XhsTranslateError``); the app's error mapping answers them in HTTP (``server/app.py``)."""
         from ..detection import detect_many
 
         formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
