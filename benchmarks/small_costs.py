@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,7 +63,7 @@ def compare(name: str, old: Callable[[], object], new: Callable[[], object], rep
         values = sorted(run[k] for run in runs[label])
         return values[len(values) // 2]
 
-    row = {"name": name, **{f"{label}_{kind}": median(label, k) for label in runs for k, kind in
+    row: dict[str, Any] = {"name": name, **{f"{label}_{kind}": median(label, k) for label in runs for k, kind in
                             enumerate(("wall", "cpu"))}}
     row["ratio_wall"] = row["new_wall"] / row["old_wall"]
     row["ratio_cpu"] = row["new_cpu"] / row["old_cpu"] if row["old_cpu"] else float("nan")
@@ -78,7 +79,9 @@ def batcher_rows(texts: list[str], size: str, repeats: int) -> list[dict]:
 
     with tempfile.TemporaryDirectory() as root:
         install_package(cached_package("zh", "en", size=size), models_dir=root)
-        engine = load_engine(find_package("zh", "en", root))
+        package = find_package("zh", "en", root)
+        assert package is not None
+        engine = load_engine(package)
         tokenizer = engine.tokenizer
         rows = [compare("tokenise (count, then encode) vs encode_each",
                         lambda: (tokenizer.count(texts), tokenizer.encode(texts)),
