@@ -64,11 +64,13 @@ def load_sets(data_dir: Path, limit: int | None) -> dict[str, tuple[list[str], l
     """name -> (zh lines, en lines), aligned; Tatoeba keeps only its cmn_Hans lines."""
     par = data_dir / "parallel"
     sets = {
-        "flores200-devtest": (read_lines(par / "flores200_devtest.zho_Hans"), read_lines(par / "flores200_devtest.eng_Latn")),
+        "flores200-devtest": (read_lines(par / "flores200_devtest.zho_Hans"),
+                              read_lines(par / "flores200_devtest.eng_Latn")),
         "tico19-test": (read_lines(par / "tico19-test.zho"), read_lines(par / "tico19-test.eng")),
     }
     stem = par / "tatoeba-test-v2021-08-07.eng-zho"
-    zh, en, labels = read_lines(Path(f"{stem}.zho")), read_lines(Path(f"{stem}.eng")), read_lines(Path(f"{stem}.zho.labels"))
+    zh, en = read_lines(Path(f"{stem}.zho")), read_lines(Path(f"{stem}.eng"))
+    labels = read_lines(Path(f"{stem}.zho.labels"))
     keep = [i for i, label in enumerate(labels) if label == "cmn_Hans"]
     sets["tatoeba-cmn_Hans"] = ([zh[i] for i in keep], [en[i] for i in keep])
     out = {}
@@ -200,7 +202,7 @@ def run_xhs(models_dir: Path, package, sources: list[str]) -> tuple[list[str], i
     results = translator.translate_many(sources, source=package.from_code, target=package.to_code)
     seconds = time.perf_counter() - start
     guarded = sum(REPETITION_GUARDED in r.flags for r in results)
-    outputs = [r.translation if r.translation is not None else r.text for r in results]
+    outputs = [r.shown for r in results]
     return outputs, guarded, translator.stats()["target_tokens"] - warm_tokens, seconds
 
 
@@ -234,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     installed = models_by_direction(models_dir)
     missing = [f"{a}->{b}" for (a, b), found in installed.items() if not found]
     if missing:
-        print(NO_MODELS_HELP.format(problem=f"no model for {', '.join(missing)}.", models_dir=models_dir), file=sys.stderr)
+        print(NO_MODELS_HELP.format(problem=f"no model for {', '.join(missing)}.", models_dir=models_dir),
+              file=sys.stderr)
         return EXIT_NO_MODELS
     everything = [p for found in installed.values() for p in found]
     fixtures = sorted({p.package_id for p in everything if is_random_weight(p)})
@@ -263,14 +266,15 @@ def main(argv: list[str] | None = None) -> int:
             links = argos_only_dir(everything, Path(tempfile.mkdtemp(prefix="argos-packages-")))
             argos = import_argostranslate(links)
             if argos is None:
-                print("argostranslate is not installed: scoring xhs-translate only (pip install --no-deps argostranslate)")
+                print("argostranslate is not installed: scoring xhs-translate only "
+                      "(pip install --no-deps argostranslate)")
 
     sets = load_sets(args.data_dir, args.limit)
     rows = []
     signatures = set()
     for name, (zh, en) in sets.items():
         for (source, target), srcs, refs in ((DIRECTIONS[0], zh, en), (DIRECTIONS[1], en, zh)):
-            systems = {}
+            systems: dict[str, tuple[list[str], int | None, float, int | None]] = {}
             for package in installed[(source, target)]:
                 hyps, guarded, tokens, seconds = run_xhs(models_dir, package, srcs)
                 systems[package.package_id] = (hyps, guarded, seconds, tokens)
@@ -278,13 +282,13 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 argos_hyps = [argos.translate(s, source, target) for s in srcs]
                 systems["argostranslate translate()"] = (argos_hyps, None, time.perf_counter() - start, None)
-            for system, (outs, guarded, seconds, tokens) in systems.items():
+            for system, (outs, repaired, seconds, produced) in systems.items():
                 bleu, b, chrf, c = score(outs, refs, target)
                 signatures.add(f"BLEU {bleu.get_signature()} | chrF {chrf.get_signature()}")
                 rows.append([
                     name, f"{source}->{target}", system, str(len(srcs)), f"{b.score:.1f}", f"{c.score:.1f}",
-                    "-" if tokens is None else f"{tokens / max(seconds, 1e-9):,.0f}", str(loops(srcs, outs)),
-                    "-" if guarded is None else str(guarded), f"{seconds:.1f}",
+                    "-" if produced is None else f"{produced / max(seconds, 1e-9):,.0f}", str(loops(srcs, outs)),
+                    "-" if repaired is None else str(repaired), f"{seconds:.1f}",
                 ])
     kind = "RANDOM-WEIGHT FIXTURE models: these scores are meaningless" if fixtures else "real models"
     print(f"models ({kind}): " + ", ".join(f"{p.package_id} {p.pair} ({p.path})" for p in everything))
