@@ -77,7 +77,6 @@ _STAT_NAMES = (
     "glossary_terms",
 )
 _Item = tuple  # (text, mentions, comment id)
-__all__ = ["Signature", "Translator", "default_translator", "translate_thread"]  # Signature: from signature.py
 
 
 class Translator:
