@@ -201,7 +201,7 @@ def run_xhs(models_dir: Path, package, sources: list[str]) -> tuple[list[str], i
     results = translator.translate_many(sources, source=package.from_code, target=package.to_code)
     seconds = time.perf_counter() - start
     guarded = sum(REPETITION_GUARDED in r.flags for r in results)
-    outputs = [r.translation if r.translation is not None else r.text for r in results]
+    outputs = [r.shown for r in results]
     return outputs, guarded, translator.stats()["target_tokens"] - warm_tokens, seconds
 
 
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     signatures = set()
     for name, (zh, en) in sets.items():
         for (source, target), srcs, refs in ((DIRECTIONS[0], zh, en), (DIRECTIONS[1], en, zh)):
-            systems = {}
+            systems: dict[str, tuple[list[str], int | None, float, int | None]] = {}
             for package in installed[(source, target)]:
                 hyps, guarded, tokens, seconds = run_xhs(models_dir, package, srcs)
                 systems[package.package_id] = (hyps, guarded, seconds, tokens)
@@ -281,13 +281,13 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 argos_hyps = [argos.translate(s, source, target) for s in srcs]
                 systems["argostranslate translate()"] = (argos_hyps, None, time.perf_counter() - start, None)
-            for system, (outs, guarded, seconds, tokens) in systems.items():
+            for system, (outs, repaired, seconds, produced) in systems.items():
                 bleu, b, chrf, c = score(outs, refs, target)
                 signatures.add(f"BLEU {bleu.get_signature()} | chrF {chrf.get_signature()}")
                 rows.append([
                     name, f"{source}->{target}", system, str(len(srcs)), f"{b.score:.1f}", f"{c.score:.1f}",
-                    "-" if tokens is None else f"{tokens / max(seconds, 1e-9):,.0f}", str(loops(srcs, outs)),
-                    "-" if guarded is None else str(guarded), f"{seconds:.1f}",
+                    "-" if produced is None else f"{produced / max(seconds, 1e-9):,.0f}", str(loops(srcs, outs)),
+                    "-" if repaired is None else str(repaired), f"{seconds:.1f}",
                 ])
     kind = "RANDOM-WEIGHT FIXTURE models: these scores are meaningless" if fixtures else "real models"
     print(f"models ({kind}): " + ", ".join(f"{p.package_id} {p.pair} ({p.path})" for p in everything))

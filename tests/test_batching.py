@@ -219,3 +219,19 @@ def test_a_translator_over_the_provider_gives_what_it_gives_without(models_dir, 
     batched = Translator(models_dir=models_dir, cache=False, engine_provider=provider).translate_thread(thread)
     assert batched == plain
     assert provider.reports  # the engine calls went through the batching engine
+
+
+def test_each_text_is_tokenised_once_and_the_engine_gets_the_batchers_tokens(package, provider, monkeypatch):
+    """Issue 23 §7: the batcher measured each text with the tokenizer, then the engine tokenised it again."""
+    plain = load_engine(package)
+    long_text = "今天天气很好，" * (plain.max_source_tokens // 2)  # over the position table: decoded in pieces
+    texts = [*TEXTS, long_text]
+    expected = plain.translate(texts, DecodeOptions())
+    tokenizer = plain.tokenizer
+    assert plain.translate(texts, DecodeOptions(), encoded=tokenizer.encode_each(texts)) == expected
+    assert [len(t) for t in tokenizer.encode_each(texts)] == tokenizer.count(texts)
+    whole_texts: list[list[str]] = []
+    encode = tokenizer.encode
+    monkeypatch.setattr(tokenizer, "encode", lambda batch: whole_texts.append(list(batch)) or encode(batch))
+    assert provider(package).translate(texts, DecodeOptions()).translations == expected.translations
+    assert all(long_text not in batch and not set(batch) & set(TEXTS) for batch in whole_texts)  # pieces only

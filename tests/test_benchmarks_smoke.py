@@ -119,7 +119,8 @@ def every_family_dir(tmp_path_factory, tiny_archives) -> Path:
 
     root = tmp_path_factory.mktemp("models-every-family")
     folders = [*tiny_archives.values(), *(cached_model(f, (p,)) for f in ("quickmt", "opus-mt")
-                                          for p in (("zh", "en"), ("en", "zh"))), cached_model("nllb"), cached_model("m2m100")]
+                                          for p in (("zh", "en"), ("en", "zh"))),
+               cached_model("nllb"), cached_model("m2m100")]
     for folder in folders:
         install_model(folder, root)
     return root
@@ -175,6 +176,14 @@ def test_model_scans_runs_small():
     assert proc.returncode == 0, proc.stderr[-3000:]
     for name in ("translator", "server"):
         assert re.search(rf"{name} +run 2: +\d+ folder reads +[\d.]+ ms wall +[\d.]+ ms CPU", proc.stdout), proc.stdout
+
+
+def test_small_costs_runs_small():
+    proc = run("small_costs.py", "--repeats", "1", "--texts", "40")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("tokenise", "BatchingEngine.translate", "detect_many"):
+        assert re.search(rf"^{re.escape(name)}.* [\d.]+s +[\d.]+s +[\d.]+ +[\d.]+s +[\d.]+s +[\d.]+$", proc.stdout,
+                         re.M), proc.stdout
 
 
 def test_scale_out_tiny(redis_server, shared_data):

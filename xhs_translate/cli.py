@@ -60,6 +60,7 @@ from .io import (
 )
 from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
+from .results import Stats
 from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields, check_fields_free
 
 PROG = "xhs-translate"
@@ -577,14 +578,9 @@ class _TranslateJob:
     installed: list = field(default_factory=list)
     retired: list = field(default_factory=list)  # stats of translators replaced after an install
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         """The counters of every Translator this run used, summed."""
-        from .translator import add_stats
-
-        total: dict[str, Any] = {}
-        for stats in [*self.retired, self.translator.stats()]:
-            add_stats(total, stats)
-        return total
+        return sum([*self.retired, self.translator.stats()], Stats())
 
     def make_translator(self) -> None:
         from .translator import Translator

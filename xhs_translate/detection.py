@@ -436,8 +436,8 @@ def _code_switched(content: str, han: int, slang: int, words: list[str], script:
     return Detection(lang, round(share, 4), script if lang == "zh" else None, mixed, shares)
 
 
-def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
-    content = strip_protected(text)
+def _detect_auto(text: str, languages: frozenset[str] | None, stripped: bool = False) -> Detection:
+    content = text.strip() if stripped else strip_protected(text)  # stripped: the planner took the spans out
     decided = _analyse(content)
     if decided is _UND:
         # Nothing left: styled letters drawn as emoji (🅷🅰🆅🅴) went with the emoji, and a text of hashtags only is in
@@ -454,6 +454,10 @@ def _detect_auto(text: str, languages: frozenset[str] | None) -> Detection:
     if languages is None:
         return _open_world_latin(content, words)
     return _domain_latin(content, words, languages)
+
+
+def _detect_stripped(text: str, languages: frozenset[str] | None) -> Detection:
+    return _detect_auto(text, languages, stripped=True)
 
 
 # --- raw baselines -----------------------------------------------------------------------------------
@@ -544,10 +548,15 @@ def detect(text: str, backend: str = "auto", languages: Collection[str] | str | 
 
 
 def detect_many(
-    texts: Iterable[str], backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES
+    texts: Iterable[str], backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES,
+    stripped: bool = False,
 ) -> list[Detection]:
-    """``[detect(t, backend, languages) for t in texts]``, faster: each distinct text is analysed once."""
+    """``[detect(t, backend, languages) for t in texts]``, faster: each distinct text is analysed once.
+    ``stripped``: the texts hold no protected spans (``planning.content_of`` and sentence cores, which the planner
+    took them out of), so the ``auto`` backend does not look for them again."""
     run = _backend(backend)
+    if stripped and run is _detect_auto:
+        run = _detect_stripped
     expected = expected_languages(languages)
     memo: dict[str, Detection] = {}
     out = []

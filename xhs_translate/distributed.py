@@ -42,6 +42,7 @@ from .errors import CacheError, FormatError, InputError, RayClusterError, XhsTra
 from .io import jsontext
 from .io.formats import text_encoding
 from .io.readers import DEFAULT_MAX_RECORD, NOT_UTF8_HINT, too_long
+from .results import Stats
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -152,8 +153,7 @@ class _Worker:
                 raise
         self._warnings += caught
         if self._report is not None:
-            stats = self._translator.stats()
-            stats["cache_errors"] += self._lost_cache
+            stats = self._translator.stats() + {"cache_errors": self._lost_cache}
             self._report.add(self._id, self._actor, self._restarted, stats, str(self._translator.signature),
                              self._warnings)
             self._warnings = []
@@ -267,17 +267,12 @@ class RunReport:
     def _read(self) -> tuple:
         return ray.get(self._actor.read.remote())
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         """Every worker's ``Translator.stats()`` added up (a restarted actor's new life is counted too, so a batch
         retried after a crash is counted twice), plus ``workers`` (actors), ``restarts`` (actors Ray started
         again after they died) and ``batches``."""
-        from .translator import add_stats
-
         every, _, _, batches, actors, restarts, _ = self._read()
-        total: dict[str, Any] = {"workers": actors, "restarts": restarts, "batches": batches}
-        for _, stats in every:
-            add_stats(total, stats)
-        return total
+        return sum((stats for _, stats in every), Stats({"workers": actors, "restarts": restarts, "batches": batches}))
 
     def pids(self) -> list[int]:
         """The process of each worker that has reported, in the order they first did."""

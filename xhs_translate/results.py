@@ -6,10 +6,13 @@ are named here once so that no module spells them out again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:  # a type only: results stays a leaf module
+    from .detection import Detection
 
 
 class Status(str, Enum):
@@ -65,7 +68,9 @@ class ModelOutput:
 class Translation:
     """The result for one text: ``translation`` is None unless ``status`` is translated or cached.
     ``confidence``: exp(mean token log-probability) over the text's model pieces, weighted by tokens, where each
-    protected span and glossary term counts as one certain token; None without a translation."""
+    protected span and glossary term counts as one certain token; None without a translation.
+    ``detection``: the whole text's detected language as the pipeline found it (None for a text that is not a
+    str), so a caller that reports it (the server's ``detectedLanguage``) need not detect again."""
 
     text: Any
     translation: str | None
@@ -75,6 +80,13 @@ class Translation:
     flags: tuple[str, ...] = ()
     confidence: float | None = None
     error: str | None = None  # why a failed result failed
+    detection: Detection | None = None
+
+    @property
+    def shown(self) -> Any:
+        """The text to show: the translation, or the original where there is none (same language, no text,
+        failed)."""
+        return self.translation if self.translation is not None else self.text
 
     def as_fields(self, names: Sequence[str]) -> dict[str, Any]:
         """The fields added to a comment dict, under ``names`` (``FieldSchema.translation_fields``), as plain JSON
@@ -89,3 +101,38 @@ class Translation:
 
 #: A failed result's reason goes into the record under its translation field's name + this (``translation_error``).
 ERROR_SUFFIX = "_error"
+
+
+class Stats(dict[str, Any]):
+    """Counters that add up: ``a + b`` adds them name by name, nested groups (``statuses``, ``flags``, ``failures``)
+    group by group, a name missing on one side counting 0; ``sum(parts, Stats())`` adds many. One type for the
+    Translator's, the batching engines' and the server's counters, and for the CLI's and Ray's sums of them.
+    A read-only dict, so it prints, compares, pickles and serialises to JSON as the plain counters it holds."""
+
+    def __init__(self, counts: Mapping[str, Any] = {}, /) -> None:
+        super().__init__((k, Stats(v) if isinstance(v, Mapping) else v) for k, v in counts.items())
+
+    def __add__(self, other: Mapping[str, Any]) -> Stats:
+        total = dict(self)
+        for key, value in other.items():
+            mine = total.get(key)
+            if isinstance(value, Mapping):
+                total[key] = (mine if isinstance(mine, Stats) else Stats()) + value
+            else:
+                total[key] = (mine or 0) + value
+        return Stats(total)
+
+    def __radd__(self, other: Any) -> Stats:
+        return self if other == 0 else Stats(other) + self  # sum() starts from 0
+
+    def only(self, names: Sequence[str]) -> Stats:
+        """These counters alone (0 where absent), in this order."""
+        return Stats({name: self.get(name, 0) for name in names})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Stats, (dict(self),)
+
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("Stats are read-only: add them with +")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only

@@ -53,6 +53,7 @@ class Router:
         self.zh_variant = zh_variant
         self.models = dict(models)  # {"zh-en": name, "*": name}: a pin per direction, a preference for all
         self._routes: dict[tuple[str, str, bool], Route | None] = {}
+        self._packages: tuple[Any, ...] | None = None
         self._lock = threading.Lock()
 
     def route(self, lang: str, target: str, hant: bool) -> Route | None:
@@ -82,12 +83,23 @@ class Router:
 
         return ModelNotInstalledError.for_pairs(sorted(pairs), resolve_models_dir(self.models_dir))
 
-    def _find(self, lang: str, target: str, hant: bool) -> Route | None:
+    def packages(self) -> tuple[Any, ...]:
+        """Per installed direction, the one package this router picks for it (the model choice, then the preference
+        order and the newest version): every package its routes can use, whatever the texts."""
+        from .models.packages import list_packages
+
+        if self._packages is None:  # found once, like the routes: a Router keeps the packages it started with
+            directions = sorted({(p.from_code, p.to_code) for p in list_packages(self.models_dir)})
+            self._packages = tuple(dict.fromkeys(p for a, b in directions if (p := self._package(a, b)) is not None))
+        return self._packages
+
+    def _package(self, a: str, b: str) -> Any:
         from .models.packages import find_package
 
-        def find(a: str, b: str) -> Any:
-            return find_package(a, b, self.models_dir, model=self.models.get(f"{a}-{b}"), prefer=self.models.get("*"))
+        return find_package(a, b, self.models_dir, model=self.models.get(f"{a}-{b}"), prefer=self.models.get("*"))
 
+    def _find(self, lang: str, target: str, hant: bool) -> Route | None:
+        find = self._package
         if lang == "zh" and hant:
             package = find("zt", target)
             if package is not None:

@@ -33,36 +33,30 @@ the cache: a thread translated twice, or a CLI run interrupted and resumed from 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
 from ._types import CacheArg, Comment, Record
 from .assembly import assemble
-from .cache import (
-    MemoryCache,
-    comment_key,
-    decode_comment,
-    decode_segment,
-    encode_comment,
-    encode_segment,
-    open_cache,
-    segment_key,
-)
+from .cache import MemoryCache, decode_segment, encode_segment, open_cache, segment_key
 from .config import TARGET_MODES, TranslatorConfig, _choice
 from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary
+from .memo import CommentMemo, Entry, MemoKey
+from .models.settings import EngineSettings
 from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
-from .results import ERROR_SUFFIX, Flag, ModelOutput, Status, Translation
+from .results import ERROR_SUFFIX, Flag, ModelOutput, Stats, Status, Translation
 from .routing import Router
 from .segment import guard_output
+from .signature import Signature, settings_fingerprint
 from .thread import flatten_thread, rebuild_thread
+
+if TYPE_CHECKING:
+    from .detection import Detection
 
 # Comments planned and decoded together. The engine buckets each chunk's segments by length band under its token
 # budget (engine.plan_batches), so smaller chunks leave more buckets part-full (chunks of 2,000 cost the base-model
@@ -83,42 +77,7 @@ _STAT_NAMES = (
     "failed_segments",
     "glossary_terms",
 )
-# A memo key: (text, @mentions, source, mode); its value: (the result as "translated", model pieces it took).
-_MemoKey = tuple
 _Item = tuple  # (text, mentions, comment id)
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What decides a run's output, sacrebleu-style: ``str()`` gives the one line the CLI prints."""
-
-    models: tuple[str, ...]
-    routes: tuple[tuple[str, str], ...]
-    target: str
-    zh_variant: str
-    languages: tuple[str, ...] | None
-    decode_options: str
-    device: str
-    compute_type: str
-    model_choice: tuple[tuple[str, str], ...]
-    glossary_entries: int
-    glossary: str
-    cache: str | None
-
-    def __str__(self) -> str:
-        return "|".join([
-            f"xhs-translate:{__version__}",
-            "models:" + (",".join(self.models) or "none"),
-            f"target:{self.target}",
-            f"zh:{self.zh_variant}",
-            "lang:" + ("+".join(self.languages) if self.languages else "any"),
-            f"decode:{self.decode_options}",
-            *([("model:" + ",".join(f"{pair}={name}" for pair, name in self.model_choice))] if self.model_choice else []),
-            f"device:{self.device}",
-            f"compute:{self.compute_type}",
-            f"glossary:{self.glossary_entries}@{self.glossary[:12]}",
-            f"cache:{'off' if self.cache is None else 'on'}",
-        ])
 
 
 class Translator:
@@ -128,8 +87,8 @@ class Translator:
 
     ``cache``: a path, ``None`` for the default file (``$XHS_TRANSLATE_CACHE`` or the user cache folder), ``False``
     for none, or a backend object (``xhs_translate.cache.CacheBackend``). ``engine_provider``: called like
-    ``models.engine.load_engine(package, device=, compute_type=, inter_threads=, intra_threads=)`` to get the object whose
-    ``translate(texts, options)`` decodes the cache misses (the server passes one that batches across requests).
+    ``models.engine.load_engine(package, device=, compute_type=, inter_threads=, intra_threads=)`` to get the object
+    whose ``translate(texts, options)`` decodes the cache misses (the server passes one that batches across requests).
     Use it as a context manager, or call :meth:`close`, to release the cache's connections.
     """
 
@@ -147,13 +106,12 @@ class Translator:
         self.cache: MemoryCache | None = MemoryCache(backend) if backend is not None else None
         self._router = Router(config.models_dir, config.zh_variant, config.models)
         self._engine_provider = engine_provider
+        self._engine_settings = EngineSettings(config.engine)  # "auto" resolved on first need
+        self._memo = CommentMemo(self.cache, config.memo_size,
+                                 lambda: settings_fingerprint(config, self.glossary, self._engine_settings),
+                                 config.mark_cached)
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter()
-        self._memo: OrderedDict[_MemoKey, tuple[Translation, int]] = OrderedDict()
-        self._memo_size = config.memo_size if self.cache is not None else 0
-        self._device: str | None = None  # "auto" resolved on first need (it imports ctranslate2)
-        self._compute_type: str | None = None
-        self._settings: str | None = None  # the comment cache's settings fingerprint, on first need
 
     # --- public API -----------------------------------------------------------------------------------
     def translate_thread(self, comments: Iterable[Comment], target: str | None = None) -> list[Record]:
@@ -180,7 +138,8 @@ class Translator:
         """Translate one text (see the module docstring for statuses); ``target`` defaults to the config's."""
         return self.translate_many([text], source=source, target=target)[0]
 
-    def translate_many(self, texts: Iterable[str], source: str = "auto", target: str | None = None) -> list[Translation]:
+    def translate_many(self, texts: Iterable[str], source: str = "auto", target: str | None = None
+                       ) -> list[Translation]:
         """Translate texts together: duplicates and cache look-ups are shared, the model runs in few batches."""
         mode = self._mode(target)
         if not isinstance(source, str) or not source:
@@ -189,11 +148,12 @@ class Translator:
             raise InputError("translate_many expects an iterable of texts, not one str; use translate()")
         return self._run([(t, (), i) for i, t in enumerate(texts)], source, mode)
 
-    def stats(self) -> dict[str, Any]:
-        """Counters since this Translator was made: comments, segments, segments_translated, cache_hits, ...
-        ``comment_hits``: whole-comment results served from the memo or the cache; ``cache_errors``: failures
-        of the cache backend (after the first, the run went on without it); ``statuses`` and ``flags``: how many
-        results had each status and each flag; ``failures``: how many failed for each reason."""
+    def stats(self) -> Stats:
+        """Counters since this Translator was made (they add up with ``+``): comments, segments,
+        segments_translated, cache_hits, ... ``comment_hits``: whole-comment results served from the memo or the
+        cache; ``cache_errors``: failures of the cache backend (after the first, the run went on without it);
+        ``statuses`` and ``flags``: how many results had each status and each flag; ``failures``: how many failed
+        for each reason."""
         with self._lock:
             counts = dict(self._stats)
         out: dict[str, Any] = {name: counts.get(name, 0) for name in _STAT_NAMES}
@@ -201,26 +161,22 @@ class Translator:
         out["statuses"] = {status.value: counts.get(f"status:{status.value}", 0) for status in Status}
         out["flags"] = {name[5:]: n for name, n in sorted(counts.items()) if name.startswith("flag:")}
         out["failures"] = {name[6:]: n for name, n in sorted(counts.items()) if name.startswith("error:")}
-        return out
+        return Stats(out)
 
     @property
     def signature(self) -> Signature:
         """The packages used so far (id@version), options, glossary and cache: what decides the output."""
-        routes = self._router.used()
-        return Signature(
-            models=tuple(sorted(set(routes.values()))),
-            routes=tuple(routes.items()),
-            target=self.config.target,
-            zh_variant=self.config.zh_variant,
-            languages=self.config.languages,
-            decode_options=self.config.decode_options.fingerprint(),
-            device=self._device or self.config.engine.device,
-            compute_type=self._compute_type or self.config.engine.compute_type,
-            model_choice=self.config.models,
-            glossary_entries=len(self.glossary),
-            glossary=self.glossary.fingerprint("zh", "en"),
-            cache=self.cache.description if self.cache is not None else None,
-        )
+        return Signature.of(self.config, self.glossary, self._engine_settings, self._router.used(),
+                            self.cache.description if self.cache is not None else None)
+
+    def packages(self) -> tuple[Any, ...]:
+        """Every package its routes can use: per installed direction, the one its model choice picks."""
+        return self._router.packages()
+
+    def engines(self) -> list[Any]:
+        """The engines of :meth:`packages`, loaded (once) as this Translator asks for them when it translates: a
+        server loads them before its first request."""
+        return [self._engine_settings.load(package, self._engine_provider) for package in self.packages()]
 
     def close(self) -> None:
         """Close the cache's connections (it reopens on next use)."""
@@ -240,90 +196,32 @@ class Translator:
         return mode
 
     def _run(self, items: Sequence[_Item], source: str, mode: str) -> list[Translation]:
-        keys: list[_MemoKey | None] = [(t, m, source, mode) if type(t) is str else None for t, m, _ in items]
-        results: list[Translation | None] = self._recall(keys)
+        keys: list[MemoKey | None] = [(t, m, source, mode) if type(t) is str else None for t, m, _ in items]
+        results, hits, served = self._memo.recall(keys)
+        with self._lock:
+            self._stats.update(comment_hits=hits, segments=served, cache_hits=served)
         todo = [i for i, r in enumerate(results) if r is None]
-        if todo and self.cache is not None:
-            self._recall_stored(keys, todo, results)
-            todo = [i for i in todo if results[i] is None]
         decoded: dict[Job, tuple[ModelOutput | str, bool]] = {}  # without a cache: dedupe across chunks too
         for start in range(0, len(todo), CHUNK_COMMENTS):
             chunk = todo[start : start + CHUNK_COMMENTS]
             self._translate_chunk(items, keys, chunk, results, source, mode, decoded if self.cache is None else {})
+        done: list[Translation] = results  # type: ignore[assignment]  # every chunk filled its results
         with self._lock:
-            self._stats["comments"] += len(results)
-            self._stats.update(f"status:{r.status.value}" for r in results)
-            self._stats.update(f"flag:{flag}" for r in results if r.flags for flag in r.flags)
-            self._stats.update(f"error:{r.error}" for r in results if r.error is not None)
-        return results  # type: ignore[return-value]
+            self._stats["comments"] += len(done)
+            self._stats.update(f"status:{r.status.value}" for r in done)
+            self._stats.update(f"flag:{flag}" for r in done if r.flags for flag in r.flags)
+            self._stats.update(f"error:{r.error}" for r in done if r.error is not None)
+        return done
 
-    def _recall(self, keys: Sequence[_MemoKey | None]) -> list[Translation | None]:
-        """Memoised results for ``keys`` (None where absent)."""
-        if not self._memo_size:
-            return [None] * len(keys)
-        out: list[Translation | None] = []
-        served = 0
-        with self._lock:
-            memo = self._memo
-            for key in keys:
-                entry = memo.get(key) if key is not None else None
-                if entry is None:
-                    out.append(None)
-                    continue
-                memo.move_to_end(key)
-                served += entry[1]
-                out.append(self._as_reported(*entry))
-            self._stats.update(comment_hits=len(keys) - out.count(None), segments=served, cache_hits=served)
-        return out
-
-    def _recall_stored(self, keys: Sequence[_MemoKey | None], todo: list[int], results: list[Translation | None]) -> None:
-        """Fill ``results`` from the cache's comments table: one batched look-up for every key still missing."""
-        assert self.cache is not None
-        settings = self._settings_fingerprint()
-        hashed = {i: comment_key(settings, k[2], k[3], k[0], k[1]) for i in todo if (k := keys[i]) is not None}
-        stored = self.cache.get_many("comments", hashed.values())
-        found: list[tuple[_MemoKey, tuple[Translation, int]]] = []
-        served = 0
-        for i, key in hashed.items():
-            value = stored.get(key)
-            entry = decode_comment(value, keys[i][0]) if value is not None else None  # type: ignore[index]
-            if entry is None:
-                continue
-            results[i] = self._as_reported(*entry)
-            found.append((keys[i], entry))  # type: ignore[arg-type]
-            served += entry[1]
-        self._remember_many(found)
-        with self._lock:
-            self._stats.update(comment_hits=len(found), segments=served, cache_hits=served)
-
-    def _as_reported(self, result: Translation, pieces: int) -> Translation:
-        if pieces and self.config.mark_cached:
-            return replace(result, status=Status.CACHED)
-        return result
-
-    def _remember_many(self, entries: Sequence[tuple[_MemoKey, tuple[Translation, int]]]) -> None:
-        """Memoise (key, (result, model pieces)) pairs, dropping the least recently used beyond ``memo_size``."""
-        if not self._memo_size or not entries:
-            return
-        with self._lock:
-            memo = self._memo
-            memo.update(entries)
-            for key, _ in entries:
-                memo.move_to_end(key)
-            while len(memo) > self._memo_size:
-                memo.popitem(last=False)
-
-    def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[_MemoKey | None], chunk: list[int],
+    def _translate_chunk(self, items: Sequence[_Item], keys: Sequence[MemoKey | None], chunk: list[int],
                          results: list[Translation | None], source: str, mode: str,
                          decoded: dict[Job, tuple[ModelOutput | str, bool]]) -> None:
-        plans = self._plan(items, chunk, source, mode)
+        plans, detections = self._plan(items, chunk, source, mode)
         missing = set().union(*(plan.missing for plan in plans.values()))
         if missing and self.config.errors == "raise":
             raise self._router.missing_error(missing | self._missing_for_mode(mode))
         outputs = self._decode(plans.values(), decoded)
-        stored: dict[str, str] = {}
-        remembered: list[tuple[_MemoKey, tuple[Translation, int]]] = []
-        settings = self._settings_fingerprint() if self.cache is not None else ""
+        remembered: list[tuple[MemoKey, Entry]] = []
         glossary_terms = 0
         for i, plan in plans.items():
             if plan.done is not None:
@@ -341,23 +239,23 @@ class Translator:
                     if self.config.errors == "raise":
                         raise TranslationFailedError(items[i][2], reason)
                     result = replace(result, error=reason)
+            if i in detections:
+                result = replace(result, detection=detections[i])
             reported = result
-            if result.status is Status.TRANSLATED and jobs and self.config.mark_cached and all(outputs[j][1] for j in jobs):
+            if (result.status is Status.TRANSLATED and jobs and self.config.mark_cached
+                    and all(outputs[j][1] for j in jobs)):
                 reported = replace(result, status=Status.CACHED)
             results[i] = reported
             key = keys[i]
             if result.status is not Status.FAILED and key is not None:
                 remembered.append((key, (result, len(jobs))))
-                if self.cache is not None:
-                    stored[comment_key(settings, source, mode, key[0], key[1])] = encode_comment(result, len(jobs))
-        self._remember_many(remembered)
         with self._lock:
             self._stats["glossary_terms"] += glossary_terms
-        if stored:
-            self.cache.put_many("comments", stored)  # type: ignore[union-attr]
+        self._memo.remember(remembered)
 
-    def _plan(self, items: Sequence[_Item], chunk: list[int], source: str, mode: str) -> dict[int, Plan]:
-        """Split, detect (one batched call) and plan every text of a chunk."""
+    def _plan(self, items: Sequence[_Item], chunk: list[int], source: str, mode: str
+              ) -> tuple[dict[int, Plan], dict[int, Detection]]:
+        """Split, detect (one batched call) and plan every text of a chunk: (plans, each str text's detection)."""
         from .detection import detect_many
 
         plans: dict[int, Plan] = {}
@@ -371,13 +269,14 @@ class Translator:
         contents = {i: content_of(parts) for i, parts in split.items()}
         per_sentence = {i: None for i, parts in split.items() if sentences_need_detection(parts)}  # ordered
         cores = [p.core for i in per_sentence for p in split[i] if type(p) is Sentence]
-        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages))
+        # the planner took the protected spans out already: detection need not look for them again
+        found = iter(detect_many([*contents.values(), *cores], languages=self.config.languages, stripped=True))
         comment_detections = {i: next(found) for i in contents}
         for i, parts in split.items():  # the per-sentence detections follow in the same order
             sentences = found if i in per_sentence else None
             plans[i] = plan_text(items[i][0], parts, comment_detections[i], sentences, source, mode,
                                  self._router.route, self.glossary)
-        return plans
+        return plans, comment_detections
 
     def _not_text(self, text: Any, comment_id: Any, mode: str) -> Translation:
         target = None if mode == "auto" else mode
@@ -417,7 +316,7 @@ class Translator:
         if self.cache is not None:
             glossary_fp = self.glossary.fingerprint(route.source_lang, route.target_lang)
             decode_fp = self.config.decode_options.fingerprint()
-            engine_fp = f"{self._resolved_device()}/{self._resolved_compute_type()}"  # both change outputs
+            engine_fp = f"{self._engine_settings.device}/{self._engine_settings.compute_type}"  # both change outputs
             keys = {job: segment_key(package.package_id, package.from_code, package.to_code, decode_fp, engine_fp,
                                      glossary_fp, job.text) for job in jobs}
             hits = self.cache.get_many("segments", keys.values())
@@ -433,7 +332,7 @@ class Translator:
                 misses.append(job)
         if not misses:
             return
-        engine = self._engine(package)
+        engine = self._engine_settings.load(package, self._engine_provider)
         result = engine.translate([job.text for job in misses], self.config.decode_options)
         counts.update(segments_translated=len(misses), model_batches=result.batches, source_tokens=result.source_tokens,
                       target_tokens=result.target_tokens,
@@ -454,64 +353,13 @@ class Translator:
         if new:
             self.cache.put_many("segments", new)  # type: ignore[union-attr]
 
-    # --- derived settings, resolved on first need ----------------------------------------------------
-    def _engine(self, package: Any) -> Any:
-        from .models.engine import load_engine
-
-        engine = self.config.engine
-        return (self._engine_provider or load_engine)(
-            package, device=self._resolved_device(), compute_type=self._resolved_compute_type(),
-            inter_threads=engine.inter_threads, intra_threads=engine.intra_threads,
-        )
-
-    def _resolved_device(self) -> str:
-        """``auto`` as this machine runs it (CUDA when CTranslate2 sees a GPU): part of cache keys."""
-        if self._device is None:
-            from .models.engine import resolve_device
-
-            self._device = resolve_device(self.config.engine.device)
-        return self._device
-
-    def _resolved_compute_type(self) -> str:
-        """``auto`` as this machine runs it (int8 on the CPU, int8_float16 or float16 on CUDA): part of cache keys,
-        since outputs differ."""
-        if self._compute_type is None:
-            from .models.engine import resolve_compute_type
-
-            self._compute_type = resolve_compute_type(self.config.engine.compute_type, self._resolved_device())
-        return self._compute_type
-
-    def _settings_fingerprint(self) -> str:
-        """Everything besides the text that decides a whole-comment result: this release (detection and spans),
-        every installed package (any may be routed to), decoding and engine options, glossary, variant and
-        languages. A new package or option gives new keys; old entries are simply never read again."""
-        if self._settings is None:
-            from .models.packages import list_packages
-
-            config = self.config
-            parts = [
-                __version__,
-                sorted(p.package_id for p in list_packages(config.models_dir)),
-                config.decode_options.fingerprint(),
-                self._resolved_device(),
-                self._resolved_compute_type(),
-                config.models,
-                hashlib.sha256(repr(self.glossary.entries).encode("utf-8", "surrogatepass")).hexdigest(),
-                config.zh_variant,
-                config.languages,
-                config.confidence_threshold,
-                config.hashtags,
-            ]
-            self._settings = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-        return self._settings
-
 
 def _output(decoded: ModelOutput | str) -> ModelOutput | None:
     """A decoded job's output, or None where the model failed on it (``_decode`` stores the reason instead)."""
     return decoded if isinstance(decoded, ModelOutput) else None
 
 
-class _AddedFields:
+class _AddedFields(Sequence[dict[str, Any]]):
     """Each comment's added fields, built when ``rebuild_thread`` reaches it: a 100k-comment thread never holds 100k
     of these dicts besides the output. ``results`` holds one run of the comments per text field, in the order of
     ``names`` (each text field's added names)."""
@@ -524,7 +372,7 @@ class _AddedFields:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, i: int) -> dict[str, Any]:
+    def __getitem__(self, i: int) -> dict[str, Any]:  # type: ignore[override]  # ints only: rebuild_thread's use
         first, *others = self._names
         fields = self._results[i].as_fields(first)
         for k, names in enumerate(others, 1):
@@ -571,13 +419,3 @@ def translate_thread(comments: Iterable[Comment], target: str | None = None, **o
         return default_translator().translate_thread(comments, target=target)
     with Translator(**options) as translator:
         return translator.translate_thread(comments, target=target)
-
-
-def add_stats(total: dict[str, Any], stats: dict[str, Any]) -> None:
-    """Add one ``Translator.stats()`` into ``total``, nested counts (``statuses``, ``flags``) key by key: the
-    CLI's run over several Translators, and Ray's workers, report one sum."""
-    for key, value in stats.items():
-        if isinstance(value, dict):
-            add_stats(total.setdefault(key, {}), value)
-        else:
-            total[key] = total.get(key, 0) + value

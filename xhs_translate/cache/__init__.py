@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .._types import CacheArg
+from ..detection import Detection
 from ..errors import CacheError
 from ..results import STATUS_BY_VALUE, ModelOutput, Translation
 from ..segment import normalize_segment
@@ -54,7 +55,9 @@ __all__ = [
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 SEGMENT_LAYOUT = "scored-v2"  # segment values: [guarded text, flags, log-prob sum, tokens]
-COMMENT_LAYOUT = "comment-v2"  # comment values: [translation, source, target, status, flags, model pieces, confidence]
+# comment values: [translation, source, target, status, flags, model pieces, confidence, detection], the detection
+# as [language, confidence, script, mixed, shares] (or null)
+COMMENT_LAYOUT = "comment-v3"
 
 
 def _digest(parts: Sequence[str]) -> str:
@@ -98,8 +101,10 @@ def decode_segment(value: str | None) -> ModelOutput | None:
 
 def encode_comment(result: Translation, model_pieces: int) -> str:
     """A whole-comment result without its text (the key holds it), and how many model pieces it took."""
+    found = result.detection
+    detection = None if found is None else [found.lang, found.confidence, found.script, found.mixed, found.shares]
     return _json([result.translation, result.source_lang, result.target_lang, result.status.value,
-                  list(result.flags), model_pieces, result.confidence])
+                  list(result.flags), model_pieces, result.confidence, detection])
 
 
 def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | None:
@@ -110,8 +115,9 @@ def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | No
         return None
     try:
         entry, end = _SCAN(value, 0)  # the C scanner without json.loads' checks: ~40% less per value
-        translation, source, target, status, flags, pieces, confidence = entry
+        translation, source, target, status, flags, pieces, confidence, detection = entry
         status = STATUS_BY_VALUE[status]
+        found = None if detection is None else _detection(*detection)
     except (ValueError, TypeError, KeyError, StopIteration):
         return None
     if end != len(value):
@@ -120,7 +126,17 @@ def decode_comment(value: str | None, text: str) -> tuple[Translation, int] | No
             or not (target is None or type(target) is str) or not _words(flags)
             or not (confidence is None or type(confidence) is float)):
         return None
-    return Translation(text, translation, source, target, status, tuple(flags), confidence), pieces
+    return Translation(text, translation, source, target, status, tuple(flags), confidence, detection=found), pieces
+
+
+def _detection(lang: Any, confidence: Any, script: Any, mixed: Any, shares: Any) -> Detection:
+    """A stored detection back; ValueError for anything ``encode_comment`` did not write."""
+    if (type(lang) is not str or type(confidence) not in (float, int) or not (script is None or type(script) is str)
+            or type(mixed) is not bool or not isinstance(shares, list)
+            or not all(type(s) is list and len(s) == 2 and type(s[0]) is str and type(s[1]) in (float, int)
+                       for s in shares)):
+        raise ValueError("not a stored detection")
+    return Detection(lang, float(confidence), script, mixed, tuple((s[0], float(s[1])) for s in shares))
 
 
 # scan_once is set by JSONDecoder.__init__, which typeshed does not declare

@@ -42,6 +42,7 @@ the current ``RequestScope`` is a context variable set by the caller around its 
 from __future__ import annotations
 
 import contextvars
+import inspect
 import threading
 import time
 from collections import Counter, deque
@@ -50,9 +51,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, XhsTranslateError
+from ..results import Stats
 from .engine import DecodeOptions, EngineResult, check_texts, load_engine, padded_length, plan_batches
 
 DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
+_DEFAULT_OPTIONS = DecodeOptions()
 
 
 class TranslationCancelled(XhsTranslateError):
@@ -74,7 +77,8 @@ class BatchReport:
     seconds: float
 
 
-_SCOPE: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar("xhs_translate_request_scope", default=None)
+_SCOPE: contextvars.ContextVar[RequestScope | None] = contextvars.ContextVar("xhs_translate_request_scope",
+                                                                             default=None)
 
 
 class RequestScope:
@@ -129,6 +133,7 @@ class _Item:
         "key",
         "log_prob",
         "output",
+        "pieces",
         "scored_tokens",
         "target_tokens",
         "text",
@@ -136,10 +141,11 @@ class _Item:
         "waiters",
     )
 
-    def __init__(self, key: tuple, text: str, tokens: int, now: float):
+    def __init__(self, key: tuple, text: str, tokens: int, pieces: list[str] | None, now: float):
         self.key = key
         self.text = text
         self.tokens = tokens
+        self.pieces = pieces  # its tokens, where the measure gave them (handed to the engine: tokenised once)
         self.enqueued = now
         self.waiters: list[_Call] = []
         self.output: str | None = None
@@ -157,7 +163,7 @@ class _Call:
 
     def __init__(self, options: DecodeOptions):
         self.options = options
-        self.items: list[_Item] = []  # per input text (duplicates share an item)
+        self.items: list[_Item | None] = []  # per input text (duplicates share an item; None: a blank text)
         self.owned: list[_Item] = []  # items this call created (the others it joined)
         self.chunks: deque[list[_Item]] = deque()
         self.remaining = 0  # distinct items not yet done
@@ -168,16 +174,17 @@ class _Call:
 class BatchingEngine:
     """An ``Engine`` shared by concurrent callers; ``translate`` blocks its caller until its texts are done.
 
-    ``engine``: anything with ``translate(texts, options) -> EngineResult``. ``measure``: texts -> token counts
-    (the package's SentencePiece encoder; the chunks follow ``plan_batches`` on these). ``workers``: dispatches
-    running at once (default: the engine's replicas, ``engine.threads[0]``). ``on_batch``: called with a
-    :class:`BatchReport` after each dispatch (metrics).
+    ``engine``: anything with ``translate(texts, options) -> EngineResult``. ``measure``: texts -> token counts,
+    or the tokens themselves (the package's SentencePiece encoder; the chunks follow ``plan_batches`` on their
+    counts); tokens go on to an engine whose ``translate`` takes ``encoded=`` (``Engine``): tokenised once.
+    ``workers``: dispatches running at once (default: the engine's replicas, ``engine.threads[0]``). ``on_batch``:
+    called with a :class:`BatchReport` after each dispatch (metrics).
     """
 
     def __init__(
         self,
         engine: Any,
-        measure: Callable[[Sequence[str]], Sequence[int]],
+        measure: Callable[[Sequence[str]], Sequence[int | list[str]]],
         *,
         max_wait: float = DEFAULT_MAX_WAIT,
         max_batch_tokens: int | None = None,
@@ -190,6 +197,7 @@ class BatchingEngine:
             raise InputError(f"max_batch_tokens must be >= 1 or None, got {max_batch_tokens!r}")
         self.engine = engine
         self._measure = measure
+        self._takes_tokens = "encoded" in inspect.signature(engine.translate).parameters
         self.max_wait = max_wait
         self.max_batch_tokens = max_batch_tokens
         self.workers = workers or max(1, int(getattr(engine, "threads", (1,))[0]))
@@ -211,15 +219,15 @@ class BatchingEngine:
         return f"BatchingEngine({self.engine!r}, workers={self.workers}, max_wait={self.max_wait})"
 
     # --- the Engine interface -------------------------------------------------------------------------------
-    def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
+    def translate(self, texts: Sequence[str], options: DecodeOptions = _DEFAULT_OPTIONS) -> EngineResult:
         """Translate ``texts`` in batches shared with concurrent callers; same result shape as ``Engine.translate``."""
         check_texts(texts)
         scope = _SCOPE.get()
         if scope is not None and scope.cancelled:
             raise TranslationCancelled("the request was cancelled")
         todo = list(dict.fromkeys(t for t in texts if t.strip()))
-        lengths = dict(zip(todo, self._measure(todo))) if todo else {}
-        call = self._enqueue(texts, todo, lengths, options, scope)
+        measured = dict(zip(todo, self._measure(todo))) if todo else {}
+        call = self._enqueue(texts, todo, measured, options, scope)
         call.done.wait()
         if scope is not None:
             scope._forget(call)
@@ -227,8 +235,8 @@ class BatchingEngine:
             raise TranslationCancelled("the request was cancelled while its texts were queued")
         return self._result(texts, call)
 
-    def _enqueue(self, texts: Sequence[str], todo: list[str], lengths: dict[str, int], options: DecodeOptions,
-                 scope: RequestScope | None) -> _Call:
+    def _enqueue(self, texts: Sequence[str], todo: list[str], measured: dict[str, int | list[str]],
+                 options: DecodeOptions, scope: RequestScope | None) -> _Call:
         now = time.monotonic()
         with self._cond:
             if self._closing:
@@ -242,7 +250,9 @@ class BatchingEngine:
                 key = (options, text)
                 item = self._inflight.get(key)
                 if item is None:
-                    item = _Item(key, text, max(1, lengths[text]), now)
+                    size = measured[text]
+                    pieces = size if isinstance(size, list) else None
+                    item = _Item(key, text, max(1, size if isinstance(size, int) else len(size)), pieces, now)
                     self._inflight[key] = item
                     call.owned.append(item)
                 else:
@@ -377,7 +387,11 @@ class BatchingEngine:
     def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> None:
         started = time.monotonic()
         try:
-            result = self.engine.translate([item.text for item in batch], options)
+            texts = [item.text for item in batch]
+            if self._takes_tokens and all(item.pieces is not None for item in batch):
+                result = self.engine.translate(texts, options, encoded=[item.pieces for item in batch])
+            else:
+                result = self.engine.translate(texts, options)
             outputs, errors = list(result.translations), result.errors
             target_tokens = result.target_tokens
             scores = list(zip(result.log_probs, result.scored_tokens)) or [(None, 0)] * len(batch)
@@ -439,10 +453,10 @@ class BatchingEngine:
             self._cond.notify_all()
 
     # --- lifecycle and stats --------------------------------------------------------------------------------
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> Stats:
         """Counters since start: calls, texts, joined (sent once for several calls), cancelled, dispatches, queued."""
         with self._cond:
-            return {**self._counts, "queued_tokens": self._queued_tokens, "in_flight": len(self._inflight)}
+            return Stats({**self._counts, "queued_tokens": self._queued_tokens, "in_flight": len(self._inflight)})
 
     def hurry(self) -> None:
         """Stop waiting for company: dispatch what is queued now, and what comes later at once (a server that
@@ -476,7 +490,7 @@ class BatchingProvider:
                  max_batch_tokens: int | None = None, workers: int | None = None,
                  on_batch: Callable[[BatchReport], None] | None = None):
         self._load = load
-        self._options = {"max_wait": max_wait, "max_batch_tokens": max_batch_tokens, "workers": workers,
+        self._options: dict[str, Any] = {"max_wait": max_wait, "max_batch_tokens": max_batch_tokens, "workers": workers,
                          "on_batch": on_batch}
         self._lock = threading.Lock()
         self._engines: dict[int, BatchingEngine] = {}
@@ -491,7 +505,7 @@ class BatchingProvider:
                 raise EngineClosedError("the batching engines are closed and take no new work")
             batcher = self._engines.get(id(engine))
             if batcher is None or batcher.engine is not engine:
-                batcher = BatchingEngine(engine, token_counter(engine), **self._options)
+                batcher = BatchingEngine(engine, token_encoder(engine), **self._options)
                 self._engines[id(engine)] = batcher
             return batcher
 
@@ -499,13 +513,9 @@ class BatchingProvider:
         with self._lock:
             return list(self._engines.values())
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> Stats:
         """The counters of every BatchingEngine, summed."""
-        total: dict[str, int] = {}
-        for engine in self.engines():
-            for key, value in engine.stats().items():
-                total[key] = total.get(key, 0) + value
-        return total
+        return sum((engine.stats() for engine in self.engines()), Stats())
 
     def hurry(self) -> None:
         """:meth:`BatchingEngine.hurry` for every engine, also those loaded later."""
@@ -526,3 +536,9 @@ class BatchingProvider:
 def token_counter(engine: Any) -> Callable[[Sequence[str]], list[int]]:
     """Token counts as ``engine`` sees them: its own tokenizer, special tokens included."""
     return engine.tokenizer.count
+
+
+def token_encoder(engine: Any) -> Callable[[Sequence[str]], list[list[str]]]:
+    """Tokens as ``engine`` sees them (its own tokenizer, special tokens included), to measure texts with and then
+    hand to the engine."""
+    return engine.tokenizer.encode_each

@@ -347,9 +347,12 @@ class Engine:
     def __repr__(self) -> str:
         return f"Engine({self.signature})"
 
-    def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions()) -> EngineResult:
+    def translate(self, texts: Sequence[str], options: DecodeOptions = DecodeOptions(),
+                  encoded: Sequence[list[str]] | None = None) -> EngineResult:
         """Translate ``texts`` in buckets of one padded length. Blank texts come back as themselves undecoded; a text
-        longer than ``max_source_tokens`` is translated in pieces (``split_to_fit``) whose outputs are joined."""
+        longer than ``max_source_tokens`` is translated in pieces (``split_to_fit``) whose outputs are joined.
+        ``encoded``: each text's tokens as ``tokenizer.encode_each`` gives them, where the caller has them already
+        (the batcher measured its texts with them), so that no text is tokenised twice."""
         check_texts(texts)
         size = len(texts)
         translations: list[str | None] = [text if not text.strip() else None for text in texts]
@@ -357,7 +360,8 @@ class Engine:
         log_probs: list[float | None] = [None] * size
         scored: list[int] = [0] * size
         todo = [i for i, text in enumerate(texts) if text.strip()]
-        owners, tokens, prefix = self._units([texts[i] for i in todo])
+        owners, tokens, prefix = self._units([texts[i] for i in todo],
+                                             None if encoded is None else [encoded[i] for i in todo])
         errors: list[str] = []
         target_tokens = 0
         unit_text: list[str | None] = [None] * len(tokens)
@@ -411,11 +415,15 @@ class Engine:
             scored_tokens=tuple(scored),
         )
 
-    def _units(self, texts: list[str]) -> tuple[list[int], list[list[str]], tuple[str, ...]]:
+    def _units(self, texts: list[str], given: list[list[str]] | None = None
+               ) -> tuple[list[int], list[list[str]], tuple[str, ...]]:
         """What the model decodes: each text's tokens, or, for a text over ``max_source_tokens``, its pieces'
         (``split_to_fit`` by this direction's tokenizer, edge whitespace left out). Returns (index of the text each
         unit belongs to, the units' tokens, the target prefix)."""
-        tokens, prefix = self.tokenizer.encode(texts)
+        if given is None:
+            tokens, prefix = self.tokenizer.encode(texts)
+        else:
+            tokens, prefix = given, self.tokenizer.target_prefix
         limit = self.max_source_tokens
         if all(len(t) <= limit for t in tokens):
             return list(range(len(texts))), tokens, prefix

@@ -12,26 +12,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate
 from typing import Any
 
 from ..detection import Detection
-from ..errors import ModelNotInstalledError
 from ..models.batching import BatchingProvider, BatchReport
-from ..results import DEMO_NOTICE, Flag
-from .api import ApiError
+from ..results import DEMO_NOTICE, Flag, Stats
 from .config import ServerConfig
-from .languages import AUTO, HANS, HANT, Served, not_available, public_code
+from .languages import AUTO, HANS, HANT, Served, public_code
 from .markup import join_markup, markup_text, split_markup, texts_to_translate
 
 log = logging.getLogger("xhs_translate.server")
 _DEFAULT_KEY = (("errors", "mark"),)  # the options of the default Translator, as translator() keys them
-MAX_TRANSLATORS = 16  # distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
-_DONE = ("translated", "cached")
-_STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits", "model_batches")
+# distinct settings kept; beyond that the least recently used is dropped (requests using it finish)
+MAX_TRANSLATORS = 16
+_STAT_KEYS = ("comments", "segments", "segments_translated", "cache_hits", "cache_misses", "comment_hits",
+              "model_batches")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,8 @@ def detection_entry(detection: Detection) -> dict[str, Any]:
     """A detection as LibreTranslate gives it; no language at all is ``en`` with confidence 0, as there."""
     if detection.lang == "und":
         return {"confidence": 0.0, "language": "en"}
-    return {"confidence": round(detection.confidence * 100, 1), "language": public_code(detection.lang, detection.script)}
+    return {"confidence": round(detection.confidence * 100, 1),
+            "language": public_code(detection.lang, detection.script)}
 
 
 def detection_candidates(detection: Detection) -> list[dict[str, Any]]:
@@ -86,7 +85,7 @@ class TranslationService:
         self._cache = open_cache(config.cache)  # one backend (SQLite connections) for every Translator
         self._lock = threading.Lock()
         self._translators: dict[tuple, Any] = {}
-        self._retired: Counter[str] = Counter()
+        self._retired = Stats()  # counters of translators dropped beyond MAX_TRANSLATORS
         self._loaded = False
         # LibreTranslate requests: an item the model fails on is marked and comes back as it came, never failing
         # the request's other items (a /thread request chooses its own ``errors``)
@@ -106,40 +105,29 @@ class TranslationService:
                 cache = self._cache if self._cache is not None else False
                 translator = Translator(config, cache=cache, engine_provider=self.provider)
                 if len(self._translators) >= MAX_TRANSLATORS:  # forget the least recently used, never the default
-                    retired = self._translators.pop(next(k for k in self._translators if k != _DEFAULT_KEY)).stats()
-                    for name in _STAT_KEYS:  # its counts stay in stats(), so the metrics never go down
-                        self._retired[name] += retired[name]
+                    retired = self._translators.pop(next(k for k in self._translators if k != _DEFAULT_KEY))
+                    self._retired += retired.stats()  # its counts stay in stats(), so the metrics never go down
             self._translators[key] = translator  # most recently used last
             return translator
 
     def load(self) -> None:
         """Load the engines the routes use and the detector before the first request, so none of them waits for
-        it: per direction, the one package the Translator's routing picks (``--model``, then the preference order
-        and the newest version), not every installed version. Idempotent; a package that cannot be loaded raises
-        its PackageError here, before the server listens."""
+        it: the Translator's own engines (``Translator.engines``: per direction, the one package its routing picks,
+        not every installed version). Idempotent; a package that cannot be loaded raises its PackageError here,
+        before the server listens."""
         from ..detection import detect_many
-        from ..models.engine import resolve_compute_type, resolve_device
-        from ..models.packages import find_package, list_packages
 
         with self._lock:
             if self._loaded:
                 return
-            config = self.config.translator
-            engine = config.engine  # as the Translator asks for its engines, so these are the ones it gets
-            device = resolve_device(engine.device)
-            choice = dict(config.models)  # as routing.Router finds its packages
-            directions = sorted({(p.from_code, p.to_code) for p in list_packages(config.models_dir)})
-            for a, b in directions:
-                package = find_package(a, b, config.models_dir, model=choice.get(f"{a}-{b}"), prefer=choice.get("*"))
-                self.provider(package, device=device, compute_type=resolve_compute_type(engine.compute_type, device),
-                              inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
+            self.default.engines()
             detect_many(["你好，世界。", "繁體中文的句子", "hello world", "bonjour tout le monde"])
             self._loaded = True
 
     def models(self, demo_only: bool = False) -> list[str]:
-        """The loaded packages (id@version); with ``demo_only``, the random-weight demo ones (gibberish output)."""
-        return sorted(b.engine.package.package_id for b in self.provider.engines()
-                      if hasattr(b.engine, "package") and (b.engine.package.demo or not demo_only))
+        """The packages the Translator routes to (id@version), which :meth:`load` loads; with ``demo_only``, the
+        random-weight demo ones (gibberish output)."""
+        return sorted(p.package_id for p in self.default.packages() if p.demo or not demo_only)
 
     # --- LibreTranslate -------------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], source: str, target: str, fmt: str | Sequence[str]) -> list[Translated]:
@@ -147,7 +135,8 @@ class TranslationService:
         code or ``auto``) into ``target``.
 
         Every text goes through the Translator's pipeline in one call (per-sentence detection, protected spans,
-        glossary, cache, shared batches); for HTML only the translatable text nodes do."""
+        glossary, cache, shared batches); for HTML only the translatable text nodes do. Errors are the library's
+        own (``XhsTranslateError``); the app's error mapping answers them in HTTP (``server/app.py``)."""
         from ..detection import detect_many
 
         formats = [fmt] * len(texts) if isinstance(fmt, str) else list(fmt)
@@ -159,21 +148,14 @@ class TranslationService:
         documents = [split_markup(text) if f == "html" else None for text, f in zip(texts, formats)]
         nodes = [texts_to_translate(doc) if doc is not None else [text] for text, doc in zip(texts, documents)]
         units = [node for doc_nodes in nodes for node in doc_nodes]
-        prose = [markup_text(doc) if doc is not None else text for text, doc in zip(texts, documents)]
-        try:
-            results = translator.translate_many(units, source=source_mode, target=target_mode)
-        except ModelNotInstalledError as exc:
-            raise ApiError(400, not_available(exc.from_code, exc.to_code)) from None
-        outputs = [r.translation if r.status in _DONE else None for r in results]
-        failures = [_failure(r) for r in results]
-        it, scores, failed = iter(outputs), iter(r.confidence for r in results), iter(failures)
+        results = translator.translate_many(units, source=source_mode, target=target_mode)
+        ends = list(accumulate(len(doc_nodes) for doc_nodes in nodes))
+        per_text = [results[end - len(doc_nodes) : end] for end, doc_nodes in zip(ends, nodes)]
         translated, confidences, errors = [], [], []
-        for text, doc, doc_nodes in zip(texts, documents, nodes):
-            count = len(doc_nodes)
-            out = [next(it) for _ in range(count)]
-            translated.append(join_markup(doc, out) if doc is not None else (out[0] if out[0] is not None else text))
-            confidences.append(min((s for s in islice(scores, count) if s is not None), default=None))
-            errors.append(next((f for f in islice(failed, count) if f), None))
+        for doc, own in zip(documents, per_text):  # a node without a translation stays as it came
+            translated.append(own[0].shown if doc is None else join_markup(doc, [r.translation for r in own]))
+            confidences.append(min((r.confidence for r in own if r.confidence is not None), default=None))
+            errors.append(next((failure for r in own if (failure := _failure(r))), None))
         for index, error in enumerate(errors):
             if error:  # the item comes back as it came; the others are not held back by it
                 log.warning("item %d of %d came back untranslated: %s", index + 1, len(texts), error)
@@ -181,7 +163,13 @@ class TranslationService:
         if source != AUTO:
             return [Translated(text, public_code(source), 100.0, score, demo, error)
                     for text, score, error in zip(translated, confidences, errors)]
-        entries = [detection_entry(d) for d in detect_many(prose, languages=translator.config.languages)]
+        # a plain text's detection comes with its result; an HTML document's nodes were translated one by one, so
+        # the document is detected on its whole prose
+        pages = [markup_text(doc) for doc in documents if doc is not None]
+        found = iter(detect_many(pages, languages=translator.config.languages) if pages else ())
+        detections: list[Any] = [own[0].detection if doc is None else next(found)
+                                 for doc, own in zip(documents, per_text)]
+        entries = [detection_entry(d) for d in detections]
         return [Translated(text, e["language"], e["confidence"], score, demo, error)
                 for text, e, score, error in zip(translated, entries, confidences, errors)]
 
@@ -230,17 +218,15 @@ class TranslationService:
             "cache": cache_state,
         }
 
-    def stats(self) -> dict[str, int]:
-        """Translator counters summed over every Translator, plus the batching engines' counters."""
+    def stats(self) -> Stats:
+        """Translator counters summed over every Translator, plus the batching engines' counters (``batching_``)."""
         with self._lock:
             translators = list(self._translators.values())
-            total = {key: self._retired[key] for key in _STAT_KEYS}
-        for translator in translators:
-            stats = translator.stats()
-            for key in _STAT_KEYS:
-                total[key] += stats[key]
-        total["cache_errors"] = self._cache.error_count if self._cache is not None else 0  # one backend for all
-        return {**total, **{f"batching_{key}": value for key, value in self.provider.stats().items()}}
+            retired = self._retired
+        total = sum((translator.stats() for translator in translators), retired).only(_STAT_KEYS)
+        cache_errors = self._cache.error_count if self._cache is not None else 0  # one backend for all
+        batching = {f"batching_{key}": value for key, value in self.provider.stats().items()}
+        return Stats({**total, "cache_errors": cache_errors, **batching})
 
     def close(self) -> None:
         """Finish queued work and stop the batching threads; close the cache connections."""

@@ -261,6 +261,12 @@ class SentencePieceTokenizer:
         pieces = self._source.encode(list(texts), out_type=str) if texts else []
         return [prefix + p + suffix for p in pieces], self.target_prefix
 
+    def encode_each(self, texts: Sequence[str]) -> list[list[str]]:
+        """``encode``'s token lists, one text at a time (see :meth:`count`): what a cross-request batcher measures
+        its texts with and then hands to the engine, so that no text is tokenised twice."""
+        prefix, suffix = list(self.package.source_prefix), list(self.package.source_suffix)
+        return [prefix + self._source.encode(text, out_type=str) + suffix for text in texts]
+
     def count(self, texts: Sequence[str]) -> list[int]:
         """How many tokens ``encode`` gives each text, one text at a time: encoding a list starts SentencePiece's
         thread pool, which costs more than the few texts a cross-request batcher measures at once."""
