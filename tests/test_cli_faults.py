@@ -518,21 +518,22 @@ def jsontext_records(text: str) -> list[dict]:
 def test_html_output_past_its_bound_is_refused_before_the_work(models_dir, tmp_path, monkeypatch, capsys):
     """Peak RSS grew with the input (200k comments: 818 MB here); the page now takes at most HTML_MAX_COMMENTS
     (50,000: 268 MB), checked on a file's count before any translation and on stdin as records arrive."""
-    from xhs_translate import cli
+    from xhs_translate import cli, jobs
+    from xhs_translate.io import writers
 
-    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    monkeypatch.setattr(writers, "HTML_MAX_COMMENTS", 3)
     records = [{"comment_id": str(i), "content": "好看"} for i in range(4)]
     common = ["--models-dir", str(models_dir), "--no-cache", "-q", "--chunk-size", "2"]
     assert cli.main(["translate", str(write_jsonl(tmp_path / "three.jsonl", records[:3])), "-o",
                      str(tmp_path / "three.html"), *common]) == 0
     source = write_jsonl(tmp_path / "four.jsonl", records)
-    monkeypatch.setattr(cli._TranslateJob, "make_translator", lambda self: pytest.fail("translated before the check"))
+    monkeypatch.setattr(jobs._Translating, "_new_translator", lambda self: pytest.fail("translated before the check"))
     assert cli.main(["translate", str(source), "-o", str(tmp_path / "four.html"), *common]) == 2
     assert capsys.readouterr().err == (
         "xhs-translate: error: an HTML page holds at most 3 comments (it is built in memory, a view for people) and "
         "the inputs have more: write JSONL, JSON or CSV (-o OUT.csv), or split the input\n")
     monkeypatch.undo()
-    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    monkeypatch.setattr(writers, "HTML_MAX_COMMENTS", 3)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
     assert cli.main(["translate", "-", "--output-format", "html", *common]) == 2
     captured = capsys.readouterr()
