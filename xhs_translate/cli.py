@@ -280,8 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--workers", type=_positive_int, metavar="N",
                        help="with --ray: actors, one CPU and one model replica each (default: the cluster's CPUs)")
     _common(translate)
-    translate.set_defaults(run=_run_translate, check=lambda a: (check_engine_options(translate, a),
-                                                                _check_ray_options(translate, a)))
+    def check_translate(a: argparse.Namespace) -> None:
+        check_engine_options(translate, a)
+        _check_ray_options(translate, a)
+
+    translate.set_defaults(run=_run_translate, check=check_translate)
 
     detect = commands.add_parser(
         "detect", formatter_class=formatter, help="detect the language of each comment",
@@ -640,6 +643,7 @@ def _run_models_list(args: argparse.Namespace) -> int:
         print("serving (where several models could; --model NAME chooses):")
         for a, b in pairs:
             chosen = select_package(a, b, args.models_dir)
+            assert chosen is not None  # an installed direction
             print(f"  {a}->{b}  {chosen.family}:{chosen.model_id}  (preference: {' > '.join(PREFERENCE.get(b, ()))})")
     if _offline(args):
         return EXIT_OK
@@ -774,14 +778,16 @@ def _run_cache(args: argparse.Namespace) -> int:
     from .cache.redis import redact
 
     redis = is_redis_address(args.cache)
-    where = redact(args.cache) if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
+    path = None if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
+    where = redact(args.cache) if path is None else path
     if args.cache_command == "path":
         print(where)
         return EXIT_OK
-    if not redis and not where.exists():
+    if path is not None and not path.exists():
         print(f"{where}: no cache yet (0 entries)")
         return EXIT_OK
     cache = open_cache(args.cache)
+    assert cache is not None  # only cache=False gives none
     try:
         if args.cache_command == "clear":
             before = None if redis else cache.stats()["size_bytes"]
@@ -873,7 +879,11 @@ def _add_serve_parser(commands, formatter) -> None:
     serve.set_defaults(inter_threads=SERVER_REPLICAS)
     _common(serve)
     # The server's OpenMP settings go into the environment before the check loads CTranslate2 (server/config.py).
-    serve.set_defaults(run=_run_serve, check=lambda a: (apply_server_env(), check_engine_options(serve, a)))
+    def check_serve(a: argparse.Namespace) -> None:
+        apply_server_env()
+        check_engine_options(serve, a)
+
+    serve.set_defaults(run=_run_serve, check=check_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> int:

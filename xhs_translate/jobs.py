@@ -197,7 +197,7 @@ class _Translating:
     def translate(self, chunk: list[dict]) -> list[dict]:
         while True:
             try:
-                return self.translator.translate_thread(chunk)  # type: ignore[no-any-return]
+                return self.translator.translate_thread(chunk)
             except ModelNotInstalledError as exc:
                 if self.installer is None:
                     raise
@@ -325,7 +325,8 @@ def translate_on_ray(inputs: Sequence[str], output: str = STDIO, *, address: str
             json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **options)
 
         def batches(writer: RecordWriter) -> Iterator[Sequence[Any]]:
-            for table in out.iter_batches(batch_size=None, batch_format="pyarrow"):
+            tables: Iterable[Any] = out.iter_batches(batch_size=None, batch_format="pyarrow")
+            for table in tables:
                 if kind == "jsonl":
                     yield _Lines(table.column(distributed.LINE_COLUMN).to_pylist())
                 else:

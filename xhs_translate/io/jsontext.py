@@ -37,6 +37,7 @@ class JsonNumber:
     ``-0``, a 5,000-digit integer): its text, written back unchanged. ``float()`` gives its value."""
 
     __slots__ = ("text",)
+    text: str
 
     def __init__(self, text: str):
         object.__setattr__(self, "text", text)

@@ -106,10 +106,16 @@ def _check_output_path(path: str) -> None:
         raise OutputPathError(f"cannot write {path}: cannot create files in {parent}: {reason}")
 
 
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class _OutputStream:
     """A text stream whose write errors name the output: ``cannot write OUT: No space left on device``."""
 
-    def __init__(self, stream: IO[str], label: str):
+    def __init__(self, stream: _TextSink, label: str):
         self._stream = stream
         self._label = label
 
@@ -186,7 +192,7 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
         caught.append(signum)
 
-    previous = {signum: signal.signal(signum, hold) for signum in _STOP_SIGNALS}
+    previous: dict[int, Any] = {signum: signal.signal(signum, hold) for signum in _STOP_SIGNALS}
     try:
         yield
     finally:
@@ -229,9 +235,9 @@ def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
         _keep_mode(fd, target)
         raw = os.fdopen(fd, "w", encoding=encoding, errors=UNENCODABLE, newline="")
         with _closing(raw, path):
-            stream = _OutputStream(raw, path)
-            yield stream  # type: ignore[misc]
-            stream.flush()
+            out = _OutputStream(raw, path)
+            yield out  # type: ignore[misc]
+            out.flush()
             try:
                 os.fsync(raw.fileno())
             except OSError as exc:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from ..errors import ModelNotInstalledError, PackageError, PackageIndexError, PackageIndexUnreachableError
 from ..staging import locked_folder
@@ -101,7 +102,7 @@ def install_model(
     the files cannot; when given they are written to the installed folder's ``xhs-translate.json``. Installing
     the same model again is a no-op; a different folder already under that name is an error.
     """
-    wanted = tuple(parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs)
+    wanted = cast(tuple[tuple[str, str], ...], tuple(parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs))
     if family is not None:
         get_family(family)  # an unknown family fails before any copying
     text = str(source)
