@@ -115,7 +115,7 @@ def test_detect_file_adds_detection_fields_per_text_field_and_counts_languages(t
 def test_translate_file_installs_missing_models_on_first_use_and_goes_on(models_dir, tmp_path, tiny_archives):
     fresh = tmp_path / "fresh-models"
     events: list[tuple] = []
-    installer = AutoInstaller(fresh, index_url=index_of(tmp_path, tiny_archives),
+    installer = AutoInstaller(index_url=index_of(tmp_path, tiny_archives),
                               on_install=lambda a, b, package: events.append((a, b, package is not None)))
     out = tmp_path / "out.jsonl"
     report = translate_file([str(EXAMPLE)], str(out), models_dir=fresh, cache=False, installer=installer)
@@ -128,9 +128,9 @@ def test_translate_file_installs_missing_models_on_first_use_and_goes_on(models_
 
 
 def test_offline_refuses_naming_every_missing_pair_with_the_hint(tmp_path):
-    installer = AutoInstaller(tmp_path / "empty", offline=True, hint=" (add --models-dir X)")
+    installer = AutoInstaller(offline=True, hint=" (add --models-dir X)")
     with pytest.raises(ModelNotInstalledError) as caught:
-        installer.ensure(pairs_for_mode("auto"))
+        installer.ensure(pairs_for_mode("auto"), tmp_path / "empty")
     assert caught.value.pairs == (("zh", "en"), ("en", "zh"))
     assert str(caught.value).endswith(" (add --models-dir X)") and "zh->en and en->zh" in str(caught.value)
 
@@ -146,11 +146,13 @@ def test_an_unreachable_index_names_every_pair_still_missing(tmp_path):
 
 def test_a_pair_installed_once_and_still_missing_is_not_installed_again(tmp_path, tiny_archives):
     calls: list[tuple] = []
-    installer = AutoInstaller(tmp_path / "models", index_url=index_of(tmp_path, tiny_archives),
+    models = tmp_path / "models"
+    installer = AutoInstaller(index_url=index_of(tmp_path, tiny_archives),
                               on_install=lambda a, b, p: calls.append((a, b)))
-    installer.install(ModelNotInstalledError("zh", "en"))
+    installer.install(ModelNotInstalledError("zh", "en", models))
+    assert [p.name for p in models.iterdir()] == ["translate-zh_en-1_0"]
     with pytest.raises(ModelNotInstalledError):
-        installer.install(ModelNotInstalledError("zh", "en"))
+        installer.install(ModelNotInstalledError("zh", "en", models))
     assert calls == [("zh", "en"), ("zh", "en")]  # before and after the one install, nothing more
 
 

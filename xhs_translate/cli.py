@@ -53,7 +53,6 @@ from .io.records import open_inputs
 from .jobs import DEFAULT_CHUNK, DETECT_OUTPUT_FORMATS, JobReport, detect_file, translate_file, translate_on_ray
 from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
-from .models.install import AutoInstaller
 
 PROG = "xhs-translate"
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
@@ -482,8 +481,9 @@ def _inputs(args: argparse.Namespace) -> list[InputSpec]:
 # --- translate -------------------------------------------------------------------------------------
 
 
-def _installer(args: argparse.Namespace) -> AutoInstaller:
+def _installer(args: argparse.Namespace) -> Any:
     """Models installed on first use, saying so on stderr; refused with --no-download or $XHS_TRANSLATE_OFFLINE."""
+    from .models.install import AutoInstaller
 
     def said(from_code: str, to_code: str, package: Any) -> None:
         if args.quiet:
@@ -495,8 +495,7 @@ def _installer(args: argparse.Namespace) -> AutoInstaller:
             _say(f"{PROG}: installed {package.package_id} in {package.path}")
 
     hint = f" (add --models-dir {args.models_dir} to that command)" if args.models_dir else ""
-    return AutoInstaller(args.models_dir, _offline(args), progress=not args.quiet and sys.stderr.isatty(), hint=hint,
-                         on_install=said)
+    return AutoInstaller(_offline(args), progress=not args.quiet and sys.stderr.isatty(), hint=hint, on_install=said)
 
 
 def translator_options(args: argparse.Namespace) -> dict[str, Any]:

