@@ -197,7 +197,8 @@ def test_csv_output_neutralises_formulas_unless_told_to_keep_them(env, tmp_path)
     escaped = tmp_path / "escaped.csv"
     assert cli(env, "translate", str(source), "-o", str(escaped), "-q").returncode == 0
     row = read_output(escaped, "csv")[0]
-    assert row["content"] == "'=HYPERLINK(\"http://x\",\"hi\")" and row["nickname"] == "'@SUM(1+1)" and row["likes"] == "-3"
+    assert row["content"] == "'=HYPERLINK(\"http://x\",\"hi\")"
+    assert row["nickname"] == "'@SUM(1+1)" and row["likes"] == "-3"
     kept = tmp_path / "kept.csv"
     assert cli(env, "detect", str(source), "-o", str(kept), "-q", "--csv-formulas", "keep").returncode == 0
     assert read_output(kept, "csv")[0]["content"] == "=HYPERLINK(\"http://x\",\"hi\")"
@@ -208,7 +209,8 @@ def test_csv_output_neutralises_formulas_unless_told_to_keep_them(env, tmp_path)
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
 def test_numbers_come_back_exactly_as_they_came(env, tmp_path, fmt):
-    fields = '"comment_id": 1e400, "like_count": 1.50, "create_time": -0, "big": %s, "e": 1E5, "content": "你好"' % ("7" * 5000)
+    fields = ('"comment_id": 1e400, "like_count": 1.50, "create_time": -0, "big": %s, "e": 1E5, "content": "你好"'
+              % ("7" * 5000))
     source = tmp_path / f"in.{fmt}"
     source.write_text(f"[{{{fields}}}]" if fmt == "json" else f"{{{fields}}}\n", encoding="utf-8")
     out = tmp_path / f"out.{fmt}"
@@ -276,7 +278,8 @@ def test_the_progress_bar_counts_every_input_chunk_by_chunk(env, tmp_path, monke
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     source = (write_json if fmt == "json" else write_jsonl)(tmp_path / f"in.{fmt}", big_thread(40))
-    assert cli_module.main(["translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--chunk-size", "15", "-q"]) == 0
+    argv = ["translate", str(source), "-o", str(tmp_path / "out.jsonl"), "--chunk-size", "15", "-q"]
+    assert cli_module.main(argv) == 0
     assert bar.updates == [15, 15, 10]  # a JSON input was one chunk: 0 for the whole run, then 40
     assert bar.postfixes == ["records 1-15", "records 16-30", "records 31-40", ""]
 
@@ -325,7 +328,8 @@ def test_cache_warnings_are_one_line_and_none_with_quiet(env, tmp_path):
 def test_demo_models_install_offline_say_they_are_gibberish_and_run_the_pipeline(env, tmp_path, tiny_archives):
     models = tmp_path / "demo-models"
     common = ["--models-dir", str(models)]
-    for wrong, message in ((["--demo", "zh", "en"], "give no SOURCE"), (["--size", "base", "x.argosmodel"], "--size applies only to --demo"),
+    for wrong, message in ((["--demo", "zh", "en"], "give no SOURCE"),
+                           (["--size", "base", "x.argosmodel"], "--size applies only to --demo"),
                            ([], "give FROM TO language codes, package files or URLs, or --demo")):
         result = cli(env, "models", "install", *wrong, *common)
         assert result.returncode == 2 and message in result.stderr.decode()
@@ -473,7 +477,8 @@ def test_sigterm_while_stdout_is_a_full_pipe_leaves_whole_records(env, tmp_path,
         assert proc.wait(timeout=60) == 130, stderr
     finally:
         proc.kill()
-    assert stderr.endswith("xhs-translate: interrupted; stdout has only part of the output (re-running reuses the cache)\n")
+    assert stderr.endswith(
+        "xhs-translate: interrupted; stdout has only part of the output (re-running reuses the cache)\n")
     text = output.decode("utf-8")
     if fmt == "jsonl":
         assert text.endswith("\n")
@@ -518,21 +523,22 @@ def jsontext_records(text: str) -> list[dict]:
 def test_html_output_past_its_bound_is_refused_before_the_work(models_dir, tmp_path, monkeypatch, capsys):
     """Peak RSS grew with the input (200k comments: 818 MB here); the page now takes at most HTML_MAX_COMMENTS
     (50,000: 268 MB), checked on a file's count before any translation and on stdin as records arrive."""
-    from xhs_translate import cli
+    from xhs_translate import cli, jobs
+    from xhs_translate.io import writers
 
-    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    monkeypatch.setattr(writers, "HTML_MAX_COMMENTS", 3)
     records = [{"comment_id": str(i), "content": "好看"} for i in range(4)]
     common = ["--models-dir", str(models_dir), "--no-cache", "-q", "--chunk-size", "2"]
     assert cli.main(["translate", str(write_jsonl(tmp_path / "three.jsonl", records[:3])), "-o",
                      str(tmp_path / "three.html"), *common]) == 0
     source = write_jsonl(tmp_path / "four.jsonl", records)
-    monkeypatch.setattr(cli._TranslateJob, "make_translator", lambda self: pytest.fail("translated before the check"))
+    monkeypatch.setattr(jobs._Translating, "_new_translator", lambda self: pytest.fail("translated before the check"))
     assert cli.main(["translate", str(source), "-o", str(tmp_path / "four.html"), *common]) == 2
     assert capsys.readouterr().err == (
         "xhs-translate: error: an HTML page holds at most 3 comments (it is built in memory, a view for people) and "
         "the inputs have more: write JSONL, JSON or CSV (-o OUT.csv), or split the input\n")
     monkeypatch.undo()
-    monkeypatch.setattr(cli, "HTML_MAX_COMMENTS", 3)
+    monkeypatch.setattr(writers, "HTML_MAX_COMMENTS", 3)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
     assert cli.main(["translate", "-", "--output-format", "html", *common]) == 2
     captured = capsys.readouterr()
@@ -560,7 +566,8 @@ def test_hostile_inputs_through_the_servers_thread_endpoint(case, client, models
         assert response.status_code == 400 and refused in response.json()["error"], response.text
         return
     try:
-        expected = Translator(models_dir=models_dir, cache=False).translate_thread([jsontext.loads(line) for line in lines])
+        records = [jsontext.loads(line) for line in lines]
+        expected = Translator(models_dir=models_dir, cache=False).translate_thread(records)
     except XhsTranslateError as exc:
         assert response.status_code == 400 and str(exc) in response.json()["error"], response.text
         return

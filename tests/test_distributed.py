@@ -25,7 +25,8 @@ from xhs_translate.cli import main
 from xhs_translate.translator import Translator
 
 RECORDS = [
-    {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7, "ip_location": "上海"}
+    {"comment_id": str(i), "content": text, "parent_comment_id": str(i // 3), "like_count": i * 7,
+     "ip_location": "上海"}
     for i, text in enumerate([
         "这家店的拿铁真的好喝，周末还会再来 #咖啡",
         "Where is this cafe? It looks so cozy",
@@ -43,8 +44,8 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def ray_runtime():
-    distributed_or_skip("ray")
-    import ray.data
+    ray = distributed_or_skip("ray")
+    import ray.data  # noqa: F811 (the same module, its data submodule loaded)
 
     # log_to_driver=False: otherwise Ray's log thread prints its processes' lines (a GCS note about an actor an
     # earlier test killed) on sys.stderr at any moment, into whichever test's capsys is capturing then
@@ -106,6 +107,36 @@ def test_parquet_directory_in_csv_out_keeps_the_input_order(ray_runtime, models_
     assert main(["translate", str(write_jsonl(tmp_path / "in.jsonl", RECORDS)), "-o", str(single), *common]) == 0
     assert main(["translate", str(folder), "-o", str(spread), *common, "--ray", "auto", "--chunk-size", "7"]) == 0
     assert spread.read_bytes() == single.read_bytes()
+
+
+def test_translate_on_ray_writes_what_translate_file_writes(ray_runtime, models_dir, tmp_path):
+    """The library call under ``translate --ray`` (issue 23 §1): an app gets the single process's bytes (JSON out:
+    the workers' JSONL lines decoded on the one writer path), with the job's progress and report."""
+    from xhs_translate.jobs import translate_file, translate_on_ray
+
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    single, spread = tmp_path / "single.json", tmp_path / "ray.json"
+    translate_file([str(source)], str(single), models_dir=models_dir, cache=False)
+    told: list[int | None] = []
+
+    class Progress:
+        def start(self, count):
+            told.append(count())
+
+        def chunk(self, first, last):
+            pass
+
+        def advance(self, n):
+            told.append(n)
+
+        def finish(self):
+            pass
+
+    report = translate_on_ray([str(source)], str(spread), models_dir=models_dir, cache=False, chunk_size=7, workers=2,
+                              progress=Progress())
+    assert spread.read_bytes() == single.read_bytes()
+    assert report.count == len(RECORDS) and told[0] == len(RECORDS) and sum(told[1:]) == len(RECORDS)
+    assert report.stats["workers"] in (1, 2) and report.signature != "none"
 
 
 def test_a_killed_actor_is_restarted_and_no_record_is_lost_or_duplicated(ray_runtime, models_dir):

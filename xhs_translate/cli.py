@@ -5,10 +5,12 @@ Option names are the API's (``--to`` is ``target``, ``--glossary``, ``--errors``
 
 Exit codes: 0 success, 1 a runtime error (unreadable or invalid input, missing model, disk full, ...), 2 a
 usage error (bad options, unknown format, output in a missing or read-only directory), 130 interrupted. Errors
-are one line on stderr, and so are warnings (none with ``-q``); ``--debug`` adds the traceback. The output path is only ever written by an atomic rename
-at the very end, so a failed or interrupted run leaves it as it was. On standard output (``-o -``, the default)
-JSONL and JSON are streamed as the run goes, so a failed run leaves the records done before the failure (JSON
-without its closing bracket); CSV and HTML are written at the end, so a failed run writes nothing there.
+are one line on stderr, and so are warnings (none with ``-q``); ``--debug`` adds the traceback. The output path
+is only ever written by an atomic rename at the very end, so a failed or interrupted run leaves it as it was. On
+standard output (``-o -``, the default) JSONL and JSON are streamed as the run goes, so a failed run leaves the
+records done before the failure (JSON without its closing bracket); CSV and HTML are written at the end, so a
+failed run writes nothing there. The work itself is the library's (``jobs.py``): this module is argument
+parsing, progress and exit codes.
 """
 
 from __future__ import annotations
@@ -18,13 +20,10 @@ import os
 import signal
 import sys
 import threading
-import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import islice
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,50 +32,40 @@ from .config import CONFIDENCE_THRESHOLD
 from .errors import (
     InputError,
     MissingFieldError,
-    ModelNotInstalledError,
+    OptionsError,
     OutputPathError,
     PackageIndexError,
     PackageIndexUnreachableError,
     UnknownFormatError,
-    WorkerError,
     XhsTranslateError,
 )
 from .io import (
     CSV_FORMULAS,
     DEFAULT_MAX_RECORD,
-    ENCODINGS,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
     STDIO,
-    WRITERS,
-    CsvWriter,
     InputSpec,
-    atomic_output,
     check_output_path,
-    count_records,
-    iter_records,
     output_format_for,
-    resolve_format,
 )
+from .io.records import open_inputs
+from .jobs import DEFAULT_CHUNK, DETECT_OUTPUT_FORMATS, JobReport, detect_file, translate_file, translate_on_ray
 from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
-from .results import Stats
-from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields, check_fields_free
 
 PROG = "xhs-translate"
-DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
-DEFAULT_CHUNK = 8000  # records; as the Translator's own chunks (translator.CHUNK_COMMENTS), for full engine batches
 DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class UsageError(XhsTranslateError):
+class UsageError(OptionsError):
     """The command line asks for something impossible (exit code 2)."""
 
 
-_USAGE_ERRORS = (UsageError, UnknownFormatError, OutputPathError, MissingFieldError)
+_USAGE_ERRORS = (OptionsError, UnknownFormatError, OutputPathError, MissingFieldError)
 
 
 # --- argument parsing ------------------------------------------------------------------------------
@@ -88,8 +77,9 @@ def _common(parser: argparse.ArgumentParser, models: bool = True, cache: bool = 
         group = parser.add_argument_group(" and ".join(n for n, used in (("models", models), ("cache", cache)) if used))
         if models:
             group.add_argument("--models-dir", metavar="DIR",
-                               help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, $ARGOS_PACKAGES_DIR,"
-                                    " else ~/.local/share/argos-translate/packages, shared with argospm and LibreTranslate)")
+                               help="where Argos packages live (default: $XHS_TRANSLATE_MODELS_DIR, "
+                                    "$ARGOS_PACKAGES_DIR, else ~/.local/share/argos-translate/packages, shared with "
+                                    "argospm and LibreTranslate)")
         if cache:
             add_cache_options(group)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -147,11 +137,11 @@ def _io_options(parser: argparse.ArgumentParser, output_formats: Sequence[str]) 
                              "formulas (OWASP's advice against CSV injection); keep writes them unchanged")
     parser.add_argument("--max-record-size", type=_positive_int, default=DEFAULT_MAX_RECORD >> 20, metavar="MIB",
                         help="the most one record may take, in Mi characters (a JSONL or text line, a CSV field, a "
-                             f"JSON array item; default: {DEFAULT_MAX_RECORD >> 20}): past it, an error naming the line, "
-                             "before a file with no line ends fills the memory")
+                             f"JSON array item; default: {DEFAULT_MAX_RECORD >> 20}): past it, an error naming the "
+                             "line, before a file with no line ends fills the memory")
     parser.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK, metavar="N",
-                        help=f"records per streamed chunk: each chunk is translated, cached and written before the next "
-                             f"(default: {DEFAULT_CHUNK})")
+                        help=f"records per streamed chunk: each chunk is translated, cached and written before the "
+                             f"next (default: {DEFAULT_CHUNK})")
     parser.add_argument("--languages", type=_languages, default=("zh", "en"), metavar="CODES",
                         help="the languages comments are expected in, comma-separated (default: zh,en, a RedNote "
                              "comment section): Latin text goes to another language only on strong evidence; "
@@ -163,7 +153,8 @@ def _languages(value: str) -> tuple[str, ...] | str:
     """``zh,en`` -> ("zh", "en"); ``all`` stays "all" (no domain prior); checked while parsing."""
     from .detection import expected_languages
 
-    languages: tuple[str, ...] | str = value if value == "all" else tuple(c.strip() for c in value.split(",") if c.strip())
+    languages: tuple[str, ...] | str = (value if value == "all"
+                                        else tuple(c.strip() for c in value.split(",") if c.strip()))
     try:
         expected_languages(languages)
     except InputError as exc:
@@ -270,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "keep: hashtags verbatim, for apps that re-render the original markup")
     translate.add_argument("--confidence-threshold", type=_fraction, default=CONFIDENCE_THRESHOLD, metavar="X",
                            help="flag translations whose model confidence (translation_confidence, exp of the mean "
-                                f"token log-probability) is below X with low_confidence (default: {CONFIDENCE_THRESHOLD})")
+                                "token log-probability) is below X with low_confidence "
+                                f"(default: {CONFIDENCE_THRESHOLD})")
     translate.add_argument("--mark-cached", action="store_true",
                            help="status 'cached' for comments served wholly from the cache (default: 'translated', so "
                                 "the output never depends on the cache's state)")
@@ -287,8 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--workers", type=_positive_int, metavar="N",
                        help="with --ray: actors, one CPU and one model replica each (default: the cluster's CPUs)")
     _common(translate)
-    translate.set_defaults(run=_run_translate, check=lambda a: (check_engine_options(translate, a),
-                                                                _check_ray_options(translate, a)))
+    def check_translate(a: argparse.Namespace) -> None:
+        check_engine_options(translate, a)
+        _check_ray_options(translate, a)
+
+    translate.set_defaults(run=_run_translate, check=check_translate)
 
     detect = commands.add_parser(
         "detect", formatter_class=formatter, help="detect the language of each comment",
@@ -302,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser(
         "models", formatter_class=formatter, help="list, install or remove Argos model packages",
         description="Manage the Argos model packages in the models directory.",
-        epilog=f"examples:\n  {PROG} models list\n  {PROG} models install zh en        # both directions, from the index\n"
+        epilog=f"examples:\n  {PROG} models list\n"
+               f"  {PROG} models install zh en        # both directions, from the index\n"
                f"  {PROG} models install translate-zh_en-1_9.argosmodel\n"
                f"  {PROG} models install https://example.org/translate-en_zh-1_9.argosmodel\n"
                f"  {PROG} models install --demo          # offline: random-weight models, gibberish output\n"
@@ -310,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     listing = model_commands.add_parser("list", help="installed packages, and the index's pairs when online",
-                                        epilog=f"example:\n  {PROG} models list --no-download", formatter_class=formatter)
+                                        epilog=f"example:\n  {PROG} models list --no-download",
+                                        formatter_class=formatter)
     listing.add_argument("--no-download", action="store_true", help="do not contact the package index")
     _common(listing, cache=False)
     listing.set_defaults(run=_run_models_list)
@@ -318,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         "install", formatter_class=formatter,
         help="install by pair (both directions), from a file or from a URL, or demo models",
         epilog=f"examples:\n  {PROG} models install zh en\n  {PROG} models install ./translate-zh_en-1_9.argosmodel\n"
-               f"  {PROG} models install ./quickmt-zh-en\n  {PROG} models install ./my-model --family opus-mt --pair en-zh\n"
+               f"  {PROG} models install ./quickmt-zh-en\n"
+               f"  {PROG} models install ./my-model --family opus-mt --pair en-zh\n"
                f"  {PROG} models install --demo\n\n"
                f"--demo builds zh->en and en->zh packages with random weights on this machine, without any download:\n"
                f"they run the whole pipeline at a real model's cost, but their output is gibberish. They are for\n"
@@ -393,25 +391,6 @@ def cache_from_args(args: argparse.Namespace) -> Any:
     return open_cache(args.cache, ttl=args.cache_ttl)
 
 
-def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _inputs(args: argparse.Namespace) -> list[InputSpec]:
-    if args.inputs.count(STDIO) > 1:
-        raise UsageError("standard input (-) can be read only once")
-    return [resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20)) for path in args.inputs]
-
-
-def _check_text_field(record: dict, spec: InputSpec, text_fields: Sequence[str]) -> None:
-    """The schema check, on each input's first record: a wrong --text-field must not pass as "no text"."""
-    for text_field in text_fields:
-        if text_field not in record:
-            raise MissingFieldError(text_field, record, owner=f"{spec.label}: the records")
-
-
 class _NoBar:
     """What ``_progress`` gives when no bar is shown: tqdm's calls, doing nothing, without importing tqdm (it
     costs a quick command like ``detect`` on one line a fifth of its start-up)."""
@@ -431,117 +410,45 @@ class _NoBar:
         pass
 
 
-def _progress(args: argparse.Namespace, specs: Sequence[InputSpec], desc: str,
-              count: Callable[[InputSpec], int | None] = count_records):
+def _progress(args: argparse.Namespace, desc: str, count: Callable[[], int | None]) -> Any:
+    """A tqdm bar on stderr over ``count()`` records (counted only when the bar shows), else a _NoBar."""
     if args.quiet or not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm
 
-    counts = [count(spec) for spec in specs]
-    total = None if None in counts else sum(counts)
-    return tqdm(total=total, unit=" comments", desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    return tqdm(total=count(), unit=" comments", desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
 
-@dataclass
-class _Records:
-    """Stream the records of every input in chunks, checking each input's schema on its CSV header (known even
-    when no row follows) and on its first record."""
+class _Bar:
+    """A job's ``Progress`` (jobs.py) shown as the progress bar, redrawn every second while the job writes;
+    the bar closes when the job ends well."""
 
-    specs: Sequence[InputSpec]
-    text_fields: Sequence[str]
-    chunk_size: int
-    id_field: str = "comment_id"  # for plain-text records
-    count: int = 0
+    def __init__(self, args: argparse.Namespace, desc: str, fmt: str):
+        self._args, self._desc, self._fmt = args, desc, fmt
+        self._bar: Any = _NoBar()
+        self._ticker = ExitStack()
 
-    def chunks(self, added: Sequence[str] = (),
-               on_header: Callable[[list[str]], None] | None = None) -> Iterator[list[dict]]:
-        """``added``: the fields the run adds, which no input column may already have; ``on_header`` gets each
-        checked CSV header."""
-        for spec in self.specs:
-            checked = False  # the schema: on a CSV header when there is one, else on the first record
+    def start(self, count: Callable[[], int | None]) -> None:
+        self._args.resolved_format = self._fmt  # for the interrupt message: only JSONL and JSON reach stdout part-way
+        self._bar = _progress(self._args, self._desc, count)
+        self._ticker.enter_context(_ticking(self._bar))
 
-            def header_seen(header: list[str], spec: InputSpec = spec) -> None:
-                nonlocal checked
-                _check_text_field(dict.fromkeys(header), spec, self.text_fields)
-                check_fields_free(header, added, owner=f"{spec.label}: the CSV header")
-                checked = True
-                if on_header is not None:
-                    on_header(header)
+    def chunk(self, first: int, last: int) -> None:
+        self._bar.set_postfix_str(f"records {first}-{last}", refresh=False)
 
-            records = iter_records(spec, header_seen, id_field=self.id_field, text_field=self.text_fields[0])
-            for chunk in _chunks(records, self.chunk_size):
-                if not checked:
-                    _check_text_field(chunk[0], spec, self.text_fields)
-                    checked = True
-                self.count += len(chunk)
-                yield chunk
+    def advance(self, n: int) -> None:
+        self._bar.update(n)
 
+    def finish(self) -> None:
+        self._bar.set_postfix_str("", refresh=False)
 
-#: The most comments an HTML page takes: the page needs the whole tree in memory (about 4 KiB a comment at the
-#: peak), and is a view for people; more is an error before the work (JSONL, JSON and CSV stream any size).
-HTML_MAX_COMMENTS = 50_000
+    def __enter__(self) -> _Bar:
+        return self
 
-
-def _too_many_for_html(what: str) -> OutputPathError:
-    return OutputPathError(f"an HTML page holds at most {HTML_MAX_COMMENTS:,} comments (it is built in memory, a view "
-                           f"for people) and {what} more: write JSONL, JSON or CSV (-o OUT.csv), or split the input")
-
-
-class _HtmlSink:
-    """Collects records for the HTML page (a page needs the whole tree; it is a view for people, not for
-    millions of rows: at most HTML_MAX_COMMENTS) and renders it on close."""
-
-    def __init__(self, stream, args: argparse.Namespace):
-        self._stream = stream
-        self._args = args
-        self._records: list[dict] = []
-
-    def write(self, records: Iterable[dict]) -> None:
-        self._records.extend(records)
-        if len(self._records) > HTML_MAX_COMMENTS:  # stdin, which cannot be counted first
-            raise _too_many_for_html("the input has")
-
-    def close(self) -> None:
-        from .html import render_html
-
-        args = self._args
-        title = args.title or ", ".join(Path(p).name if p != STDIO else "stdin" for p in args.inputs)
-        prefix = args.field_prefix + (f"{args.text_fields[0]}_" if len(args.text_fields) > 1 else "")
-        self._stream.write(render_html(self._records, id_field=args.id_field, text_field=args.text_fields[0],
-                                       parent_field=args.parent_field, title=title, field_prefix=prefix))
-
-    def discard(self) -> None:
-        self._records.clear()
-
-
-def _sink(fmt: str, stream, args: argparse.Namespace):
-    if fmt == "html":
-        return _HtmlSink(stream, args)
-    if fmt == "csv":
-        return CsvWriter(stream, joined_columns=added_fields((FLAGS_FIELD,), args.field_prefix),
-                         csv_formulas=args.csv_formulas)
-    return WRITERS[fmt](stream)
-
-
-def _write_all(args: argparse.Namespace, fmt: str, records: _Records, transform: Callable[[list[dict]], list[dict]],
-               bar, added: Sequence[str]) -> None:
-    """Stream every chunk through ``transform`` into the output; ``added`` names the fields it adds, which a
-    CSV output appends to each CSV input's header even when no row follows it."""
-    args.resolved_format = fmt  # for the interrupt message: only JSONL and JSON reach stdout part-way
-    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
-        sink = _sink(fmt, stream, args)
-        on_header = (lambda header: sink.add_columns([*header, *added])) if isinstance(sink, CsvWriter) else None
-        try:
-            for chunk in records.chunks(added, on_header):
-                bar.set_postfix_str(f"records {records.count - len(chunk) + 1}-{records.count}", refresh=False)
-                sink.write(transform(chunk))
-                bar.update(len(chunk))
-        except BaseException:
-            sink.discard()
-            raise
-        bar.set_postfix_str("", refresh=False)
-        sink.close()
-    bar.close()
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._ticker.close()
+        if exc_type is None:
+            self._bar.close()
 
 
 @contextmanager
@@ -566,61 +473,29 @@ def _ticking(bar, every: float = 1.0) -> Iterator[None]:
         ticker.join()
 
 
+def _inputs(args: argparse.Namespace) -> list[InputSpec]:
+    """The inputs as the job reads them (opened and resolved by the job)."""
+    return [InputSpec(path, args.input_format, args.max_record_size << 20) for path in args.inputs]
+
+
 # --- translate -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _TranslateJob:
-    """A Translator plus the on-first-use model installation around it."""
+def _installer(args: argparse.Namespace) -> Any:
+    """Models installed on first use, saying so on stderr; refused with --no-download or $XHS_TRANSLATE_OFFLINE."""
+    from .models.install import AutoInstaller
 
-    args: argparse.Namespace
-    translator: Any = None
-    installed: list = field(default_factory=list)
-    retired: list = field(default_factory=list)  # stats of translators replaced after an install
+    def said(from_code: str, to_code: str, package: Any) -> None:
+        if args.quiet:
+            return
+        if package is None:
+            _say(f"{PROG}: the {from_code}->{to_code} model is not installed; installing it from the Argos "
+                 f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
+        else:
+            _say(f"{PROG}: installed {package.package_id} in {package.path}")
 
-    def stats(self) -> Stats:
-        """The counters of every Translator this run used, summed."""
-        return sum([*self.retired, self.translator.stats()], Stats())
-
-    def make_translator(self) -> None:
-        from .translator import Translator
-
-        if self.translator is not None:
-            self.retired.append(self.translator.stats())
-            self.translator.close()
-        self.translator = Translator(translator_config(self.args), cache=cache_from_args(self.args))
-
-    def translate(self, chunk: list[dict]) -> list[dict]:
-        while True:
-            try:
-                return self.translator.translate_thread(chunk)
-            except ModelNotInstalledError as exc:
-                self._install_or_raise(exc)
-
-    def _install_or_raise(self, exc: ModelNotInstalledError) -> None:
-        if _offline(self.args) or any(pair in self.installed for pair in exc.pairs):
-            hint = f" (add --models-dir {self.args.models_dir} to that command)" if self.args.models_dir else ""
-            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{hint}",
-                                         pairs=exc.pairs) from exc
-        from .models.install import install_pair
-
-        for n, (from_code, to_code) in enumerate(exc.pairs):
-            if not self.args.quiet:
-                _say(f"{PROG}: the {from_code}->{to_code} model is not installed; installing it from the Argos "
-                     f"package index (use --no-download or {OFFLINE_ENV}=1 to forbid this)")
-            try:
-                package = install_pair(from_code, to_code, models_dir=self.args.models_dir,
-                                       progress=not self.args.quiet and sys.stderr.isatty())
-            except PackageIndexUnreachableError as unreachable:  # offline: say at once what every model needs
-                missing = ModelNotInstalledError.for_pairs(list(exc.pairs[n:]), exc.models_dir)
-                raise ModelNotInstalledError(
-                    from_code, to_code, exc.models_dir, pairs=missing.pairs,
-                    message=f"the Argos package index at {unreachable.url} could not be reached "
-                            f"({unreachable.reason}), and {missing}") from unreachable
-            self.installed.append((from_code, to_code))
-            if not self.args.quiet:
-                _say(f"{PROG}: installed {package.package_id} in {package.path}")
-        self.make_translator()  # a fresh Translator sees the new packages
+    hint = f" (add --models-dir {args.models_dir} to that command)" if args.models_dir else ""
+    return AutoInstaller(_offline(args), progress=not args.quiet and sys.stderr.isatty(), hint=hint, on_install=said)
 
 
 def translator_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -651,21 +526,20 @@ def _run_translate(args: argparse.Namespace) -> int:
     fmt = output_format_for(args.output, args.output_format)
     check_output_path(args.output)
     _check_glossary(args.glossary)
+    output = {"output_format": fmt, "chunk_size": args.chunk_size, "csv_formulas": args.csv_formulas,
+              "title": args.title, "installer": _installer(args), **translator_options(args)}
     if args.ray is not None:
-        return _run_translate_ray(args, fmt)
-    specs = _inputs(args)
-    if fmt == "html" and sum(count_records(spec) or 0 for spec in specs) > HTML_MAX_COMMENTS:
-        raise _too_many_for_html("the inputs have")  # counted before any work: reading is cheap next to translating
-    job = _TranslateJob(args)
-    job.make_translator()
-    started = time.perf_counter()
-    records = _Records(specs, args.text_fields, args.chunk_size, args.id_field)
-    bar = _progress(args, specs, "translating")
-    _write_all(args, fmt, records, job.translate, bar, translator_config(args).fields.all_translation_fields)
-    elapsed = time.perf_counter() - started
-    job.translator.close()
+        with _Bar(args, "translating", fmt) as bar:
+            report = translate_on_ray(
+                args.inputs, args.output, address=args.ray, workers=args.workers, debug=args.debug,
+                cache=False if args.no_cache else args.cache, cache_ttl=args.cache_ttl, input_format=args.input_format,
+                max_record=args.max_record_size << 20, progress=bar, **output)
+    else:
+        specs = open_inputs(_inputs(args))
+        with _Bar(args, "translating", fmt) as bar:
+            report = translate_file(specs, args.output, cache=cache_from_args(args), progress=bar, **output)
     if not args.quiet:
-        _say(_summary(args, fmt, records.count, elapsed, job.stats(), job.translator.signature))
+        _say(_summary(args, report))
     return EXIT_OK
 
 
@@ -678,14 +552,18 @@ def _failure_lines(failures: dict[str, int], shown: int = 5) -> list[str]:
     return lines
 
 
-def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], signature: Any) -> str:
+def _summary(args: argparse.Namespace, report: JobReport) -> str:
     """The end-of-run report: statuses, cache hit rate, throughput, and a sacrebleu-style signature line
-    (models with versions, options, glossary) that says what produced the output."""
+    (models with versions, options, glossary) that says what produced the output; on Ray, the workers."""
+    stats, fmt, count, elapsed = report.stats, report.format, report.count, report.elapsed
     hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
     lookups = hits + misses
     statuses, flags = stats.get("statuses", {}), stats.get("flags", {})
     where = "stdout" if args.output == STDIO else args.output
-    view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" else []
+    view = [f"  open in a browser: {Path(args.output).resolve().as_uri()}"] if fmt == "html" and where != "stdout" \
+        else []
+    ray = [f"  ray: {stats['workers']} workers, {stats['restarts']} restarted, {stats.get('cache_errors', 0)} cache "
+           "errors"] if args.ray is not None else []
     return "\n".join([
         f"{PROG}: {count} comments -> {where} ({fmt}) in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.1f} comments/s)",
         "  status: " + (", ".join(f"{name} {n}" for name, n in statuses.items() if n) or "nothing to translate"),
@@ -693,8 +571,9 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
         *_failure_lines(stats.get("failures", {})),
         f"  cache: {hits} hits / {lookups} look-ups ({f'{hits / lookups:.0%}' if lookups else 'n/a'} hit rate); "
         f"{stats.get('segments_translated', 0)} segments translated in {stats.get('model_batches', 0)} model batches",
-        f"  signature: {signature}",
+        f"  signature: {report.signature}",
         *view,
+        *ray,
     ])
 
 
@@ -704,7 +583,8 @@ def _summary(args, fmt: str, count: int, elapsed: float, stats: dict[str, Any], 
 def _ray_address(value: str) -> str:
     if value == "auto" or value.startswith("ray://") or (":" in value and "/" not in value):
         return value
-    raise argparse.ArgumentTypeError(f"{value!r} is not auto, ray://HOST:PORT or HOST:PORT (put --ray after the inputs)")
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is not auto, ray://HOST:PORT or HOST:PORT (put --ray after the inputs)")
 
 
 def _check_ray_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -712,194 +592,26 @@ def _check_ray_options(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("--workers goes with --ray")
 
 
-def _ray_inputs(args: argparse.Namespace) -> tuple[str, list[InputSpec]]:
-    """("jsonl" or "parquet", the inputs): Ray reads one of the two, each input checked on its first record or
-    its schema (the text field is there, no added field is) before any worker starts."""
-    if STDIO in args.inputs:
-        raise UsageError("--ray reads files (every node opens them), not standard input")
-    added = translator_config(args).fields.all_translation_fields
-    specs = []
-    for path in args.inputs:
-        if Path(path).is_dir() or path.lower().endswith(".parquet"):
-            spec = InputSpec(path, "parquet")
-            try:
-                import pyarrow.parquet as pq
-
-                names = pq.ParquetDataset(path).schema.names
-            except ImportError:
-                raise UsageError("reading Parquet needs the distributed extra: "
-                                 "pip install 'xhs-translate[distributed]'") from None
-            except (OSError, ValueError) as exc:
-                raise InputError(f"cannot read {path} as Parquet: {exc}") from None
-            _check_text_field(dict.fromkeys(names), spec, args.text_fields)
-            check_fields_free(names, added, owner=f"{path}: the Parquet schema")
-        else:
-            spec = resolve_format(InputSpec(path, args.input_format, args.max_record_size << 20))
-            if spec.format != "jsonl":
-                raise UsageError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
-            first = next(iter_records(spec))
-            _check_text_field(first, spec, args.text_fields)
-            check_fields_free(first, added, owner=f"{path}: the first record")
-        specs.append(spec)
-    kinds = {spec.format for spec in specs}
-    if len(kinds) > 1:
-        raise UsageError("--ray takes JSONL inputs or Parquet inputs, not both in one run")
-    return kinds.pop(), specs
-
-
-def _count_ray_input(spec: InputSpec) -> int | None:
-    if spec.format != "parquet":
-        return count_records(spec)
-    import pyarrow.dataset
-
-    return pyarrow.dataset.dataset(spec.path, format="parquet").count_rows()
-
-
-def _plain(value: Any) -> Any:
-    """A value read from Parquet as JSON can hold it: timestamps and dates as ISO text, other types as text."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, dict):
-        return {key: _plain(v) for key, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _run_translate_ray(args: argparse.Namespace, fmt: str) -> int:
-    """``translate --ray``: the output a single process gives, made by a pool of Ray actors (one Translator each)
-    that share the cache by address, and written here in input order. JSONL lines travel as text, so that no
-    value passes through Arrow's type inference; Parquet is read by Ray. Progress: our bar, never Ray's."""
-    kind, specs = _ray_inputs(args)
-    try:
-        from . import distributed
-    except ImportError as exc:
-        raise UsageError(str(exc)) from None
-    import logging
-
-    import ray
-
-    job = _TranslateJob(args)
-    if args.errors == "raise":  # install the zh/en models the run needs here, as a single process would
-        _install_missing_models(job)
-    cache = False if args.no_cache else args.cache
-    started = time.perf_counter()
-    ours = not ray.is_initialized()
-    if ours:
-        distributed.connect(args.ray, debug=args.debug)  # bounded: a RayClusterError naming the address
-    context = ray.data.DataContext.get_current()
-    saved = context.execution_options.preserve_order, context.enable_progress_bars
-    ray_data_log = logging.getLogger("ray.data")
-    log_level = ray_data_log.level
-    context.execution_options.preserve_order, context.enable_progress_bars = True, False
-    if not args.debug:
-        ray_data_log.setLevel(logging.CRITICAL)  # a worker's error becomes our one-line message
-    report = distributed.RunReport()
-    try:
-        paths = [spec.path for spec in specs]
-        source = (distributed.read_json_lines(paths, max_record=args.max_record_size << 20) if kind == "jsonl"
-                  else distributed.read_parquet(paths))
-        out = distributed.translate_dataset(
-            source, cache=cache, cache_ttl=args.cache_ttl, concurrency=args.workers, batch_size=args.chunk_size,
-            json_column=distributed.LINE_COLUMN if kind == "jsonl" else None, report=report, **translator_options(args))
-        count = _write_ray_output(args, fmt, kind, out, _progress(args, specs, "translating", _count_ray_input))
-    except ray.exceptions.RayError as exc:
-        failure = report.failure()
-        if failure is None:
-            raise distributed.our_error(exc) or exc from None  # e.g. a reader's InputError
-        raise WorkerError(*failure) from exc
-    finally:
-        stats, signatures = report.stats(), report.signatures()
-        report.warn_here()  # the workers' warnings, one line each like ours
-        context.execution_options.preserve_order, context.enable_progress_bars = saved
-        ray_data_log.setLevel(log_level)
-        if ours:
-            distributed.disconnect()
-    if not args.quiet:
-        summary = _summary(args, fmt, count, time.perf_counter() - started, stats, " ; ".join(signatures) or "none")
-        _say(f"{summary}\n  ray: {stats['workers']} workers, {stats['restarts']} restarted, "
-             f"{stats.get('cache_errors', 0)} cache errors")
-    return EXIT_OK
-
-
-def _install_missing_models(job: _TranslateJob) -> None:
-    from .models.packages import find_package
-
-    args = job.args
-    pairs = {"auto": [("zh", "en"), ("en", "zh")], "en": [("zh", "en")], "zh": [("en", "zh")]}[args.target]
-    missing = [pair for pair in pairs if find_package(*pair, models_dir=args.models_dir) is None]
-    if missing:
-        job._install_or_raise(ModelNotInstalledError.for_pairs(missing, args.models_dir))
-
-
-def _write_ray_output(args: argparse.Namespace, fmt: str, kind: str, out: Any, bar) -> int:
-    """Write the translated dataset block by block, in input order; return how many records."""
-    from .distributed import LINE_COLUMN
-    from .io.jsontext import loads
-
-    args.resolved_format = fmt
-    count = 0
-    with _ticking(bar), atomic_output(args.output, ENCODINGS[fmt]) as stream:
-        sink = _sink(fmt, stream, args)
-        try:
-            for table in out.iter_batches(batch_size=None, batch_format="pyarrow"):
-                if kind == "jsonl" and fmt == "jsonl":  # the workers' lines are the output's lines
-                    stream.write("".join(line + "\n" for line in table.column(LINE_COLUMN).to_pylist()))
-                elif kind == "jsonl":
-                    sink.write([loads(line) for line in table.column(LINE_COLUMN).to_pylist()])
-                else:
-                    sink.write([_plain(record) for record in table.to_pylist()])
-                count += table.num_rows
-                bar.update(table.num_rows)
-        except BaseException:
-            sink.discard()
-            raise
-        sink.close()
-    bar.close()
-    return count
-
-
 # --- detect ----------------------------------------------------------------------------------------
 
 
 def _run_detect(args: argparse.Namespace) -> int:
-    from .detection import detect_many
-    from .thread import flatten_thread, rebuild_thread
-
     fmt = output_format_for(args.output, args.output_format, allowed=DETECT_OUTPUT_FORMATS)
-    check_output_path(args.output)
-    specs = _inputs(args)
-    fields = args.text_fields  # several: each gets detection fields of its own, named after it
-    per_field = [added_fields(DETECTION_FIELDS, args.field_prefix + (f"{f}_" if len(fields) > 1 else ""))
-                 for f in fields]
-    names = tuple(name for group in per_field for name in group)
-    languages: Counter[str] = Counter()
-
-    def transform(chunk: list[dict]) -> list[dict]:
-        thread = flatten_thread(chunk, id_field=args.id_field, text_field=fields[0],
-                                parent_field=args.parent_field, added=names)
-        added: list[dict] = [{} for _ in thread.comments]
-        for field, group in zip(fields, per_field):
-            texts = [c.source.get(field) for c in thread.comments]
-            found = detect_many([t if isinstance(t, str) else "" for t in texts], languages=args.languages)
-            languages.update(d.lang for d in found)
-            for fields_of, d in zip(added, found):
-                fields_of.update(zip(group, (d.lang, round(d.confidence, 4), d.script, d.mixed)))
-        return rebuild_thread(thread, added)
-
-    records = _Records(specs, args.text_fields, args.chunk_size, args.id_field)
-    bar = _progress(args, specs, "detecting")
-    _write_all(args, fmt, records, transform, bar, names)
+    with _Bar(args, "detecting", fmt) as bar:
+        report = detect_file(_inputs(args), args.output, output_format=fmt, id_field=args.id_field,
+                             text_field=args.text_fields, parent_field=args.parent_field,
+                             field_prefix=args.field_prefix, languages=args.languages, chunk_size=args.chunk_size,
+                             csv_formulas=args.csv_formulas, progress=bar)
     if not args.quiet:
-        _say(f"{PROG}: {records.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})\n"
-             f"  languages: {_language_counts(languages)}")
+        _say(f"{PROG}: {report.count} comments -> {'stdout' if args.output == STDIO else args.output} ({fmt})\n"
+             f"  languages: {_language_counts(report.languages)}")
     return EXIT_OK
 
 
-def _language_counts(languages: Counter[str]) -> str:
+def _language_counts(languages: Mapping[str, int]) -> str:
     """``zh 1,790 (97.1%), en 40 (2.2%), und 14 (0.8%)``: commonest first, over every text detected."""
     total = max(sum(languages.values()), 1)
-    return ", ".join(f"{lang} {n:,} ({n / total:.1%})" for lang, n in languages.most_common()) or "none"
+    return ", ".join(f"{lang} {n:,} ({n / total:.1%})" for lang, n in Counter(languages).most_common()) or "none"
 
 
 # --- models ----------------------------------------------------------------------------------------
@@ -930,6 +642,7 @@ def _run_models_list(args: argparse.Namespace) -> int:
         print("serving (where several models could; --model NAME chooses):")
         for a, b in pairs:
             chosen = select_package(a, b, args.models_dir)
+            assert chosen is not None  # an installed direction
             print(f"  {a}->{b}  {chosen.family}:{chosen.model_id}  (preference: {' > '.join(PREFERENCE.get(b, ()))})")
     if _offline(args):
         return EXIT_OK
@@ -959,7 +672,8 @@ def _check_install_sources(parser: argparse.ArgumentParser, args: argparse.Names
     --demo comes alone."""
     if args.demo:
         if args.sources or args.one_way or args.family or args.pairs:
-            parser.error("--demo builds its own zh<->en packages: give no SOURCE, --one-way, --family or --pair with it")
+            parser.error("--demo builds its own zh<->en packages: give no SOURCE, --one-way, --family or --pair "
+                         "with it")
         return
     if args.size is not None:
         parser.error("--size applies only to --demo")
@@ -1038,7 +752,8 @@ def _install_demo(args: argparse.Namespace) -> int:
         if p.demo:
             print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path} (DEMO: gibberish output)")
         else:
-            print(f"kept {p.from_code}->{p.to_code} {p.package_version} in {p.path}: a real package, newer than the demo")
+            print(f"kept {p.from_code}->{p.to_code} {p.package_version} in {p.path}: a real package, newer than "
+                  "the demo")
     if any(p.demo for p in packages):
         print("The DEMO models have random weights: every translation they make is gibberish. They are for trying the "
               f"pipeline, never for reading; real packages (`{PROG} models install zh en` online, or .argosmodel "
@@ -1062,14 +777,16 @@ def _run_cache(args: argparse.Namespace) -> int:
     from .cache.redis import redact
 
     redis = is_redis_address(args.cache)
-    where = redact(args.cache) if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
+    path = None if redis else Path(args.cache).expanduser() if args.cache else default_cache_path()
+    where = redact(args.cache) if path is None else path
     if args.cache_command == "path":
         print(where)
         return EXIT_OK
-    if not redis and not where.exists():
+    if path is not None and not path.exists():
         print(f"{where}: no cache yet (0 entries)")
         return EXIT_OK
     cache = open_cache(args.cache)
+    assert cache is not None  # only cache=False gives none
     try:
         if args.cache_command == "clear":
             before = None if redis else cache.stats()["size_bytes"]
@@ -1116,15 +833,18 @@ def _add_serve_parser(commands, formatter) -> None:
                f"-d '{{\"q\": \"你好\", \"source\": \"auto\", \"target\": \"en\"}}'",
     )
     net = serve.add_argument_group("network")
-    net.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default: {DEFAULT_HOST}, this machine only)")
-    net.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    net.add_argument("--host", default=DEFAULT_HOST,
+                     help=f"address to bind (default: {DEFAULT_HOST}, this machine only)")
+    net.add_argument("--port", type=int, default=DEFAULT_PORT,
+                     help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
     net.add_argument("--request-timeout", type=float, default=ServerConfig.request_timeout, metavar="SECONDS",
                      help="time a request may take to arrive, headers and body; then 408 (default: "
                           f"{ServerConfig.request_timeout:g})")
     net.add_argument("--max-connections", type=_positive_int, metavar="N",
                      help="open connections held at once; more get 503 (default: half the file descriptors, <= 1024)")
     net.add_argument("--forwarded-allow-ips", metavar="IPS", default="",
-                     help="comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted (default: none)")
+                     help="comma-separated addresses of reverse proxies whose X-Forwarded-For is trusted "
+                          "(default: none)")
     net.add_argument("--cors-origin", action="append", metavar="ORIGIN", dest="cors_origins",
                      help="a web origin whose pages may call the server (repeatable; * for any; default: "
                           f"{' and '.join(DEFAULT_CORS_ORIGINS)})")
@@ -1148,7 +868,8 @@ def _add_serve_parser(commands, formatter) -> None:
     tuning.add_argument("--request-threads", type=_positive_int, default=ServerConfig.request_threads, metavar="N",
                         help=f"translation calls running at once (default: {ServerConfig.request_threads})")
     tuning.add_argument("--drain-timeout", type=float, default=ServerConfig.drain_timeout, metavar="SECONDS",
-                        help=f"on SIGTERM, how long to wait for requests in flight (default: {ServerConfig.drain_timeout:g})")
+                        help="on SIGTERM, how long to wait for requests in flight "
+                             f"(default: {ServerConfig.drain_timeout:g})")
     serve.add_argument("--glossary", metavar="FILE", help="a source<TAB>target (or CSV) glossary to enforce")
     serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
                        help="turn off the built-in zh->en slang list")
@@ -1157,7 +878,11 @@ def _add_serve_parser(commands, formatter) -> None:
     serve.set_defaults(inter_threads=SERVER_REPLICAS)
     _common(serve)
     # The server's OpenMP settings go into the environment before the check loads CTranslate2 (server/config.py).
-    serve.set_defaults(run=_run_serve, check=lambda a: (apply_server_env(), check_engine_options(serve, a)))
+    def check_serve(a: argparse.Namespace) -> None:
+        apply_server_env()
+        check_engine_options(serve, a)
+
+    serve.set_defaults(run=_run_serve, check=check_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -1255,7 +980,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.showwarning = _one_line_warning
             return args.run(args)
     except KeyboardInterrupt:
-        streamed = getattr(args, "output", None) == STDIO and getattr(args, "resolved_format", None) in ("jsonl", "json")
+        streamed = (getattr(args, "output", None) == STDIO
+                    and getattr(args, "resolved_format", None) in ("jsonl", "json"))
         where = "stdout has only part of the output" if streamed else "nothing was written to the output"
         _say(f"{PROG}: interrupted; {where} (re-running reuses the cache)")
         return EXIT_INTERRUPTED

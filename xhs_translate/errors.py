@@ -146,6 +146,11 @@ class UnknownFormatError(FormatError):
     """The format of an input or output cannot be told from its name or content (a usage error in the CLI)."""
 
 
+class OptionsError(InputError):
+    """A job's options cannot go together or cannot be met: standard input read twice, Ray given standard input
+    or a format it does not read, Ray without its extra (a usage error in the CLI)."""
+
+
 class OutputPathError(InputError):
     """An output path cannot be written: its directory is missing or read-only, or it is a directory (a usage
     error in the CLI)."""

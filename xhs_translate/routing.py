@@ -18,6 +18,15 @@ from typing import Any
 from .errors import ModelNotInstalledError
 
 CORE_LANGS = frozenset({"zh", "en"})  # a missing package for these is an error, for others "unsupported"
+#: The models each target mode (``target=``) can need: ``auto`` translates both ways.
+MODE_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
+    "auto": (("zh", "en"), ("en", "zh")), "en": (("zh", "en"),), "zh": (("en", "zh"),),
+}
+
+
+def pairs_for_mode(mode: str) -> tuple[tuple[str, str], ...]:
+    """The (from, to) models a run into ``mode`` can need, in the order a message names them."""
+    return MODE_PAIRS[mode]
 
 
 @cache

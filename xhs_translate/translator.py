@@ -290,8 +290,10 @@ class Translator:
 
     def _missing_for_mode(self, mode: str) -> set[tuple[str, str]]:
         """The other zh/en models this mode can need that are missing too, so one message names them all."""
-        pairs = {"auto": [("zh", "en"), ("en", "zh")], "en": [("zh", "en")], "zh": [("en", "zh")]}[mode]
-        return {(a, b) for a, b in pairs if (route := self._router.route(a, b, False)) is not None and route.package is None}
+        from .routing import pairs_for_mode
+
+        return {(a, b) for a, b in pairs_for_mode(mode)
+                if (route := self._router.route(a, b, False)) is not None and route.package is None}
 
     def _decode(self, plans: Iterable[Plan], decoded: dict[Job, tuple[ModelOutput | str, bool]]
                 ) -> dict[Job, tuple[ModelOutput | str, bool]]:

@@ -6,8 +6,9 @@ behind; the leftovers of killed runs are removed by the next run to the same out
 file keeps the mode of the file it replaces, or gets the umask's. A symbolic link is followed (its target is
 replaced, the link kept), and a device, FIFO or socket (``/dev/null``, a named pipe) is written directly, as it
 cannot be replaced. Standard output gets whole records only (``_WholeWrites``): a SIGINT or SIGTERM while a
-full pipe blocks a write waits for it. JSON and JSONL are streamed; CSV rows are spooled to an anonymous temporary file until the
-full set of columns is known (JSON records may differ in their keys), which keeps memory bounded too.
+full pipe blocks a write waits for it. JSON and JSONL are streamed; CSV rows are spooled to an anonymous
+temporary file until the full set of columns is known (JSON records may differ in their keys), which keeps memory
+bounded too.
 
 A lone surrogate (``"\\ud83d"`` in a JSON input: legal JSON, but not UTF-8) is written as its escape ``\\ud83d``,
 which in JSON and JSONL output is exactly the escape it came in as, and in CSV and HTML output is those six
@@ -29,13 +30,13 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import InputError, OutputError, OutputPathError
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
-from ..thread import FLAGS_FIELD
+from ..thread import FLAGS_FIELD, added_fields
 from .formats import STDIO
 from .jsontext import JsonNumber, dumps, dumps_line
 
@@ -105,10 +106,16 @@ def _check_output_path(path: str) -> None:
         raise OutputPathError(f"cannot write {path}: cannot create files in {parent}: {reason}")
 
 
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class _OutputStream:
     """A text stream whose write errors name the output: ``cannot write OUT: No space left on device``."""
 
-    def __init__(self, stream: IO[str], label: str):
+    def __init__(self, stream: _TextSink, label: str):
         self._stream = stream
         self._label = label
 
@@ -185,7 +192,7 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
         caught.append(signum)
 
-    previous = {signum: signal.signal(signum, hold) for signum in _STOP_SIGNALS}
+    previous: dict[int, Any] = {signum: signal.signal(signum, hold) for signum in _STOP_SIGNALS}
     try:
         yield
     finally:
@@ -228,9 +235,9 @@ def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
         _keep_mode(fd, target)
         raw = os.fdopen(fd, "w", encoding=encoding, errors=UNENCODABLE, newline="")
         with _closing(raw, path):
-            stream = _OutputStream(raw, path)
-            yield stream  # type: ignore[misc]
-            stream.flush()
+            out = _OutputStream(raw, path)
+            yield out  # type: ignore[misc]
+            out.flush()
             try:
                 os.fsync(raw.fileno())
             except OSError as exc:
@@ -240,17 +247,15 @@ def atomic_output(path: str, encoding: str = "utf-8") -> Iterator[IO[str]]:
         except OSError as exc:
             raise OutputError(f"cannot replace {path} with the new output: {exc.strerror}") from exc
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
 @contextmanager
 def _special_output(path: str, target: Path, encoding: str) -> Iterator[IO[str]]:
     try:
-        raw = open(target, "w", encoding=encoding, errors=UNENCODABLE, newline="")
+        raw = open(target, "w", encoding=encoding, errors=UNENCODABLE, newline="")  # noqa: SIM115 (closed by _closing)
     except OSError as exc:
         raise OutputPathError(f"cannot write {path}: {exc.strerror}") from exc
     with _closing(raw, path):
@@ -320,7 +325,8 @@ class JsonWriter:
     def write(self, records: Iterable[dict]) -> None:
         for record in records:
             item = dumps(record, indent=self._indent)
-            self._stream.write(("[\n" if self._count == 0 else ",\n") + self._pad + item.replace("\n", "\n" + self._pad))
+            opening = "[\n" if self._count == 0 else ",\n"
+            self._stream.write(opening + self._pad + item.replace("\n", "\n" + self._pad))
             self._count += 1
         self._stream.flush()  # on standard output, the chunk goes out now, whole items
 
@@ -349,7 +355,7 @@ class CsvWriter:
         self._escape = csv_formulas == "escape"
         self._columns: dict[str, None] = {}
         # lone surrogates pass through the spool unchanged; the output stream escapes them
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogatepass")  # noqa: SIM115 (close)
 
     def add_columns(self, names: Iterable[str]) -> None:
         """Declare columns before (or without) records: a CSV input's header plus the added fields, so that an
@@ -380,6 +386,59 @@ class CsvWriter:
 
     def _cell(self, text: str) -> str:
         return neutralize_formula(text) if self._escape else text
+
+
+#: The most comments an HTML page takes: the page needs the whole tree in memory (about 4 KiB a comment at the
+#: peak), and is a view for people; more is an error (JSONL, JSON and CSV stream any size).
+HTML_MAX_COMMENTS = 50_000
+
+
+def too_many_for_html(what: str) -> OutputPathError:
+    """The error for a page past HTML_MAX_COMMENTS; ``what`` says who has more ("the inputs have")."""
+    return OutputPathError(f"an HTML page holds at most {HTML_MAX_COMMENTS:,} comments (it is built in memory, a view "
+                           f"for people) and {what} more: write JSONL, JSON or CSV (-o OUT.csv), or split the input")
+
+
+class HtmlWriter:
+    """The bilingual HTML page (``html.render_html``) of the records written: a page needs the whole tree, so
+    records are held until ``close`` renders them, at most HTML_MAX_COMMENTS (a view for people, not for
+    millions of rows; count a file first to refuse it before any work). ``field_prefix`` is the prefix of the
+    added fields to show (with several text fields, the first one's: ``content_``)."""
+
+    def __init__(self, stream: IO[str], *, title: str, id_field: str = "comment_id", text_field: str = "content",
+                 parent_field: str = "parent_comment_id", field_prefix: str = ""):
+        self._stream = stream
+        self._options = {"title": title, "id_field": id_field, "text_field": text_field,
+                         "parent_field": parent_field, "field_prefix": field_prefix}
+        self._records: list[dict] = []
+
+    def write(self, records: Iterable[dict]) -> None:
+        self._records.extend(records)
+        if len(self._records) > HTML_MAX_COMMENTS:  # stdin, which cannot be counted first
+            raise too_many_for_html("the input has")
+
+    def close(self) -> None:
+        from ..html import render_html
+
+        self._stream.write(render_html(self._records, **self._options))
+
+    def discard(self) -> None:
+        self._records.clear()
+
+
+def open_writer(fmt: str, stream: IO[str], *, field_prefix: str = "", csv_formulas: str = "escape",
+                title: str = "", id_field: str = "comment_id", text_fields: Sequence[str] = ("content",),
+                parent_field: str = "parent_comment_id") -> RecordWriter:
+    """The writer of output format ``fmt`` on ``stream``, for records whose added fields carry ``field_prefix``:
+    CSV joins their flags with ``;``, the HTML page shows them (``title``, ``id_field`` and the rest are its)."""
+    if fmt == "html":
+        prefix = field_prefix + (f"{text_fields[0]}_" if len(text_fields) > 1 else "")
+        return HtmlWriter(stream, title=title, id_field=id_field, text_field=text_fields[0],
+                          parent_field=parent_field, field_prefix=prefix)
+    if fmt == "csv":
+        return CsvWriter(stream, joined_columns=added_fields(JOINED_COLUMNS, field_prefix), csv_formulas=csv_formulas)
+    writer: RecordWriter = WRITERS[fmt](stream)
+    return writer
 
 
 def neutralize_formula(text: str) -> str:

@@ -22,11 +22,13 @@ import stat
 import sys
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import cast
 
-from ..errors import PackageError, PackageIndexError, PackageIndexUnreachableError
+from ..errors import ModelNotInstalledError, PackageError, PackageIndexError, PackageIndexUnreachableError
 from ..staging import locked_folder
 from .families import detect_family, get_family, read_folder, unrecognised
 from .index import load_index, offline_help, open_url, resolve_index_url
@@ -38,6 +40,7 @@ from .packages import (
     Manifest,
     ModelPackage,
     PackageWarning,
+    find_package,
     newest_package,
     parse_pair,
     prune,
@@ -99,7 +102,7 @@ def install_model(
     the files cannot; when given they are written to the installed folder's ``xhs-translate.json``. Installing
     the same model again is a no-op; a different folder already under that name is an error.
     """
-    wanted = tuple(parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs)
+    wanted = cast(tuple[tuple[str, str], ...], tuple(parse_pair(p) if isinstance(p, str) else tuple(p) for p in pairs))
     if family is not None:
         get_family(family)  # an unknown family fails before any copying
     text = str(source)
@@ -219,7 +222,8 @@ def install_pair(
     if installed is not None and version_key(installed.package_version) >= version_key(entry.package_version):
         return installed  # up to date: skip a download of a few hundred MB
     if not entry.links:
-        raise PackageIndexError(f"the index entry for {from_code}->{to_code} {entry.package_version} has no download link")
+        raise PackageIndexError(
+            f"the index entry for {from_code}->{to_code} {entry.package_version} has no download link")
     return install_package(entry.links[0], models_dir=models_dir, progress=progress)
 
 
@@ -263,7 +267,7 @@ def _download(url: str, dest: Path, progress: bool | None) -> None:
         return PackageError(f"cannot write the download of {url} to {dest}: {exc}")
 
     try:
-        out = open(dest, "wb")
+        out = open(dest, "wb")  # noqa: SIM115 (its own error message; closed by the with below)
     except OSError as exc:
         raise cannot_write(exc) from exc
     with out, open_url(url, answered, unreachable) as response:
@@ -382,13 +386,13 @@ def _extract(zf: zipfile.ZipFile, dest: Path, label: str) -> None:
 
 
 def _check_metadata(package: ModelPackage, label: str) -> None:
-    for field, value, pattern in (
+    for name, value, pattern in (
         ("from_code", package.from_code, _SAFE_CODE),
         ("to_code", package.to_code, _SAFE_CODE),
         ("package_version", package.package_version, _SAFE_VERSION),
     ):
         if not pattern.match(value):
-            raise PackageError(f"{label} has an invalid {field} {value!r} in {METADATA_FILE}")
+            raise PackageError(f"{label} has an invalid {name} {value!r} in {METADATA_FILE}")
 
 
 def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
@@ -424,3 +428,59 @@ def _move_into_place(staged: ModelPackage, root: Path) -> ModelPackage:
         raise PackageError(f"cannot move {staged.package_id} into {target}: {exc.strerror or exc}") from exc
     prune(root)
     return read_package(target)
+
+
+#: What an installer tells about each pair it installs: (from, to, None) before, (from, to, package) after.
+InstallEvent = Callable[[str, str, "ModelPackage | None"], None]
+
+
+@dataclass
+class AutoInstaller:
+    """Install on first use: the zh/en models a run finds missing (a ModelNotInstalledError naming them and the
+    folder looked in), from the package index into that folder, each pair at most once per run. ``offline``
+    refuses, and so does a pair installed before that is still missing; the refusal is the error with ``hint``
+    added. An unreachable index is the ModelNotInstalledError for every pair still missing, with its reason."""
+
+    offline: bool = False
+    index_url: str | None = None
+    progress: bool = False  # a download bar on stderr
+    hint: str = ""
+    on_install: InstallEvent | None = None
+    installed: list[tuple[str, str]] = field(default_factory=list)
+
+    def install(self, exc: ModelNotInstalledError) -> None:
+        """Install every pair ``exc`` names, or raise why not."""
+        if self.offline or any(pair in self.installed for pair in exc.pairs):
+            raise ModelNotInstalledError(exc.from_code, exc.to_code, exc.models_dir, message=f"{exc}{self.hint}",
+                                         pairs=exc.pairs) from exc
+        folder = exc.models_dir if isinstance(exc.models_dir, (str, Path)) else None  # None: the default folder
+        for n, (from_code, to_code) in enumerate(exc.pairs):
+            if self.on_install is not None:
+                self.on_install(from_code, to_code, None)
+            try:
+                package = install_pair(from_code, to_code, models_dir=folder, index_url=self.index_url,
+                                       progress=self.progress)
+            except PackageIndexUnreachableError as unreachable:  # offline: say at once what every model needs
+                missing = ModelNotInstalledError.for_pairs(list(exc.pairs[n:]), exc.models_dir)
+                raise ModelNotInstalledError(
+                    from_code, to_code, exc.models_dir, pairs=missing.pairs,
+                    message=f"the Argos package index at {unreachable.url} could not be reached "
+                            f"({unreachable.reason}), and {missing}") from unreachable
+            self.installed.append((from_code, to_code))
+            if self.on_install is not None:
+                self.on_install(from_code, to_code, package)
+
+    def ensure(self, pairs: Iterable[tuple[str, str]], models_dir: str | Path | None = None) -> None:
+        """Install those of ``pairs`` that no package in ``models_dir`` serves (``routing.pairs_for_mode`` gives
+        a target mode's), before any work."""
+        missing = [pair for pair in pairs if find_package(*pair, models_dir=models_dir) is None]
+        if missing:
+            self.install(ModelNotInstalledError.for_pairs(missing, models_dir))
+
+
+def ensure_models(pairs: Iterable[tuple[str, str]], models_dir: str | Path | None = None, *, offline: bool = False,
+                  index_url: str | None = None, progress: bool = False, on_install: InstallEvent | None = None
+                  ) -> None:
+    """Install from the package index those of ``pairs`` that are not installed (``offline``: raise
+    ModelNotInstalledError naming them all instead)."""
+    AutoInstaller(offline, index_url, progress, on_install=on_install).ensure(pairs, models_dir)
