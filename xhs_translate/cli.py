@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import CONFIDENCE_THRESHOLD
+from .config import CONFIDENCE_THRESHOLD, DEVICES, DecodeOptions
 from .errors import (
     InputError,
     MissingFieldError,
@@ -58,9 +58,9 @@ from .io import (
     output_format_for,
     resolve_format,
 )
-from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
-from .thread import DETECTION_FIELDS, FLAGS_FIELD, added_fields, check_fields_free
+from .results import DETECTION_FIELDS, FLAGS_FIELD, added_fields
+from .thread import check_fields_free
 
 PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people

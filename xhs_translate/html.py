@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from html import escape
 from urllib.parse import quote, urlencode, urlsplit
 
-from .results import DEMO_NOTICE, Flag, Status
+from .results import CONFIDENCE_FIELD, DEMO_NOTICE, FLAGS_FIELD, TRANSLATION_FIELDS, Flag, Status, added_fields
 from .spans import URL, split_spans
-from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
+from .thread import FlatComment, flatten_thread
 
 ROOT_PARENTS = ("", "0", "None", "null")
 NOTE_FIELD = "note_id"

@@ -20,12 +20,6 @@ from typing import Any
 from .errors import FieldCollisionError, InputError
 
 CHILD_FIELDS = ("sub_comments", "replies")
-FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
-CONFIDENCE_FIELD = "translation_confidence"  # the model's confidence in 0-1 (None without a translation)
-#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
-TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD, CONFIDENCE_FIELD)
-#: The fields ``xhs-translate detect`` adds to each record.
-DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
 _IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
 #: Down to this many levels a reply without an id is labelled by its path (``#0.sub_comments[1]``); deeper, by its
@@ -98,13 +92,6 @@ class Thread:
 
     roots: tuple[Mapping[str, Any], ...]
     comments: tuple[FlatComment, ...]
-
-
-def added_fields(names: Sequence[str], prefix: str = "") -> tuple[str, ...]:
-    """``names`` as they are added to comments: each with ``prefix`` (the ``field_prefix`` option) in front."""
-    if not isinstance(prefix, str):
-        raise InputError(f"field_prefix must be a str, got {type(prefix).__name__}")
-    return tuple(prefix + name for name in names)
 
 
 def check_fields_free(fields: Iterable[str], added: Sequence[str], comment_id: object = None,

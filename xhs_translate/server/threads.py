@@ -15,7 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..thread import CHILD_FIELDS, TRANSLATION_FIELDS, added_fields
+from ..results import TRANSLATION_FIELDS, added_fields
+from ..thread import CHILD_FIELDS
 from .api import ApiError, admit, json_bytes, run_blocking
 from .config import NO_LIMIT
 from .spec import params
