@@ -133,6 +133,11 @@ class MissingFieldError(InputError):
         )
 
 
+class ThreadMismatchError(InputError, ValueError):
+    """``rebuild_thread`` got added fields that do not match the flattened thread: not one mapping per comment, or
+    replies walked under other child fields than it was flattened with (a ValueError too, as before)."""
+
+
 class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
