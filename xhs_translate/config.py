@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, OptionError
 from .results import TRANSLATION_FIELDS, added_fields
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
@@ -203,7 +203,7 @@ class EngineConfig:
 
 
 # Flat option names (as on the command line) of the nested configs: field -> (class, {flat name: its field}).
-_NESTED = {
+_NESTED: dict[str, tuple[Any, dict[str, str]]] = {
     "engine": (EngineConfig, {"compute_type": "compute_type", "inter_threads": "inter_threads",
                               "intra_threads": "intra_threads", "device": "device"}),
     "fields": (FieldSchema, {"id_field": "id_field", "text_field": "text_field", "parent_field": "parent_field",
@@ -283,11 +283,12 @@ class TranslatorConfig:
     def from_options(cls, **options: Any) -> TranslatorConfig:
         """A config from flat options, named as on the command line: the fields above plus ``compute_type``,
         ``inter_threads``, ``intra_threads`` (EngineConfig), ``id_field``, ``text_field``, ``parent_field``,
-        ``field_prefix`` (FieldSchema) and ``beam_size`` (DecodeOptions). An unknown name is a TypeError."""
+        ``field_prefix`` (FieldSchema) and ``beam_size`` (DecodeOptions). An unknown name is an OptionError (a
+        TypeError)."""
         known = cls.option_names()
         unknown = sorted(set(options) - known)
         if unknown:
-            raise TypeError(f"unknown Translator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise OptionError(f"unknown Translator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         own = {f.name for f in fields(cls)}
         top = {name: value for name, value in options.items() if name in own}
         for name, (kind, names) in _NESTED.items():
