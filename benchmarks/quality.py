@@ -227,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="score random-weight test models too (smoke test only: the scores are meaningless)")
     args = parser.parse_args(argv)
 
+    from testkit.models import is_random_weight
+
     from xhs_translate.models.packages import resolve_models_dir
-    from xhs_translate.testing import is_random_weight
 
     models_dir = resolve_models_dir(args.models_dir)
     installed = models_by_direction(models_dir)

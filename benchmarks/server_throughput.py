@@ -63,8 +63,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line
-
-from xhs_translate.testing import free_port
+from testkit.ports import free_port
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
@@ -514,9 +513,10 @@ def main(argv: list[str] | None = None) -> int:
     if min(counts) < 1 or args.requests < 1 or args.repeats < 1:
         parser.error("--clients, --requests and --repeats must be >= 1")
 
+    from testkit.models import cached_package
+
     from xhs_translate.models.engine import DecodeOptions
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     beam = args.beam_size or DecodeOptions().beam_size
     systems = {}

@@ -15,6 +15,7 @@ import xhs_translate.config as config_module
 import xhs_translate.models.engine as engine_module
 from xhs_translate.config import DEFAULT_BATCH_TOKENS, DecodeOptions
 from xhs_translate.errors import InputError, UnsupportedPackageError, XhsTranslateError
+from xhs_translate.models.demo import MAX_POSITIONS, build_package
 from xhs_translate.models.engine import (
     Engine,
     EngineResult,
@@ -31,7 +32,6 @@ from xhs_translate.models.engine import (
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
 from xhs_translate.results import token_weighted_confidence
-from xhs_translate.testing import MAX_POSITIONS, build_package
 
 TEXTS = (
     "哈哈哈",

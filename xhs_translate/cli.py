@@ -66,7 +66,7 @@ PROG = "xhs-translate"
 DETECT_OUTPUT_FORMATS = tuple(f for f in OUTPUT_FORMATS if f != "html")  # detection adds no view for people
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
 DEFAULT_CHUNK = 8000  # records; as the Translator's own chunks (translator.CHUNK_COMMENTS), for full engine batches
-DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
+DEMO_SIZES = ("tiny", "base")  # models.demo.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -1014,7 +1014,7 @@ def _install_demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .models.install import install_package
-    from .testing import DEMO_PAIRS, DEMO_STAGES, build_demo_package
+    from .models.demo import DEMO_PAIRS, DEMO_STAGES, build_demo_package
 
     size = args.size or DEMO_SIZES[0]
     show = sys.stderr.isatty()
