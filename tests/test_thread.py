@@ -101,7 +101,8 @@ def test_a_reply_chain_far_deeper_than_the_recursion_limit_flattens_and_rebuilds
 
 def test_labels_of_replies_without_ids_name_their_place():
     thread = flatten_thread([{"content": "a", "replies": [{"content": "b"}, {"content": "c", "replies": [{}]}]}])
-    assert [c.comment_id for c in thread.comments] == ["#0", "#0.replies[0]", "#0.replies[1]", "#0.replies[1].replies[0]"]
+    labels = ["#0", "#0.replies[0]", "#0.replies[1]", "#0.replies[1].replies[0]"]
+    assert [c.comment_id for c in thread.comments] == labels
     assert [c.parent_id for c in thread.comments] == [None, "#0", "#0", "#0.replies[1]"]
     deep = flatten_thread([chain(12, with_ids=False)]).comments
     assert deep[8].comment_id == "#0" + ".sub_comments[0]" * 8
@@ -121,7 +122,8 @@ def test_a_comment_that_contains_itself_is_an_input_error():
 
 def test_a_dict_in_two_places_is_no_cycle_and_gets_each_occurrence_its_values():
     shared = {"comment_id": "s", "content": "shared"}
-    thread = flatten_thread([{"comment_id": "a", "replies": [shared]}, {"comment_id": "b", "replies": [shared]}, shared])
+    roots = [{"comment_id": "a", "replies": [shared]}, {"comment_id": "b", "replies": [shared]}, shared]
+    thread = flatten_thread(roots)
     assert [c.comment_id for c in thread.comments] == ["a", "s", "b", "s", "s"]
     out = rebuild_thread(thread, [{"n": i} for i in range(5)])
     assert [out[0]["replies"][0]["n"], out[1]["replies"][0]["n"], out[2]["n"]] == [1, 3, 4]
