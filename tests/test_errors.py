@@ -73,3 +73,12 @@ def test_an_unknown_cache_table_is_a_cache_table_error(tmp_path):
             call()
         _is_ours_and(caught.value, KeyError)
         assert str(caught.value).startswith("no cache table")  # the message, not KeyError's quoted repr
+
+
+def test_every_error_class_is_exported_from_the_package():
+    from xhs_translate import errors
+
+    classes = {name for name, value in vars(errors).items()
+               if isinstance(value, type) and issubclass(value, XhsTranslateError)}
+    assert classes <= set(xhs_translate.__all__)
+    assert {"OptionError", "ThreadMismatchError", "CacheTableError", "ExtensionError"} <= classes
