@@ -26,10 +26,13 @@ from pathlib import Path
 import numpy as np
 
 # ../shared/data beside this checkout, also when xhs_translate is installed elsewhere (pip install .), for this
-# process and the benchmark subprocesses it starts; set before xhs_translate.testing reads it.
+# process and the benchmark subprocesses it starts; set before xhs_translate.models.demo reads it.
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+# The fixture models, the redis-server and the Chromium are the tests' (tests/testkit): one copy, imported as the
+# tests import it (pytest puts tests/ on sys.path).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from xhs_translate.testing import SHARED_DATA_DIR as SHARED_DATA
+from xhs_translate.models.demo import SHARED_DATA_DIR as SHARED_DATA
 
 #: Short comments that real threads repeat verbatim ("exact repeats").
 STOCK_REPEATS = (

@@ -28,8 +28,13 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common  # noqa: F401  (finds tests/testkit)
+from testkit.chromium import CHROMIUM_ARGS, find_chromium
+from testkit.models import cached_package
+
 from xhs_translate.models.install import install_package
-from xhs_translate.testing import CHROMIUM_ARGS, cached_package, find_chromium
 
 SITE = "https://www.xiaohongshu.com"
 PAGE = ('<!doctype html><html><head><meta charset="utf-8"></head><body><div id="noteContainer" class="note-container">'

@@ -35,8 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, generate_thread, load_pools, machine_line
-
-from xhs_translate.testing import CHROMIUM_ARGS, find_chromium
+from testkit.chromium import CHROMIUM_ARGS, find_chromium
 
 VIEWPORT = {"width": 1280, "height": 900}
 SCROLL_SCREENS = 40
@@ -117,9 +116,10 @@ def spread_over_notes(thread: list[dict], per_note: float, seed: int) -> int:
 
 
 def translate(thread: list[dict], size: str, workdir: Path) -> list[dict]:
+    from testkit.models import cached_package
+
     from xhs_translate import Translator
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     models = workdir / "models"
     for pair in (("zh", "en"), ("en", "zh")):

@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.comments < 2:
         parser.error("--comments must be >= 2")
 
+    from testkit.models import cached_package
+
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     with tempfile.TemporaryDirectory(prefix="xhs-mem-") as tmp:
         tmp = Path(tmp)

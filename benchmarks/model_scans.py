@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common  # noqa: F401  (sets the shared-data variable before xhs_translate.testing is read)
+import _common  # noqa: F401  (sets the shared-data variable before xhs_translate.models.demo is read; finds testkit)
 
 COMMENTS = [
     {"comment_id": "1", "content": "这个颜色真的绝了"},
@@ -53,8 +53,9 @@ class ReadCounter:
 
 
 def models_folder(root: Path) -> Path:
+    from testkit.models import cached_model, cached_package
+
     from xhs_translate.models.install import install_model, install_package
-    from xhs_translate.testing import cached_model, cached_package
 
     for pair in (("zh", "en"), ("en", "zh")):
         install_package(cached_package(*pair), models_dir=root)

@@ -11,7 +11,7 @@ Real models cannot be downloaded on an offline machine. Install them where there
 ``xhs-translate models install FILE.argosmodel`` for Argos, ``xhs-translate models install FOLDER`` for the
 CTranslate2 folders of the other families. Until real models are measured here, the published FLORES-200 scores
 in the README ("Models") are the reference. Without any model this script exits with code 2. The random-weight
-test models from ``xhs_translate.testing`` are refused (their scores mean nothing) unless ``--allow-fixture`` is
+test models from ``tests/testkit`` are refused (their scores mean nothing) unless ``--allow-fixture`` is
 given, which only the smoke test uses.
 
 ``--redtrans FILE`` scores RedNote's own content instead: RedTrans-Bench (arXiv 2504.07901; 2,858 zh<->en pairs of
@@ -228,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="score random-weight test models too (smoke test only: the scores are meaningless)")
     args = parser.parse_args(argv)
 
+    from testkit.models import is_random_weight
+
     from xhs_translate.models.packages import resolve_models_dir
-    from xhs_translate.testing import is_random_weight
 
     models_dir = resolve_models_dir(args.models_dir)
     installed = models_by_direction(models_dir)
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     everything = [p for found in installed.values() for p in found]
     fixtures = sorted({p.package_id for p in everything if is_random_weight(p)})
     if fixtures and not args.allow_fixture:
-        problem = f"{', '.join(fixtures)} are random-weight test models (xhs_translate.testing), not real models."
+        problem = f"{', '.join(fixtures)} are random-weight test models (tests/testkit), not real models."
         print(NO_MODELS_HELP.format(problem=problem, models_dir=models_dir), file=sys.stderr)
         return EXIT_NO_MODELS
     if args.redtrans is not None:

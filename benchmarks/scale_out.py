@@ -37,8 +37,9 @@ LOOKUP_BATCH = 1_000
 
 
 def install_models(root: Path, size: str) -> Path:
+    from testkit.models import cached_package
+
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     models = root / f"models-{size}"
     for pair in PAIRS:
@@ -243,8 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     import ray
-
-    from xhs_translate.testing import RedisServer
+    from testkit.redis_server import RedisServer
 
     with tempfile.TemporaryDirectory(prefix="xhs-scale-") as tmp:
         work = Path(tmp)

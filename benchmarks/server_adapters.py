@@ -33,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import format_table, iter_thread, library_versions, load_pools, machine_line
 from server_throughput import PAIRS, _percentile, start_ours, stop, wait_ready
-
-from xhs_translate.testing import free_port
+from testkit.ports import free_port
 
 
 def fresh_comments(count: int, seed: int) -> tuple[list[str], str]:
@@ -153,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.items, args.repeats, args.clients, args.rounds, *sizes) < 1:
         parser.error("every count must be >= 1")
 
+    from testkit.models import cached_package
+
     from xhs_translate.models.engine import DecodeOptions
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     beam = args.beam_size or DecodeOptions().beam_size
     need = args.items * (1 + args.repeats) + args.clients * args.rounds * sum(sizes)

@@ -24,7 +24,7 @@ read from ``/proc/PID/stat`` (user + system, every thread).
   its requests/s over the ceiling's, and the ceiling's CPU seconds over the server's (work, whatever the load).
 
 Output lengths: the fixture packages stop decoding after a handful of tokens whatever the input (their EOS logit
-climbs with the position, ``xhs_translate/testing.py``), so every side decodes about as many tokens per comment;
+climbs with the position, ``xhs_translate/models/demo.py``), so every side decodes about as many tokens per comment;
 the table shows the mean target tokens per request of each, counted with the target SentencePiece model.
 
 Repeats alternate every system and the ceiling (``--repeats``), so a busy moment of a shared machine hits all
@@ -64,8 +64,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line
-
-from xhs_translate.testing import free_port
+from testkit.ports import free_port
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
@@ -516,9 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     if min(counts) < 1 or args.requests < 1 or args.repeats < 1:
         parser.error("--clients, --requests and --repeats must be >= 1")
 
+    from testkit.models import cached_package
+
     from xhs_translate.models.engine import DecodeOptions
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import cached_package
 
     beam = args.beam_size or DecodeOptions().beam_size
     systems = {}

@@ -71,11 +71,12 @@ def compare(name: str, old: Callable[[], object], new: Callable[[], object], rep
 
 
 def batcher_rows(texts: list[str], size: str, repeats: int) -> list[dict]:
+    from testkit.models import cached_package
+
     from xhs_translate.models.batching import BatchingEngine, token_counter, token_encoder
     from xhs_translate.models.engine import DecodeOptions, load_engine
     from xhs_translate.models.install import install_package
     from xhs_translate.models.packages import find_package
-    from xhs_translate.testing import cached_package
 
     with tempfile.TemporaryDirectory() as root:
         install_package(cached_package("zh", "en", size=size), models_dir=root)

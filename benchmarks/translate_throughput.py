@@ -54,8 +54,10 @@ PAIRS = (("zh", "en"), ("en", "zh"))
 
 def prepare(workdir: Path, args) -> dict:
     """Install the fixture packages into ``workdir/models`` and write the thread; return the shared config."""
+    from testkit.models import cached_package
+
+    from xhs_translate.models.demo import SIZES
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import SIZES, cached_package
 
     models = workdir / "models"
     for from_code, to_code in PAIRS:

@@ -13,9 +13,12 @@ import pytest
 os.environ.setdefault("XHS_TRANSLATE_SHARED_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 from helpers import ROOT, client_of, distributed_or_skip, http_server, mounted_tmpfs, playwright_or_skip, serving
+from testkit.chromium import CHROMIUM_ARGS, find_chromium
+from testkit.models import cached_package
+from testkit.redis_server import RedisServer
 
+from xhs_translate.models.demo import SHARED_DATA_DIR
 from xhs_translate.models.install import install_package
-from xhs_translate.testing import CHROMIUM_ARGS, SHARED_DATA_DIR, RedisServer, cached_package, find_chromium
 
 PAIRS = (("zh", "en"), ("en", "zh"))
 

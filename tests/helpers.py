@@ -196,7 +196,7 @@ def playwright_or_skip() -> Any:
     except ImportError:
         sync_api, missing = None, "the playwright package is not installed (pip install '.[test]')"
     else:
-        from xhs_translate.testing import find_chromium
+        from testkit.chromium import find_chromium
 
         missing = None if find_chromium() else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
     if missing and os.environ.get(REQUIRE_BROWSER_ENV):

@@ -16,9 +16,9 @@ from xhs_translate.models.batching import (
     TranslationCancelled,
     token_counter,
 )
+from xhs_translate.models.demo import MAX_POSITIONS
 from xhs_translate.models.engine import DecodeOptions, Engine, load_engine, padded_length
 from xhs_translate.models.packages import find_package
-from xhs_translate.testing import MAX_POSITIONS
 from xhs_translate.translator import Translator
 
 TEXTS = [

@@ -114,8 +114,9 @@ def test_quality_refuses_fixture_packages(models_dir):
 @pytest.fixture(scope="module")
 def every_family_dir(tmp_path_factory, tiny_archives) -> Path:
     """Random-weight models of every family for zh->en and en->zh, side by side."""
+    from testkit.models import cached_model
+
     from xhs_translate.models.install import install_model
-    from xhs_translate.testing import cached_model
 
     root = tmp_path_factory.mktemp("models-every-family")
     folders = [*tiny_archives.values(), *(cached_model(f, (p,)) for f in ("quickmt", "opus-mt")

@@ -15,7 +15,7 @@ from helpers import wait_for
 
 from xhs_translate.cache import CacheWarning, RedisCache, open_cache, parse_ttl, segment_key
 from xhs_translate.cli import main
-from xhs_translate.errors import CacheError
+from xhs_translate.errors import CacheError, CacheTableError
 from xhs_translate.translator import Translator
 
 PREFIX = "xhs-translate:v1"
@@ -70,6 +70,8 @@ def test_backend_round_trip_stats_and_close(redis_server):
     assert cache.stats()["entries"] == {"segments": 2, "comments": 1}
     assert cache.stats()["errors"] == 0 and cache.enabled and cache.stats()["ttl"] is None
     assert redis_server.client().ttl(f"{PREFIX}:segments:{key('a')}") == -1  # no expiry by default
+    with pytest.raises(CacheTableError, match="no cache table 'nope'"):  # issue 23 §4: was a bare KeyError
+        cache.get_many("nope", [key("a")])
 
 
 def test_lookups_and_writes_are_one_command_each_however_many_segments(models_dir, redis_server):

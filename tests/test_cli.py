@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 from helpers import big_thread, cli, read_output, stop_run, unfinished_run, wait_for, write_json, write_jsonl
+from testkit.ports import free_port
 
 from xhs_translate.results import STATUSES
-from xhs_translate.testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "rednote_thread.json"
-from xhs_translate.thread import TRANSLATION_FIELDS as ADDED  # noqa: E402  (the fields a run adds)
+from xhs_translate.results import TRANSLATION_FIELDS as ADDED  # noqa: E402  (the fields a run adds)
 
 OLD_RECORDS = json.loads(EXAMPLE.read_text(encoding="utf-8"))
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 
 import pytest
 
 from xhs_translate import InputError, MissingFieldError, ModelNotInstalledError, Translator, TranslatorConfig
 from xhs_translate.cli import build_parser, translator_config
-from xhs_translate.config import EngineConfig, FieldSchema
-from xhs_translate.models.engine import DecodeOptions
+from xhs_translate.config import DecodeOptions, EngineConfig, FieldSchema
 from xhs_translate.models.install import install_package
 
 
@@ -77,7 +79,8 @@ def test_the_constructor_target_is_the_default_of_every_call(models_dir):
     translator = Translator(models_dir=models_dir, cache=False, target="auto")
     hello = translator.translate("hello there")
     assert (hello.status, hello.source_lang, hello.target_lang) == ("translated", "en", "zh")
-    assert Translator(models_dir=models_dir, cache=False, target="en").translate("hello there").status == "same_language"
+    english = Translator(models_dir=models_dir, cache=False, target="en")
+    assert english.translate("hello there").status == "same_language"
     assert translator.translate("hello there", target="en").status == "same_language"
     with pytest.raises(InputError, match="target"):
         translator.translate("hello", target="fr")
@@ -125,7 +128,8 @@ def test_the_signature_line_names_what_decides_the_output(models_dir):
     translator.translate("好可爱")
     line = str(translator.signature)
     assert line.startswith("xhs-translate:") and "models:argos:translate-zh_en@1.0" in line
-    assert "|target:en|zh:Hans|lang:zh+en|" in line and "|device:cpu|compute:int8|" in line and line.endswith("|cache:off")
+    assert "|target:en|zh:Hans|lang:zh+en|" in line and "|device:cpu|compute:int8|" in line
+    assert line.endswith("|cache:off")
 
 
 def test_the_languages_option_is_the_domain_prior_of_detection(models_dir, tmp_path):
@@ -140,3 +144,26 @@ def test_the_languages_option_is_the_domain_prior_of_detection(models_dir, tmp_p
     Translator(models_dir=models_dir, cache=path).translate("Rednote time")
     again = Translator(models_dir=models_dir, cache=path, languages=None)
     assert again.translate("Rednote time").status == "unsupported_language" and again.stats()["comment_hits"] == 0
+
+
+def _loaded_by(module: str) -> set[str]:
+    """The package modules that importing ``module`` loads, in a fresh interpreter."""
+    code = (f"import json, sys, {module}; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('xhs_translate'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out))
+
+
+def test_configuration_depends_on_no_stage_it_configures():
+    """Issue 23 §4: config imported detection, models.engine and thread; the stages now take their settings and
+    checks (DecodeOptions, DEFAULT_LANGUAGES, expected_languages, the added field names) from it."""
+    assert _loaded_by("xhs_translate.config") == {"xhs_translate", "xhs_translate.config", "xhs_translate.errors",
+                                                  "xhs_translate.results"}
+
+
+def test_pure_assembly_and_planning_load_no_engine():
+    """Issue 23 §4: assembly imported the engine for token_weighted_confidence (now results'); planning read
+    detection's private character classes (now scripts.py's, public)."""
+    loaded = _loaded_by("xhs_translate.assembly")
+    assert "xhs_translate.planning" in loaded and "xhs_translate.scripts" in loaded
+    assert not any(name.startswith("xhs_translate.models") for name in loaded)

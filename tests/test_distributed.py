@@ -250,7 +250,7 @@ def run_cli(env: dict, *args: str, timeout: float = 120) -> subprocess.Completed
 @pytest.mark.parametrize("scheme", ["", "ray://"])
 def test_a_ray_address_where_nothing_listens_is_one_line_naming_it(scheme, env, tmp_path):
     distributed_or_skip("ray")
-    from xhs_translate.testing import free_port
+    from testkit.ports import free_port
 
     address = f"{scheme}127.0.0.1:{free_port()}"
     source = write_jsonl(tmp_path / "in.jsonl", RECORDS[:2])
@@ -292,7 +292,7 @@ def token_cluster(tmp_path_factory):
     `ray start --head` may default to), one CPU, its own temp dir and HOME; stopped in teardown: its process group,
     then any process left with its temp dir in the command line."""
     distributed_or_skip("ray")
-    from xhs_translate.testing import free_port
+    from testkit.ports import free_port
 
     home = tmp_path_factory.mktemp("rayhome")
     temp_dir = Path(tempfile.mkdtemp(prefix="r", dir="/tmp"))  # short: Ray's socket paths have a length limit

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import xhs_translate.config as config_module
 import xhs_translate.models.engine as engine_module
+from xhs_translate.config import DEFAULT_BATCH_TOKENS, DecodeOptions
 from xhs_translate.errors import InputError, UnsupportedPackageError, XhsTranslateError
+from xhs_translate.models.demo import MAX_POSITIONS, build_package
 from xhs_translate.models.engine import (
-    DEFAULT_BATCH_TOKENS,
-    DecodeOptions,
     Engine,
     EngineResult,
     clear_engine_cache,
@@ -27,11 +28,10 @@ from xhs_translate.models.engine import (
     resolve_compute_type,
     resolve_device,
     resolve_threads,
-    token_weighted_confidence,
 )
 from xhs_translate.models.install import install_package
 from xhs_translate.models.packages import find_package, read_package
-from xhs_translate.testing import MAX_POSITIONS, build_package
+from xhs_translate.results import token_weighted_confidence
 
 TEXTS = (
     "哈哈哈",
@@ -281,8 +281,9 @@ def test_decode_options_fingerprint_is_stable_and_covers_every_field_that_change
 def test_the_length_bands_are_in_the_fingerprint(monkeypatch):
     """Bands decide the padding, hence outputs (issue 24 made them coarser): cached outputs of other bands are
     not reused."""
+    assert engine_module.PADDED_LENGTHS is config_module.PADDED_LENGTHS  # the engine pads by the hashed table
     before = DecodeOptions().fingerprint()
-    monkeypatch.setattr(engine_module, "PADDED_LENGTHS", (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32))
+    monkeypatch.setattr(config_module, "PADDED_LENGTHS", (4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32))
     assert DecodeOptions().fingerprint() != before
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import note_page as fixture
 import pytest
 from helpers import ServerProcess, cli
+from testkit.chromium import CHROMIUM_ARGS, find_chromium
 
 from xhs_translate.extension import BROWSERS, LOCAL_SERVER, build_extension, content_script
-from xhs_translate.testing import CHROMIUM_ARGS, find_chromium
 
 USERSCRIPT = Path(__file__).resolve().parents[1] / "xhs_translate" / "server" / "static" / "xhs-translate.user.js"
 FEW_SECONDS = 15_000

@@ -14,8 +14,8 @@ import pytest
 from xhs_translate import TranslationFailedError, Translator
 from xhs_translate.cli import main
 from xhs_translate.models import engine as engine_module
+from xhs_translate.models.demo import MAX_POSITIONS
 from xhs_translate.results import Flag, Status
-from xhs_translate.testing import MAX_POSITIONS
 
 TOO_LONG = "长" * (MAX_POSITIONS * 3)
 

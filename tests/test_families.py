@@ -1,4 +1,4 @@
-"""Model families on random-weight models built in each layout (``xhs_translate.testing.build_model``).
+"""Model families on random-weight models built in each layout (``testkit.models.build_model``).
 
 What each family sends to CTranslate2 is checked token by token against what the projects' own code sends
 (cited in ``xhs_translate/models/families/``), on the real engine: a recording wrapper observes the calls to a
@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from testkit.models import MODEL_FAMILIES, cached_model
 
 from xhs_translate import Translator
 from xhs_translate.errors import InputError, ModelChoiceError, PackageError
@@ -19,7 +20,6 @@ from xhs_translate.models.engine import DecodeOptions, Engine, clear_engine_cach
 from xhs_translate.models.families import FAMILY_NAMES, read_folder
 from xhs_translate.models.install import install_model
 from xhs_translate.models.packages import MANIFEST_FILE, PREFERENCE, find_package, list_packages, remove_package
-from xhs_translate.testing import MODEL_FAMILIES, cached_model
 
 TEXTS = ("这个颜色真的绝了", "so cute", "姐妹们这家店我去过三次了", "where did you buy this?")
 BOTH = (("zh", "en"), ("en", "zh"))

@@ -17,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xhs_translate.html import NOTE_URL, render_html
-from xhs_translate.results import STATUSES, Flag, Status
-from xhs_translate.thread import CONFIDENCE_FIELD
+from xhs_translate.results import CONFIDENCE_FIELD, STATUSES, Flag, Status
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rednote_thread.json"
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from xhs_translate.html import render_html
-from xhs_translate.results import Flag, Status
-from xhs_translate.thread import CONFIDENCE_FIELD
+from xhs_translate.results import CONFIDENCE_FIELD, Flag, Status
 
 try:
     from playwright import sync_api

@@ -17,7 +17,7 @@ from xhs_translate.errors import (
     FieldCollisionError,
     MissingFieldError,
     ModelNotInstalledError,
-    OptionsError,
+    OptionConflictError,
     OutputPathError,
 )
 from xhs_translate.html import render_html
@@ -105,7 +105,7 @@ def test_detect_file_adds_detection_fields_per_text_field_and_counts_languages(t
     rows = read_output(out, "csv")
     assert [(r["title_source_lang"], r["desc_source_lang"]) for r in rows] == [("zh", "en"), ("en", "zh")]
     assert report.languages == {"zh": 2, "en": 2}
-    with pytest.raises(OptionsError):
+    with pytest.raises(OptionConflictError):
         detect_file([str(source), "-", "-"], str(tmp_path / "x.jsonl"))
 
 
@@ -215,7 +215,7 @@ def test_a_csv_header_that_already_has_an_added_field_is_refused(tmp_path):
 
 
 def test_standard_input_is_read_once():
-    with pytest.raises(OptionsError, match="only once"):
+    with pytest.raises(OptionConflictError, match="only once"):
         open_inputs(["-", "-"])
 
 

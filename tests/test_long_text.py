@@ -11,9 +11,11 @@ import pytest
 from helpers import cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit.models import cached_model
 
 from xhs_translate import Translator
 from xhs_translate.models.batching import BatchingProvider
+from xhs_translate.models.demo import MAX_POSITIONS
 from xhs_translate.models.engine import (
     DEFAULT_SOURCE_TOKENS,
     DecodeOptions,
@@ -25,7 +27,6 @@ from xhs_translate.models.packages import find_package
 from xhs_translate.results import Flag, Status
 from xhs_translate.segment import split_to_fit
 from xhs_translate.spans import hashtag_parts, split_spans
-from xhs_translate.testing import MAX_POSITIONS, cached_model
 
 # A 2,000-character comment without punctuation (the issue's case: 513+ tokens, "No position encodings are defined
 # for positions >= 512", status failed, flag model_failed). Written for the project, deterministic: every other
@@ -56,11 +57,11 @@ def test_a_model_without_a_position_table_reads_as_none(tmp_path):
     import ctranslate2
     from ctranslate2.specs import model_spec
 
-    from xhs_translate.testing import _fill_random
+    from xhs_translate.models.demo import fill_random
 
     vocab = ["<unk>", "<s>", "</s>", "a", "b"]
     spec = ctranslate2.specs.TransformerSpec.from_config((1, 1), 2)
-    _fill_random(spec, np.random.default_rng(0), 8, 16, len(vocab), len(vocab), eos_id=2)
+    fill_random(spec, np.random.default_rng(0), 8, 16, len(vocab), len(vocab), eos_id=2)
     spec.encoder.position_encodings.encodings = model_spec.OPTIONAL
     spec.decoder.position_encodings.encodings = model_spec.OPTIONAL
     spec.register_source_vocabulary(vocab)

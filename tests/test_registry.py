@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import with_metadata
+from testkit.models import cached_model
 
 from xhs_translate import Translator
 from xhs_translate.cli import main
@@ -18,7 +19,6 @@ from xhs_translate.models.install import install_model, install_package
 from xhs_translate.models.packages import find_package, list_packages, remove_package
 from xhs_translate.server.config import ServerConfig
 from xhs_translate.server.service import TranslationService
-from xhs_translate.testing import cached_model
 
 THREAD = [
     {"comment_id": "1", "content": "这个颜色真的绝了"},

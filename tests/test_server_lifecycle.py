@@ -136,8 +136,8 @@ def test_bad_server_config_values_are_input_errors_naming_the_field(options, nam
 
 
 def test_only_the_package_each_direction_uses_is_loaded(tiny_archives, tmp_path):
+    from xhs_translate.models.demo import build_package
     from xhs_translate.models.install import install_package
-    from xhs_translate.testing import build_package
 
     models = tmp_path / "models"
     for archive in tiny_archives.values():

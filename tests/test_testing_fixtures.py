@@ -1,5 +1,5 @@
-"""The random-weight package builder: deterministic, valid Argos packages, short but non-empty outputs; and the
-redis-server the cache tests start."""
+"""The random-weight package builder (``xhs_translate.models.demo``, cached by ``tests/testkit``): deterministic,
+valid Argos packages, short but non-empty outputs; and the redis-server the cache tests start."""
 
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ from pathlib import Path
 
 import pytest
 from helpers import distributed_or_skip
+from testkit.models import FIXTURES_DIR_ENV, cached_package
+from testkit.redis_server import RedisServer
 
+from xhs_translate.errors import InputError
+from xhs_translate.models.demo import BUILDER_VERSION, build_package, training_corpus
 from xhs_translate.models.packages import read_package
-from xhs_translate.testing import (
-    BUILDER_VERSION,
-    FIXTURES_DIR_ENV,
-    RedisServer,
-    build_package,
-    cached_package,
-    training_corpus,
-)
 
 
 def extract(archive: Path, dest: Path) -> Path:
@@ -105,16 +101,16 @@ def test_eos_bias_gives_short_non_empty_outputs(tiny_archives, tmp_path):
 
 
 def test_unknown_size_is_rejected(tmp_path):
-    with pytest.raises(ValueError, match="tiny"):
+    with pytest.raises(InputError, match="tiny"):  # the demo builder is product now: our error
         build_package(tmp_path, "zh", "en", size="huge")
 
 
 def test_builds_without_shared_data_from_generated_text(tmp_path, monkeypatch):
     """A clean clone without ../shared still gets working packages (SentencePiece trained on generated text)."""
-    from xhs_translate import testing
+    from xhs_translate.models import demo
     from xhs_translate.models.engine import load_engine
 
-    monkeypatch.setattr(testing, "SHARED_DATA_DIR", tmp_path / "absent")
+    monkeypatch.setattr(demo, "SHARED_DATA_DIR", tmp_path / "absent")
     corpus = training_corpus(50, seed=0)
     assert corpus == training_corpus(50, seed=0) and len(corpus) == 50
     assert any("。" in line for line in corpus) and any(line.endswith(".") for line in corpus)

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from xhs_translate.errors import InputError
-from xhs_translate.thread import flatten_thread, rebuild_thread
+from xhs_translate.errors import InputError, ThreadMismatchError, XhsTranslateError
+from xhs_translate.thread import flatten_thread, rebuild_thread, walk_tree
 
 NESTED = [
     {
@@ -101,7 +101,8 @@ def test_a_reply_chain_far_deeper_than_the_recursion_limit_flattens_and_rebuilds
 
 def test_labels_of_replies_without_ids_name_their_place():
     thread = flatten_thread([{"content": "a", "replies": [{"content": "b"}, {"content": "c", "replies": [{}]}]}])
-    assert [c.comment_id for c in thread.comments] == ["#0", "#0.replies[0]", "#0.replies[1]", "#0.replies[1].replies[0]"]
+    labels = ["#0", "#0.replies[0]", "#0.replies[1]", "#0.replies[1].replies[0]"]
+    assert [c.comment_id for c in thread.comments] == labels
     assert [c.parent_id for c in thread.comments] == [None, "#0", "#0", "#0.replies[1]"]
     deep = flatten_thread([chain(12, with_ids=False)]).comments
     assert deep[8].comment_id == "#0" + ".sub_comments[0]" * 8
@@ -121,7 +122,8 @@ def test_a_comment_that_contains_itself_is_an_input_error():
 
 def test_a_dict_in_two_places_is_no_cycle_and_gets_each_occurrence_its_values():
     shared = {"comment_id": "s", "content": "shared"}
-    thread = flatten_thread([{"comment_id": "a", "replies": [shared]}, {"comment_id": "b", "replies": [shared]}, shared])
+    roots = [{"comment_id": "a", "replies": [shared]}, {"comment_id": "b", "replies": [shared]}, shared]
+    thread = flatten_thread(roots)
     assert [c.comment_id for c in thread.comments] == ["a", "s", "b", "s", "s"]
     out = rebuild_thread(thread, [{"n": i} for i in range(5)])
     assert [out[0]["replies"][0]["n"], out[1]["replies"][0]["n"], out[2]["n"]] == [1, 3, 4]
@@ -151,3 +153,59 @@ def test_a_deep_value_deepcopy_cannot_copy_is_an_input_error_naming_the_field():
         deep = (deep,)
     with pytest.raises(InputError, match=r"comment 'a': the field 'meta' is nested too deeply"):
         rebuild_thread(flatten_thread([{"comment_id": "a", "meta": deep}]), [{}])
+
+
+def test_a_comment_with_both_replies_and_sub_comments_round_trips():
+    """Issue 23 §4: rebuild_thread walked replies in key order, flatten_thread in CHILD_FIELDS order; a comment
+    holding both lists (``replies`` first in its keys) was untested. Each list keeps its own replies, in order, with
+    their own added values; the new dict keeps the original's key order; the caller's objects are untouched."""
+    both = [{"comment_id": "a", "replies": [{"comment_id": "r1"}, {"comment_id": "r2", "sub_comments": [
+                {"comment_id": "r2s"}]}],
+             "content": "x", "sub_comments": [{"comment_id": "s1", "replies": []}], "like_count": 3},
+            {"comment_id": "b"}]
+    before = copy.deepcopy(both)
+    thread = flatten_thread(both)
+    assert [c.comment_id for c in thread.comments] == ["a", "s1", "r1", "r2", "r2s", "b"]  # sub_comments first
+    assert [c.parent_id for c in thread.comments] == [None, "a", "a", "a", "r2", None]
+    out = rebuild_thread(thread, [{"n": c.comment_id} for c in thread.comments])
+    assert both == before
+    assert list(out[0]) == ["comment_id", "replies", "content", "sub_comments", "like_count", "n"]
+    assert [r["n"] for r in out[0]["replies"]] == ["r1", "r2"] and out[0]["replies"][1]["sub_comments"][0]["n"] == "r2s"
+    assert [r["n"] for r in out[0]["sub_comments"]] == ["s1"] and out[0]["sub_comments"][0]["replies"] == []
+    strip = [{k: v for k, v in c.items() if k != "n"} for c in out]
+    assert strip[0]["content"] == "x" and strip[0]["like_count"] == 3 and strip[1] == {"comment_id": "b"}
+    assert out[0]["replies"] is not both[0]["replies"] and out[0]["replies"][0] is not both[0]["replies"][0]
+
+
+def test_a_dict_under_both_reply_lists_gets_each_occurrence_its_own_values():
+    """The same dict under ``replies`` (first in key order) and ``sub_comments``: each occurrence gets the values of
+    its own place in flatten_thread's order. Walking replies in key order gave the ``replies`` occurrence the
+    ``sub_comments`` one's values."""
+    shared = {"comment_id": "x", "content": "shared"}
+    thread = flatten_thread([{"comment_id": "a", "replies": [shared], "sub_comments": [{"comment_id": "y"}, shared]}])
+    assert [c.comment_id for c in thread.comments] == ["a", "y", "x", "x"]
+    out = rebuild_thread(thread, [{"n": i} for i in range(4)])
+    assert out[0]["sub_comments"][0]["n"] == 1 and out[0]["sub_comments"][1]["n"] == 2
+    assert out[0]["replies"][0]["n"] == 3
+
+
+def test_added_fields_that_do_not_match_the_thread_are_a_clear_error():
+    """Issue 23 §4: a plain ValueError; now ours (and still a ValueError for callers that catch one)."""
+    thread = flatten_thread(NESTED, id_field="id")
+    with pytest.raises(ThreadMismatchError, match="one mapping of added fields per flattened comment") as caught:
+        rebuild_thread(thread, [{}])
+    assert isinstance(caught.value, XhsTranslateError) and isinstance(caught.value, ValueError)
+    with pytest.raises(ThreadMismatchError, match="children_fields"):
+        rebuild_thread(thread, [{}] * len(thread.comments), children_fields=("replies",))
+
+
+def test_walk_tree_is_preorder_at_any_depth_and_leaves_after_the_subtree():
+    children = {0: [1, 4], 1: [2, 3], 4: [5]}
+    left: list[int] = []
+    seen = []
+    for node in walk_tree([0, 6], lambda n: children.get(n, []), left.append):
+        seen.append(node)
+    assert seen == [0, 1, 2, 3, 4, 5, 6]
+    assert left == [1, 4, 0]  # only nodes with children, each once everything below it has come
+    depth = 200_000  # far past the recursion limit
+    assert sum(1 for _ in walk_tree([0], lambda n: [n + 1] if n < depth else [])) == depth + 1

@@ -26,8 +26,7 @@ import httpx
 import note_page as fixture
 import pytest
 from helpers import ServerProcess
-
-from xhs_translate.testing import free_port
+from testkit.ports import free_port
 
 USERSCRIPT_PATH = "/xhs-translate.user.js"
 MAX_ITEMS = 100  # the script's MAX_ITEMS: texts in one request

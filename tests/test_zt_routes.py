@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import opencc
 import pytest
+from testkit.models import cached_package
 
 from xhs_translate import Translator, detect
 from xhs_translate.models.install import install_package
-from xhs_translate.testing import cached_package
 
 TRADITIONAL = "這個真的太好看了，謝謝你們"
 SIMPLIFIED = "这个真的太好看了，谢谢你们"

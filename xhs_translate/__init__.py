@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CacheError,
+    CacheTableError,
     DetectorError,
+    ExtensionError,
     FieldCollisionError,
     FormatError,
     GlossaryError,
@@ -21,6 +23,8 @@ from .errors import (
     ModelChoiceError,
     ModelError,
     ModelNotInstalledError,
+    OptionConflictError,
+    OptionError,
     OutputError,
     OutputPathError,
     PackageError,
@@ -29,6 +33,7 @@ from .errors import (
     PackageIndexUnreachableError,
     RayClusterError,
     RecordTooLongError,
+    ThreadMismatchError,
     TranslationFailedError,
     UnknownFormatError,
     UnsupportedPackageError,
@@ -39,14 +44,14 @@ from .errors import (
 if TYPE_CHECKING:
     from .cache import open_cache
     from .cache.base import CacheBackend
-    from .config import FieldSchema, TranslatorConfig
+    from .config import DecodeOptions, FieldSchema, TranslatorConfig
     from .detection import Detection, detect, detect_many
     from .glossary import Glossary, GlossaryEntry
-    from .models.engine import DecodeOptions
+    from .jobs import DetectReport, JobReport, detect_file, translate_file
     from .models.families.base import ModelPackage
     from .models.install import install_model, install_package, install_pair
     from .models.packages import find_package, list_packages, remove_package
-    from .results import Flag, Status, Translation
+    from .results import Flag, Stats, Status, Translation
     from .translator import Translator, translate_thread
 
 __version__ = "0.1.0"
@@ -62,7 +67,7 @@ _LAZY = {
     "detect_many": "xhs_translate.detection",
     "Glossary": "xhs_translate.glossary",
     "GlossaryEntry": "xhs_translate.glossary",
-    "DecodeOptions": "xhs_translate.models.engine",
+    "DecodeOptions": "xhs_translate.config",
     "ModelPackage": "xhs_translate.models.families.base",
     "install_model": "xhs_translate.models.install",
     "install_package": "xhs_translate.models.install",
@@ -70,7 +75,12 @@ _LAZY = {
     "find_package": "xhs_translate.models.packages",
     "list_packages": "xhs_translate.models.packages",
     "remove_package": "xhs_translate.models.packages",
+    "DetectReport": "xhs_translate.jobs",
+    "JobReport": "xhs_translate.jobs",
+    "detect_file": "xhs_translate.jobs",
+    "translate_file": "xhs_translate.jobs",
     "Flag": "xhs_translate.results",
+    "Stats": "xhs_translate.results",
     "Status": "xhs_translate.results",
     "Translation": "xhs_translate.results",
     "Translator": "xhs_translate.translator",
@@ -80,9 +90,12 @@ _LAZY = {
 __all__ = [
     "CacheBackend",
     "CacheError",
+    "CacheTableError",
     "DecodeOptions",
+    "DetectReport",
     "Detection",
     "DetectorError",
+    "ExtensionError",
     "FieldCollisionError",
     "FieldSchema",
     "Flag",
@@ -91,11 +104,14 @@ __all__ = [
     "GlossaryEntry",
     "GlossaryError",
     "InputError",
+    "JobReport",
     "MissingFieldError",
     "ModelChoiceError",
     "ModelError",
     "ModelNotInstalledError",
     "ModelPackage",
+    "OptionConflictError",
+    "OptionError",
     "OutputError",
     "OutputPathError",
     "PackageError",
@@ -104,7 +120,9 @@ __all__ = [
     "PackageIndexUnreachableError",
     "RayClusterError",
     "RecordTooLongError",
+    "Stats",
     "Status",
+    "ThreadMismatchError",
     "Translation",
     "TranslationFailedError",
     "Translator",
@@ -115,6 +133,7 @@ __all__ = [
     "XhsTranslateError",
     "__version__",
     "detect",
+    "detect_file",
     "detect_many",
     "find_package",
     "install_model",
@@ -123,6 +142,7 @@ __all__ = [
     "list_packages",
     "open_cache",
     "remove_package",
+    "translate_file",
     "translate_thread",
 ]
 

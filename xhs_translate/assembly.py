@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .models.engine import token_weighted_confidence
 from .planning import GlossaryTerm, Job, Marker, Plan
-from .results import Flag, ModelOutput, Status, Translation
+from .results import Flag, ModelOutput, Status, Translation, token_weighted_confidence
 from .routing import convert
 
 # Where a translated English piece meets other text without whitespace, a space goes in, except next to these.

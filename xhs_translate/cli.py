@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import CONFIDENCE_THRESHOLD
+from .config import CONFIDENCE_THRESHOLD, DEVICES, DecodeOptions
 from .errors import (
     InputError,
     MissingFieldError,
-    OptionsError,
+    OptionConflictError,
     OutputPathError,
     PackageIndexError,
     PackageIndexUnreachableError,
@@ -51,21 +51,20 @@ from .io import (
 )
 from .io.records import open_inputs
 from .jobs import DEFAULT_CHUNK, DETECT_OUTPUT_FORMATS, JobReport, detect_file, translate_file, translate_on_ray
-from .models.engine import DEVICES, DecodeOptions
 from .models.families import FAMILY_NAMES
 
 PROG = "xhs-translate"
 OFFLINE_ENV = "XHS_TRANSLATE_OFFLINE"
-DEMO_SIZES = ("tiny", "base")  # xhs_translate.testing.SIZES, named here so that --help imports no numpy
+DEMO_SIZES = ("tiny", "base")  # models.demo.SIZES, named here so that --help imports no numpy
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class UsageError(OptionsError):
+class UsageError(OptionConflictError):
     """The command line asks for something impossible (exit code 2)."""
 
 
-_USAGE_ERRORS = (OptionsError, UnknownFormatError, OutputPathError, MissingFieldError)
+_USAGE_ERRORS = (OptionConflictError, UnknownFormatError, OutputPathError, MissingFieldError)
 
 
 # --- argument parsing ------------------------------------------------------------------------------
@@ -723,8 +722,8 @@ def _install_demo(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from .models.demo import DEMO_PAIRS, DEMO_STAGES, build_demo_package
     from .models.install import install_package
-    from .testing import DEMO_PAIRS, DEMO_STAGES, build_demo_package
 
     size = args.size or DEMO_SIZES[0]
     show = sys.stderr.isatty()

@@ -3,27 +3,33 @@
 A Translator derives all its state (glossary, routes, cache keys) from one ``TranslatorConfig`` when it is made,
 so a setting can never be half-changed afterwards: make a new Translator (``config.replace(...)`` gives the new
 config). The CLI, the server and Ray workers build configs from their arguments with ``from_options``, whose
-flat names are the CLI's option names. Nothing heavy is imported here.
+flat names are the CLI's option names. Nothing heavy is imported here, and no stage: the stages (detection, the
+engine) take their settings and checks from here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+import hashlib
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .detection import DEFAULT_LANGUAGES, expected_languages
-from .errors import InputError
-from .models.engine import DecodeOptions
-from .thread import TRANSLATION_FIELDS, added_fields
+from .errors import InputError, OptionError
+from .results import TRANSLATION_FIELDS, added_fields
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
 HASHTAG_MODES = ("translate", "keep")  # translate: the words of #…[话题]#, #…#, #word, markers kept; keep: verbatim
 ERROR_MODES = ("raise", "mark")
 DEVICES = ("auto", "cpu", "cuda")
+#: The domain prior of detection (``detection.detect``): the languages a RedNote comment section holds.
+DEFAULT_LANGUAGES = ("zh", "en")
+#: Token budget per bucket when DecodeOptions.max_batch_tokens is None (models/engine.py's docstring).
+DEFAULT_BATCH_TOKENS = {"cpu": 1024, "cuda": 16384}
 MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB for short comments)
 #: Below this confidence (exp of the mean token log-prob) a translation is flagged ``low_confidence``. A starting
 #: point, not calibrated on real models here: fluent NMT output scores about 0.45-0.75 per token, loops and
@@ -44,6 +50,88 @@ def _field_name(name: str, value: Any) -> None:
 def _optional_int(name: str, value: Any, minimum: int) -> None:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < minimum):
         raise InputError(f"{name} must be an integer >= {minimum} or None, got {value!r}")
+
+
+def expected_languages(languages: Collection[str] | str | None) -> frozenset[str] | None:
+    """``languages`` checked and normalised: a frozenset of codes, or None for the open world (``None`` or "all")."""
+    if languages is DEFAULT_LANGUAGES:
+        return _DEFAULT_EXPECTED
+    if languages is None or languages == "all":
+        return None
+    if isinstance(languages, str) or not isinstance(languages, Iterable):
+        raise InputError(
+            f"languages must be a sequence of language codes such as ('zh', 'en'), 'all' or None; got {languages!r}"
+        )
+    codes = tuple(languages)
+    if not codes or not all(isinstance(c, str) and c.isascii() and c.isalpha() and c.islower() for c in codes):
+        raise InputError(f"languages must hold lower-case language codes such as 'zh' and 'en'; got {languages!r}")
+    return frozenset(codes)
+
+
+_DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
+
+
+#: The lengths a source is decoded at. A segment of n tokens is always padded to the first of these that is >= n
+#: (a longer one to its own length), whatever else is in its batch; a batch that lacks a source of that length
+#: gets a filler of it, whose output is dropped (``padded_sources``). So every batch of a band is padded to the
+#: same length, and a segment decodes the same with any batch mates (module docstring).
+#: Coarse bands (issue 24): a server's batches are the texts its concurrent requests have waiting, so each band
+#: it has to serve separately cuts them smaller. The old 27 bands (4, 6, 8, ... 512) put 16 clients' comments
+#: into ~1.3 segments per model call; with these most Chinese comments fall in 8 or 16. Bulk decoding did not
+#: get slower: 300 zh + 150 en comments took 12.0-12.3 CPU s against 13.1-13.4 with the old bands (fewer
+#: fillers, fuller buckets; base models, alternating runs). The bands change outputs, so they are in the
+#: cache fingerprint (``DecodeOptions.fingerprint``).
+PADDED_LENGTHS = (8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to decode. Every field but ``max_batch_tokens`` goes into :meth:`fingerprint`, so cached translations
+    follow option changes; the budget only decides how many segments of a band share a call, which changes
+    cost, never output (module docstring).
+
+    ``no_repeat_ngram_size=4`` stops the known Argos loops (``(掌声) (掌声) (掌声) ...``, one word repeated
+    dozens of times) at the second occurrence of any 4-token sequence, while a legitimate short repeat such as
+    哈哈哈 or "very very" (at most 3 tokens of a kind in a row) still decodes. ``repetition_penalty`` stays
+    at 1.0 (off): it would also penalise every reuse of ordinary words like "the" or 的.
+    """
+
+    beam_size: int = 2
+    max_batch_tokens: int | None = None  # None: DEFAULT_BATCH_TOKENS for the engine's device
+    length_ratio: float = 2.0
+    length_extra: int = 10
+    max_decoding_length: int = 256
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 4
+    length_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        budget = ("max_batch_tokens",) if self.max_batch_tokens is not None else ()
+        positive = ("beam_size", "max_decoding_length", *budget)
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InputError(f"DecodeOptions.{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.length_extra, int) or self.length_extra < 0:
+            raise InputError(f"DecodeOptions.length_extra must be an integer >= 0, got {self.length_extra!r}")
+        if not isinstance(self.no_repeat_ngram_size, int) or self.no_repeat_ngram_size < 0:
+            raise InputError(
+                "DecodeOptions.no_repeat_ngram_size must be an integer >= 0 (0 = off), "
+                f"got {self.no_repeat_ngram_size!r}"
+            )
+        if not self.length_ratio > 0:
+            raise InputError(f"DecodeOptions.length_ratio must be > 0, got {self.length_ratio!r}")
+        if not self.repetition_penalty > 0:
+            raise InputError(f"DecodeOptions.repetition_penalty must be > 0, got {self.repetition_penalty!r}")
+
+    def fingerprint(self) -> str:
+        """Stable short hash of every option that can change an output, for cache keys."""
+        fields = {k: v for k, v in asdict(self).items() if k != "max_batch_tokens"}
+        payload = json.dumps({**fields, "bands": PADDED_LENGTHS}, sort_keys=True)  # bands change outputs too
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def batch_tokens(self, device: str) -> int:
+        return self.max_batch_tokens if self.max_batch_tokens is not None else DEFAULT_BATCH_TOKENS[device]
 
 
 @dataclass(frozen=True)
@@ -115,7 +203,7 @@ class EngineConfig:
 
 
 # Flat option names (as on the command line) of the nested configs: field -> (class, {flat name: its field}).
-_NESTED = {
+_NESTED: dict[str, tuple[Any, dict[str, str]]] = {
     "engine": (EngineConfig, {"compute_type": "compute_type", "inter_threads": "inter_threads",
                               "intra_threads": "intra_threads", "device": "device"}),
     "fields": (FieldSchema, {"id_field": "id_field", "text_field": "text_field", "parent_field": "parent_field",
@@ -195,11 +283,12 @@ class TranslatorConfig:
     def from_options(cls, **options: Any) -> TranslatorConfig:
         """A config from flat options, named as on the command line: the fields above plus ``compute_type``,
         ``inter_threads``, ``intra_threads`` (EngineConfig), ``id_field``, ``text_field``, ``parent_field``,
-        ``field_prefix`` (FieldSchema) and ``beam_size`` (DecodeOptions). An unknown name is a TypeError."""
+        ``field_prefix`` (FieldSchema) and ``beam_size`` (DecodeOptions). An unknown name is an OptionError (a
+        TypeError)."""
         known = cls.option_names()
         unknown = sorted(set(options) - known)
         if unknown:
-            raise TypeError(f"unknown Translator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise OptionError(f"unknown Translator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         own = {f.name for f in fields(cls)}
         top = {name: value for name, value in options.items() if name in own}
         for name, (kind, names) in _NESTED.items():

@@ -56,13 +56,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+from .config import DEFAULT_LANGUAGES, expected_languages
 from .errors import DetectorError, InputError
+from .scripts import HAN as _HAN
+from .scripts import HANGUL_CHARS, KANA_CHARS, LATIN_CHARS, STYLED_BMP, STYLED_CHARS
+from .scripts import LATIN_WORD as _LATIN_WORD
 from .spans import strip_protected
 
 BACKENDS = ("auto", "fasttext", "langdetect")
 UND = "und"
-#: The domain prior: the languages a RedNote comment section holds (see ``detect``).
-DEFAULT_LANGUAGES = ("zh", "en")
 
 MIXED_MIN_SHARE = 0.25
 MIXED_MIN_HAN = 8  # ... or at least this many Han characters
@@ -107,25 +109,14 @@ _KO = Detection("ko", 1.0)
 _ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)}  # shared: frozen
 
 # --- script analysis --------------------------------------------------------------------------------
-_HAN_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_KANA_CHARS = r"\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d"
-_HANGUL_CHARS = r"\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
-_LATIN_CHARS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # ASCII and accented letters, not × ÷
-# Styled Latin letters and digits (see ``unstyled``): full-width and circled ones (in the Basic Multilingual Plane, so
-# that the plain-Han shortcut's character class stays a fast bitmap), mathematical and squared ones.
-_STYLED_BMP = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9"
-_STYLED_CHARS = _STYLED_BMP + "\U0001d400-\U0001d7ff\U0001f130-\U0001f189"
-_CJK_CHARS = _HAN_CHARS + _KANA_CHARS + _HANGUL_CHARS
-_HAN = re.compile(f"[{_HAN_CHARS}]")
-_KANA = re.compile(f"[{_KANA_CHARS}]")
-_HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
-# A Latin word, with digits inside or after it as in "u1s1", "day2", "mp3" (not before: "4w" is "w").
-_LATIN_WORD = re.compile(f"[{_LATIN_CHARS}]+(?:['’][A-Za-z]+)*(?:[0-9]+[{_LATIN_CHARS}]*)*")
+# (the character classes and the Han and Latin-word patterns are scripts.py's, shared with planning)
+_KANA = re.compile(f"[{KANA_CHARS}]")
+_HANGUL = re.compile(f"[{HANGUL_CHARS}]")
 _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters English does not use
 # Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
 # (Mathematical letters beside Han are left to the shortcut: zh, as the Han says; a class with astral ranges would
 # cost every Chinese comment a slower scan.)
-_NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}{_STYLED_BMP}]")
+_NOT_PLAIN_ZH = re.compile(f"[{LATIN_CHARS}{KANA_CHARS}{HANGUL_CHARS}{STYLED_BMP}]")
 _LETTER = re.compile(r"[^\W\d_]")
 # A name rather than a word, inside Chinese: a digit (X220, RM1188), an inner capital (ThinkPad, iPhone), all capitals
 # up to 5 letters (DIOR, XS, OSAKA, QQ), or a capital first and not on the English word list (Caro, Pro, Max, Taylor);
@@ -142,7 +133,7 @@ NON_LATIN_SCRIPT = frozenset(
 
 # Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as the
 # Latin letters they are drawn from, for detection only: the text itself is never changed.
-_STYLED = re.compile(f"[{_STYLED_CHARS}]")
+_STYLED = re.compile(f"[{STYLED_CHARS}]")
 
 
 def _styled_table() -> dict[int, str]:
@@ -514,25 +505,6 @@ def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise InputError(f"detect expects str, got {type(text).__name__}")
     return text
-
-
-def expected_languages(languages: Collection[str] | str | None) -> frozenset[str] | None:
-    """``languages`` checked and normalised: a frozenset of codes, or None for the open world (``None`` or "all")."""
-    if languages is DEFAULT_LANGUAGES:
-        return _DEFAULT_EXPECTED
-    if languages is None or languages == "all":
-        return None
-    if isinstance(languages, str) or not isinstance(languages, Iterable):
-        raise InputError(
-            f"languages must be a sequence of language codes such as ('zh', 'en'), 'all' or None; got {languages!r}"
-        )
-    codes = tuple(languages)
-    if not codes or not all(isinstance(c, str) and c.isascii() and c.isalpha() and c.islower() for c in codes):
-        raise InputError(f"languages must hold lower-case language codes such as 'zh' and 'en'; got {languages!r}")
-    return frozenset(codes)
-
-
-_DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 
 
 def detect(text: str, backend: str = "auto", languages: Collection[str] | str | None = DEFAULT_LANGUAGES) -> Detection:

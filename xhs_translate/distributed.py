@@ -65,7 +65,7 @@ LINE_COLUMN = "line"
 #: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
 READ_CPUS = 0
 # The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags,
-# translation_confidence): the Arrow types of thread.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
+# translation_confidence): the Arrow types of results.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
 _ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
 #: Seconds ``connect`` waits for a cluster's address to answer (TCP, then the GCS's GetClusterId) before the

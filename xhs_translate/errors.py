@@ -133,6 +133,16 @@ class MissingFieldError(InputError):
         )
 
 
+class OptionError(InputError, TypeError):
+    """An option of no known name, or of the wrong type: ``Translator(models=42)``, ``Translator(bem_size=4)``,
+    ``remove_package("zh")``. A TypeError too, as Python's own error for such a call, for callers that catch that."""
+
+
+class ThreadMismatchError(InputError, ValueError):
+    """``rebuild_thread`` got added fields that do not match the flattened thread: not one mapping per comment, or
+    replies walked under other child fields than it was flattened with (a ValueError too, as before)."""
+
+
 class FormatError(InputError):
     """An input file cannot be parsed in the requested or detected format."""
 
@@ -146,7 +156,7 @@ class UnknownFormatError(FormatError):
     """The format of an input or output cannot be told from its name or content (a usage error in the CLI)."""
 
 
-class OptionsError(InputError):
+class OptionConflictError(InputError):
     """A job's options cannot go together or cannot be met: standard input read twice, Ray given standard input
     or a format it does not read, Ray without its extra (a usage error in the CLI)."""
 
@@ -172,6 +182,18 @@ class GlossaryError(InputError):
 class CacheError(XhsTranslateError):
     """The translation cache cannot be used: a Redis that does not answer when the cache is opened, an
     unsupported address. Once a run has started, translation degrades to no cache instead of raising this."""
+
+
+class CacheTableError(CacheError, KeyError):
+    """A cache backend was asked for a table that is not one of ``cache.base.TABLES`` (a KeyError too, as before)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""  # the message, not KeyError's repr of it
+
+
+class ExtensionError(XhsTranslateError, ValueError):
+    """The browser extension cannot be built as asked: a browser it has no manifest for, or a userscript holding a
+    placeholder the build does not fill (a ValueError too, as before)."""
 
 
 class RayClusterError(XhsTranslateError):

@@ -20,15 +20,16 @@ import base64
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
+from operator import attrgetter
 from urllib.parse import quote, urlencode, urlsplit
 
-from .results import DEMO_NOTICE, Flag, Status
+from .results import CONFIDENCE_FIELD, DEMO_NOTICE, FLAGS_FIELD, TRANSLATION_FIELDS, Flag, Status, added_fields
 from .spans import URL, split_spans
-from .thread import CONFIDENCE_FIELD, FLAGS_FIELD, TRANSLATION_FIELDS, FlatComment, added_fields, flatten_thread
+from .thread import FlatComment, flatten_thread, walk_tree
 
 ROOT_PARENTS = ("", "0", "None", "null")
 NOTE_FIELD = "note_id"
@@ -373,13 +374,9 @@ def _preview(text: object) -> str:
     return words if len(words) <= PREVIEW_CHARS else words[:PREVIEW_CHARS].rstrip() + "…"
 
 
-def _walk(nodes: Iterable[_Node]) -> Iterable[_Node]:
-    """Depth first, in document order; iterative, because reply chains can be deeper than Python's stack."""
-    stack = list(reversed(list(nodes)))
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node.children))
+def _walk(nodes: Iterable[_Node]) -> Iterator[_Node]:
+    """Depth first, in document order (``thread.walk_tree``: reply chains can be deeper than Python's stack)."""
+    return walk_tree(nodes, attrgetter("children"))
 
 
 def _is_below(candidate: _Node, root: _Node, linked_to: dict[int, _Node]) -> bool:

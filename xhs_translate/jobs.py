@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .config import TranslatorConfig
-from .errors import ModelNotInstalledError, OptionsError, WorkerError
+from .errors import ModelNotInstalledError, OptionConflictError, WorkerError
 from .io import (
     ENCODINGS,
     OUTPUT_FORMATS,
@@ -253,7 +253,7 @@ def ray_inputs(paths: Sequence[str], config: TranslatorConfig, input_format: str
     """("jsonl" or "parquet", the inputs): Ray reads one of the two, each input checked on its first record or
     its schema (the text field is there, no added field is) before any worker starts."""
     if STDIO in paths:
-        raise OptionsError("--ray reads files (every node opens them), not standard input")
+        raise OptionConflictError("--ray reads files (every node opens them), not standard input")
     fields = config.fields
     added = fields.all_translation_fields
     specs = []
@@ -266,14 +266,14 @@ def ray_inputs(paths: Sequence[str], config: TranslatorConfig, input_format: str
         else:
             spec = resolve_format(InputSpec(path, input_format, max_record))
             if spec.format != "jsonl":
-                raise OptionsError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
+                raise OptionConflictError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
             first = next(iter_records(spec))
             check_text_fields(first, spec, fields.text_fields)
             check_fields_free(first, added, owner=f"{path}: the first record")
         specs.append(spec)
     kinds = {spec.format for spec in specs}
     if len(kinds) > 1:
-        raise OptionsError("--ray takes JSONL inputs or Parquet inputs, not both in one run")
+        raise OptionConflictError("--ray takes JSONL inputs or Parquet inputs, not both in one run")
     return kinds.pop(), specs
 
 
@@ -296,7 +296,7 @@ def translate_on_ray(inputs: Sequence[str], output: str = STDIO, *, address: str
     try:
         from . import distributed
     except ImportError as exc:
-        raise OptionsError(str(exc)) from None
+        raise OptionConflictError(str(exc)) from None
     import ray
 
     if installer is not None and config.errors == "raise":

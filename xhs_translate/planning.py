@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .detection import _CJK_CHARS, _HAN, _LATIN_CHARS, _LATIN_WORD, MIXED_MIN_HAN, UND, Detection, unstyled
+from .detection import MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
+from .scripts import CJK_CHARS, HAN, LATIN_CHARS, LATIN_WORD
 from .segment import has_words, normalize_segment, split_edges, split_sentences
 from .spans import HASHTAG, hashtag_parts, split_spans
 
@@ -26,12 +27,12 @@ from .spans import HASHTAG, hashtag_parts, split_spans
 # words: 你好, 谢谢, 哈哈哈"), which an English reader wants as they are.
 MIN_LATIN_RUN_WORDS = 3
 MIN_HAN_RUN = MIXED_MIN_HAN
-_LATIN_RUN = re.compile(f"[{_LATIN_CHARS}][^{_CJK_CHARS}]*")  # from a Latin letter up to the next CJK character
+_LATIN_RUN = re.compile(f"[{LATIN_CHARS}][^{CJK_CHARS}]*")  # from a Latin letter up to the next CJK character
 
 # A comment whose letters are all Latin, or all CJK, is one language throughout: its sentences take the comment's
 # detection instead of being detected again (most comments; mixed ones are detected sentence by sentence).
-_LATIN = re.compile(f"[{_LATIN_CHARS}]")
-_CJK = re.compile(f"[{_CJK_CHARS}]")
+_LATIN = re.compile(f"[{LATIN_CHARS}]")
+_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,17 +130,17 @@ def split_languages(sentence: str) -> list[str]:
     """``sentence`` cut between a Latin run of ``MIN_LATIN_RUN_WORDS``+ words and a Han run of ``MIN_HAN_RUN``+
     characters (join == sentence): ``i am out of eggs - 我的鸡蛋用完了`` -> the English, then the Chinese. Latin words
     inside a Chinese sentence (``这个vibe太绝了``, ``联想ThinkPad X220``) and short Han beside English stay whole."""
-    if not (_LATIN.search(sentence) and _HAN.search(sentence)):
+    if not (_LATIN.search(sentence) and HAN.search(sentence)):
         return [sentence]
-    runs = [m.span() for m in _LATIN_RUN.finditer(sentence) if len(_LATIN_WORD.findall(m.group())) >= MIN_LATIN_RUN_WORDS]
+    runs = [m.span() for m in _LATIN_RUN.finditer(sentence) if len(LATIN_WORD.findall(m.group())) >= MIN_LATIN_RUN_WORDS]
     if not runs:
         return [sentence]
     cuts = []
     edges = [0, *(x for run in runs for x in run), len(sentence)]  # between-run stretches: edges[2i], edges[2i+1]
     for i, (start, end) in enumerate(runs):
-        if len(_HAN.findall(sentence, edges[2 * i], start)) >= MIN_HAN_RUN:
+        if len(HAN.findall(sentence, edges[2 * i], start)) >= MIN_HAN_RUN:
             cuts.append(start)
-        if len(_HAN.findall(sentence, end, edges[2 * i + 3])) >= MIN_HAN_RUN:
+        if len(HAN.findall(sentence, end, edges[2 * i + 3])) >= MIN_HAN_RUN:
             cuts.append(end)
     bounds = [0, *sorted(set(cuts) - {0, len(sentence)}), len(sentence)]
     return [sentence[a:b] for a, b in zip(bounds, bounds[1:])]

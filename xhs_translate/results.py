@@ -1,4 +1,5 @@
-"""Typed results: what one text's translation came to, and the one list of status and flag names.
+"""Typed results: what one text's translation came to, its confidence, and the one list of status, flag and
+added field names.
 
 Statuses and flags are written into every output record, shown by the HTML page and returned by the server; they
 are named here once so that no module spells them out again.
@@ -6,13 +7,16 @@ are named here once so that no module spells them out again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:  # a type only: results stays a leaf module
     from .detection import Detection
+
+from .errors import InputError
 
 
 class Status(str, Enum):
@@ -62,6 +66,17 @@ class ModelOutput:
     flags: tuple[str, ...] = ()
     log_prob: float | None = None
     tokens: int = 0
+
+
+def token_weighted_confidence(parts: Iterable[tuple[float, int]]) -> float:
+    """exp(sum of log-probs / sum of tokens) over (log-prob sum, token count) parts: several segments of one comment
+    weighted by their tokens. Parts that count as certain (glossary terms, protected spans) are (0.0, tokens).
+    1.0 when there are no tokens at all."""
+    total, count = 0.0, 0
+    for log_prob, tokens in parts:
+        total += log_prob
+        count += tokens
+    return math.exp(min(0.0, total / count)) if count else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +151,17 @@ class Stats(dict[str, Any]):
         raise TypeError("Stats are read-only: add them with +")
 
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
+CONFIDENCE_FIELD = "translation_confidence"  # the model's confidence in 0-1 (None without a translation)
+#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
+TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD, CONFIDENCE_FIELD)
+#: The fields ``xhs-translate detect`` adds to each record.
+DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
+
+
+def added_fields(names: Sequence[str], prefix: str = "") -> tuple[str, ...]:
+    """``names`` as they are added to comments: each with ``prefix`` (the ``field_prefix`` option) in front."""
+    if not isinstance(prefix, str):
+        raise InputError(f"field_prefix must be a str, got {type(prefix).__name__}")
+    return tuple(prefix + name for name in names)

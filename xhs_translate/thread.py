@@ -12,22 +12,16 @@ that contains itself through its replies is an InputError, not an endless walk.
 from __future__ import annotations
 
 import copy
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import FieldCollisionError, InputError
+from .errors import FieldCollisionError, InputError, ThreadMismatchError
 
 CHILD_FIELDS = ("sub_comments", "replies")
-FLAGS_FIELD = "translation_flags"  # a list of plain words (CSV joins it with ";")
-CONFIDENCE_FIELD = "translation_confidence"  # the model's confidence in 0-1 (None without a translation)
-#: The fields ``Translator.translate_thread`` adds to each comment, in this order (``Translation.as_fields``).
-TRANSLATION_FIELDS = ("source_lang", "target_lang", "translation", "translation_status", FLAGS_FIELD, CONFIDENCE_FIELD)
-#: The fields ``xhs-translate detect`` adds to each record.
-DETECTION_FIELDS = ("source_lang", "confidence", "script", "mixed")
 MENTIONS_FIELD = "at_users"
 _IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None)})
+T = TypeVar("T")
 #: Down to this many levels a reply without an id is labelled by its path (``#0.sub_comments[1]``); deeper, by its
 #: root and its position in the flattened thread (``#0…[5012]``), so that labels stay short however deep a thread is.
 _PATH_LABEL_DEPTH = 8
@@ -100,13 +94,6 @@ class Thread:
     comments: tuple[FlatComment, ...]
 
 
-def added_fields(names: Sequence[str], prefix: str = "") -> tuple[str, ...]:
-    """``names`` as they are added to comments: each with ``prefix`` (the ``field_prefix`` option) in front."""
-    if not isinstance(prefix, str):
-        raise InputError(f"field_prefix must be a str, got {type(prefix).__name__}")
-    return tuple(prefix + name for name in names)
-
-
 def check_fields_free(fields: Iterable[str], added: Sequence[str], comment_id: object = None,
                       owner: str | None = None) -> None:
     """Raise FieldCollisionError when a record's ``fields`` already hold one of the ``added`` names:
@@ -128,6 +115,48 @@ def _mentions(comment: Mapping[str, Any]) -> tuple[str, ...]:
             if isinstance(name, str) and name.strip():
                 names.append(name)
     return tuple(names)
+
+
+def reply_lists(comment: Mapping[str, Any], children_fields: Sequence[str] = CHILD_FIELDS) -> list[tuple[str, list]]:
+    """A comment's replies: each non-empty list under a child field, as (field, list), in ``children_fields`` order
+    (not the comment's key order), so that every walk of a thread meets its replies in one order."""
+    found = []
+    for name in children_fields:
+        value = comment.get(name)
+        if value and isinstance(value, list):
+            found.append((name, value))
+    return found
+
+
+class _Leave:
+    __slots__ = ("node",)
+
+    def __init__(self, node: Any):
+        self.node = node
+
+
+def walk_tree(roots: Iterable[T], children: Callable[[T], Sequence[T]],
+              leave: Callable[[T], object] | None = None) -> Iterator[T]:
+    """Every node of a tree in pre-order (a node, then each of its children's subtrees in order), with an explicit
+    stack, so that no depth exhausts Python's recursion limit: the one walk of comment threads (flatten, rebuild,
+    the HTML page's tree, the server's counts).
+
+    ``children(node)`` is called once the loop body has handled ``node``, before the next node comes, so it may use
+    what the body made of it. ``leave(node)``, when given, is called once every node below ``node`` has come (only
+    for nodes with children): a walk can keep the path from a root to the current node."""
+    stack: list[Any] = list(roots)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
+        if type(node) is _Leave:
+            leave(node.node)  # type: ignore[misc]  # only pushed when leave is given
+            continue
+        yield node
+        below = children(node)
+        if below:
+            if leave is not None:
+                stack.append(_Leave(node))
+            stack.extend(reversed(below))
 
 
 def flatten_thread(
@@ -153,17 +182,28 @@ def flatten_thread(
         raise InputError(f"comments must be an iterable of comment dicts: {exc}") from exc
     flat: list[FlatComment] = []
     on_path: set[int] = set()  # id() of the comments from the current one up to its root: the cycle check
+
+    # A node is (comment, label, parent id, depth); label None means "by position", known when the comment is reached.
+    def replies(node: tuple) -> list[tuple]:
+        comment, where, _, depth = node
+        found = reply_lists(comment, children_fields)
+        if not found:
+            return []
+        on_path.add(id(comment))
+        comment_id = flat[-1].comment_id  # the body has just flattened this comment
+        if id_field in comment:
+            prefix: str | None = repr(comment_id)
+        else:
+            prefix = where if depth < _PATH_LABEL_DEPTH else None
+        return [(reply, None if prefix is None else f"{prefix}.{name}[{i}]", comment_id, depth + 1)
+                for name, value in found for i, reply in enumerate(value)]
+
+    def leave(node: tuple) -> None:
+        on_path.discard(id(node[0]))
+
     for index, root in enumerate(roots):
         root_label = f"#{index}"
-        # (comment, label, parent id, depth): label None means "by position", known when the comment is reached;
-        # an int entry is the id() of a comment whose replies are all visited, to take off the path
-        stack: list[Any] = [(root, root_label, None, 0)]
-        while stack:
-            item = stack.pop()
-            if type(item) is int:
-                on_path.discard(item)
-                continue
-            comment, where, parent_id, depth = item
+        for comment, where, parent_id, depth in walk_tree([(root, root_label, None, 0)], replies, leave):
             if where is None:
                 where = f"{root_label}…[{len(flat)}]"
             if not isinstance(comment, Mapping):
@@ -175,22 +215,6 @@ def flatten_thread(
                 check_fields_free(comment, added, comment_id)
             flat.append(FlatComment(comment, comment_id, comment.get(parent_field, parent_id), depth,
                                     comment.get(text_field), _mentions(comment)))
-            replies = None
-            for name in children_fields:  # replies: a non-empty list under a child field
-                value = comment.get(name)
-                if value and isinstance(value, list):
-                    replies = [(name, value)] if replies is None else [*replies, (name, value)]
-            if replies is None:
-                continue
-            on_path.add(id(comment))
-            stack.append(id(comment))
-            if id_field in comment:
-                prefix: str | None = repr(comment_id)
-            else:
-                prefix = where if depth < _PATH_LABEL_DEPTH else None
-            for name, value in reversed(replies):
-                stack.extend((reply, None if prefix is None else f"{prefix}.{name}[{i}]", comment_id, depth + 1)
-                             for i, reply in reversed(list(enumerate(value))))
     return Thread(roots=roots, comments=tuple(flat))
 
 
@@ -201,34 +225,36 @@ def rebuild_thread(
 ) -> list[dict]:
     """New comment dicts in the same order and nesting: the original fields deep-copied, plus ``added[i]`` for
     ``thread.comments[i]``, whose values are used as they are (callers build them fresh for each comment).
-    ``added[i]`` is read only when comment ``i`` is built, so a lazy sequence never holds every mapping at once."""
-    if len(added) != len(thread.comments):
-        raise ValueError("one mapping of added fields per flattened comment is required")
-    # Pre-order, like flatten_thread: a dict that appears more than once gets its occurrences' values in turn.
-    index_by_id: dict[int, int] = {}
-    again: dict[int, deque[int]] = {}  # the second and later occurrences
-    for i, flat in enumerate(thread.comments):
-        if id(flat.source) in index_by_id:
-            again.setdefault(id(flat.source), deque()).append(i)
-        else:
-            index_by_id[id(flat.source)] = i
+    ``added[i]`` is read only when comment ``i`` is built, so a lazy sequence never holds every mapping at once.
+
+    The thread is walked in ``flatten_thread``'s order (replies by ``children_fields``, not by key order), so the
+    i-th comment met is ``thread.comments[i]``, a dict met twice included; each new dict keeps its original's key
+    order. ThreadMismatchError when ``added`` or ``children_fields`` do not match the flattened thread."""
+    comments = thread.comments
+    if len(added) != len(comments):
+        raise ThreadMismatchError(f"one mapping of added fields per flattened comment is required: {len(added)} "
+                                  f"for {len(comments)} comments")
     out: list[dict] = []
-    stack: list[tuple[Mapping[str, Any], list]] = [(root, out) for root in reversed(thread.roots)]
-    while stack:
-        comment, siblings = stack.pop()
-        i = index_by_id.pop(id(comment), None)
-        if i is None:
-            i = again[id(comment)].popleft()
-        comment_id = thread.comments[i].comment_id
-        new: dict = {}
-        replies: list[tuple[Mapping[str, Any], list]] = []
+    built: dict = {}  # the new dict of the comment the loop body has just built
+
+    def replies(node: tuple[Mapping[str, Any], list]) -> list[tuple[Mapping[str, Any], list]]:
+        return [(reply, built[name]) for name, value in reply_lists(node[0], children_fields) for reply in value]
+
+    i = -1
+    for i, (comment, siblings) in enumerate(walk_tree([(root, out) for root in thread.roots], replies)):
+        if i >= len(comments) or comments[i].source is not comment:
+            raise ThreadMismatchError("the thread's replies do not match its flattened comments "
+                                      "(rebuild with the children_fields it was flattened with)")
+        comment_id = comments[i].comment_id
+        built = {}
         for key, value in comment.items():
-            if key in children_fields and isinstance(value, list):  # replies (flatten_thread's rule)
-                new[key] = []
-                replies.extend((reply, new[key]) for reply in value)
+            if key in children_fields and isinstance(value, list):  # replies (reply_lists' rule), filled by the walk
+                built[key] = []
             else:
-                new[key] = value if type(value) in _IMMUTABLE else _copy_field(value, key, comment_id)
-        new.update(added[i])
-        siblings.append(new)
-        stack.extend(reversed(replies))
+                built[key] = value if type(value) in _IMMUTABLE else _copy_field(value, key, comment_id)
+        built.update(added[i])
+        siblings.append(built)
+    if i + 1 != len(comments):
+        raise ThreadMismatchError("the thread's replies do not match its flattened comments "
+                                  "(rebuild with the children_fields it was flattened with)")
     return out

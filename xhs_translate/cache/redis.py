@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeGuard
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
-from ..errors import CacheError
+from ..errors import CacheError, CacheTableError
 from .base import TABLES, BackendBase
 
 SCHEMES = ("redis", "rediss", "unix")
@@ -145,7 +145,7 @@ class RedisCache(BackendBase):
 
     def _key(self, table: str, key: str) -> str:
         if table not in TABLES:
-            raise KeyError(table)
+            raise CacheTableError(f"no cache table {table!r}: one of {', '.join(TABLES)}")
         return f"{self.prefix}:{table}:{key}"
 
     def get_many(self, table: str, keys: Iterable[str]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import CacheTableError
 from .base import TABLES, BackendBase
 
 CACHE_ENV = "XHS_TRANSLATE_CACHE"
@@ -26,6 +27,13 @@ _SCHEMA = [
     for name in _TABLE_NAMES.values()
 ]
 _CHUNK = 500  # host parameters per SELECT, well under SQLite's limit
+
+
+def _table_name(table: str) -> str:
+    try:
+        return _TABLE_NAMES[table]
+    except KeyError:
+        raise CacheTableError(f"no cache table {table!r}: one of {', '.join(TABLES)}") from None
 
 
 def default_cache_path() -> Path:
@@ -95,7 +103,7 @@ class SqliteCache(BackendBase):
 
     def get_many(self, table: str, keys: Iterable[str]) -> dict[str, str]:
         """The stored values among ``keys``, one SELECT per chunk."""
-        name = _TABLE_NAMES[table]
+        name = _table_name(table)
         wanted = list(dict.fromkeys(keys))
         conn = self._connection() if wanted else None
         found: dict[str, str] = {}
@@ -112,7 +120,7 @@ class SqliteCache(BackendBase):
 
     def put_many(self, table: str, items: Mapping[str, str]) -> None:
         """Store values in one transaction."""
-        name = _TABLE_NAMES[table]
+        name = _table_name(table)
         conn = self._connection() if items else None
         if conn is None:
             return

@@ -18,7 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .. import __version__
-from ..errors import OutputPathError
+from ..errors import ExtensionError, OutputPathError
 
 BROWSERS = ("chromium", "firefox")
 DEFAULT_SERVER = "http://127.0.0.1:5000"
@@ -53,7 +53,7 @@ def content_script() -> str:
               .replace("'__XHS_TRANSLATE_SERVER__'", json.dumps(DEFAULT_SERVER))
               .replace("'__XHS_TRANSLATE_API_KEY__'", "''"))
     if "__XHS_TRANSLATE_" in script:  # a token the build does not know: it would reach the browser as text
-        raise ValueError("the userscript holds a token that the extension build does not replace")
+        raise ExtensionError("the userscript holds a token that the extension build does not replace")
     return script
 
 
@@ -79,7 +79,7 @@ def manifest(browser: str) -> dict:
         data["background"] = {"scripts": ["background.js"]}
         data["browser_specific_settings"] = {"gecko": {"id": GECKO_ID, "strict_min_version": "128.0"}}
     else:
-        raise ValueError(f"unknown browser {browser!r}: one of {', '.join(BROWSERS)}")
+        raise ExtensionError(f"unknown browser {browser!r}: one of {', '.join(BROWSERS)}")
     return data
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from ..errors import InputError, MissingFieldError, OptionsError
+from ..errors import InputError, MissingFieldError, OptionConflictError
 from ..thread import check_fields_free
 from .formats import STDIO
 from .readers import DEFAULT_MAX_RECORD, InputSpec, count_records, iter_records, resolve_format
@@ -24,7 +24,7 @@ def open_inputs(inputs: Sequence[str | InputSpec], input_format: str = "auto", m
     content; standard input at most once."""
     specs = [spec if isinstance(spec, InputSpec) else InputSpec(spec, input_format, max_record) for spec in inputs]
     if [spec.path for spec in specs].count(STDIO) > 1:
-        raise OptionsError("standard input (-) can be read only once")
+        raise OptionConflictError("standard input (-) can be read only once")
     return [resolve_format(spec) for spec in specs]
 
 
@@ -89,7 +89,7 @@ def parquet_columns(path: str) -> list[str]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise OptionsError("reading Parquet needs the distributed extra: pip install 'xhs-translate[distributed]'"
+        raise OptionConflictError("reading Parquet needs the distributed extra: pip install 'xhs-translate[distributed]'"
                            ) from None
     try:
         return list(pq.ParquetDataset(path).schema.names)

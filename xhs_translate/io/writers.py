@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import InputError, OutputError, OutputPathError
+from ..results import FLAGS_FIELD, added_fields
 from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
-from ..thread import FLAGS_FIELD, added_fields
 from .formats import STDIO
 from .jsontext import JsonNumber, dumps, dumps_line
 

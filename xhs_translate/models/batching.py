@@ -50,9 +50,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import DecodeOptions
 from ..errors import InputError, XhsTranslateError
 from ..results import Stats
-from .engine import DecodeOptions, EngineResult, check_texts, load_engine, padded_length, plan_batches
+from .engine import EngineResult, check_texts, load_engine, padded_length, plan_batches
 
 DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
 _DEFAULT_OPTIONS = DecodeOptions()

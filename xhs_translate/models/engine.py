@@ -42,7 +42,7 @@ as normalised by length, ``hypothesis_score /= hypothesis_length ** length_penal
 translation.h), where the sum runs over the generated tokens and the end token, and the length counts the
 forced target prefix too (checked against ``Translator.score_batch`` in tests/test_engine.py). The engine undoes
 that normalisation into ``log_probs`` (the sum) and ``scored_tokens``, so that callers can weight segments by
-their tokens: a comment's confidence is exp(sum of log-probs / sum of tokens), :func:`token_weighted_confidence`.
+their tokens: a comment's confidence is exp(sum of log-probs / sum of tokens), ``results.token_weighted_confidence``.
 
 Length: a source longer than ``Engine.max_source_tokens`` is decoded in pieces, so that no text fails for its length
 (a 2,000-character comment without punctuation, or 225 rare characters that become byte tokens, made CTranslate2
@@ -61,16 +61,16 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
-import json
 import math
 import os
 import struct
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from ..config import DEVICES, PADDED_LENGTHS, DecodeOptions
 from ..errors import InputError, PackageError, UnsupportedPackageError
+from ..results import token_weighted_confidence
 from ..segment import split_to_fit
 from .families.base import SentencePieceTokenizer
 from .packages import ModelPackage
@@ -78,58 +78,7 @@ from .packages import ModelPackage
 # A failing translate_batch raises one of these (CTranslate2 reports bad input and resource limits as
 # RuntimeError/ValueError); anything else is a bug in this module and should propagate.
 _BATCH_ERRORS = (RuntimeError, ValueError, MemoryError)
-DEVICES = ("auto", "cpu", "cuda")
-#: Token budget per bucket when DecodeOptions.max_batch_tokens is None (module docstring).
-DEFAULT_BATCH_TOKENS = {"cpu": 1024, "cuda": 16384}
 _COMPUTE_PREFERENCE = {"cpu": ("int8", "float32"), "cuda": ("int8_float16", "float16", "float32")}
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    """How to decode. Every field but ``max_batch_tokens`` goes into :meth:`fingerprint`, so cached translations
-    follow option changes; the budget only decides how many segments of a band share a call, which changes
-    cost, never output (module docstring).
-
-    ``no_repeat_ngram_size=4`` stops the known Argos loops (``(掌声) (掌声) (掌声) ...``, one word repeated
-    dozens of times) at the second occurrence of any 4-token sequence, while a legitimate short repeat such as
-    哈哈哈 or "very very" (at most 3 tokens of a kind in a row) still decodes. ``repetition_penalty`` stays
-    at 1.0 (off): it would also penalise every reuse of ordinary words like "the" or 的.
-    """
-
-    beam_size: int = 2
-    max_batch_tokens: int | None = None  # None: DEFAULT_BATCH_TOKENS for the engine's device
-    length_ratio: float = 2.0
-    length_extra: int = 10
-    max_decoding_length: int = 256
-    repetition_penalty: float = 1.0
-    no_repeat_ngram_size: int = 4
-    length_penalty: float = 1.0
-
-    def __post_init__(self) -> None:
-        positive = ("beam_size", "max_decoding_length") + (("max_batch_tokens",) if self.max_batch_tokens is not None else ())
-        for name in positive:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InputError(f"DecodeOptions.{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.length_extra, int) or self.length_extra < 0:
-            raise InputError(f"DecodeOptions.length_extra must be an integer >= 0, got {self.length_extra!r}")
-        if not isinstance(self.no_repeat_ngram_size, int) or self.no_repeat_ngram_size < 0:
-            raise InputError(
-                f"DecodeOptions.no_repeat_ngram_size must be an integer >= 0 (0 = off), got {self.no_repeat_ngram_size!r}"
-            )
-        if not self.length_ratio > 0:
-            raise InputError(f"DecodeOptions.length_ratio must be > 0, got {self.length_ratio!r}")
-        if not self.repetition_penalty > 0:
-            raise InputError(f"DecodeOptions.repetition_penalty must be > 0, got {self.repetition_penalty!r}")
-
-    def fingerprint(self) -> str:
-        """Stable short hash of every option that can change an output, for cache keys."""
-        fields = {k: v for k, v in asdict(self).items() if k != "max_batch_tokens"}
-        payload = json.dumps({**fields, "bands": PADDED_LENGTHS}, sort_keys=True)  # bands change outputs too
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-    def batch_tokens(self, device: str) -> int:
-        return self.max_batch_tokens if self.max_batch_tokens is not None else DEFAULT_BATCH_TOKENS[device]
 
 
 @dataclass(frozen=True)
@@ -160,17 +109,6 @@ class EngineResult:
         )
 
 
-def token_weighted_confidence(parts: Iterable[tuple[float, int]]) -> float:
-    """exp(sum of log-probs / sum of tokens) over (log-prob sum, token count) parts: several segments of one comment
-    weighted by their tokens. Parts that count as certain (glossary terms, protected spans) are (0.0, tokens).
-    1.0 when there are no tokens at all."""
-    total, count = 0.0, 0
-    for log_prob, tokens in parts:
-        total += log_prob
-        count += tokens
-    return math.exp(min(0.0, total / count)) if count else 1.0
-
-
 @functools.lru_cache(maxsize=1)
 def _malloc_trim():
     """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows): looked up once."""
@@ -199,17 +137,6 @@ def release_free_memory() -> None:
 TRIM_EVERY_TOKENS = 8192
 
 
-#: The lengths a source is decoded at. A segment of n tokens is always padded to the first of these that is >= n
-#: (a longer one to its own length), whatever else is in its batch; a batch that lacks a source of that length
-#: gets a filler of it, whose output is dropped (``padded_sources``). So every batch of a band is padded to the
-#: same length, and a segment decodes the same with any batch mates (module docstring).
-#: Coarse bands (issue 24): a server's batches are the texts its concurrent requests have waiting, so each band
-#: it has to serve separately cuts them smaller. The old 27 bands (4, 6, 8, ... 512) put 16 clients' comments
-#: into ~1.3 segments per model call; with these most Chinese comments fall in 8 or 16. Bulk decoding did not
-#: get slower: 300 zh + 150 en comments took 12.0-12.3 CPU s against 13.1-13.4 with the old bands (fewer
-#: fillers, fuller buckets; base models, alternating runs). The bands change outputs, so they are in the
-#: cache fingerprint (``DecodeOptions.fingerprint``).
-PADDED_LENGTHS = (8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
 def padded_length(tokens: int) -> int:
@@ -504,7 +431,7 @@ def resolve_device(requested: str = "auto") -> str:
 
 
 def resolve_compute_type(requested: str = "auto", device: str = "cpu") -> str:
-    """``auto`` is the first of int8, float32 (CPU) or int8_float16, float16, float32 (CUDA) that the device supports."""
+    """``auto``: the first of int8, float32 (CPU) or int8_float16, float16, float32 (CUDA) the device supports."""
     import ctranslate2
 
     supported = ctranslate2.get_supported_compute_types(device)

@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError, ModelChoiceError, ModelNotInstalledError, PackageError
+from ..errors import InputError, ModelChoiceError, ModelNotInstalledError, OptionError, PackageError
 from ..staging import open_folder, remove_leftovers, still_there
 
 try:
@@ -113,11 +113,11 @@ def model_choices(models: str | Mapping[str, str] | None) -> dict[str, str]:
     if isinstance(models, str):
         models = {ANY_DIRECTION: models}
     if not isinstance(models, Mapping):
-        raise TypeError(f"models must be a model name or a {{'zh-en': name}} mapping, got {type(models).__name__}")
+        raise OptionError(f"models must be a model name or a {{'zh-en': name}} mapping, got {type(models).__name__}")
     out = {}
     for key, name in models.items():
         if not isinstance(name, str) or not name.strip():
-            raise TypeError(f"models[{key!r}] must be a model name (str), got {name!r}")
+            raise OptionError(f"models[{key!r}] must be a model name (str), got {name!r}")
         try:
             direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
         except PackageError as exc:
@@ -211,7 +211,7 @@ def remove_package(
         targets = [package.path]
     else:
         if to_code is None:
-            raise TypeError("remove_package(from_code, to_code) needs both language codes")
+            raise OptionError("remove_package(from_code, to_code) needs both language codes")
         installed = list_packages(models_dir)
         targets = list(dict.fromkeys(p.path for p in installed if p.from_code == package and p.to_code == to_code))
         if not targets:

@@ -10,12 +10,14 @@ that a typo cannot silently change the output.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..thread import CHILD_FIELDS, TRANSLATION_FIELDS, added_fields
+from ..results import TRANSLATION_FIELDS, added_fields
+from ..thread import reply_lists, walk_tree
 from .api import ApiError, admit, json_bytes, run_blocking
 from .config import NO_LIMIT
 from .spec import params
@@ -24,16 +26,13 @@ OPTIONS = ("id_field", "text_field", "parent_field", "field_prefix", "zh_variant
 TARGETS = ("auto", "en", "zh")
 
 
-def _walk(comments: list) -> Any:
-    """Every comment dict of a rebuilt thread, replies included (iteratively: threads can be deep)."""
-    stack = list(reversed([c for c in comments if isinstance(c, dict)]))
-    while stack:
-        comment = stack.pop()
-        yield comment
-        for name in CHILD_FIELDS:
-            replies = comment.get(name)
-            if isinstance(replies, list):
-                stack.extend(reversed([r for r in replies if isinstance(r, dict)]))
+def _walk(comments: list) -> Iterator[dict]:
+    """Every comment dict of a thread, replies included (``thread.walk_tree``: threads can be deep)."""
+    return walk_tree([c for c in comments if isinstance(c, dict)], _dict_replies)
+
+
+def _dict_replies(comment: dict) -> list[dict]:
+    return [reply for _, replies in reply_lists(comment) for reply in replies if isinstance(reply, dict)]
 
 
 def _check_limits(comments: list, options: dict[str, Any], config: Any) -> None:
