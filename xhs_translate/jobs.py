@@ -44,9 +44,9 @@ from .io.records import (
     parquet_columns,
     plain,
 )
-from .results import Stats
+from .results import DETECTION_FIELDS, Stats, added_fields
 from .routing import pairs_for_mode
-from .thread import DETECTION_FIELDS, added_fields, check_fields_free
+from .thread import check_fields_free
 
 if TYPE_CHECKING:  # the installer's module (urllib, the index) loads only when an app installs
     from .models.install import AutoInstaller
