@@ -208,9 +208,9 @@ def check_engine_options(parser: argparse.ArgumentParser, args: argparse.Namespa
     """Usage errors (exit 2) that need several options at once: the compute type on the device (``auto`` stays
     ``auto``, resolved when a model loads), the ``--model`` directions. Leaves ``args.models`` as the API's
     ``models=`` mapping."""
+    from .config import ANY_DIRECTION, model_choices
     from .errors import PackageError
     from .models.engine import resolve_compute_type, resolve_device
-    from .models.packages import ANY_DIRECTION, model_choices
 
     try:
         device = resolve_device(args.device)

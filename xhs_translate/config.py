@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, OptionError
+from .errors import InputError, OptionError, PackageError
 from .results import TRANSLATION_FIELDS, added_fields
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
@@ -37,7 +38,39 @@ MEMO_SIZE = 20_000  # per-Translator memo of whole-comment results (a few MiB fo
 CONFIDENCE_THRESHOLD = 0.3
 
 
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+_PAIR = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
+ANY_DIRECTION = "*"  # the key of models= that names the model for every direction
+
+def parse_pair(value: str) -> tuple[str, str]:
+    """``"zh-en"`` -> ``("zh", "en")``; a clear PackageError for anything else."""
+    match = _PAIR.match(value.strip().lower()) if isinstance(value, str) else None
+    if not match or match.group(1) == match.group(2):
+        raise PackageError(f"{value!r} is not a translation direction; write it FROM-TO, e.g. zh-en, en-zh or zt-en")
+    return match.group(1), match.group(2)
+
+
+def model_choices(models: str | Mapping[str, str] | None) -> dict[str, str]:
+    """The ``models=`` option as ``{"zh-en": NAME, "*": NAME}``: a str names the model for every direction it
+    serves; a mapping's keys are directions (``"zh-en"``) or ``"*"``."""
+    if models is None:
+        return {}
+    if isinstance(models, str):
+        models = {ANY_DIRECTION: models}
+    if not isinstance(models, Mapping):
+        raise OptionError(f"models must be a model name or a {{'zh-en': name}} mapping, got {type(models).__name__}")
+    out = {}
+    for key, name in models.items():
+        if not isinstance(name, str) or not name.strip():
+            raise OptionError(f"models[{key!r}] must be a model name (str), got {name!r}")
+        try:
+            direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
+        except PackageError as exc:
+            raise InputError(f"models: {key!r} is not a direction such as 'zh-en' ({exc})") from None
+        out[direction] = name.strip()
+    return out
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
 
@@ -197,7 +230,7 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         _field_name("compute_type", self.compute_type)
-        _choice("device", self.device, DEVICES)
+        check_choice("device", self.device, DEVICES)
         _optional_int("inter_threads", self.inter_threads, 1)
         _optional_int("intra_threads", self.intra_threads, 0)
 
@@ -245,10 +278,10 @@ class TranslatorConfig:
     hashtags: str = "translate"
 
     def __post_init__(self) -> None:
-        _choice("target", self.target, TARGET_MODES)
-        _choice("hashtags", self.hashtags, HASHTAG_MODES)
-        _choice("zh_variant", self.zh_variant, ZH_VARIANTS)
-        _choice("errors", self.errors, ERROR_MODES)
+        check_choice("target", self.target, TARGET_MODES)
+        check_choice("hashtags", self.hashtags, HASHTAG_MODES)
+        check_choice("zh_variant", self.zh_variant, ZH_VARIANTS)
+        check_choice("errors", self.errors, ERROR_MODES)
         if self.models_dir is not None and not isinstance(self.models_dir, (str, Path)):
             raise InputError(f"models_dir must be a path or None, got {type(self.models_dir).__name__}")
         for name, kind in (("decode_options", DecodeOptions), ("engine", EngineConfig), ("fields", FieldSchema)):
@@ -265,8 +298,6 @@ class TranslatorConfig:
             object.__setattr__(self, "languages", None)
         else:
             object.__setattr__(self, "languages", tuple(dict.fromkeys(self.languages)))  # type: ignore[arg-type]
-        from .models.packages import model_choices
-
         try:
             choices = dict(self.models) if isinstance(self.models, tuple) else self.models
         except (TypeError, ValueError):

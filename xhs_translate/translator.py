@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from ._types import CacheArg, Comment, Record
 from .assembly import assemble
 from .cache import MemoryCache, decode_segment, encode_segment, open_cache, segment_key
-from .config import TARGET_MODES, TranslatorConfig, _choice
+from .config import TARGET_MODES, TranslatorConfig, check_choice
 from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary
 from .memo import CommentMemo, Entry, MemoKey
@@ -192,7 +192,7 @@ class Translator:
     # --- the run ----------------------------------------------------------------------------------------
     def _mode(self, target: str | None) -> str:
         mode = self.config.target if target is None else target
-        _choice("target", mode, TARGET_MODES)
+        check_choice("target", mode, TARGET_MODES)
         return mode
 
     def _run(self, items: Sequence[_Item], source: str, mode: str) -> list[Translation]:

@@ -29,16 +29,17 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError, ModelChoiceError, ModelNotInstalledError, OptionError, PackageError
+from ..errors import ModelChoiceError, ModelNotInstalledError, OptionError, PackageError
 from ..staging import open_folder, remove_leftovers, still_there
 
 try:
     import fcntl
 except ImportError:  # Windows: no locks, so superseded versions are removed at once, as before
     fcntl = None  # type: ignore[assignment]
+from ..config import model_choices, parse_pair
 from .families import read_folder
 from .families.argos import BPE_FILE, DEMO_KEY, METADATA_FILE, SENTENCEPIECE_FILE, normalize_version, version_key
-from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage, parse_pair
+from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage
 from .registry import snapshot
 
 __all__ = [
@@ -52,7 +53,6 @@ MODELS_DIR_ENV = "XHS_TRANSLATE_MODELS_DIR"
 ARGOS_PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 # The directory argospm and LibreTranslate install into, so their packages are reused as they are.
 DEFAULT_MODELS_DIR = Path("~/.local/share/argos-translate/packages")
-ANY_DIRECTION = "*"
 
 _INTO_ENGLISH = ("quickmt", "opus-mt", "nllb", "argos", "m2m100")
 _FROM_ENGLISH = ("quickmt", "argos", "opus-mt", "nllb", "m2m100")
@@ -104,26 +104,6 @@ def matches_model(package: ModelPackage, name: str) -> bool:
     family_model = package.package_id.rsplit("@", 1)[0]
     return name in (package.family, package.model_id, package.path.name, package.package_id, family_model)
 
-
-def model_choices(models: str | Mapping[str, str] | None) -> dict[str, str]:
-    """The ``models=`` option as ``{"zh-en": NAME, "*": NAME}``: a str names the model for every direction it
-    serves; a mapping's keys are directions (``"zh-en"``) or ``"*"``."""
-    if models is None:
-        return {}
-    if isinstance(models, str):
-        models = {ANY_DIRECTION: models}
-    if not isinstance(models, Mapping):
-        raise OptionError(f"models must be a model name or a {{'zh-en': name}} mapping, got {type(models).__name__}")
-    out = {}
-    for key, name in models.items():
-        if not isinstance(name, str) or not name.strip():
-            raise OptionError(f"models[{key!r}] must be a model name (str), got {name!r}")
-        try:
-            direction = key if key == ANY_DIRECTION else "-".join(parse_pair(key))
-        except PackageError as exc:
-            raise InputError(f"models: {key!r} is not a direction such as 'zh-en' ({exc})") from None
-        out[direction] = name.strip()
-    return out
 
 
 def find_package(

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...config import parse_pair
 from ...errors import PackageError
 
 #: Written by ``models install DIR --family F --pair zh-en`` where the folder itself cannot say what it is.
@@ -25,7 +25,6 @@ MANIFEST_FILE = "xhs-translate.json"
 #: The languages xhs-translate routes: Simplified Chinese, Traditional Chinese (Argos' code ``zt``), English.
 LANGUAGES = ("zh", "zt", "en")
 UNKNOWN_VERSION = "0"  # what a package without a version is taken to be
-_PAIR = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 _FINGERPRINT_BYTES = 1 << 20
 
 
@@ -104,13 +103,6 @@ class Family:
     detect: Callable[[Path], bool]
     read: Callable[[Path, Manifest | None], list[ModelPackage]]
 
-
-def parse_pair(value: str) -> tuple[str, str]:
-    """``"zh-en"`` -> ``("zh", "en")``; a clear PackageError for anything else."""
-    match = _PAIR.match(value.strip().lower()) if isinstance(value, str) else None
-    if not match or match.group(1) == match.group(2):
-        raise PackageError(f"{value!r} is not a translation direction; write it FROM-TO, e.g. zh-en, en-zh or zt-en")
-    return match.group(1), match.group(2)
 
 
 def read_manifest(path: Path) -> Manifest | None:
