@@ -188,6 +188,36 @@ def test_han_script_is_a_majority_of_variant_characters(text):
     assert detect_module._han_script(text) == expected
 
 
+LATIN_MIX = st.lists(
+    st.one_of(st.sampled_from(["yyds", "hhh", "HHHH", "hh", "dd", "D", "dd2", "add", "u1s1", "jiayou", "Don’t", "the",
+                               "é", "Привет", "ok"]),
+              st.text(alphabet="adhHyDs’'é ", max_size=6)),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN_MIX)
+def test_slang_count_agrees_with_the_mask(text):
+    """Latin text counts its slang words in C (issue 24): as many as the per-word mask finds."""
+    words = detect_module._LATIN_WORD.findall(text)
+    lowered = " ".join(words).lower()
+    expected = sum(detect_module._slang_mask(words))
+    assert detect_module._slang_count(lowered.split(" ") if words else [], lowered) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN_MIX)
+def test_latin_text_is_other_script_by_counting_every_letter(text):
+    """Text without Han, kana or Hangul is 'other' when the letters outside its Latin words outnumber those in them;
+    the fast path counts letters only when a non-Latin letter is there."""
+    words = detect_module._LATIN_WORD.findall(text)
+    in_words = sum(map(len, words))
+    expected_other = len(detect_module._LETTER.findall(text)) - in_words > in_words
+    found = detect_module._analyse_scripts(text)
+    assert (isinstance(found, tuple) and found[0] == "other") == expected_other
+
+
 # --- accuracy on the shared langid data ---------------------------------------------------------------
 def _items(shared_data: Path, lang: str, kind: str) -> list[str]:
     path = shared_data / "langid" / lang / f"{kind}.txt"

@@ -127,6 +127,10 @@ _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters 
 # cost every Chinese comment a slower scan.)
 _NOT_PLAIN_ZH = re.compile(f"[{_LATIN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}{_STYLED_BMP}]")
 _LETTER = re.compile(r"[^\W\d_]")
+_NON_LATIN_LETTER = re.compile(f"[^\\W\\d_{_LATIN_CHARS}]")  # absent: every letter is in a Latin word
+_HAN_KANA_HANGUL = re.compile(f"[{_HAN_CHARS}{_KANA_CHARS}{_HANGUL_CHARS}]")
+# A word that is slang by rule, not by the lexicon (see ``_slang_mask``), in lower-case words joined by single spaces.
+_SLANG_BY_RULE = re.compile(r" (?:d+|h{3,})(?= )")  # a leading space, not a look-behind: the scan jumps to spaces
 # A name rather than a word, inside Chinese: a digit (X220, RM1188), an inner capital (ThinkPad, iPhone), all capitals
 # up to 5 letters (DIOR, XS, OSAKA, QQ), or a capital first and not on the English word list (Caro, Pro, Max, Taylor);
 # never an English function word. Brands, models, codes and places carry no language: Chinese titles are full of them.
@@ -262,6 +266,14 @@ def _slang_mask(words: list[str]) -> list[bool]:
     return [w in lexicon or not w.strip("d") or (len(w) >= 3 and not w.strip("h")) for w in map(str.lower, words)]
 
 
+def _slang_count(words: list[str], lowered: str) -> int:
+    """How many of ``words`` (lower case; ``lowered``: joined by spaces) ``_slang_mask`` would call slang: the lexicon
+    is asked in C and the two rules are one regex scan, not a Python loop over the words of a long English comment."""
+    lexicon = _resource("slang", _load_slang)
+    listed = 0 if lexicon.isdisjoint(words) else sum(map(lexicon.__contains__, words))
+    return listed + sum(w[1:] not in lexicon for w in _SLANG_BY_RULE.findall(f" {lowered} "))
+
+
 def _han_script(text: str) -> str:
     trad = _resource("trad", _load_trad)
     if not trad.search(text):  # most text: one scan
@@ -290,21 +302,14 @@ def _english_prior(words: int) -> float:
     return {1: 20.0, 2: 30.0, 3: 6.0, 4: 4.0, 5: 2.5, 6: 2.0, 7: 1.5}.get(words, 1.0)
 
 
-def _listed_english(words: list[str]) -> int:
-    english = _resource("en_words", _load_en_words)
-    return sum(w.lower().replace("’", "'") in english for w in words)
+def _all_listed_english(lowered: list[str]) -> bool:
+    """Every word (lower case, ’ as ') is on the English word list."""
+    return _resource("en_words", _load_en_words).issuperset(lowered)
 
 
-def _listed_english_over(words: list[str], limit: float) -> bool:
-    """More than ``limit`` of ``words`` are listed English; stops at the first word over the limit."""
-    english = _resource("en_words", _load_en_words)
-    listed = 0
-    for w in words:
-        if w.lower().replace("’", "'") in english:
-            listed += 1
-            if listed > limit:
-                return True
-    return False
+def _listed_english(lowered: list[str]) -> int:
+    """How many words (lower case, ’ as ') are on the English word list; counted in C."""
+    return sum(map(_resource("en_words", _load_en_words).__contains__, lowered))
 
 
 def _best_of(scored: list[tuple[float, str]]) -> Detection:
@@ -316,8 +321,9 @@ def _best_of(scored: list[tuple[float, str]]) -> Detection:
 
 
 def _open_world_latin(text: str, words: list[str]) -> Detection:
-    """``languages=None``: the English word list for short text, else fastText with a fading English prior."""
-    if len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
+    """``languages=None``: the English word list for short text, else fastText with a fading English prior. ``words``:
+    the Latin words in lower case, ’ as '."""
+    if len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
         return _EN_LISTED
     prior = _english_prior(len(words))
     scored = []
@@ -330,12 +336,13 @@ def _open_world_latin(text: str, words: list[str]) -> Detection:
 
 
 def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Detection:
-    """Latin text under the domain prior: a language outside ``languages`` needs strong evidence."""
-    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
+    """Latin text under the domain prior: a language outside ``languages`` needs strong evidence. ``words``: the Latin
+    words in lower case, ’ as '."""
+    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
         return _EN_LISTED
-    accented = _ACCENTED.search(text) is not None
-    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not _listed_english_over(
-        words, STRONG_MAX_LISTED * len(words)
+    accented = not text.isascii() and _ACCENTED.search(text) is not None
+    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not (
+        _listed_english(words) > STRONG_MAX_LISTED * len(words)
     )
     if "en" in languages and not could_be_strong and languages <= {"zh", "en"}:
         return _EN_PRIOR  # nothing fastText could say would overturn the prior
@@ -359,8 +366,8 @@ def _other_script_detection(text: str) -> Detection:
 
 # --- the auto method -------------------------------------------------------------------------------
 def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
-    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words, the
-    content with styled letters plain) for the word list and fastText to finish."""
+    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words in lower
+    case with ’ as ', the content with styled letters plain) for the word list and fastText to finish."""
     if not content:
         return _UND
     if not content.isascii() and not _NOT_PLAIN_ZH.search(content) and _HAN.search(content):
@@ -369,30 +376,35 @@ def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
 
 
 def _analyse_scripts(content: str) -> Detection | tuple[str, list[str], str]:
-    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from)."""
+    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from). Latin
+    text (English comments) takes the cheap way: no script is counted unless its letters are there, and the slang
+    words are counted in C (``_slang_count``)."""
     content = unstyled(content)
     latin_words = _LATIN_WORD.findall(content)
-    if content.isascii():
-        han = kana = hangul = other = 0
-    else:
+    han = 0
+    if not content.isascii() and _HAN_KANA_HANGUL.search(content):
         han = len(_HAN.findall(content))
         kana = len(_KANA.findall(content))
         hangul = len(_HANGUL.findall(content))
-        other = len(_LETTER.findall(content)) - han - kana - hangul - sum(map(len, latin_words))
-    if kana and not (han >= 2 and kana == content.count("の")):  # 我の猫: Chinese internet style
-        return _JA
-    if hangul and hangul >= han:
-        return _KO
-    if not han:
-        if other > sum(map(len, latin_words)):
-            return ("other", latin_words, content)
+        if kana and not (han >= 2 and kana == content.count("の")):  # 我の猫: Chinese internet style
+            return _JA
+        if hangul and hangul >= han:
+            return _KO
+    if not han:  # no Han, kana or Hangul
+        # the letters outside Latin words outnumber those in them (with no letter beyond the Latin ones they cannot)
+        if not content.isascii() and _NON_LATIN_LETTER.search(content):
+            latin_length = sum(map(len, latin_words))
+            if len(_LETTER.findall(content)) - latin_length > latin_length:
+                return ("other", latin_words, content)
         if not latin_words:
             return _UND
+        lowered = " ".join(latin_words).lower()
+        words = lowered.split(" ")
+        if 2 * _slang_count(words, lowered) < len(words):  # mostly real Latin words: slang is one of them
+            return ("latin", lowered.replace("’", "'").split(" ") if "’" in lowered else words, content)
     slang_mask = _slang_mask(latin_words)
     words = [w for w, slang in zip(latin_words, slang_mask) if not slang]
     slang = len(latin_words) - len(words)
-    if not han and slang < len(words):  # mostly real Latin words: slang is one of them
-        return ("latin", latin_words, content)
     script = _han_script(content) if han else None
     if not words:
         return _ZH[script]
