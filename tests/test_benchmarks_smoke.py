@@ -119,7 +119,8 @@ def every_family_dir(tmp_path_factory, tiny_archives) -> Path:
 
     root = tmp_path_factory.mktemp("models-every-family")
     folders = [*tiny_archives.values(), *(cached_model(f, (p,)) for f in ("quickmt", "opus-mt")
-                                          for p in (("zh", "en"), ("en", "zh"))), cached_model("nllb"), cached_model("m2m100")]
+                                          for p in (("zh", "en"), ("en", "zh"))),
+               cached_model("nllb"), cached_model("m2m100")]
     for folder in folders:
         install_model(folder, root)
     return root

@@ -141,11 +141,14 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # INSURRECTIONISTS`` -> ja, lowercase English with hashtags -> ko), but Latin letters are never evidence for them.
 # Chinese is not among them: Latin-letter Chinese (pinyin) is Chinese.
 NON_LATIN_SCRIPT = frozenset(
-    ["ja", "ko", "ru", "uk", "be", "bg", "mk", "sr", "ar", "fa", "ur", "ps", "he", "yi", "hi", "mr", "ne", "bn", "as", "or", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "el", "am", "ti", "bo", "dv", "ug", "sd", "ckb", "ky", "kk", "tg", "mn", "tt", "ba", "cv", "sah", "ce", "os", "xmf", "new", "bh", "sa", "mai", "bpy", "pnb", "arz", "azb", "mzn", "bo", "dz"]
+    ["ja", "ko", "ru", "uk", "be", "bg", "mk", "sr", "ar", "fa", "ur", "ps", "he", "yi", "hi", "mr", "ne", "bn", "as",
+     "or", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "el", "am", "ti", "bo", "dv",
+     "ug", "sd", "ckb", "ky", "kk", "tg", "mn", "tt", "ba", "cv", "sah", "ce", "os", "xmf", "new", "bh", "sa", "mai",
+     "bpy", "pnb", "arz", "azb", "mzn", "bo", "dz"]
 )
 
-# Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as the
-# Latin letters they are drawn from, for detection only: the text itself is never changed.
+# Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as
+# the Latin letters they are drawn from, for detection only: the text itself is never changed.
 _STYLED = re.compile(f"[{_STYLED_CHARS}]")
 
 
@@ -175,7 +178,12 @@ ZH_FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀嘛哦噢喔哇啦咯呗么和跟与或但而把被给从对在是也都就还很太更最又才不没别我你您他她它们这那哪谁什怎咋有个"
 )
 EN_FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "as", "and", "or", "but", "if", "so", "not", "no", "yes", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its", "our", "their", "this", "that", "these", "those", "there", "here", "what", "who", "how", "why", "when", "where", "which", "will", "would", "can", "could", "should", "just", "very", "too", "also", "all", "any", "some", "more", "than", "then", "i'm", "it's", "don't", "can't", "i've", "you're", "that's"]
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had",
+     "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "as", "and", "or", "but", "if", "so", "not",
+     "no", "yes", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his",
+     "its", "our", "their", "this", "that", "these", "those", "there", "here", "what", "who", "how", "why", "when",
+     "where", "which", "will", "would", "can", "could", "should", "just", "very", "too", "also", "all", "any", "some",
+     "more", "than", "then", "i'm", "it's", "don't", "can't", "i've", "you're", "that's"]
 )
 
 
@@ -293,7 +301,10 @@ def _fasttext_predict(text: str, k: int) -> list[tuple[float, str]]:
 # --- Latin-script text ------------------------------------------------------------------------------
 # Languages fastText often confuses with English on short text but which plausibly occur; everything
 # else is a rare language here and is down-weighted further.
-_COMMON_LATIN = frozenset(["en", "es", "fr", "de", "it", "pt", "nl", "id", "ms", "tl", "vi", "tr", "pl", "sv", "da", "no", "ro", "ca", "fi", "cs", "hu", "sw"])
+_COMMON_LATIN = frozenset(
+    ["en", "es", "fr", "de", "it", "pt", "nl", "id", "ms", "tl", "vi", "tr", "pl", "sv", "da", "no", "ro", "ca", "fi",
+     "cs", "hu", "sw"]
+)
 _RARE_WEIGHT = 0.3
 
 
@@ -348,10 +359,13 @@ def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Det
         return _EN_PRIOR  # nothing fastText could say would overturn the prior
     predictions = _fasttext_predict(text, 5)
     p, code = predictions[0]
-    if code not in languages and code not in NON_LATIN_SCRIPT and could_be_strong and p >= (STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P):
+    threshold = STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P
+    if code not in languages and code not in NON_LATIN_SCRIPT and could_be_strong and p >= threshold:
         return Detection(code, round(p, 4))
     prior = _english_prior(len(words))
-    expected = [(q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages and c not in NON_LATIN_SCRIPT]
+    expected = [
+        (q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages and c not in NON_LATIN_SCRIPT
+    ]
     if expected:
         return _best_of(expected)
     return _EN_PRIOR if "en" in languages else Detection(code, round(p, 4))

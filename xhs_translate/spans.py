@@ -72,7 +72,10 @@ _EMOJI = rf"{_ONE_EMOJI}+"
 # scanner's _BRACKETED group catches the tokens they refuse and ``_protected`` looks at what is really there.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # One leading "[" for all branches, so that the scan fails at once everywhere else.
-_CODE_CJK = rf"(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]|\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
+_CODE_CJK = (
+    rf"(?=[A-Za-z0-9.]{{0,9}}[{_CJK}])[{_CJK}A-Za-z0-9.]{{1,10}}\]"
+    rf"|\.(?=[0-9.]{{0,10}}[A-Za-z])[A-Za-z0-9.]{{1,11}}\]"
+)
 _CODE_LATIN = r"(?=[0-9.]{0,11}[A-Za-z])[A-Za-z0-9.]{1,12}\]"
 _AFTER_LATIN_WORD = r"(?<![A-Za-z0-9]\[)(?<![A-Za-z0-9]\s\[)"  # fixed-width look-behinds: not "word[" / "word ["
 _BEFORE_LATIN_WORD = r"(?!\s?[A-Za-z0-9(])"  # not "]word" / "] word" / "](" (a Markdown link)
@@ -116,11 +119,12 @@ _KAOMOJI_WORDS = ("QAQ", "QwQ", "TAT", "OwO", "UwU", "orz", "OTZ", "xD", "XD")
 # 29 are ordinary parentheses, and each holds a digit, a word or ASCII punctuation alone ("(1)", "（30-4）",
 # "(#)", "(?)", "( $15)", "(Li)", "(1280x720)"); one is a face, "(´△｀)", of symbols. So a face's body is 2-16 symbols
 # (no letter, digit, Han or kana), and, where it holds a space, a mouth or an arm, at least one non-ASCII character
-# (an eye: ´ ･ ｡ • ◍ ▽ ...; so "( a )" and "( $15)" stay text). Faces use a few letters and kana as mouths and arms; these come from the faces quoted in
-# issue 21 and Mattermost's kaomoji picker list (mattermost-webapp components/emoji_picker/constants/kaomoji.ts):
-# mouths ω ᴗ ᴥ ᵕ ε з Д д ㅂ ヮ ｪ ェ ∀ and arms/cheeks っ つ ノ ﾉ ヽ ヾ ゞ ﾟ ゜ ๑ inside the brackets, and an arm after
-# the closing one (っ ノ ﾉ つ ۶ و ✧). An arm before the opening one (ヽ(…)ノ) stays text unless the face is a listed
-# literal: an optional first character would cost every position of every comment a test.
+# (an eye: ´ ･ ｡ • ◍ ▽ ...; so "( a )" and "( $15)" stay text). Faces use a few letters and kana as mouths and arms;
+# these come from the faces quoted in issue 21 and Mattermost's kaomoji picker list
+# (mattermost-webapp components/emoji_picker/constants/kaomoji.ts): mouths ω ᴗ ᴥ ᵕ ε з Д д ㅂ ヮ ｪ ェ ∀ and arms/cheeks
+# っ つ ノ ﾉ ヽ ヾ ゞ ﾟ ゜ ๑ inside the brackets, and an arm after the closing one (っ ノ ﾉ つ ۶ و ✧). An arm before the
+# opening one (ヽ(…)ノ) stays text unless the face is a listed literal: an optional first character would cost every
+# position of every comment a test.
 _FACE_LETTERS = "ωᴗᴥᵕεзДдㅂヮｪェっつノﾉヽヾゞﾟ゜๑"
 _FACE_SYMBOL = rf"[^()（）\s\w{_CJK}\u3040-\u309f\u30a0-\u30fa\uff66-\uff9d]"  # no letter, digit, Han, kana
 _KAOMOJI_GENERIC = (  # one shared opening, so that most positions fail after a single test
@@ -229,7 +233,7 @@ def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, s
     position = last_end = 0
     while (match := search(text, position)) is not None:
         start, end = match.span()
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every branch is a named group: never None
         if kind == BRACKETED:
             if _between_words(text, search, start, end, last_end):
                 position = start + 1  # a word of the sentence: scan on inside it, as at any other "["
@@ -252,8 +256,9 @@ def _url_end(text: str, start: int, end: int) -> int:
     """Where the URL ``text[start:end]`` really ends: before a ``[`` or ``(`` that no ``]`` or ``)`` of the URL
     closes (the URL pattern stops at the first character no URL holds, such as 笑 or ･, so a sticker code or a
     kaomoji glued to a URL leaves its bracket behind), or before a ``[`` that opens a sticker code
-    (``https://xhslink.com/a/xyz[doge]``), or before a ``#`` whose hashtag runs on past it. Brackets are legal in URLs (``?a[]=1``, ``/wiki/Foo_(bar)``), but after
-    an unclosed one, in a comment, a sticker code or a face is far likelier."""
+    (``https://xhslink.com/a/xyz[doge]``), or before a ``#`` whose hashtag runs on past it. Brackets are legal in URLs
+    (``?a[]=1``, ``/wiki/Foo_(bar)``), but after an unclosed one, in a comment, a sticker code or a face is far
+    likelier."""
     cut = end
     for opening, closing in ("[]", "()"):
         last_close = text.rfind(closing, start, end)
