@@ -221,10 +221,10 @@ def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
     A look-ahead for the characters a span can start with guards the alternation: at every other
     position (most of a Chinese comment) the scan fails after one class test instead of trying each
     group, which makes it about 5x faster. ``_START`` must hold every first character of every group but ASCII
-    letters, which ``_LETTER_START`` admits only where a group could start with one (about 3x faster again on English
-    text).
+    letters, which ``_LETTER_START`` admits only where a group could start with one (about 4x faster again on English
+    text). The one class test comes first, so that a Chinese character fails after it alone.
     """
-    return re.compile(f"(?=[{_START}]|{_LETTER_START})(?:{_alternation(mentions)})")
+    return re.compile(f"(?=[{_START}A-Za-z])(?=[^A-Za-z]|{_LETTER_START})(?:{_alternation(mentions)})")
 
 
 def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, str]]:
