@@ -280,7 +280,8 @@ def _slang_count(words: list[str], lowered: str) -> int:
     is asked in C and the two rules are one regex scan, not a Python loop over the words of a long English comment."""
     lexicon = _resource("slang", _load_slang)
     listed = 0 if lexicon.isdisjoint(words) else sum(map(lexicon.__contains__, words))
-    return listed + sum(w[1:] not in lexicon for w in _SLANG_BY_RULE.findall(f" {lowered} "))
+    by_rule = _SLANG_BY_RULE.findall(f" {lowered} ")
+    return listed + sum(w[1:] not in lexicon for w in by_rule) if by_rule else listed
 
 
 def _han_script(text: str) -> str:
@@ -319,9 +320,11 @@ def _all_listed_english(lowered: list[str]) -> bool:
     return _resource("en_words", _load_en_words).issuperset(lowered)
 
 
-def _listed_english(lowered: list[str]) -> int:
-    """How many words (lower case, ’ as ') are on the English word list; counted in C."""
-    return sum(map(_resource("en_words", _load_en_words).__contains__, lowered))
+def _listed_english_over(lowered: list[str], limit: float) -> bool:
+    """More than ``limit`` of the words (lower case, ’ as ') are on the English word list. The distinct listed words
+    (a set intersection, in C) settle it for most English text; only then are repeats counted."""
+    english = _resource("en_words", _load_en_words)
+    return len(english.intersection(lowered)) > limit or sum(map(english.__contains__, lowered)) > limit
 
 
 def _best_of(scored: list[tuple[float, str]]) -> Detection:
@@ -353,8 +356,8 @@ def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Det
     if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
         return _EN_LISTED
     accented = not text.isascii() and _ACCENTED.search(text) is not None
-    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not (
-        _listed_english(words) > STRONG_MAX_LISTED * len(words)
+    could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not _listed_english_over(
+        words, STRONG_MAX_LISTED * len(words)
     )
     if "en" in languages and not could_be_strong and languages <= {"zh", "en"}:
         return _EN_PRIOR  # nothing fastText could say would overturn the prior

@@ -229,7 +229,7 @@ def _pattern(mentions: tuple[str, ...]) -> re.Pattern[str]:
 
 def _protected(text: str, mentions: Sequence[str]) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` of each protected span of ``text``, in order (``text`` has a candidate)."""
-    search = _pattern(_normalise_mentions(mentions)).search
+    search = _pattern(_normalise_mentions(mentions) if mentions else ()).search
     position = last_end = 0
     while (match := search(text, position)) is not None:
         start, end = match.span()
