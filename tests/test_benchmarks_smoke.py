@@ -152,6 +152,13 @@ def test_detect_accuracy_tiny(shared_data):
     assert re.search(r"start-up: \S+ detect on a one-line file, 2 fresh processes: median \d+ ms", proc.stdout)
 
 
+def test_detect_speed_prints_a_ratio_per_set(shared_data):
+    proc = run("detect_speed.py", "--rounds", "2", "--min-items", "300")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("xhs comments", "reddit comments (en)", "mix"):
+        assert re.search(rf"^{re.escape(name)} +[\d,]+ .* [\d.]+x +[\d.]+x ", proc.stdout, re.M), proc.stdout
+
+
 def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     proc = run("server_throughput.py", "--size", "tiny", "--clients", "2", "--requests", "2", "--repeats", "1",
                "--lt-python", "", "--workdir", str(tmp_path))

@@ -158,8 +158,9 @@ def test_the_domain_prior_skips_fasttext_where_no_evidence_could_be_strong(monke
         detect("muchas gracias", languages=None)
 
 
-@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True), ("yes", False),
-                                         ("d", True), ("DDDD", True), ("dd2", False), ("add", False), ("u1s1", True), ("jiayou", True)])
+@pytest.mark.parametrize("word, slang", [("hhh", True), ("HHHHHH", True), ("hh", False), ("hah", False), ("yyds", True),
+                                         ("yes", False), ("d", True), ("DDDD", True), ("dd2", False), ("add", False),
+                                         ("u1s1", True), ("jiayou", True)])
 def test_pinyin_slang(word, slang):
     assert detect_module._slang_mask([word]) == [slang]
 
@@ -186,6 +187,36 @@ def test_han_script_is_a_majority_of_variant_characters(text):
     chars = detect_module._han_variant_chars()
     expected = "Hant" if sum(c in chars["Hant"] for c in text) > sum(c in chars["Hans"] for c in text) else "Hans"
     assert detect_module._han_script(text) == expected
+
+
+LATIN_MIX = st.lists(
+    st.one_of(st.sampled_from(["yyds", "hhh", "HHHH", "hh", "dd", "D", "dd2", "add", "u1s1", "jiayou", "Don’t", "the",
+                               "é", "Привет", "ok"]),
+              st.text(alphabet="adhHyDs’'é ", max_size=6)),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN_MIX)
+def test_slang_count_agrees_with_the_mask(text):
+    """Latin text counts its slang words in C (issue 24): as many as the per-word mask finds."""
+    words = detect_module._LATIN_WORD.findall(text)
+    lowered = " ".join(words).lower()
+    expected = sum(detect_module._slang_mask(words))
+    assert detect_module._slang_count(lowered.split(" ") if words else [], lowered) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN_MIX)
+def test_latin_text_is_other_script_by_counting_every_letter(text):
+    """Text without Han, kana or Hangul is 'other' when the letters outside its Latin words outnumber those in them;
+    the fast path counts letters only when a non-Latin letter is there."""
+    words = detect_module._LATIN_WORD.findall(text)
+    in_words = sum(map(len, words))
+    expected_other = len(detect_module._LETTER.findall(text)) - in_words > in_words
+    found = detect_module._analyse_scripts(text)
+    assert (isinstance(found, tuple) and found[0] == "other") == expected_other
 
 
 # --- accuracy on the shared langid data ---------------------------------------------------------------
@@ -247,7 +278,8 @@ def test_huge_and_odd_strings():
 
 
 # (a bare Latin code such as [doge] between Latin words is a bracketed word: tests/test_spans.py)
-NOISE = st.sampled_from(["👍", "😂😂", "👩🏽‍💻", "🇨🇳", "[笑哭R]", "[.doge]", "[吐舌头H]", "@小红薯", "@Alice", "https://xhslink.com/a/x1", "www.example.com"])
+NOISE = st.sampled_from(["👍", "😂😂", "👩🏽‍💻", "🇨🇳", "[笑哭R]", "[.doge]", "[吐舌头H]", "@小红薯", "@Alice",
+                         "https://xhslink.com/a/x1", "www.example.com"])
 PLAIN = st.one_of(
     st.sampled_from([c[0] for c in CASES]),
     st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=20),
@@ -323,10 +355,12 @@ def test_the_open_world_keeps_fasttexts_answers_for_short_latin_text(text, lang)
 def test_languages_beyond_zh_en_make_their_short_text_possible():
     assert detect("gracias", languages=("zh", "en", "es")).lang == "es"
     assert detect("thank you", languages=("zh", "en", "es")).lang == "en"
-    assert detect_many(["gracias", "dd"], languages=["en", "es", "zh"]) == [detect("gracias", languages=("es", "en", "zh")), detect("dd")]
+    expected = [detect("gracias", languages=("es", "en", "zh")), detect("dd")]
+    assert detect_many(["gracias", "dd"], languages=["en", "es", "zh"]) == expected
 
 
-@pytest.mark.parametrize("text, lang", [("こんにちは", "ja"), ("안녕하세요", "ko"), ("Привет, как дела?", "ru"), ("哈哈哈", "zh")])
+@pytest.mark.parametrize("text, lang", [("こんにちは", "ja"), ("안녕하세요", "ko"), ("Привет, как дела?", "ru"),
+                                        ("哈哈哈", "zh")])
 def test_scripts_decide_whatever_the_prior(text, lang):
     assert detect(text, languages=("zh", "en")).lang == detect(text, languages=None).lang == lang
 
@@ -387,7 +421,8 @@ def test_lone_surrogates_never_make_detection_raise(text, languages):
 
 # --- Han variant sets: shipped data, not OpenCC at run time ----------------------------------------------
 def _build_han_variants_tool():
-    spec = importlib.util.spec_from_file_location("build_han_variants", Path(__file__).parents[1] / "tools" / "build_han_variants.py")
+    tool = Path(__file__).parents[1] / "tools" / "build_han_variants.py"
+    spec = importlib.util.spec_from_file_location("build_han_variants", tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -396,7 +431,8 @@ def _build_han_variants_tool():
 def test_shipped_han_variant_sets_match_opencc():
     """The shipped file is what tools/build_han_variants.py makes from the installed OpenCC (a core dependency)."""
     tool = _build_han_variants_tool()
-    shipped = (Path(detect_module.__file__).parent / "data" / detect_module.HAN_VARIANTS_FILE).read_text(encoding="utf-8")
+    shipped_file = Path(detect_module.__file__).parent / "data" / detect_module.HAN_VARIANTS_FILE
+    shipped = shipped_file.read_text(encoding="utf-8")
     assert shipped.split("\n", 2)[2] == tool.render().split("\n", 2)[2]  # the version line may differ
     chars = detect_module._han_variant_chars()
     assert (chars["Hant"], chars["Hans"]) == tool.han_variants()
@@ -413,7 +449,8 @@ def test_detection_does_not_load_opencc():
     import subprocess
     import sys
 
-    code = "import sys; from xhs_translate import detect; assert detect('臺灣這個們').script == 'Hant'; print('opencc' in sys.modules)"
+    code = ("import sys; from xhs_translate import detect; assert detect('臺灣這個們').script == 'Hant'; "
+            "print('opencc' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -421,7 +458,8 @@ def test_detection_does_not_load_opencc():
 # --- issue 21 §1-§2: the platform's own texts --------------------------------------------------------------------
 # Hashtags and topics are content: a text of hashtags only is in the language of their words.
 @pytest.mark.parametrize("text, lang", [
-    ("#我们的声音！", "zh"), ("#超级棒", "zh"), ("#碘喷雾？", "zh"), ("#小众文案[话题]# #好听的英文名女生[话题]# …", "zh"),
+    ("#我们的声音！", "zh"), ("#超级棒", "zh"), ("#碘喷雾？", "zh"),
+    ("#小众文案[话题]# #好听的英文名女生[话题]# …", "zh"),
     ("#哈尔滨[话题]# #秋冬穿搭[话题]#", "zh"), ("#tiktokrefugee #americanfriends", "en"), ("#tiktokrefugee#", "en"),
     ("[笑哭R] #超级棒 👍", "zh"), ("#1 #2025", "und"),
 ])
@@ -472,7 +510,8 @@ _FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F) if chr(c).isal
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(["Late summer", "Have a nice day", "这个vibe太绝了", "I really love 火锅 so much", "你好呀 from Texas",
+@given(st.sampled_from(["Late summer", "Have a nice day", "这个vibe太绝了", "I really love 火锅 so much",
+                        "你好呀 from Texas",
                         "yyds", "cursor 吗", "Thank you for sharing this", "联想ThinkPad X220"]),
        st.sampled_from([_MONOSPACE, _FULL_WIDTH]))
 def test_styling_the_letters_never_changes_the_detection(text, style):

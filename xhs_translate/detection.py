@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 from .config import DEFAULT_LANGUAGES, expected_languages
 from .errors import DetectorError, InputError
 from .scripts import HAN as _HAN
-from .scripts import HANGUL_CHARS, KANA_CHARS, LATIN_CHARS, STYLED_BMP, STYLED_CHARS
+from .scripts import HAN_CHARS, HANGUL_CHARS, KANA_CHARS, LATIN_CHARS, STYLED_BMP, STYLED_CHARS
 from .scripts import LATIN_WORD as _LATIN_WORD
 from .spans import strip_protected
 
@@ -112,12 +112,17 @@ _ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)
 # (the character classes and the Han and Latin-word patterns are scripts.py's, shared with planning)
 _KANA = re.compile(f"[{KANA_CHARS}]")
 _HANGUL = re.compile(f"[{HANGUL_CHARS}]")
+_ASCII_WORD = re.compile("[A-Za-z]+(?:'[A-Za-z]+)*(?:[0-9]+[A-Za-z]*)*")  # the same on ASCII text, twice as fast
 _ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # letters English does not use
 # Text with Han and none of these is zh whatever else it holds: the common case, decided in two scans.
 # (Mathematical letters beside Han are left to the shortcut: zh, as the Han says; a class with astral ranges would
 # cost every Chinese comment a slower scan.)
 _NOT_PLAIN_ZH = re.compile(f"[{LATIN_CHARS}{KANA_CHARS}{HANGUL_CHARS}{STYLED_BMP}]")
 _LETTER = re.compile(r"[^\W\d_]")
+_NON_LATIN_LETTER = re.compile(f"[^\\W\\d_{LATIN_CHARS}]")  # absent: every letter is in a Latin word
+_HAN_KANA_HANGUL = re.compile(f"[{HAN_CHARS}{KANA_CHARS}{HANGUL_CHARS}]")
+# A word that is slang by rule, not by the lexicon (see ``_slang_mask``), in lower-case words joined by single spaces.
+_SLANG_BY_RULE = re.compile(r" (?:d+|h{3,})(?= )")  # a leading space, not a look-behind: the scan jumps to spaces
 # A name rather than a word, inside Chinese: a digit (X220, RM1188), an inner capital (ThinkPad, iPhone), all capitals
 # up to 5 letters (DIOR, XS, OSAKA, QQ), or a capital first and not on the English word list (Caro, Pro, Max, Taylor);
 # never an English function word. Brands, models, codes and places carry no language: Chinese titles are full of them.
@@ -128,11 +133,14 @@ _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 # INSURRECTIONISTS`` -> ja, lowercase English with hashtags -> ko), but Latin letters are never evidence for them.
 # Chinese is not among them: Latin-letter Chinese (pinyin) is Chinese.
 NON_LATIN_SCRIPT = frozenset(
-    ["ja", "ko", "ru", "uk", "be", "bg", "mk", "sr", "ar", "fa", "ur", "ps", "he", "yi", "hi", "mr", "ne", "bn", "as", "or", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "el", "am", "ti", "bo", "dv", "ug", "sd", "ckb", "ky", "kk", "tg", "mn", "tt", "ba", "cv", "sah", "ce", "os", "xmf", "new", "bh", "sa", "mai", "bpy", "pnb", "arz", "azb", "mzn", "bo", "dz"]
+    ["ja", "ko", "ru", "uk", "be", "bg", "mk", "sr", "ar", "fa", "ur", "ps", "he", "yi", "hi", "mr", "ne", "bn", "as",
+     "or", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "el", "am", "ti", "bo", "dv",
+     "ug", "sd", "ckb", "ky", "kk", "tg", "mn", "tt", "ba", "cv", "sah", "ce", "os", "xmf", "new", "bh", "sa", "mai",
+     "bpy", "pnb", "arz", "azb", "mzn", "bo", "dz"]
 )
 
-# Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as the
-# Latin letters they are drawn from, for detection only: the text itself is never changed.
+# Styled letters (mathematical alphanumerics 𝙻𝚊𝚝𝚎, full-width Ｌａｔｅ, circled Ⓛ, squared 🄻 and negative 🅻 🅛) read as
+# the Latin letters they are drawn from, for detection only: the text itself is never changed.
 _STYLED = re.compile(f"[{STYLED_CHARS}]")
 
 
@@ -162,7 +170,12 @@ ZH_FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀嘛哦噢喔哇啦咯呗么和跟与或但而把被给从对在是也都就还很太更最又才不没别我你您他她它们这那哪谁什怎咋有个"
 )
 EN_FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "as", "and", "or", "but", "if", "so", "not", "no", "yes", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its", "our", "their", "this", "that", "these", "those", "there", "here", "what", "who", "how", "why", "when", "where", "which", "will", "would", "can", "could", "should", "just", "very", "too", "also", "all", "any", "some", "more", "than", "then", "i'm", "it's", "don't", "can't", "i've", "you're", "that's"]
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had",
+     "to", "of", "in", "on", "at", "for", "with", "from", "by", "about", "as", "and", "or", "but", "if", "so", "not",
+     "no", "yes", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his",
+     "its", "our", "their", "this", "that", "these", "those", "there", "here", "what", "who", "how", "why", "when",
+     "where", "which", "will", "would", "can", "could", "should", "just", "very", "too", "also", "all", "any", "some",
+     "more", "than", "then", "i'm", "it's", "don't", "can't", "i've", "you're", "that's"]
 )
 
 
@@ -253,6 +266,15 @@ def _slang_mask(words: list[str]) -> list[bool]:
     return [w in lexicon or not w.strip("d") or (len(w) >= 3 and not w.strip("h")) for w in map(str.lower, words)]
 
 
+def _slang_count(words: list[str], lowered: str) -> int:
+    """How many of ``words`` (lower case; ``lowered``: joined by spaces) ``_slang_mask`` would call slang: the lexicon
+    is asked in C and the two rules are one regex scan, not a Python loop over the words of a long English comment."""
+    lexicon = _resource("slang", _load_slang)
+    listed = 0 if lexicon.isdisjoint(words) else sum(map(lexicon.__contains__, words))
+    by_rule = _SLANG_BY_RULE.findall(f" {lowered} ")
+    return listed + sum(w[1:] not in lexicon for w in by_rule) if by_rule else listed
+
+
 def _han_script(text: str) -> str:
     trad = _resource("trad", _load_trad)
     if not trad.search(text):  # most text: one scan
@@ -272,7 +294,10 @@ def _fasttext_predict(text: str, k: int) -> list[tuple[float, str]]:
 # --- Latin-script text ------------------------------------------------------------------------------
 # Languages fastText often confuses with English on short text but which plausibly occur; everything
 # else is a rare language here and is down-weighted further.
-_COMMON_LATIN = frozenset(["en", "es", "fr", "de", "it", "pt", "nl", "id", "ms", "tl", "vi", "tr", "pl", "sv", "da", "no", "ro", "ca", "fi", "cs", "hu", "sw"])
+_COMMON_LATIN = frozenset(
+    ["en", "es", "fr", "de", "it", "pt", "nl", "id", "ms", "tl", "vi", "tr", "pl", "sv", "da", "no", "ro", "ca", "fi",
+     "cs", "hu", "sw"]
+)
 _RARE_WEIGHT = 0.3
 
 
@@ -281,21 +306,16 @@ def _english_prior(words: int) -> float:
     return {1: 20.0, 2: 30.0, 3: 6.0, 4: 4.0, 5: 2.5, 6: 2.0, 7: 1.5}.get(words, 1.0)
 
 
-def _listed_english(words: list[str]) -> int:
-    english = _resource("en_words", _load_en_words)
-    return sum(w.lower().replace("’", "'") in english for w in words)
+def _all_listed_english(lowered: list[str]) -> bool:
+    """Every word (lower case, ’ as ') is on the English word list."""
+    return _resource("en_words", _load_en_words).issuperset(lowered)
 
 
-def _listed_english_over(words: list[str], limit: float) -> bool:
-    """More than ``limit`` of ``words`` are listed English; stops at the first word over the limit."""
+def _listed_english_over(lowered: list[str], limit: float) -> bool:
+    """More than ``limit`` of the words (lower case, ’ as ') are on the English word list. The distinct listed words
+    (a set intersection, in C) settle it for most English text; only then are repeats counted."""
     english = _resource("en_words", _load_en_words)
-    listed = 0
-    for w in words:
-        if w.lower().replace("’", "'") in english:
-            listed += 1
-            if listed > limit:
-                return True
-    return False
+    return len(english.intersection(lowered)) > limit or sum(map(english.__contains__, lowered)) > limit
 
 
 def _best_of(scored: list[tuple[float, str]]) -> Detection:
@@ -307,8 +327,9 @@ def _best_of(scored: list[tuple[float, str]]) -> Detection:
 
 
 def _open_world_latin(text: str, words: list[str]) -> Detection:
-    """``languages=None``: the English word list for short text, else fastText with a fading English prior."""
-    if len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
+    """``languages=None``: the English word list for short text, else fastText with a fading English prior. ``words``:
+    the Latin words in lower case, ’ as '."""
+    if len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
         return _EN_LISTED
     prior = _english_prior(len(words))
     scored = []
@@ -321,10 +342,11 @@ def _open_world_latin(text: str, words: list[str]) -> Detection:
 
 
 def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Detection:
-    """Latin text under the domain prior: a language outside ``languages`` needs strong evidence."""
-    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _listed_english(words) == len(words):
+    """Latin text under the domain prior: a language outside ``languages`` needs strong evidence. ``words``: the Latin
+    words in lower case, ’ as '."""
+    if "en" in languages and len(words) <= SHORT_TEXT_WORDS and _all_listed_english(words):
         return _EN_LISTED
-    accented = _ACCENTED.search(text) is not None
+    accented = not text.isascii() and _ACCENTED.search(text) is not None
     could_be_strong = (accented or len(words) >= STRONG_MIN_WORDS) and not _listed_english_over(
         words, STRONG_MAX_LISTED * len(words)
     )
@@ -332,10 +354,13 @@ def _domain_latin(text: str, words: list[str], languages: frozenset[str]) -> Det
         return _EN_PRIOR  # nothing fastText could say would overturn the prior
     predictions = _fasttext_predict(text, 5)
     p, code = predictions[0]
-    if code not in languages and code not in NON_LATIN_SCRIPT and could_be_strong and p >= (STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P):
+    threshold = STRONG_MIN_P_ACCENTED if accented and len(words) < STRONG_MIN_WORDS else STRONG_MIN_P
+    if code not in languages and code not in NON_LATIN_SCRIPT and could_be_strong and p >= threshold:
         return Detection(code, round(p, 4))
     prior = _english_prior(len(words))
-    expected = [(q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages and c not in NON_LATIN_SCRIPT]
+    expected = [
+        (q * (prior if c == "en" else 1.0), c) for q, c in predictions if c in languages and c not in NON_LATIN_SCRIPT
+    ]
     if expected:
         return _best_of(expected)
     return _EN_PRIOR if "en" in languages else Detection(code, round(p, 4))
@@ -350,8 +375,8 @@ def _other_script_detection(text: str) -> Detection:
 
 # --- the auto method -------------------------------------------------------------------------------
 def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
-    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words, the
-    content with styled letters plain) for the word list and fastText to finish."""
+    """Decide ``content`` (protected spans removed) by script, or return ('latin' | 'other', its Latin words in lower
+    case with ’ as ', the content with styled letters plain) for the word list and fastText to finish."""
     if not content:
         return _UND
     if not content.isascii() and not _NOT_PLAIN_ZH.search(content) and _HAN.search(content):
@@ -360,30 +385,47 @@ def _analyse(content: str) -> Detection | tuple[str, list[str], str]:
 
 
 def _analyse_scripts(content: str) -> Detection | tuple[str, list[str], str]:
-    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from)."""
+    """The general case of ``_analyse``: count each script (styled letters as the letters they are drawn from). Latin
+    text (English comments) takes the cheap way: no script is counted unless its letters are there, and the slang
+    words are counted in C (``_slang_count``)."""
     content = unstyled(content)
+    han = 0
+    if content.isascii():  # Latin words only: read in lower case, as every check of Latin-only text reads them
+        latin_words = _ASCII_WORD.findall(content.lower())
+        if not latin_words:
+            return _UND
+        if 2 * _slang_count(latin_words, " ".join(latin_words)) < len(latin_words):  # mostly real words
+            return ("latin", latin_words, content)
+        return _mostly_slang(content, han, latin_words)
     latin_words = _LATIN_WORD.findall(content)
-    if content.isascii():
-        han = kana = hangul = other = 0
-    else:
+    if _HAN_KANA_HANGUL.search(content):
         han = len(_HAN.findall(content))
         kana = len(_KANA.findall(content))
         hangul = len(_HANGUL.findall(content))
-        other = len(_LETTER.findall(content)) - han - kana - hangul - sum(map(len, latin_words))
-    if kana and not (han >= 2 and kana == content.count("の")):  # 我の猫: Chinese internet style
-        return _JA
-    if hangul and hangul >= han:
-        return _KO
-    if not han:
-        if other > sum(map(len, latin_words)):
-            return ("other", latin_words, content)
+        if kana and not (han >= 2 and kana == content.count("の")):  # 我の猫: Chinese internet style
+            return _JA
+        if hangul and hangul >= han:
+            return _KO
+    if not han:  # no Han, kana or Hangul
+        # the letters outside Latin words outnumber those in them (with no letter beyond the Latin ones they cannot)
+        if _NON_LATIN_LETTER.search(content):
+            latin_length = sum(map(len, latin_words))
+            if len(_LETTER.findall(content)) - latin_length > latin_length:
+                return ("other", latin_words, content)
         if not latin_words:
             return _UND
+        lowered = " ".join(latin_words).lower()
+        words = lowered.split(" ")
+        if 2 * _slang_count(words, lowered) < len(words):  # mostly real Latin words: slang is one of them
+            return ("latin", lowered.replace("’", "'").split(" ") if "’" in lowered else words, content)
+    return _mostly_slang(content, han, latin_words)
+
+
+def _mostly_slang(content: str, han: int, latin_words: list[str]) -> Detection:
+    """Han with Latin words, or Latin text that is mostly pinyin slang: weigh them (``_code_switched``)."""
     slang_mask = _slang_mask(latin_words)
     words = [w for w, slang in zip(latin_words, slang_mask) if not slang]
     slang = len(latin_words) - len(words)
-    if not han and slang < len(words):  # mostly real Latin words: slang is one of them
-        return ("latin", latin_words, content)
     script = _han_script(content) if han else None
     if not words:
         return _ZH[script]
