@@ -202,19 +202,20 @@ def our_error(exc: BaseException) -> XhsTranslateError | None:
     also an instance of the error's class, but its text is the remote traceback, so the error it carries
     (``cause``) is taken, and the lines Ray Data adds to that are dropped."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        cause = getattr(exc, "cause", None)
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        cause = getattr(current, "cause", None)
         if isinstance(cause, BaseException):
-            exc = cause
+            current = cause
             continue
-        if isinstance(exc, XhsTranslateError):
-            message = str(exc).split("\n", 1)[0]  # Ray Data appends lines of retry advice to the message
+        if isinstance(current, XhsTranslateError):
+            message = str(current).split("\n", 1)[0]  # Ray Data appends lines of retry advice to the message
             try:
-                return type(exc)(message)
+                return type(current)(message)
             except TypeError:  # a class that takes more than a message
-                return exc
-        exc = exc.__cause__
+                return current
+        current = current.__cause__
     return None
 
 
@@ -230,6 +231,7 @@ class _Tally:
         self.failure: tuple[str, str] | None = None
         self.batches = 0
 
+    @ray.method  # typed: the handle's .remote() checks its arguments
     def add(self, worker: str, actor: str, restarted: bool, pid: int, stats: dict, signature: str,
             caught: list[tuple[str, str]]) -> None:
         if worker not in self.stats:
@@ -237,12 +239,14 @@ class _Tally:
             self.restarts += restarted
         self.stats[worker] = pid, stats
         self.signatures[signature] = None
-        self.warnings.update(dict.fromkeys(map(tuple, caught)))
+        self.warnings.update(dict.fromkeys((kind, message) for kind, message in caught))
         self.batches += 1
 
+    @ray.method
     def fail(self, kind: str, message: str) -> None:
         self.failure = self.failure or (kind, message)
 
+    @ray.method
     def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int, int, int,
                             list[tuple[str, str]]]:
         return (list(self.stats.values()), list(self.signatures), self.failure, self.batches, len(self.actors),
@@ -315,10 +319,9 @@ def connect(address: str, *, debug: bool = False, timeout: float = CONNECT_TIMEO
         _silence_native_stderr()
     main = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGTERM) if main else None
-    local = {"include_dashboard": False} if address == "auto" else {}
     try:
         ray.init(address=None if address == "auto" else address, logging_level=logging.ERROR,
-                 log_to_driver=debug, **local)
+                 log_to_driver=debug, include_dashboard=False if address == "auto" else None)
     except SystemExit as exc:  # Ray's SIGTERM handler, during init
         _restore_native_stderr()
         if exc.code == signal.SIGTERM:
@@ -442,12 +445,10 @@ def read_json_lines(paths: str | Path | Sequence[str | Path], *, column: str = L
     parallel. Its read tasks reserve no CPU (they only read), so that a pool of actors holding every CPU
     cannot starve them. A line longer than ``max_record`` characters is a RecordTooLongError, as in a single
     process; UTF-16 (which a single process reads) is an InputError here, before any task."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = [str(p) for p in paths]
-    for path in paths:
+    files = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+    for path in files:
         _check_utf8(path)
-    return ray.data.read_datasource(JsonLinesDatasource(paths, column, max_record=max_record), num_cpus=READ_CPUS)
+    return ray.data.read_datasource(JsonLinesDatasource(files, column, max_record=max_record), num_cpus=READ_CPUS)
 
 
 def _check_utf8(path: str) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
 from operator import attrgetter
+from typing import SupportsFloat
 from urllib.parse import quote, urlencode, urlsplit
 
 from .results import CONFIDENCE_FIELD, DEMO_NOTICE, FLAGS_FIELD, TRANSLATION_FIELDS, Flag, Status, added_fields
@@ -48,7 +49,8 @@ LINK_SCHEMES = ("http", "https")
 _LANG_NAMES = {"zh": "中文", "en": "English", "und": "—"}
 #: Without a translation, what the reader is told; statuses in _QUIET say nothing a reader needs (the original
 #: is all there is), so their note shows only with Details.
-_NO_TRANSLATION = {
+#: Keyed by Status, a str: looked up by the status text a record holds.
+_NO_TRANSLATION: dict[str, str] = {
     Status.SAME_LANGUAGE: "(already in the target language)",
     Status.NO_TEXT: "(no text to translate)",
     Status.UNSUPPORTED_LANGUAGE: "(no model for this language)",
@@ -512,7 +514,7 @@ def _flags(value: object) -> tuple[str, ...]:
 
 def _score(value: object) -> float | None:
     """The model's confidence as a number in 0-1 (a CSV cell holds it as text); anything else is no score."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, (str, SupportsFloat)):
         return None
     try:
         score = float(value)
