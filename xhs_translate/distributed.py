@@ -7,8 +7,8 @@ by id), so any batch can go to any actor. Ray restarts a killed actor and retrie
 output is kept only once, so a lost worker loses and duplicates nothing.
 
 Nothing in ``xhs_translate`` imports this module at import time (the CLI does, for ``translate --ray`` only): Ray
-(``pip install 'xhs-translate[distributed]'``) loads only when it is imported. On a cluster every node needs xhs-translate, the models (``models_dir``) and the inputs
-at the same paths.
+(``pip install 'xhs-translate[distributed]'``) loads only when it is imported. On a cluster every node needs
+xhs-translate, the models (``models_dir``) and the inputs at the same paths.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ LINE_COLUMN = "line"
 #: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
 READ_CPUS = 0
 # The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags,
-# translation_confidence): the Arrow types of results.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
+# translation_confidence): the Arrow types of results.TRANSLATION_FIELDS, in order (zipped strictly: a new field
+# needs its type here).
 _ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
 #: Seconds ``connect`` waits for a cluster's address to answer (TCP, then the GCS's GetClusterId) before the
@@ -80,7 +81,8 @@ def translate_dataset(ds: ray.data.Dataset, *, models_dir: str | Path | None = N
                       json_column: str | None = None, report: RunReport | None = None,
                       **translator_options: Any) -> ray.data.Dataset:
     """``ds`` with the fields ``translate_thread`` adds (source_lang, target_lang, translation, translation_status,
-    translation_flags, translation_confidence, under ``field_prefix``) appended to every record; lazy, like every Ray Dataset.
+    translation_flags, translation_confidence, under ``field_prefix``) appended to every record; lazy, like every
+    Ray Dataset.
 
     ``cache``: None (each node's default SQLite file), False, a file path, or a ``redis://`` address shared by
     every actor (checked here: a Redis that does not answer is a CacheError before any work); ``cache_ttl``:
@@ -407,8 +409,8 @@ def _probe(address: str, timeout: float) -> None:
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 raise RayClusterError(_token_advice(address, mode, token, where)) from None
-            raise RayClusterError(f"{address} does not answer as a Ray cluster ({exc.code().name}, within {timeout:g} s): "
-                                  "check the address (`ray start --head` prints it)") from None
+            raise RayClusterError(f"{address} does not answer as a Ray cluster ({exc.code().name}, "
+                                  f"within {timeout:g} s): check the address (`ray start --head` prints it)") from None
 
 
 def _auth_token() -> tuple[str, str | None, str]:
@@ -429,7 +431,8 @@ def _token_advice(address: str, mode: str, token: str | None, where: str) -> str
     if token and mode != "token":
         return f"{cause}: a token is in {where} but RAY_AUTH_MODE is not token; set RAY_AUTH_MODE=token"
     if token:
-        return f"{cause}, and the token in {where} is not its token; use the one `ray get-auth-token` prints on the head node"
+        return (f"{cause}, and the token in {where} is not its token; use the one `ray get-auth-token` prints on "
+                "the head node")
     return (f"{cause}: pass it as RAY_AUTH_MODE=token RAY_AUTH_TOKEN=<the token `ray get-auth-token` prints on the "
             "head node> (or RAY_AUTH_MODE=token and the token in ~/.ray/auth_token)")
 
