@@ -25,7 +25,8 @@ PAIRS = (("zh", "en"), ("en", "zh"))
 
 @pytest.fixture(scope="session")
 def tiny_archives() -> dict[tuple[str, str], Path]:
-    """``{("zh", "en"): Path, ("en", "zh"): Path}`` of cached tiny ``.argosmodel`` files (built once per builder version)."""
+    """``{("zh", "en"): Path, ("en", "zh"): Path}`` of cached tiny ``.argosmodel`` files (built once per builder
+    version)."""
     return {pair: cached_package(*pair) for pair in PAIRS}
 
 

@@ -198,7 +198,8 @@ def playwright_or_skip() -> Any:
     else:
         from testkit.chromium import find_chromium
 
-        missing = None if find_chromium() else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM"
+        missing = (None if find_chromium()
+                   else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM")
     if missing and os.environ.get(REQUIRE_BROWSER_ENV):
         pytest.fail(f"{missing}, and {REQUIRE_BROWSER_ENV} is set")
     if missing:
@@ -234,13 +235,17 @@ def read_output(path_or_text, fmt: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def cli(env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def cli(
+    env: dict[str, str], *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """``xhs-translate ARGS`` as a real subprocess, in the environment of the ``env`` fixture."""
     return subprocess.run([sys.executable, "-m", "xhs_translate.cli", *args], input=stdin, capture_output=True,
                           env=env, cwd=cwd, timeout=300)
 
 
-def unfinished_run(command: list[str], env: dict[str, str], records: list[dict], fmt: str, **popen: Any) -> subprocess.Popen:
+def unfinished_run(
+    command: list[str], env: dict[str, str], records: list[dict], fmt: str, **popen: Any
+) -> subprocess.Popen:
     """``command`` (which reads ``-`` as ``fmt``) started on a stdin that gets ``records`` and is never closed, so
     the run cannot finish before the test stops it: a kill-mid-run test cannot lose the race to a fast run. The
     records are written from a thread (a pipe holds 64 KiB); closing stdin is the caller's, after the stop."""
@@ -276,14 +281,16 @@ def stop_run(proc: subprocess.Popen, sig: int) -> tuple[bytes, bytes]:
 def big_thread(n: int) -> list[dict]:
     """Distinct, deterministic zh and en comments, a fifth of them replies to the comment before."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
-    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this", "creator", "is", "so", "funny", "welcome", "friends"]
+    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this",
+          "creator", "is", "so", "funny", "welcome", "friends"]
     out = []
     for i in range(n):
         if i % 2:
             text = "".join(zh[(i * 7 + k * 3) % len(zh)] for k in range(6 + i % 23)) + ("！" if i % 3 else " [笑哭R]")
         else:
             text = " ".join(en[(i * 5 + k * 7) % len(en)] for k in range(4 + i % 13)) + f" #{i}"
-        out.append({"comment_id": f"c{i:05d}", "content": text, "parent_comment_id": f"c{i - 1:05d}" if i % 5 == 4 else 0})
+        parent = f"c{i - 1:05d}" if i % 5 == 4 else 0
+        out.append({"comment_id": f"c{i:05d}", "content": text, "parent_comment_id": parent})
     return out
 
 
@@ -297,7 +304,9 @@ def mounted_tmpfs(where: Path, options: str) -> Iterator[Path]:
     import pytest
 
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True
+    )
     if mounted.returncode:
         why = (mounted.stderr or mounted.stdout).strip() or f"exit status {mounted.returncode}"
         pytest.skip(f"cannot mount a tmpfs at {where} (mount -o {options}): {why}")

@@ -161,7 +161,8 @@ import sys
 from xhs_translate.cache import SqliteCache, segment_key
 cache = SqliteCache(sys.argv[1])
 for i in range(200):
-    cache.put_many("segments", {segment_key("p", "zh", "en", "o", "e", "g", f"{sys.argv[2]}-{i}-{j}"): "x" for j in range(5)})
+    cache.put_many("segments",
+                   {segment_key("p", "zh", "en", "o", "e", "g", f"{sys.argv[2]}-{i}-{j}"): "x" for j in range(5)})
 assert cache.enabled, "cache was disabled"
 print("ok")
 """
@@ -170,7 +171,8 @@ print("ok")
 def test_two_processes_write_at_once(tmp_path):
     path = tmp_path / "c.sqlite3"
     procs = [
-        subprocess.Popen([sys.executable, "-W", "error::UserWarning", "-c", WRITER, str(path), name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-W", "error::UserWarning", "-c", WRITER, str(path), name],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("a", "b")
     ]
     outs = [p.communicate(timeout=120) for p in procs]

@@ -121,8 +121,10 @@ def test_an_unreachable_index_names_every_missing_model_and_the_offline_ways(env
 
 
 def test_generic_records_with_field_options_and_stdin_to_stdout(env, tmp_path):
-    generic = [{"id": i, "body": r["content"], "reply_to": r["parent_comment_id"] or None, "likes": int(r["like_count"])}
-               for i, r in enumerate(OLD_RECORDS)]
+    generic = [
+        {"id": i, "body": r["content"], "reply_to": r["parent_comment_id"] or None, "likes": int(r["like_count"])}
+        for i, r in enumerate(OLD_RECORDS)
+    ]
     stdin = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in generic).encode("utf-8")
     fields = ["--id-field", "id", "--text-field", "body", "--parent-field", "reply_to"]
     result = cli(env, "translate", "-", *fields, "--to", "en", "-q", stdin=stdin)
@@ -163,7 +165,8 @@ def test_engine_options_change_the_run_and_its_signature(env, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
 def test_output_formats_keep_every_record_and_field(env, tmp_path, fmt):
-    source = write_csv(tmp_path / "in.csv", NEW_RECORDS) if fmt == "csv" else write_json(tmp_path / "in.json", OLD_RECORDS)
+    source = (write_csv(tmp_path / "in.csv", NEW_RECORDS) if fmt == "csv"
+              else write_json(tmp_path / "in.json", OLD_RECORDS))
     out = tmp_path / f"translated.{fmt}"
     result = cli(env, "translate", str(source), "-o", str(out), "--csv-formulas", "keep")
     assert result.returncode == 0, result.stderr.decode()
@@ -256,12 +259,14 @@ def test_errors_exit_cleanly_and_never_touch_the_output(env, tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text("precious\n", encoding="utf-8")
     bad_json = tmp_path / "bad.json"
-    bad_json.write_text('[\n  {"comment_id": "1", "content": "hi"},\n  {"comment_id": "2" "content": "x"}\n]', encoding="utf-8")
+    bad_json.write_text('[\n  {"comment_id": "1", "content": "hi"},\n  {"comment_id": "2" "content": "x"}\n]',
+                        encoding="utf-8")
     generic = write_jsonl(tmp_path / "generic.jsonl", [{"id": 1, "body": "hello"}])
     binary = tmp_path / "export.bin"
     binary.write_bytes(b"\x00\x01\x02\x03")
     truncated = tmp_path / "cut.jsonl"
-    truncated.write_text(json.dumps(OLD_RECORDS[0], ensure_ascii=False) + "\n" + '{"comment_id": "x", "cont', encoding="utf-8")
+    truncated.write_text(json.dumps(OLD_RECORDS[0], ensure_ascii=False) + "\n" + '{"comment_id": "x", "cont',
+                         encoding="utf-8")
     empty_json = tmp_path / "search_comments_2025-01-15.json"
     empty_json.write_bytes(b"")  # an export not written yet, or cut to nothing
     blank_csv = tmp_path / "blank.csv"
@@ -350,7 +355,8 @@ def test_records_that_already_have_an_added_field_are_an_error_unless_a_prefix_n
     detected = cli(env, "detect", str(source), "--field-prefix", "lang_", "-q")
     assert detected.returncode == 0, detected.stderr.decode()
     first = read_output(detected.stdout.decode("utf-8"), "jsonl")[3]
-    assert first["script"] == "Latn" and {"lang_source_lang", "lang_confidence", "lang_script", "lang_mixed"} <= set(first)
+    assert first["script"] == "Latn"
+    assert {"lang_source_lang", "lang_confidence", "lang_script", "lang_mixed"} <= set(first)
 
 
 def test_an_error_part_way_leaves_a_file_output_untouched_and_stdout_with_the_records_done(env, tmp_path):
@@ -415,8 +421,8 @@ def test_an_interrupted_run_resumes_from_the_cache_to_the_same_output(env, tmp_p
     records = read_output(source, "jsonl")
 
     def command(output: Path, cache_file: Path) -> list[str]:  # the records on a stdin that stays open
-        return [sys.executable, "-m", "xhs_translate.cli", "translate", "-", "--input-format", "jsonl", "-o", str(output),
-                "--cache", str(cache_file), "--chunk-size", "200"]
+        return [sys.executable, "-m", "xhs_translate.cli", "translate", "-", "--input-format", "jsonl",
+                "-o", str(output), "--cache", str(cache_file), "--chunk-size", "200"]
 
     def first_chunk_written(proc: subprocess.Popen, name: str) -> bool:
         assert proc.poll() is None, "the run stopped before its input ended"
@@ -535,7 +541,9 @@ def test_models_and_cache_commands(env, tmp_path, tiny_archives):
     assert [p.name for p in models.iterdir() if not p.name.startswith(".")] == ["translate-en_zh-1_0"]
     again = cli(env, "models", "remove", "zh", "en", *common)
     assert again.returncode == 1 and "Traceback" not in again.stderr.decode()
-    assert again.stderr.decode() == f"xhs-translate: error: no zh->en package is installed in {models}; nothing to remove\n"
+    assert again.stderr.decode() == (
+        f"xhs-translate: error: no zh->en package is installed in {models}; nothing to remove\n"
+    )
 
     for command in (["translate"], ["detect"], ["models", "install"], ["cache", "stats"]):
         helped = cli(env, *command, "--help")

@@ -83,7 +83,8 @@ def test_output_is_deterministic_and_in_input_order(engine):
 def comment_like(lang: str, count: int) -> list[str]:
     """Deterministic comment-like texts of 1 to ~60 tokens, written for these tests."""
     zh = "家人们谁懂啊今天天气真好一起去吃火锅吧这个博主太有意思了欢迎美国朋友来小红书学中文帮我看看英语作业"
-    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this", "creator", "is", "so", "funny", "welcome", "friends"]
+    en = ["hello", "from", "ohio", "the", "weather", "is", "great", "today", "lets", "eat", "hot", "pot", "this",
+          "creator", "is", "so", "funny", "welcome", "friends"]
     out = []
     for i in range(count):
         if lang == "zh":

@@ -19,8 +19,11 @@ PACKAGE = Path(xhs_translate.__file__).parent
 BUILTINS = {"TypeError", "ValueError", "RuntimeError", "KeyError", "LookupError", "IndexError", "Exception"}
 # Raised to honour a protocol, never reaching a caller as ours: json.loads' parse_constant/parse_float hooks (the
 # ValueError is json's own parse error, turned into a 400 by parse_json), and the json.dumps drop-in's "not JSON
-# serializable" TypeError (json.dumps raises that very error for the same value).
-ALLOWED = {("server/api.py", "ValueError"): 2, ("io/jsontext.py", "TypeError"): 2}
+# serializable" TypeError (json.dumps raises that very error for the same value). A stored detection that
+# encode_comment did not write: a ValueError caught in decode_comment, which treats the entry as a miss. Writing to
+# a read-only Stats: the TypeError Python's own read-only mappings (mappingproxy) raise.
+ALLOWED = {("server/api.py", "ValueError"): 2, ("io/jsontext.py", "TypeError"): 2, ("cache/__init__.py", "ValueError"): 1,
+           ("results.py", "TypeError"): 1}
 
 
 def _builtin_raises() -> dict[tuple[str, str], int]:

@@ -136,7 +136,8 @@ def test_the_unpacked_extension_translates_a_note_and_honours_and_remembers_its_
             options.locator("#status", has_text="Saved").wait_for()
             options.click("#check")
             options.locator("#status", has_text="The server answers: ok").wait_for(timeout=FEW_SECONDS)
-            options.screenshot(path=str(folder / "extension-options.png"), clip={"x": 360, "y": 0, "width": 560, "height": 600})
+            options.screenshot(path=str(folder / "extension-options.png"),
+                               clip={"x": 360, "y": 0, "width": 560, "height": 600})
 
             note = browser.note()
             note.wait_for_function(ALL_MARKED_JS, timeout=60_000)
@@ -185,6 +186,7 @@ def test_the_unpacked_extension_translates_a_note_and_honours_and_remembers_its_
                                                 ("https://evil.example", 403)])
 def test_the_server_admits_the_extensions_origin_and_still_refuses_other_sites(client, origin, status):
     """The background worker's requests carry its extension origin; a web page can never send one."""
-    response = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en"}, headers={"Origin": origin})
+    response = client.post("/translate", json={"q": "你好", "source": "auto", "target": "en"},
+                           headers={"Origin": origin})
     assert response.status_code == status
     assert (response.headers.get("access-control-allow-origin") == origin) is (status == 200)

@@ -259,7 +259,8 @@ def test_translator_models_option_chooses_and_shows_in_the_signature(mixed_dir):
 # --- the pipeline's guarantees hold for every family -----------------------------------------------------
 
 THREAD = [
-    {"comment_id": "1", "content": "家人们，这个太好吃了[笑哭R]！yyds @小红薯 #美食[话题]# 😍", "at_users": [{"nickname": "小红薯"}]},
+    {"comment_id": "1", "content": "家人们，这个太好吃了[笑哭R]！yyds @小红薯 #美食[话题]# 😍",
+     "at_users": [{"nickname": "小红薯"}]},
     {"comment_id": "2", "content": "omg so cute 🫡 check https://example.com/a?b=1 [doge]", "parent_comment_id": "1"},
     {"comment_id": "3", "content": "绝绝子，集美们冲！(๑•̀ㅂ•́)و✧"},
     {"comment_id": "4", "content": "[赞R][赞R]"},
@@ -279,8 +280,8 @@ def test_spans_glossary_cache_and_guards_hold_for_every_family(family, family_di
         assert all(span in by_id[comment_id]["translation"] for span in spans), (family, by_id[comment_id])
     assert "yyds" not in by_id["1"]["translation"] and "glossary_applied" in by_id["1"]["translation_flags"]
     assert "glossary_applied" in by_id["3"]["translation_flags"]
-    assert all(set(c["translation_flags"]) <= {"glossary_applied", "repetition_guarded", "length_anomaly", "low_confidence"}
-               for c in first)
+    known = {"glossary_applied", "repetition_guarded", "length_anomaly", "low_confidence"}
+    assert all(set(c["translation_flags"]) <= known for c in first)
     assert all(m.startswith(f"{family}:") for m in translator.signature.models)
     translated = translator.stats()["segments_translated"]
     again = Translator(models_dir=family_dirs[family], cache=tmp_path / "cache.sqlite3")

@@ -58,7 +58,9 @@ def test_newer_version_replaces_older_and_older_is_refused(archive, models, tmp_
 def test_a_package_with_a_null_version_installs_as_0_and_is_upgraded(archive, models, tmp_path):
     unversioned = with_metadata(archive, tmp_path / "unversioned.argosmodel", package_version=None)
     first = install_package(unversioned, models)
-    assert (first.package_version, first.package_id, first.path.name) == ("0", "argos:translate-zh_en@0", "translate-zh_en-0")
+    assert (first.package_version, first.package_id, first.path.name) == (
+        "0", "argos:translate-zh_en@0", "translate-zh_en-0"
+    )
     before = snapshot(models)
     assert install_package(unversioned, models) == first  # a re-install compares "0" with "0": a no-op
     assert snapshot(models) == before

@@ -59,7 +59,9 @@ def test_sniff_input_format(name, head, expected):
     assert sniff_input_format(name, head) == expected
 
 
-@pytest.mark.parametrize("name, head", [("notes", b"just some words\n"), ("a.bin", b"\x00\x01\x02"), ("a.xlsx", b"PK\x03\x04")])
+@pytest.mark.parametrize(
+    "name, head", [("notes", b"just some words\n"), ("a.bin", b"\x00\x01\x02"), ("a.xlsx", b"PK\x03\x04")]
+)
 def test_sniff_refuses_what_it_cannot_tell(name, head):
     with pytest.raises(UnknownFormatError, match="--input-format"):
         sniff_input_format(name, head)
@@ -178,7 +180,9 @@ def test_a_csv_header_reaches_the_writer_before_any_row(tmp_path):
 def test_csv_writer_keeps_column_order_and_appends_new_columns():
     out = io.StringIO()
     writer = CsvWriter(out)
-    writer.write([{"b": "1", "a": "0", "translation": "x", "translation_flags": ["glossary_applied", "length_anomaly"]}])
+    writer.write(
+        [{"b": "1", "a": "0", "translation": "x", "translation_flags": ["glossary_applied", "length_anomaly"]}]
+    )
     writer.write([{"b": "2", "a": "", "extra": [1, {"k": "中"}], "translation": None, "translation_flags": []}])
     writer.close()
     rows = list(csv.reader(io.StringIO(out.getvalue())))
@@ -315,7 +319,9 @@ def bounded(path: Path, fmt: str, limit: int) -> list[dict]:
 def test_an_input_without_line_ends_stops_at_the_record_limit_naming_the_line(tmp_path, fmt, monkeypatch):
     """/dev/zero (or a binary file) read as text: an error at the first record past the limit, with about the
     limit in memory, not the whole 40 MB input."""
-    head = {"jsonl": '{"content": "ok"}\n', "lines": "ok\n", "csv": "content\nok\n", "json": '[{"content": "ok"},\n"'}[fmt]
+    head = {
+        "jsonl": '{"content": "ok"}\n', "lines": "ok\n", "csv": "content\nok\n", "json": '[{"content": "ok"},\n"'
+    }[fmt]
     path = tmp_path / "zeros"
     filler = b"a" if fmt == "json" else b"\x00"  # JSON: a string that never ends (a NUL in one is an error at once)
     path.write_bytes(head.encode() + filler * 40_000_000)

@@ -203,7 +203,8 @@ def test_a_killed_runs_temporary_output_is_removed_by_the_next_run(tmp_path):
         "    s.write('half'); s.flush(); print('ready', flush=True)\n"
         "    sys.stdin.read()\n"
     )
-    killed = subprocess.Popen([sys.executable, "-c", script, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    killed = subprocess.Popen([sys.executable, "-c", script, str(target)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert killed.stdout.readline() == b"ready\n"
     killed.send_signal(signal.SIGKILL)
     killed.wait()
@@ -253,7 +254,9 @@ def test_csv_formula_cells_are_neutralised_unless_kept():
     writer.write(records)
     writer.close()
     assert kept.getvalue().splitlines()[0] == "=cmd,b,c,d,e,f,g,h,i,j"
-    assert [neutralize_formula(t) for t in ("1e5", "-1.5e3", "+.5", "-", "- 1", "==")] == ["1e5", "-1.5e3", "+.5", "'-", "'- 1", "'=="]
+    assert [neutralize_formula(t) for t in ("1e5", "-1.5e3", "+.5", "-", "- 1", "==")] == [
+        "1e5", "-1.5e3", "+.5", "'-", "'- 1", "'=="
+    ]
     with pytest.raises(InputError, match="csv_formulas must be one of escape, keep"):
         CsvWriter(io.StringIO(), csv_formulas="off")
 

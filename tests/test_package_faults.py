@@ -55,7 +55,8 @@ def test_the_cli_lists_and_translates_past_a_package_with_latin1_metadata(archiv
     listing = subprocess.run([sys.executable, "-m", "xhs_translate.cli", "models", "list"], capture_output=True,
                              text=True, env=env, timeout=120)
     assert listing.returncode == 0 and "zh->en  1.0" in listing.stdout
-    warning = f"xhs-translate: warning: ignoring {bad}: {bad}/metadata.json is not UTF-8 text (invalid start byte at byte 0)\n"
+    warning = (f"xhs-translate: warning: ignoring {bad}: {bad}/metadata.json is not UTF-8 text "
+               "(invalid start byte at byte 0)\n")
     assert listing.stderr == warning
     source = tmp_path / "in.txt"
     source.write_text("你好\n", encoding="utf-8")
@@ -86,7 +87,8 @@ def test_installing_onto_a_full_disk_names_the_file_and_the_reason(archive, tmp_
 @pytest.mark.parametrize("extra", [f"{TOP}/model/model.bin/inner", f"{TOP}/model/model.bin/"])
 def test_an_archive_where_a_file_is_also_a_folder_is_refused(archive, models, tmp_path, extra):
     broken = repack(archive, tmp_path / "both.argosmodel", add={extra: b"x"})
-    with pytest.raises(PackageError, match=rf"both.argosmodel is corrupt: '{TOP}/model/model.bin' is both a file and a folder"):
+    with pytest.raises(PackageError,
+                       match=rf"both.argosmodel is corrupt: '{TOP}/model/model.bin' is both a file and a folder"):
         install_package(broken, models)
     assert list(models.iterdir()) == []
 

@@ -3,7 +3,8 @@
 Every ``xhs_*.csv`` export there (MediaCrawler CSVs) is translated whole with the tiny random-weight models
 (the real CTranslate2/SentencePiece path; gibberish text), and each protected span of each source comment
 (sticker codes such as ``[扯脸H]``, emoji, mentions, URLs; a hashtag's markers, whose words are translated) must come
-back verbatim in its translation. The rows are read at run time and never copied into the project; the test skips without them.
+back verbatim in its translation. The rows are read at run time and never copied into the project; the test skips
+without them.
 """
 
 from __future__ import annotations

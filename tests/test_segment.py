@@ -17,7 +17,8 @@ from xhs_translate.segment import (
     split_to_fit,
 )
 
-TEXTS = st.text(alphabet=st.sampled_from([*"你好。！？…!?. \n\tab3c", "哈", "”", "."]), max_size=60) | st.text(max_size=80)
+TEXTS = (st.text(alphabet=st.sampled_from([*"你好。！？…!?. \n\tab3c", "哈", "”", "."]), max_size=60)
+         | st.text(max_size=80))
 
 
 @given(TEXTS)

@@ -42,7 +42,8 @@ MENTION = ('<span class="h-card" translate="no"><a href="https://social.example/
            '@<span>{0}</span></a></span>')
 HASHTAG = '<a href="https://social.example/tags/{0}" class="mention hashtag" rel="tag">#<span>{0}</span></a>'
 POSTS = [
-    f"<p>Hello {MENTION.format('alice')}, the noodles were great today!<br />Going back tomorrow {HASHTAG.format('food')}</p>",
+    f"<p>Hello {MENTION.format('alice')}, the noodles were great today!<br />"
+    f"Going back tomorrow {HASHTAG.format('food')}</p>",
     f"<p>今天天气很好，我们去公园散步了。<br />晚上吃了火锅 {HASHTAG.format('美食')} {MENTION.format('bob')}</p>",
     "<p>我也想去！<br>谢谢 " + MENTION.format("carol") + "</p>",
 ]
@@ -133,7 +134,8 @@ def test_frontend_settings(client):
 # --- /thread -----------------------------------------------------------------------------------------------
 
 THREAD = [
-    {"comment_id": "t1", "content": "周末在公园野餐，阳光正好 [赞R] #周末[话题]#", "nickname": "野餐", "like_count": "12",
+    {"comment_id": "t1", "content": "周末在公园野餐，阳光正好 [赞R] #周末[话题]#", "nickname": "野餐",
+     "like_count": "12",
      "sub_comments": [
          {"comment_id": "t2", "content": "Picnic goals! Which park is this?", "parent_comment_id": "t1"},
          {"comment_id": "t3", "content": "@野餐 求地址", "at_users": [{"nickname": "野餐"}], "parent_comment_id": "t1"},
@@ -174,7 +176,8 @@ def test_thread_errors_are_the_librarys_one_line_messages(client):
     unknown = client.post("/thread", json={"comments": [], "text_feild": "body"})
     assert unknown.status_code == 400 and "text_feild" in unknown.json()["error"]
     assert client.post("/thread", json={"comments": [], "zh_variant": "Klingon"}).status_code == 400
-    assert client.post("/thread", data={"comments": "[]"}).json()["error"] == "Invalid request: /thread takes a JSON body"
+    form = client.post("/thread", data={"comments": "[]"})
+    assert form.json()["error"] == "Invalid request: /thread takes a JSON body"
 
 
 # --- health, metrics, CORS ---------------------------------------------------------------------------------
@@ -243,7 +246,8 @@ def test_16_clients_times_20_requests_all_answered(server):
                     errors.append(f"{response.status_code} {response.text}")
                     continue
                 data = response.json()
-                if not isinstance(data.get("translatedText"), str) or "language" not in data.get("detectedLanguage", {}):
+                detected = data.get("detectedLanguage", {})
+                if not isinstance(data.get("translatedText"), str) or "language" not in detected:
                     errors.append(response.text)
                 elif text.startswith("hello") and data["translatedText"] != text:
                     errors.append(f"an English text into English changed: {data}")

@@ -194,7 +194,8 @@ const { translate } = require(process.argv[1]);
 
 def npm_libretranslate_or_skip() -> str:
     """The folder of npm ``libretranslate`` 1.0.1 (``.ci/run`` installs it and names it in
-    $XHS_TRANSLATE_NPM_LIBRETRANSLATE), or skip saying how to get it; fail instead under $XHS_TRANSLATE_REQUIRE_CLIENTS."""
+    $XHS_TRANSLATE_NPM_LIBRETRANSLATE), or skip saying how to get it; fail instead under
+    $XHS_TRANSLATE_REQUIRE_CLIENTS."""
     folder = os.environ.get(NPM_CLIENT_ENV, "")
     missing = None
     if not shutil.which("node"):

@@ -95,7 +95,8 @@ def test_bad_bodies(open_server):
 
 
 def test_multipart_forms_are_read(open_server):
-    response = open_server.post("/translate", files={"q": (None, "你好"), "source": (None, "zh"), "target": (None, "en")})
+    response = open_server.post("/translate",
+                                files={"q": (None, "你好"), "source": (None, "zh"), "target": (None, "en")})
     assert response.status_code == 200 and response.json()["translatedText"]
 
 
@@ -150,7 +151,9 @@ def test_a_client_sending_its_body_slowly_stalls_no_one(open_server):
 
 def test_missing_and_invalid_keys(keyed_server):
     body = {"q": "你好", "source": "auto", "target": "en"}
-    assert _error(keyed_server.post("/translate", json=body), 400) == "Please contact the server operator to get an API key"
+    assert _error(keyed_server.post("/translate", json=body), 400) == (
+        "Please contact the server operator to get an API key"
+    )
     assert _error(keyed_server.post("/translate", json={**body, "api_key": ""}), 400)
     assert _error(keyed_server.post("/translate", json={**body, "api_key": "wrong"}), 403) == "Invalid API key"
     assert _error(keyed_server.post("/detect", data={"q": "x", "api_key": "wrong"}), 403) == "Invalid API key"

@@ -29,7 +29,8 @@ def test_sigterm_answers_every_request_in_flight_then_exits_0(models_dir):
 
     def ask(n: int) -> None:
         texts = [f"第{n}个请求的第{i}句话" for i in range(30)]
-        answers[n] = httpx.post(f"{server.url}/translate", json={"q": texts, "source": "zh", "target": "en"}, timeout=120)
+        answers[n] = httpx.post(f"{server.url}/translate", json={"q": texts, "source": "zh", "target": "en"},
+                                timeout=120)
 
     threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
     try:

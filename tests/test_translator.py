@@ -124,7 +124,8 @@ def test_translate_returns_a_frozen_translation(translator):
     assert result.translation == "GOAT" and result.status == "translated" and result.flags == ("glossary_applied",)
     with pytest.raises(AttributeError):
         result.status = "x"  # type: ignore[misc]
-    assert translator.translate("yyds", source="en", target="zh").status == "translated"  # forced source: no zh->en glossary
+    # forced source: no zh->en glossary
+    assert translator.translate("yyds", source="en", target="zh").status == "translated"
     assert translator.stats()["segments_translated"] == 1
 
 
@@ -152,7 +153,8 @@ def test_second_run_translates_nothing_and_gives_identical_output(translator):
     done = translator.stats()["segments_translated"]
     second = translator.translate_thread(THREAD)
     assert translator.stats()["segments_translated"] == done
-    assert translator.stats()["cache_hits"] > 0 and translator.stats()["comment_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
+    assert translator.stats()["cache_hits"] > 0
+    assert translator.stats()["comment_hits"] == sum(isinstance(c.get("content"), str) for c in flat(THREAD))
     assert second == first  # by default the output never depends on the cache's state
     assert json.dumps(second, ensure_ascii=False) == json.dumps(first, ensure_ascii=False)
     assert second[0] is not first[0] and second[0]["translation_flags"] is not first[0]["translation_flags"]
@@ -172,7 +174,8 @@ def test_mark_cached_reports_comments_served_wholly_from_the_cache(models_dir, t
     first = translator.translate_thread(THREAD)
     assert "cached" not in {c["translation_status"] for c in flat(first)}
     second = translator.translate_thread(THREAD)
-    from_disk = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", mark_cached=True).translate_thread(THREAD)
+    reopened = Translator(models_dir=models_dir, cache=tmp_path / "c.sqlite3", mark_cached=True)
+    from_disk = reopened.translate_thread(THREAD)
     skip = {"translation_status", "sub_comments", "replies"}
     strip = lambda cs: [{k: v for k, v in c.items() if k not in skip} for c in flat(cs)]  # noqa: E731
     assert strip(first) == strip(second) == strip(from_disk)
@@ -212,7 +215,8 @@ print(json.dumps({"stats": t.stats(), "out": out}, ensure_ascii=False))
 
 def run_process(models_dir, cache, comments):
     return subprocess.Popen(
-        [sys.executable, "-W", "error::UserWarning", "-c", SECOND_PROCESS, str(models_dir), str(cache), json.dumps(comments)],
+        [sys.executable, "-W", "error::UserWarning", "-c", SECOND_PROCESS, str(models_dir), str(cache),
+         json.dumps(comments)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -233,7 +237,9 @@ def test_a_second_process_with_the_same_cache_translates_nothing(models_dir, tmp
 
 def test_two_processes_writing_the_cache_at_once_both_succeed(models_dir, tmp_path):
     cache = tmp_path / "shared.sqlite3"
-    threads = [[{"comment_id": f"{n}-{i}", "content": f"第{n}个进程的第{i}条评论"} for i in range(40)] for n in range(2)]
+    threads = [
+        [{"comment_id": f"{n}-{i}", "content": f"第{n}个进程的第{i}条评论"} for i in range(40)] for n in range(2)
+    ]
     procs = [run_process(models_dir, cache, comments) for comments in threads]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
@@ -317,11 +323,13 @@ def test_a_field_that_would_be_added_is_an_error_and_a_prefix_names_the_added_fi
 
     with pytest.raises(FieldCollisionError, match="xhs_translation"):  # the prefixed names are checked too
         Translator(models_dir=models_dir, cache=False, field_prefix="xhs_").translate_thread(prefixed)
-    assert xhs_translate.translate_thread(thread, models_dir=models_dir, cache=False, field_prefix="x_")[0]["x_translation"]
+    shorthand = xhs_translate.translate_thread(thread, models_dir=models_dir, cache=False, field_prefix="x_")
+    assert shorthand[0]["x_translation"]
 
 
 def test_generic_dicts_with_custom_fields(models_dir):
-    translator = Translator(models_dir=models_dir, cache=False, id_field="id", text_field="body", parent_field="reply_to")
+    translator = Translator(models_dir=models_dir, cache=False, id_field="id", text_field="body",
+                            parent_field="reply_to")
     out = translator.translate_thread([{"id": 1, "body": "好可爱", "reply_to": None}])
     assert out[0]["translation_status"] == "translated" and out[0]["body"] == "好可爱"
 
@@ -389,7 +397,8 @@ def test_the_comment_memo_is_bounded_and_follows_settings(models_dir, tmp_path):
     assert translator.stats()["comment_hits"] == 3 and translator.stats()["segments_translated"] == decoded
     with pytest.raises(AttributeError):
         translator.config.decode_options = DecodeOptions(beam_size=1)  # settings are fixed: a new Translator instead
-    other = Translator(translator.config.replace(decode_options=DecodeOptions(beam_size=1)), cache=tmp_path / "c.sqlite3")
+    other = Translator(translator.config.replace(decode_options=DecodeOptions(beam_size=1)),
+                       cache=tmp_path / "c.sqlite3")
     other.translate_many(texts[:1], target="en")  # new options: new cache keys
     assert other.stats()["comment_hits"] == 0 and other.stats()["segments_translated"] > 0
 

@@ -36,7 +36,8 @@ FEW_SECONDS = 15_000  # ms: "translated within a few seconds", with room for a l
 # script did with it.
 STATE_JS = """() => { const SITE_TRANSLATION = '[class*="translat"]';
   const texts = [document.querySelector('#detail-title'), document.querySelector('#detail-desc .note-text'),
-                 ...document.querySelectorAll('.comment-item .note-text')].filter(el => el && !el.closest(SITE_TRANSLATION));
+                 ...document.querySelectorAll('.comment-item .note-text')]
+    .filter(el => el && !el.closest(SITE_TRANSLATION));
   const kept = (root) => [...root.querySelectorAll('img, a')].map(n =>
       [n.tagName, n.getAttribute('src') || n.getAttribute('href'), n.className, n.textContent]);
   return texts.map(el => {
@@ -60,12 +61,14 @@ STATE_JS = """() => { const SITE_TRANSLATION = '[class*="translat"]';
     };
   });
 }"""
-ALL_MARKED_JS = """() => { const SITE_TRANSLATION = '[class*="translat"]'; return [document.querySelector('#detail-title'), document.querySelector('#detail-desc .note-text'),
+ALL_MARKED_JS = """() => { const SITE_TRANSLATION = '[class*="translat"]';
+  return [document.querySelector('#detail-title'), document.querySelector('#detail-desc .note-text'),
   ...document.querySelectorAll('.comment-item .note-text')]
   .filter(el => el && el.getClientRects().length && !el.closest(SITE_TRANSLATION))
   .every(el => el.dataset.xhsTranslate); }"""
 # The site's own rendering of comments that arrive later (the fixture's, not the script's).
-ADD_COMMENTS_JS = "html => document.querySelector('.comments-container > .list-container').insertAdjacentHTML('beforeend', html)"
+ADD_COMMENTS_JS = ("html => document.querySelector('.comments-container > .list-container')"
+                   ".insertAdjacentHTML('beforeend', html)")
 
 
 LNA_DENIED = "Permission was denied for this request to access the `loopback` address space"
@@ -243,7 +246,8 @@ def test_later_comments_replies_and_navigation_are_picked_up(open_tab):
         assert_translated_once(state[key])
     # the site reuses an element for new text: its translation is replaced, not added to
     old = state["c08"]["text"]
-    tab.page.evaluate("() => { document.querySelector('#comment-c08 .note-text span').textContent = '换了一条新的评论'; }")
+    tab.page.evaluate("() => { document.querySelector('#comment-c08 .note-text span').textContent = "
+                      "'换了一条新的评论'; }")
     tab.page.wait_for_function("""(old) => { const el = document.querySelector('#comment-c08 .note-text');
         return el.dataset.xhsTranslate === 'done' && el.nextElementSibling.textContent !== old; }""", arg=old,
                                timeout=FEW_SECONDS)
@@ -265,8 +269,9 @@ def test_target_language_and_switch_are_chosen_on_the_page_and_remembered(open_t
     tab.wait_all_marked()
     assert tab.page.locator(".xhs-translate-ui select").input_value() == "en"
     tab.page.select_option(".xhs-translate-ui select", "zh-Hans")
-    tab.page.wait_for_function("() => document.querySelector('#comment-c06 .note-text').dataset.xhsTranslate === 'done'",
-                               timeout=FEW_SECONDS)
+    tab.page.wait_for_function(
+        "() => document.querySelector('#comment-c06 .note-text').dataset.xhsTranslate === 'done'", timeout=FEW_SECONDS
+    )
     state = tab.wait_all_marked()
     assert_translated_once(state["c06"], lang="zh-Hans")  # the English comment, into Chinese now
     assert state["c06"]["from"] == "en"
@@ -287,7 +292,9 @@ def test_target_language_and_switch_are_chosen_on_the_page_and_remembered(open_t
     assert tab.problems() == []
 
 
-@pytest.mark.parametrize(("locale", "target"), [("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"), ("en-GB", "en"), ("fr-FR", "en")])
+@pytest.mark.parametrize(
+    ("locale", "target"), [("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"), ("en-GB", "en"), ("fr-FR", "en")]
+)
 def test_the_default_target_follows_the_browser_language(open_tab, locale, target):
     tab = open_tab(locale=locale)
     assert tab.page.evaluate("navigator.language") == locale
@@ -326,7 +333,9 @@ def test_with_a_userscript_manager_requests_go_through_gm_xmlhttprequest(open_ta
     assert state["c06"]["mark"] == "same"
     assert_translated_once(state["c01"])
     calls = tab.page.evaluate("window.gmCalls")
-    assert calls == [{"method": "POST", "url": f"{server.url}/translate", "type": "application/json", "anonymous": True}]
+    assert calls == [
+        {"method": "POST", "url": f"{server.url}/translate", "type": "application/json", "anonymous": True}
+    ]
     assert len(tab.requests) == 1  # that one, and no fetch beside it
     assert tab.problems() == []
 
@@ -416,10 +425,12 @@ def test_screenshots_of_the_note_and_the_page_at_desktop_and_phone_widths(open_t
         tab.wait_all_marked()
         tab.page.screenshot(path=str(folder / f"note-{width}-after.png"), full_page=True)
         if width == 1280:  # the note's text and the switch, for README (examples/userscript.png)
-            tab.page.screenshot(path=str(folder / "userscript.png"), clip={"x": 720, "y": 0, "width": 560, "height": 900})
+            tab.page.screenshot(path=str(folder / "userscript.png"),
+                                clip={"x": 720, "y": 0, "width": 560, "height": 900})
         assert tab.page.evaluate(overflow_js) <= 0
         boxes = tab.page.evaluate("""() => [...document.querySelectorAll('.xhs-translate')].map(d => {
-            const r = d.getBoundingClientRect(), c = d.closest('.content, .desc, .title, .note-content').getBoundingClientRect();
+            const r = d.getBoundingClientRect();
+            const c = d.closest('.content, .desc, .title, .note-content').getBoundingClientRect();
             return [r.left >= c.left - 1 && r.right <= c.right + 1, r.width > 0 && r.height > 0]; })""")
         assert boxes and all(inside and sized for inside, sized in boxes)  # inside its comment, visible
         toggle = tab.page.locator(".xhs-translate-ui").bounding_box()
@@ -453,7 +464,8 @@ MARKED_JS = """() => [...document.querySelectorAll('[data-xhs-translate]')].map(
   const div = next && next.classList.contains('xhs-translate') ? next : null;
   return {original: el.textContent, mark: el.dataset.xhsTranslate, text: div && div.textContent,
           demo: div ? div.hasAttribute('data-demo') : null,
-          kept: div && [...div.querySelectorAll('img, a, .nickname')].map(n => [n.tagName, n.className, n.textContent])};
+          kept: div && [...div.querySelectorAll('img, a, .nickname')]
+            .map(n => [n.tagName, n.className, n.textContent])};
 })"""
 FEED_CARDS = [("成都火锅排队攻略", f"/search_result/{fixture.NOTE_ID}?xsec_token=AB1x&xsec_source=pc_search"),
               ("重庆夜景拍照机位", "/explore/6790c0ffee00000000d4e5f6?xsec_token=AB2y&xsec_source=pc_feed")]
@@ -538,7 +550,8 @@ def test_rednote_english_interface_is_matched_by_class_and_its_own_translation_i
                         'hotpot, skewers and rabbit heads</span></span></div>')
     comments = fixture.note_comments()[:2]
     comments[0].site_translation = site_translation
-    note = fixture.note_html(fixture.TITLE, fixture.DESC, comments, ui=fixture.ENGLISH_UI, desc_translation=site_translation)
+    note = fixture.note_html(fixture.TITLE, fixture.DESC, comments, ui=fixture.ENGLISH_UI,
+                             desc_translation=site_translation)
     tab = open_tab(site="https://www.rednote.com", page=fixture.page_html(note, lang="en"))
     state = tab.wait_all_marked()
     assert state["title"]["mark"] == "done" and state["c01"]["mark"] == "done"
@@ -600,7 +613,8 @@ def demo_server(demo_models_dir):
 def test_demo_translations_say_demo_on_the_page(open_tab, demo_server):
     """Issue 20 §3: with demo models every translation on the page carries a DEMO badge, and the switch says DEMO
     with the reason; real models (every other test here) show none."""
-    tab = open_tab(fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:2]), server_url=demo_server.url)
+    tab = open_tab(fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:2]),
+                   server_url=demo_server.url)
     tab.wait_all_marked()
     marked = tab.page.evaluate(MARKED_JS)
     done = [m for m in marked if m["mark"] == "done"]
@@ -626,7 +640,9 @@ DRAFT_HTML = ('This place looks great, I want to try the hotpot! [笑哭R] '
               '<span class="mention" contenteditable="false" data-user-id="u-c01">@小鱼</span> see you there')
 
 
-def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_original_and_sends_nothing(open_tab, tmp_path):
+def test_the_composer_translates_a_draft_into_the_notes_language_keeps_the_original_and_sends_nothing(
+    open_tab, tmp_path
+):
     """Issue 20 §5. Its shot of the comment box is README's examples/composer.png ($XHS_TRANSLATE_SCREENSHOTS)."""
     tab = open_tab(fixture.note_html(fixture.TITLE, fixture.DESC, fixture.note_comments()[:2]))
     tab.wait_all_marked()

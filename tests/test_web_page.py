@@ -110,7 +110,8 @@ def page(chromium, server):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.problems = []
-    page.on("console", lambda m: page.problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("console",
+            lambda m: page.problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
     page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(server.url + "/")
@@ -157,7 +158,9 @@ def test_a_pasted_thread_shows_every_comment_with_replies_indented(page):
         if row["lang"] in ("Chinese", "English"):  # English is already in the target language
             assert row["none"] == (row["lang"] == "English") and row["arrow"] == "→ English"
     assert {r["lang"] for r in rows} >= {"Chinese", "English"}
-    nested = {"comments": [{"comment_id": "a", "content": "第一条", "sub_comments": [{"comment_id": "b", "content": "回复"}]}]}
+    nested = {"comments": [
+        {"comment_id": "a", "content": "第一条", "sub_comments": [{"comment_id": "b", "content": "回复"}]}
+    ]}
     assert [r["depth"] for r in translate(page, json.dumps(nested, ensure_ascii=False))] == [0, 1]
 
 

@@ -22,7 +22,8 @@ def join_pieces(parts: Sequence[tuple[str, bool | None]], spaced: bool) -> str:
     part would otherwise touch its neighbour, as in ``[笑哭R]So funny`` -> ``[笑哭R] So funny``. ``translated`` None
     is a part glued to its neighbours, never spaced: a hashtag's markers (``#`` + ``Our voice`` -> ``#Our voice``)."""
     out: list[str] = []
-    prev, prev_translated = "", False
+    prev = ""
+    prev_translated: bool | None = False
     for text, translated in parts:
         if not text:
             continue
@@ -48,7 +49,7 @@ def assemble(plan: Plan, outputs: Mapping[Job, ModelOutput | None], low_confiden
 
     Its confidence is exp(sum of the model pieces' token log-probs / their tokens plus one certain token per
     protected span and glossary term); below ``low_confidence`` it is flagged ``low_confidence``."""
-    parts: list[tuple[str, bool]] = []
+    parts: list[tuple[str, bool | None]] = []
     flags = list(plan.flags)
     scores = [(0.0, plan.certain)]  # protected spans and glossary terms: certain
     unscored = False

@@ -7,8 +7,8 @@ by id), so any batch can go to any actor. Ray restarts a killed actor and retrie
 output is kept only once, so a lost worker loses and duplicates nothing.
 
 Nothing in ``xhs_translate`` imports this module at import time (the CLI does, for ``translate --ray`` only): Ray
-(``pip install 'xhs-translate[distributed]'``) loads only when it is imported. On a cluster every node needs xhs-translate, the models (``models_dir``) and the inputs
-at the same paths.
+(``pip install 'xhs-translate[distributed]'``) loads only when it is imported. On a cluster every node needs
+xhs-translate, the models (``models_dir``) and the inputs at the same paths.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ LINE_COLUMN = "line"
 #: CPU (the default) leaves none for it (``ray.data.read_csv(path, num_cpus=READ_CPUS)``).
 READ_CPUS = 0
 # The types of the added fields (source_lang, target_lang, translation, translation_status, translation_flags,
-# translation_confidence): the Arrow types of results.TRANSLATION_FIELDS, in order (zipped strictly: a new field needs its type here).
+# translation_confidence): the Arrow types of results.TRANSLATION_FIELDS, in order (zipped strictly: a new field
+# needs its type here).
 _ADDED_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.list_(pa.string()), pa.float64())
 _RANGE_BYTES = 32 * 1024 * 1024  # the most bytes one read task of a JSONL file takes
 #: Seconds ``connect`` waits for a cluster's address to answer (TCP, then the GCS's GetClusterId) before the
@@ -80,7 +81,8 @@ def translate_dataset(ds: ray.data.Dataset, *, models_dir: str | Path | None = N
                       json_column: str | None = None, report: RunReport | None = None,
                       **translator_options: Any) -> ray.data.Dataset:
     """``ds`` with the fields ``translate_thread`` adds (source_lang, target_lang, translation, translation_status,
-    translation_flags, translation_confidence, under ``field_prefix``) appended to every record; lazy, like every Ray Dataset.
+    translation_flags, translation_confidence, under ``field_prefix``) appended to every record; lazy, like every
+    Ray Dataset.
 
     ``cache``: None (each node's default SQLite file), False, a file path, or a ``redis://`` address shared by
     every actor (checked here: a Redis that does not answer is a CacheError before any work); ``cache_ttl``:
@@ -202,19 +204,20 @@ def our_error(exc: BaseException) -> XhsTranslateError | None:
     also an instance of the error's class, but its text is the remote traceback, so the error it carries
     (``cause``) is taken, and the lines Ray Data adds to that are dropped."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        cause = getattr(exc, "cause", None)
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        cause = getattr(current, "cause", None)
         if isinstance(cause, BaseException):
-            exc = cause
+            current = cause
             continue
-        if isinstance(exc, XhsTranslateError):
-            message = str(exc).split("\n", 1)[0]  # Ray Data appends lines of retry advice to the message
+        if isinstance(current, XhsTranslateError):
+            message = str(current).split("\n", 1)[0]  # Ray Data appends lines of retry advice to the message
             try:
-                return type(exc)(message)
+                return type(current)(message)
             except TypeError:  # a class that takes more than a message
-                return exc
-        exc = exc.__cause__
+                return current
+        current = current.__cause__
     return None
 
 
@@ -230,6 +233,7 @@ class _Tally:
         self.failure: tuple[str, str] | None = None
         self.batches = 0
 
+    @ray.method  # typed: the handle's .remote() checks its arguments
     def add(self, worker: str, actor: str, restarted: bool, pid: int, stats: dict, signature: str,
             caught: list[tuple[str, str]]) -> None:
         if worker not in self.stats:
@@ -237,12 +241,14 @@ class _Tally:
             self.restarts += restarted
         self.stats[worker] = pid, stats
         self.signatures[signature] = None
-        self.warnings.update(dict.fromkeys(map(tuple, caught)))
+        self.warnings.update(dict.fromkeys((kind, message) for kind, message in caught))
         self.batches += 1
 
+    @ray.method
     def fail(self, kind: str, message: str) -> None:
         self.failure = self.failure or (kind, message)
 
+    @ray.method
     def read(self) -> tuple[list[tuple[int, dict]], list[str], tuple[str, str] | None, int, int, int,
                             list[tuple[str, str]]]:
         return (list(self.stats.values()), list(self.signatures), self.failure, self.batches, len(self.actors),
@@ -315,10 +321,9 @@ def connect(address: str, *, debug: bool = False, timeout: float = CONNECT_TIMEO
         _silence_native_stderr()
     main = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGTERM) if main else None
-    local = {"include_dashboard": False} if address == "auto" else {}
     try:
         ray.init(address=None if address == "auto" else address, logging_level=logging.ERROR,
-                 log_to_driver=debug, **local)
+                 log_to_driver=debug, include_dashboard=False if address == "auto" else None)
     except SystemExit as exc:  # Ray's SIGTERM handler, during init
         _restore_native_stderr()
         if exc.code == signal.SIGTERM:
@@ -404,8 +409,8 @@ def _probe(address: str, timeout: float) -> None:
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 raise RayClusterError(_token_advice(address, mode, token, where)) from None
-            raise RayClusterError(f"{address} does not answer as a Ray cluster ({exc.code().name}, within {timeout:g} s): "
-                                  "check the address (`ray start --head` prints it)") from None
+            raise RayClusterError(f"{address} does not answer as a Ray cluster ({exc.code().name}, "
+                                  f"within {timeout:g} s): check the address (`ray start --head` prints it)") from None
 
 
 def _auth_token() -> tuple[str, str | None, str]:
@@ -426,7 +431,8 @@ def _token_advice(address: str, mode: str, token: str | None, where: str) -> str
     if token and mode != "token":
         return f"{cause}: a token is in {where} but RAY_AUTH_MODE is not token; set RAY_AUTH_MODE=token"
     if token:
-        return f"{cause}, and the token in {where} is not its token; use the one `ray get-auth-token` prints on the head node"
+        return (f"{cause}, and the token in {where} is not its token; use the one `ray get-auth-token` prints on "
+                "the head node")
     return (f"{cause}: pass it as RAY_AUTH_MODE=token RAY_AUTH_TOKEN=<the token `ray get-auth-token` prints on the "
             "head node> (or RAY_AUTH_MODE=token and the token in ~/.ray/auth_token)")
 
@@ -442,12 +448,10 @@ def read_json_lines(paths: str | Path | Sequence[str | Path], *, column: str = L
     parallel. Its read tasks reserve no CPU (they only read), so that a pool of actors holding every CPU
     cannot starve them. A line longer than ``max_record`` characters is a RecordTooLongError, as in a single
     process; UTF-16 (which a single process reads) is an InputError here, before any task."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = [str(p) for p in paths]
-    for path in paths:
+    files = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+    for path in files:
         _check_utf8(path)
-    return ray.data.read_datasource(JsonLinesDatasource(paths, column, max_record=max_record), num_cpus=READ_CPUS)
+    return ray.data.read_datasource(JsonLinesDatasource(files, column, max_record=max_record), num_cpus=READ_CPUS)
 
 
 def _check_utf8(path: str) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
 from operator import attrgetter
+from typing import SupportsFloat
 from urllib.parse import quote, urlencode, urlsplit
 
 from .results import CONFIDENCE_FIELD, DEMO_NOTICE, FLAGS_FIELD, TRANSLATION_FIELDS, Flag, Status, added_fields
@@ -48,7 +49,8 @@ LINK_SCHEMES = ("http", "https")
 _LANG_NAMES = {"zh": "中文", "en": "English", "und": "—"}
 #: Without a translation, what the reader is told; statuses in _QUIET say nothing a reader needs (the original
 #: is all there is), so their note shows only with Details.
-_NO_TRANSLATION = {
+#: Keyed by Status, a str: looked up by the status text a record holds.
+_NO_TRANSLATION: dict[str, str] = {
     Status.SAME_LANGUAGE: "(already in the target language)",
     Status.NO_TEXT: "(no text to translate)",
     Status.UNSUPPORTED_LANGUAGE: "(no model for this language)",
@@ -73,19 +75,24 @@ _CSS = """
 * { box-sizing:border-box; }
 [hidden] { display:none !important; }
 body { margin:0; background:var(--bg); color:var(--fg);
-  font:15px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif; }
+  font:15px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+    "Noto Sans CJK SC",sans-serif; }
 header { padding:18px 24px 10px; background:#fff; }
 header h1 { margin:0 0 2px; font-size:20px; overflow-wrap:anywhere; }
 header p { margin:0; color:var(--muted); font-size:13px; }
 header p.demo { margin-top:6px; color:#9a1b1b; font-weight:600; }
 .bar { position:sticky; top:0; z-index:1; display:flex; flex-wrap:wrap; gap:8px; align-items:center;
   padding:8px 24px; background:#fff; border-bottom:3px solid var(--red); font-size:13px; }
-.bar input[type=search] { flex:1 1 14em; min-width:0; font:inherit; padding:5px 8px; border:1px solid #d1d5db; border-radius:6px; }
-.bar select, .bar button { font:inherit; padding:4px 8px; border:1px solid #d1d5db; border-radius:6px; background:#fff; color:var(--fg); }
+.bar input[type=search] { flex:1 1 14em; min-width:0; font:inherit; padding:5px 8px; border:1px solid #d1d5db;
+  border-radius:6px; }
+.bar select, .bar button { font:inherit; padding:4px 8px; border:1px solid #d1d5db; border-radius:6px;
+  background:#fff; color:var(--fg); }
 .bar .js { display:contents; }
 #shown { color:var(--muted); }
-.vh { position:fixed; top:0; left:0; width:1px; height:1px; margin:-1px; overflow:hidden; clip-path:inset(50%); white-space:nowrap; }
-.switch { cursor:pointer; user-select:none; padding:4px 10px; border:1px solid #d1d5db; border-radius:999px; background:#fff; }
+.vh { position:fixed; top:0; left:0; width:1px; height:1px; margin:-1px; overflow:hidden; clip-path:inset(50%);
+  white-space:nowrap; }
+.switch { cursor:pointer; user-select:none; padding:4px 10px; border:1px solid #d1d5db; border-radius:999px;
+  background:#fff; }
 .switch::before { content:"\\25CB  "; }
 #show-details:checked ~ .bar .switch { background:#1f2328; color:#fff; border-color:#1f2328; }
 #show-details:checked ~ .bar .switch::before { content:"\\25CF  "; }
@@ -109,7 +116,8 @@ ol.replies { margin:6px 0 0 18px; padding-left:12px; border-left:2px solid var(-
 li.comment { margin:8px 0; }
 .card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:8px 12px; }
 li.ctx > .card { opacity:.6; }
-.meta { font-size:12px; color:var(--muted); display:flex; flex-wrap:wrap; gap:2px 10px; align-items:center; margin-bottom:4px; }
+.meta { font-size:12px; color:var(--muted); display:flex; flex-wrap:wrap; gap:2px 10px; align-items:center;
+  margin-bottom:4px; }
 .author { font-weight:600; color:var(--fg); }
 .pair { display:grid; grid-template-columns:1fr 1fr; gap:6px 14px; }
 .pair.solo { grid-template-columns:1fr; }
@@ -512,7 +520,7 @@ def _flags(value: object) -> tuple[str, ...]:
 
 def _score(value: object) -> float | None:
     """The model's confidence as a number in 0-1 (a CSV cell holds it as text); anything else is no score."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, (str, SupportsFloat)):
         return None
     try:
         score = float(value)

@@ -266,7 +266,9 @@ def ray_inputs(paths: Sequence[str], config: TranslatorConfig, input_format: str
         else:
             spec = resolve_format(InputSpec(path, input_format, max_record))
             if spec.format != "jsonl":
-                raise OptionConflictError(f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)")
+                raise OptionConflictError(
+                    f"--ray reads JSONL or Parquet; {path} is {spec.format} (convert it, or drop --ray)"
+                )
             first = next(iter_records(spec))
             check_text_fields(first, spec, fields.text_fields)
             check_fields_free(first, added, owner=f"{path}: the first record")

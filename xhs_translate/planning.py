@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from itertools import pairwise
+from typing import Any
 
 from .detection import MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary
@@ -58,7 +59,7 @@ class Protected:
     text: str
 
 
-Part = Union[str, Sentence, Protected, Marker]
+Part = str | Sentence | Protected | Marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class Job:
     text: str
 
 
-Piece = Union[str, GlossaryTerm, Job, Marker]
+Piece = str | GlossaryTerm | Job | Marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,9 @@ class Plan:
 def split_text(text: str, mentions: Sequence[str] = (), hashtags: str = "translate") -> list[Part]:
     """Protected spans as ``Protected``, whitespace and text without letters verbatim, sentences (bilingual ones cut
     between their languages) as ``Sentence``; joins back to ``text``. A sentence too long for its model is cut by the
-    engine, by the model's tokens. With ``hashtags="translate"`` a hashtag is its markers (``Marker``) around its
-    words (a ``Sentence``): ``#小众文案[话题]#`` -> ``#``, ``小众文案``, ``[话题]#``; with ``"keep"`` it is protected."""
+    engine, by the model's tokens. With ``hashtags="translate"`` a hashtag is its markers (``Marker``) around
+    its words (a ``Sentence``): ``#小众文案[话题]#`` -> ``#``, ``小众文案``, ``[话题]#``; with ``"keep"`` it is
+    protected."""
     parts: list[Part] = []
     for span in split_spans(text, mentions):
         if span.kind == HASHTAG and hashtags == "translate":
@@ -132,7 +134,9 @@ def split_languages(sentence: str) -> list[str]:
     inside a Chinese sentence (``这个vibe太绝了``, ``联想ThinkPad X220``) and short Han beside English stay whole."""
     if not (_LATIN.search(sentence) and HAN.search(sentence)):
         return [sentence]
-    runs = [m.span() for m in _LATIN_RUN.finditer(sentence) if len(LATIN_WORD.findall(m.group())) >= MIN_LATIN_RUN_WORDS]
+    runs = [
+        m.span() for m in _LATIN_RUN.finditer(sentence) if len(LATIN_WORD.findall(m.group())) >= MIN_LATIN_RUN_WORDS
+    ]
     if not runs:
         return [sentence]
     cuts = []
@@ -143,7 +147,7 @@ def split_languages(sentence: str) -> list[str]:
         if len(HAN.findall(sentence, end, edges[2 * i + 3])) >= MIN_HAN_RUN:
             cuts.append(end)
     bounds = [0, *sorted(set(cuts) - {0, len(sentence)}), len(sentence)]
-    return [sentence[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [sentence[a:b] for a, b in pairwise(bounds)]
 
 
 def content_of(parts: Sequence[Part]) -> str:
@@ -202,7 +206,7 @@ def plan_text(
         lang = found.lang if source == "auto" or found.lang == UND else source
         target = comment_target or target_for(lang, mode)
         linguistic += lang != UND
-        if lang == UND or lang == target or target is None:
+        if lang in (UND, target) or target is None:
             pieces.append(part.core)
             continue
         needs += 1
@@ -232,7 +236,8 @@ def plan_text(
         done = Translation(text, None, comment_lang, comment_target, Status.FAILED, (Flag.MODEL_NOT_INSTALLED,))
         return Plan(text, comment_lang, comment_target, missing=frozenset(missing), done=done)
     if status is not None:
-        return Plan(text, comment_lang, comment_target, done=Translation(text, None, comment_lang, comment_target, status))
+        done = Translation(text, None, comment_lang, comment_target, status)
+        return Plan(text, comment_lang, comment_target, done=done)
     return Plan(text, comment_lang, comment_target, tuple(pieces), tuple(flags), partial=unsupported > 0,
                 certain=certain)
 

@@ -4,8 +4,8 @@ Every format is read one record at a time (a JSON array item by item), so a mill
 memory together, and the CLI translates and caches a JSON input chunk by chunk as it does JSONL. Every reader
 yields the records exactly as stored: CSV values stay strings, JSON values keep their types and key order, and
 JSON numbers their text (``io/jsontext.py``). Inputs are UTF-8 (a BOM skipped), or UTF-16 when they start
-with its byte-order mark (Excel's "Unicode Text" export). Plain text (``lines``) makes one record per line: the line number
-(from 1) under the id field and the line, without its line break, under the text field; a blank line is a record
+with its byte-order mark (Excel's "Unicode Text" export). Plain text (``lines``) makes one record per line: the line
+number (from 1) under the id field and the line, without its line break, under the text field; a blank line is a record
 too (it gets ``no_text``), so that records and lines stay aligned. Problems become FormatError or InputError
 naming the file and, where the parser knows it, the line and column; an error in the middle of a file comes
 when the reader gets there, after the records before it. An empty input (nothing but whitespace) is a
@@ -62,7 +62,8 @@ def _open_binary(path: str) -> Iterator[BinaryIO]:
         yield sys.stdin.buffer
         return
     try:
-        handle = open(path, "rb")
+        # opened outside the with: only open's own OSError becomes an InputError
+        handle = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with handle:
@@ -112,7 +113,9 @@ def iter_records(spec: InputSpec, on_header: Callable[[list[str]], None] | None 
                 raise FormatError(f"unknown input format {spec.format!r}")
         except UnicodeDecodeError as exc:
             if encoding == "utf-16":
-                raise InputError(f"cannot read {spec.label}: it starts as UTF-16 text but is not ({exc.reason})") from exc
+                raise InputError(
+                    f"cannot read {spec.label}: it starts as UTF-16 text but is not ({exc.reason})"
+                ) from exc
             raise InputError(f"cannot read {spec.label}: it is not UTF-8 text{_where_not_utf8(spec.path)}; "
                              f"{NOT_UTF8_HINT}") from exc
         except OSError as exc:

@@ -89,8 +89,9 @@ def parquet_columns(path: str) -> list[str]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise OptionConflictError("reading Parquet needs the distributed extra: pip install 'xhs-translate[distributed]'"
-                           ) from None
+        raise OptionConflictError(
+            "reading Parquet needs the distributed extra: pip install 'xhs-translate[distributed]'"
+        ) from None
     try:
         return list(pq.ParquetDataset(path).schema.names)
     except (OSError, ValueError) as exc:

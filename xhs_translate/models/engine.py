@@ -67,6 +67,7 @@ import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from ..config import DEVICES, PADDED_LENGTHS, DecodeOptions
 from ..errors import InputError, PackageError, UnsupportedPackageError
@@ -239,13 +240,20 @@ def _read_position_tables(path: str) -> tuple[int | None, int | None]:
     return found.get(_POSITION_VARIABLES[0]), found.get(_POSITION_VARIABLES[1])
 
 
+class _Translator(Protocol):
+    """What the engine needs of a loaded model: ``ctranslate2.Translator`` (untyped), shared by the engines of
+    one model's directions."""
+
+    def translate_batch(self, source: list[list[str]], **options: Any) -> Any: ...
+
+
 class Engine:
     """One direction of one loaded model. Build it with :func:`load_engine`, which caches it; ``translate`` is
     thread-safe."""
 
     def __init__(
         self, package: ModelPackage, *, device: str = "auto", compute_type: str = "auto",
-        inter_threads: int | None = None, intra_threads: int | None = None, model: object = None,
+        inter_threads: int | None = None, intra_threads: int | None = None, model: _Translator | None = None,
         max_source_tokens: int | None = None,
     ):
         """``max_source_tokens``: the longest source decoded whole; None reads it from the model
@@ -321,10 +329,11 @@ class Engine:
         for j, owner in enumerate(owners):
             groups[owner].append(j)
         for i, units in zip(todo, groups):
-            if any(unit_text[j] is None for j in units):
-                continue  # a piece failed: the whole text did
+            decoded = [unit_text[j] for j in units]
             parts = [unit_score[j] for j in units]
-            translations[i] = joiner.join(unit_text[j] for j in units)
+            if not _all_set(decoded) or not _all_set(parts):
+                continue  # a piece failed: the whole text did
+            translations[i] = joiner.join(decoded)
             log_probs[i] = sum(p[1] for p in parts)
             scored[i] = sum(p[2] for p in parts)
             # a text decoded in pieces: its score normalised as one hypothesis of all their tokens would be
@@ -407,6 +416,14 @@ class Engine:
         return source, limit, pending
 
 
+_T = TypeVar("_T")
+
+
+def _all_set(items: Sequence[_T | None]) -> TypeGuard[Sequence[_T]]:
+    """Whether every piece of a text was decoded (a failed batch leaves its pieces None)."""
+    return all(item is not None for item in items)
+
+
 def _check_supported(package: ModelPackage) -> None:
     if package.tokenizer != "sentencepiece":
         raise UnsupportedPackageError(
@@ -464,7 +481,7 @@ def resolve_threads(inter_threads: int | None = None, intra_threads: int | None 
 # Process-wide caches, explicit and documented; clear_engine_cache() empties both. The lock makes concurrent
 # first calls load a model once. Models: (model folder, version, device, compute type, threads) ->
 # ctranslate2.Translator, shared by the directions of a multilingual folder. Engines: that key + direction.
-_MODELS: dict[tuple, object] = {}
+_MODELS: dict[tuple, _Translator] = {}
 _ENGINES: dict[tuple, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
@@ -473,7 +490,7 @@ def _model_key(package: ModelPackage, device: str, compute_type: str, threads: t
     return (str(package.model_dir.resolve()), package.package_version, device, compute_type, *threads)
 
 
-def _load_model(package: ModelPackage, device: str, compute_type: str, threads: tuple[int, int]) -> object:
+def _load_model(package: ModelPackage, device: str, compute_type: str, threads: tuple[int, int]) -> _Translator:
     import ctranslate2
 
     return ctranslate2.Translator(str(package.model_dir), device=device, compute_type=compute_type,

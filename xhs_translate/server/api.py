@@ -93,10 +93,10 @@ async def read_params(request: Any) -> tuple[dict[str, Any], bool]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "Invalid request: the form is not UTF-8") from None
-    form: dict[str, str] = {}
+    fields: dict[str, str] = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
-        form.setdefault(key, value)  # a repeated field: the first value, as LibreTranslate takes it
-    params.update(form)
+        fields.setdefault(key, value)  # a repeated field: the first value, as LibreTranslate takes it
+    params.update(fields)
     return params, False
 
 

@@ -74,7 +74,9 @@ def resolve_pair(source: str, target: str, served: Any) -> tuple[str, str]:
     return src, tgt
 
 
-_KEY: Param = ({"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)", False)
+_KEY: Param = (
+    {"type": "string"}, "the API key, when the server has --api-keys (also accepted in the query string)", False
+)
 
 
 @params({
@@ -137,7 +139,8 @@ async def detect(request: Request) -> JsonResponse:
 
 
 @params({}, schema={"type": "array", "items": {"type": "object", "properties": {
-    "code": {"type": "string"}, "name": {"type": "string"}, "targets": {"type": "array", "items": {"type": "string"}}}}})
+    "code": {"type": "string"}, "name": {"type": "string"},
+    "targets": {"type": "array", "items": {"type": "string"}}}}})
 async def languages(request: Request) -> JsonResponse:
     """The languages served: LibreTranslate's entries (en, zh-Hans, zh-Hant), then the Chinese codes its clients
     look up (zh, zh-CN, zh-TW, zh-HK, zh_Hant)."""
