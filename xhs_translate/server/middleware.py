@@ -162,10 +162,23 @@ class RequestMetrics:
         status = 499  # client closed the connection before an answer started
         started = time.perf_counter()
 
+        answering = True
+
+        def answered() -> None:
+            nonlocal answering
+            if answering:
+                answering = False
+                self.metrics.in_flight -= 1
+                self.metrics.in_progress.labels(endpoint).dec()
+
         async def record(message: dict) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # answered once its last bytes are handed over, not when the app returns after them: a client that
+                # has read its answer (a /metrics poll, then SIGTERM) is not counted as in flight by the drain
+                answered()
             await send(message)
 
         self.metrics.in_flight += 1
@@ -176,6 +189,5 @@ class RequestMetrics:
             status = 500
             raise
         finally:
-            self.metrics.in_flight -= 1
-            self.metrics.in_progress.labels(endpoint).dec()
+            answered()
             self.metrics.observe_request(endpoint, status, time.perf_counter() - started)
