@@ -99,8 +99,8 @@ def batcher_rows(texts: list[str], size: str, repeats: int) -> list[dict]:
 
 
 def detection_row(texts: list[str], repeats: int) -> dict:
+    from xhs_translate._planning import Sentence, content_of, split_text
     from xhs_translate.detection import detect_many
-    from xhs_translate.planning import Sentence, content_of, split_text
 
     contents: list[str] = []
     for text in texts:

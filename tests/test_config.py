@@ -163,7 +163,7 @@ def test_configuration_depends_on_no_stage_it_configures():
 
 def test_pure_assembly_and_planning_load_no_engine():
     """Issue 23 §4: assembly imported the engine for token_weighted_confidence (now results'); planning read
-    detection's private character classes (now scripts.py's, public)."""
-    loaded = _loaded_by("xhs_translate.assembly")
-    assert "xhs_translate.planning" in loaded and "xhs_translate.scripts" in loaded
+    detection's private character classes (now _scripts.py's, which both share)."""
+    loaded = _loaded_by("xhs_translate._assembly")
+    assert "xhs_translate._planning" in loaded and "xhs_translate._scripts" in loaded
     assert not any(name.startswith("xhs_translate.models") for name in loaded)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, full_device, mounted_tmpfs
 
+from xhs_translate._staging import create_file, locked_folder, remove_leftovers
 from xhs_translate.errors import InputError, OutputError, OutputPathError
 from xhs_translate.io import CsvWriter, JsonlWriter, atomic_output, neutralize_formula
-from xhs_translate.staging import create_file, locked_folder, remove_leftovers
 
 
 def write_text(path: str, text: str = "new\n") -> None:

@@ -16,9 +16,9 @@ from helpers import cli, read_output, write_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xhs_translate._planning import Marker, Sentence, split_languages, split_text
 from xhs_translate.config import TranslatorConfig
 from xhs_translate.errors import InputError
-from xhs_translate.planning import Marker, Sentence, split_languages, split_text
 from xhs_translate.translator import Translator
 
 ISSUE_HASHTAGS = ["#我们的声音！", "#超级棒", "#碘喷雾？", "#小众文案[话题]# #好听的英文名女生[话题]# …"]

@@ -18,7 +18,7 @@ import pytest
 from helpers import run_in_threads
 
 import xhs_translate
-from xhs_translate.assembly import join_pieces
+from xhs_translate._assembly import join_pieces
 from xhs_translate.cache import CacheWarning
 from xhs_translate.errors import FieldCollisionError, InputError, ModelNotInstalledError
 from xhs_translate.models.install import install_package

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xhs_translate import detection
+from xhs_translate._planning import Sentence, content_of, split_text
 from xhs_translate.config import TranslatorConfig
 from xhs_translate.detection import detect, detect_many
-from xhs_translate.planning import Sentence, content_of, split_text
 from xhs_translate.results import Stats
 from xhs_translate.server.config import ServerConfig
 from xhs_translate.server.service import TranslationService, detection_entry

@@ -56,11 +56,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+from ._scripts import HAN as _HAN
+from ._scripts import HAN_CHARS, HANGUL_CHARS, KANA_CHARS, LATIN_CHARS, STYLED_BMP, STYLED_CHARS
+from ._scripts import LATIN_WORD as _LATIN_WORD
 from .config import DEFAULT_LANGUAGES, expected_languages
 from .errors import DetectorError, InputError
-from .scripts import HAN as _HAN
-from .scripts import HAN_CHARS, HANGUL_CHARS, KANA_CHARS, LATIN_CHARS, STYLED_BMP, STYLED_CHARS
-from .scripts import LATIN_WORD as _LATIN_WORD
 from .spans import strip_protected
 
 BACKENDS = ("auto", "fasttext", "langdetect")
@@ -109,7 +109,7 @@ _KO = Detection("ko", 1.0)
 _ZH = {script: Detection("zh", 1.0, script) for script in ("Hans", "Hant", None)}  # shared: frozen
 
 # --- script analysis --------------------------------------------------------------------------------
-# (the character classes and the Han and Latin-word patterns are scripts.py's, shared with planning)
+# (the character classes and the Han and Latin-word patterns are _scripts.py's, shared with planning)
 _KANA = re.compile(f"[{KANA_CHARS}]")
 _HANGUL = re.compile(f"[{HANGUL_CHARS}]")
 _ASCII_WORD = re.compile("[A-Za-z]+(?:'[A-Za-z]+)*(?:[0-9]+[A-Za-z]*)*")  # the same on ASCII text, twice as fast

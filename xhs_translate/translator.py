@@ -40,19 +40,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._assembly import assemble
+from ._memo import CommentMemo, Entry, MemoKey
+from ._planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
+from ._signature import Signature, settings_fingerprint
 from ._types import CacheArg, Comment, Record
-from .assembly import assemble
 from .cache import MemoryCache, decode_segment, encode_segment, open_cache, segment_key
 from .config import TARGET_MODES, TranslatorConfig, check_choice
 from .errors import InputError, MissingFieldError, TranslationFailedError
 from .glossary import Glossary
-from .memo import CommentMemo, Entry, MemoKey
 from .models.settings import EngineSettings
-from .planning import UND, Job, Plan, Sentence, content_of, plan_text, sentences_need_detection, split_text
 from .results import ERROR_SUFFIX, Flag, ModelOutput, Stats, Status, Translation
 from .routing import Router
 from .segment import guard_output
-from .signature import Signature, settings_fingerprint
 from .thread import flatten_thread, rebuild_thread
 
 if TYPE_CHECKING:

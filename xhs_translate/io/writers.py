@@ -2,7 +2,7 @@
 
 Output goes to a hidden temporary file next to the target (``.NAME.XXXXXXXX.tmp``) and is renamed over it only
 when everything was written, so an interrupted or failed run never leaves a half-written (or clobbered) output
-behind; the leftovers of killed runs are removed by the next run to the same output (``staging.py``). The new
+behind; the leftovers of killed runs are removed by the next run to the same output (``_staging.py``). The new
 file keeps the mode of the file it replaces, or gets the umask's. A symbolic link is followed (its target is
 replaced, the link kept), and a device, FIFO or socket (``/dev/null``, a named pipe) is written directly, as it
 cannot be replaced. Standard output gets whole records only (``_WholeWrites``): a SIGINT or SIGTERM while a
@@ -34,9 +34,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from .._staging import TOKEN_PATTERN, create_file, remove_leftovers
 from ..errors import InputError, OutputError, OutputPathError
 from ..results import FLAGS_FIELD, added_fields
-from ..staging import TOKEN_PATTERN, create_file, remove_leftovers
 from .formats import STDIO
 from .jsontext import JsonNumber, dumps, dumps_line
 

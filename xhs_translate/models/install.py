@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import cast
 
+from .._staging import locked_folder
 from ..errors import ModelNotInstalledError, PackageError, PackageIndexError, PackageIndexUnreachableError
-from ..staging import locked_folder
 from .families import detect_family, get_family, read_folder, unrecognised
 from .index import load_index, offline_help, open_url, resolve_index_url
 from .packages import (
@@ -237,7 +237,7 @@ def _ensure_dir(root: Path) -> Path:
 
 @contextmanager
 def _staging(root: Path, prefix: str) -> Iterator[Path]:
-    """A locked temporary folder in the models dir (see ``staging.py``), or a PackageError naming the folder."""
+    """A locked temporary folder in the models dir (see ``_staging.py``), or a PackageError naming the folder."""
     _ensure_dir(root)
     prune(root)
     folder = ExitStack()

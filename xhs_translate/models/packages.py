@@ -29,8 +29,8 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+from .._staging import open_folder, remove_leftovers, still_there
 from ..errors import ModelChoiceError, ModelNotInstalledError, OptionError, PackageError
-from ..staging import open_folder, remove_leftovers, still_there
 
 try:
     import fcntl

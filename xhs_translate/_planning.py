@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from ._scripts import CJK_CHARS, HAN, LATIN_CHARS, LATIN_WORD
 from .detection import MIXED_MIN_HAN, UND, Detection, unstyled
 from .glossary import Glossary
 from .results import Flag, Status, Translation
 from .routing import Route, convert
-from .scripts import CJK_CHARS, HAN, LATIN_CHARS, LATIN_WORD
 from .segment import has_words, normalize_segment, split_edges, split_sentences
 from .spans import HASHTAG, hashtag_parts, split_spans
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .planning import GlossaryTerm, Job, Marker, Plan
+from ._planning import GlossaryTerm, Job, Marker, Plan
 from .results import Flag, ModelOutput, Status, Translation, token_weighted_confidence
 from .routing import convert
 
