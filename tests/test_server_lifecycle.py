@@ -178,8 +178,12 @@ def test_a_request_is_out_of_flight_once_its_last_bytes_are_handed_over():
     async def receive():
         return {"type": "http.disconnect"}
 
-    asyncio.run(RequestMetrics(app, metrics, frozenset({"/translate"}))({"type": "http", "path": "/translate"},
-                                                                         receive, send))
+    middleware = RequestMetrics(app, metrics, frozenset({"/translate"}))
+    call = middleware({"type": "http", "path": "/translate"}, receive, send)
+    # a thread of its own: the browser tests' sync Playwright keeps an event loop running in this one
+    runner = threading.Thread(target=asyncio.run, args=(call,))
+    runner.start()
+    runner.join(60)
     assert seen == [1, 0] and metrics.in_flight == 0
     assert metrics.registry.get_sample_value("xhs_translate_requests_in_progress", {"endpoint": "/translate"}) == 0
     assert metrics.registry.get_sample_value("xhs_translate_requests_total",
