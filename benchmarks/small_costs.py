@@ -7,7 +7,7 @@ interleaved and repeated, with CPU seconds beside wall time:
   ``BatchingEngine.translate`` calls (``token_counter`` = the old path, ``token_encoder`` = the new one), which
   include the model's decoding of the ``tiny`` (or ``--size base``) random-weight zh->en package;
 - ``detection``: ``detection._detect_auto`` stripped protected spans from the texts the planner had already
-  stripped (``planning.content_of`` and sentence cores); now ``detect_many(stripped=True)`` skips that.
+  stripped (``_planning.content_of`` and sentence cores); now ``detect_many(stripped=True)`` skips that.
 
 Texts: the real comments of ``../shared/data/dev`` when present (read at run time, never copied), else the
 generated thread of ``_common``.

@@ -94,6 +94,9 @@ def test_the_server_stats_are_its_translators_and_batching_engines_stats_added_u
     summed = sum((t.stats() for t in translators), Stats())
     stats = service.stats()
     assert summed["comments"] == 4 and stats["comments"] == 4
+    from xhs_translate.server.service import _STAT_KEYS
+
+    assert set(_STAT_KEYS) <= summed.keys() & stats.keys()  # the comparison below is over every served counter
     assert {k: stats[k] for k in summed if k in stats} == {k: summed[k] for k in summed if k in stats}
     engines = service.provider.engines()
     assert len(engines) == 2  # zh->en and en->zh, shared by both variants

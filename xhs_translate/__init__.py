@@ -49,9 +49,10 @@ if TYPE_CHECKING:
     from .glossary import Glossary, GlossaryEntry
     from .jobs import DetectReport, JobReport, detect_file, translate_file
     from .models.families.base import ModelPackage
-    from .models.install import install_model, install_package, install_pair
+    from .models.install import AutoInstaller, ensure_models, install_model, install_package, install_pair
     from .models.packages import find_package, list_packages, remove_package
     from .results import Flag, Stats, Status, Translation
+    from .routing import pairs_for_mode
     from .translator import Translator, translate_thread
 
 __version__ = "0.1.0"
@@ -69,6 +70,8 @@ _LAZY = {
     "GlossaryEntry": "xhs_translate.glossary",
     "DecodeOptions": "xhs_translate.config",
     "ModelPackage": "xhs_translate.models.families.base",
+    "AutoInstaller": "xhs_translate.models.install",
+    "ensure_models": "xhs_translate.models.install",
     "install_model": "xhs_translate.models.install",
     "install_package": "xhs_translate.models.install",
     "install_pair": "xhs_translate.models.install",
@@ -83,11 +86,13 @@ _LAZY = {
     "Stats": "xhs_translate.results",
     "Status": "xhs_translate.results",
     "Translation": "xhs_translate.results",
+    "pairs_for_mode": "xhs_translate.routing",
     "Translator": "xhs_translate.translator",
     "translate_thread": "xhs_translate.translator",
 }
 
 __all__ = [
+    "AutoInstaller",
     "CacheBackend",
     "CacheError",
     "CacheTableError",
@@ -135,12 +140,14 @@ __all__ = [
     "detect",
     "detect_file",
     "detect_many",
+    "ensure_models",
     "find_package",
     "install_model",
     "install_package",
     "install_pair",
     "list_packages",
     "open_cache",
+    "pairs_for_mode",
     "remove_package",
     "translate_file",
     "translate_thread",

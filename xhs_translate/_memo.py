@@ -2,7 +2,7 @@
 front of the cache's ``comments`` table, so a repeated or warm comment costs a look-up, not a pipeline.
 
 A key is (text, @mentions, source, mode); a value is (the result as ``translated``, how many model pieces it took).
-In the cache the key is hashed with the Translator's settings fingerprint (``signature.settings_fingerprint``),
+In the cache the key is hashed with the Translator's settings fingerprint (``_signature.settings_fingerprint``),
 asked for on first need, since it lists the installed packages."""
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class Signature:
             decode_options=config.decode_options.fingerprint(),
             device=device,
             compute_type=compute_type,
-            model_choice=config.models,
+            model_choice=config.model_pairs,
             glossary_entries=len(glossary),
             glossary=glossary.fingerprint("zh", "en"),
             cache=cache,

@@ -17,10 +17,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InputError, OptionError, PackageError
 from .results import TRANSLATION_FIELDS, added_fields
+
+if TYPE_CHECKING:
+    from ._types import GlossaryArg, ModelsArg
 
 TARGET_MODES = ("auto", "en", "zh")  # auto: zh -> en, en -> zh, other languages -> en
 ZH_VARIANTS = ("Hans", "Hant")
@@ -263,7 +266,7 @@ class TranslatorConfig:
 
     models_dir: str | Path | None = None
     target: str = "auto"
-    glossary: Any = None
+    glossary: GlossaryArg = None
     builtin_glossary: bool = True
     zh_variant: str = "Hans"
     errors: str = "raise"
@@ -274,8 +277,14 @@ class TranslatorConfig:
     memo_size: int = MEMO_SIZE
     confidence_threshold: float = CONFIDENCE_THRESHOLD
     languages: tuple[str, ...] | None = DEFAULT_LANGUAGES
-    models: Any = ()
+    models: ModelsArg = ()
     hashtags: str = "translate"
+
+    @property
+    def model_pairs(self) -> tuple[tuple[str, str], ...]:
+        """``models`` as ``__post_init__`` leaves it, whatever shape it was given in: sorted (direction, name)
+        pairs, ``("*", name)`` for every direction."""
+        return cast(tuple[tuple[str, str], ...], self.models)
 
     def __post_init__(self) -> None:
         check_choice("target", self.target, TARGET_MODES)

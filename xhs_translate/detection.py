@@ -566,7 +566,7 @@ def detect_many(
     stripped: bool = False,
 ) -> list[Detection]:
     """``[detect(t, backend, languages) for t in texts]``, faster: each distinct text is analysed once.
-    ``stripped``: the texts hold no protected spans (``planning.content_of`` and sentence cores, which the planner
+    ``stripped``: the texts hold no protected spans (``_planning.content_of`` and sentence cores, which the planner
     took them out of), so the ``auto`` backend does not look for them again."""
     run = _backend(backend)
     if stripped and run is _detect_auto:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from .config import TranslatorConfig
+from .config import DEFAULT_LANGUAGES, TranslatorConfig
 from .errors import ModelNotInstalledError, OptionConflictError, WorkerError
 from .io import (
     ENCODINGS,
@@ -358,7 +358,7 @@ def translate_on_ray(inputs: Sequence[str], output: str = STDIO, *, address: str
 def detect_file(inputs: Sequence[str | InputSpec], output: str = STDIO, *, output_format: str | None = None,
                 id_field: str = "comment_id", text_field: str | Sequence[str] = "content",
                 parent_field: str = "parent_comment_id", field_prefix: str = "",
-                languages: Sequence[str] | str = ("zh", "en"), chunk_size: int = DEFAULT_CHUNK,
+                languages: Sequence[str] | str = DEFAULT_LANGUAGES, chunk_size: int = DEFAULT_CHUNK,
                 csv_formulas: str = "escape", progress: Progress | None = None) -> DetectReport:
     """Add source_lang, confidence, script and mixed (``detection.detect``) to each record of ``inputs`` into
     ``output``; several text fields each get fields of their own, named after it (``title_source_lang``).

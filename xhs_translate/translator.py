@@ -5,12 +5,12 @@ For one call (a whole thread, or a list of texts):
 1. whole-comment results come from the in-memory memo, then from the cache's ``comments`` table in one batched
    look-up, before any analysis (a warm re-run in a new process costs a query, not a pipeline);
 2. the rest go through in chunks of ``CHUNK_COMMENTS``: split into protected spans and sentences
-   (``planning.split_text``), detected (``detection.detect_many``, per comment, and per sentence only where
-   Latin and CJK mix), routed (``routing.Router``) and planned (``planning.plan_text``);
+   (``_planning.split_text``), detected (``detection.detect_many``, per comment, and per sentence only where
+   Latin and CJK mix), routed (``routing.Router``) and planned (``_planning.plan_text``);
 3. the chunk's model jobs are deduplicated, served from the cache's ``segments`` table where it has them, and
    the misses decoded in few large calls per model (``models.engine``, or the caller's ``engine_provider``);
    outputs are guarded against repetition loops once, as they leave the model, and cached guarded;
-4. each text is reassembled (``assembly.assemble``): protected spans and glossary targets verbatim.
+4. each text is reassembled (``_assembly.assemble``): protected spans and glossary targets verbatim.
 
 Chunks keep memory flat for 100k-comment threads while still filling the engine's token budget many times over.
 
@@ -104,7 +104,7 @@ class Translator:
         self.glossary = _build_glossary(config.glossary, config.builtin_glossary)
         backend = open_cache(cache)
         self.cache: MemoryCache | None = MemoryCache(backend) if backend is not None else None
-        self._router = Router(config.models_dir, config.zh_variant, config.models)
+        self._router = Router(config.models_dir, config.zh_variant, config.model_pairs)
         self._engine_provider = engine_provider
         self._engine_settings = EngineSettings(config.engine)  # "auto" resolved on first need
         self._memo = CommentMemo(self.cache, config.memo_size,

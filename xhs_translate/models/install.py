@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import cast
 
 from .._staging import locked_folder
+from ..config import parse_pair
 from ..errors import ModelNotInstalledError, PackageError, PackageIndexError, PackageIndexUnreachableError
 from .families import detect_family, get_family, read_folder, unrecognised
 from .index import load_index, offline_help, open_url, resolve_index_url
@@ -42,7 +43,6 @@ from .packages import (
     PackageWarning,
     find_package,
     newest_package,
-    parse_pair,
     prune,
     read_package,
     resolve_models_dir,

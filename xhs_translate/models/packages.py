@@ -36,7 +36,6 @@ try:
     import fcntl
 except ImportError:  # Windows: no locks, so superseded versions are removed at once, as before
     fcntl = None  # type: ignore[assignment]
-from ..config import model_choices, parse_pair
 from .families import read_folder
 from .families.argos import BPE_FILE, DEMO_KEY, METADATA_FILE, SENTENCEPIECE_FILE, normalize_version, version_key
 from .families.base import MANIFEST_FILE, UNKNOWN_VERSION, Manifest, ModelPackage
@@ -44,8 +43,8 @@ from .registry import snapshot
 
 __all__ = [
     "BPE_FILE", "DEMO_KEY", "MANIFEST_FILE", "METADATA_FILE", "PREFERENCE", "SENTENCEPIECE_FILE", "UNKNOWN_VERSION",
-    "Manifest", "ModelPackage", "PackageWarning", "find_package", "list_packages", "matches_model", "model_choices",
-    "newest_package", "normalize_version", "parse_pair", "prune", "read_folder", "read_package", "remove_package",
+    "Manifest", "ModelPackage", "PackageWarning", "find_package", "list_packages", "matches_model",
+    "newest_package", "normalize_version", "prune", "read_folder", "read_package", "remove_package",
     "resolve_models_dir", "select_package", "superseded", "version_key",
 ]
 
