@@ -74,3 +74,16 @@ def test_the_servers_own_page_says_demo(chromium, demo_models_dir):
             assert page.locator("#result .pair .meta .demo").count() == translated > 0
         finally:
             page.close()
+
+
+def test_install_demo_builds_and_installs_both_pairs_telling_each_stage(tmp_path):
+    """The library side of ``models install --demo`` (issue 23 §1): an importing app gets the packages, and its
+    callback hears every stage of every pair, in order."""
+    from xhs_translate.models.demo import DEMO_PAIRS, DEMO_STAGES, install_demo
+    from xhs_translate.models.packages import list_packages
+
+    heard: list[tuple[str, str]] = []
+    packages = install_demo(tmp_path / "models", progress=lambda pair, stage: heard.append((pair, stage)))
+    assert [(p.from_code, p.to_code) for p in packages] == list(DEMO_PAIRS) and all(p.demo for p in packages)
+    assert heard == [(f"{a}->{b}", stage) for a, b in DEMO_PAIRS for stage in (*DEMO_STAGES, "installing")]
+    assert {(p.from_code, p.to_code) for p in list_packages(tmp_path / "models")} == set(DEMO_PAIRS)

@@ -717,36 +717,28 @@ def _run_models_install(args: argparse.Namespace) -> int:
 
 
 def _install_demo(args: argparse.Namespace) -> int:
-    """Build the random-weight demo packages in a temporary folder and install them like any archive."""
-    import tempfile
-
+    """``models.demo.install_demo`` with a bar of its stages."""
     from tqdm import tqdm
 
-    from .models.demo import DEMO_PAIRS, DEMO_STAGES, build_demo_package
-    from .models.install import install_package
+    from .models.demo import DEMO_PAIRS, DEMO_STAGES, install_demo
 
     size = args.size or DEMO_SIZES[0]
     show = sys.stderr.isatty()
     if not show:
         _say(f"{PROG}: building random-weight {size} demo models ({', '.join(f'{a}->{b}' for a, b in DEMO_PAIRS)}), "
              f"which takes {'under a minute' if size == 'tiny' else 'several minutes'}")
-    packages = []
     with tqdm(total=len(DEMO_PAIRS) * (len(DEMO_STAGES) + 1), desc="demo models", file=sys.stderr, disable=not show,
-              bar_format="{desc}: {n_fmt}/{total_fmt} steps [{elapsed}] {postfix}") as bar, \
-            tempfile.TemporaryDirectory(prefix="xhs-demo-") as tmp, _ticking(bar):
-        for from_code, to_code in DEMO_PAIRS:
-            started: list[str] = []
+              bar_format="{desc}: {n_fmt}/{total_fmt} steps [{elapsed}] {postfix}") as bar, _ticking(bar):
+        started: list[str] = []
 
-            def stage(name: str, pair: str = f"{from_code}->{to_code}", started: list[str] = started) -> None:
-                if started:
-                    bar.update(1)  # the stage before is done
-                started.append(name)
-                bar.set_postfix_str(f"{pair}: {name}")
+        def stage(pair: str, name: str) -> None:
+            if started:
+                bar.update(1)  # the stage before is done
+            started.append(name)
+            bar.set_postfix_str(f"{pair}: {name}")
 
-            archive = build_demo_package(tmp, from_code, to_code, size=size, progress=stage)
-            stage("installing")
-            packages.append(install_package(archive, models_dir=args.models_dir, progress=False))
-            bar.update(1)
+        packages = install_demo(args.models_dir, size=size, progress=stage)
+        bar.update(1)
     for p in packages:
         if p.demo:
             print(f"installed {p.from_code}->{p.to_code} {p.package_version} in {p.path} (DEMO: gibberish output)")

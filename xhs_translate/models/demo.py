@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .families.base import ModelPackage
 from .install import package_folder_name
 from .packages import DEMO_KEY
 
@@ -154,6 +155,28 @@ def build_demo_package(
     """The archive of a demo package (``models install --demo``): version DEMO_VERSION, marked as a demo."""
     return build_package(out_dir, from_code, to_code, size=size, package_version=DEMO_VERSION, demo=True,
                          progress=progress)
+
+
+def install_demo(models_dir: str | Path | None = None, *, size: str = "tiny",
+                 progress: Callable[[str, str], None] | None = None) -> list[ModelPackage]:
+    """Build the demo packages of ``DEMO_PAIRS`` in a temporary folder and install them like any archive (``models
+    install --demo``). A real package already installed and newer is kept: the result says which (``.demo``).
+    ``progress(pair, stage)`` is told each of ``DEMO_STAGES`` and then ``"installing"``, for every pair."""
+    from .install import install_package
+
+    installed = []
+    with tempfile.TemporaryDirectory(prefix="xhs-demo-") as tmp:
+        for from_code, to_code in DEMO_PAIRS:
+            pair = f"{from_code}->{to_code}"
+
+            def stage(name: str, pair: str = pair) -> None:
+                if progress is not None:
+                    progress(pair, name)
+
+            archive = build_demo_package(tmp, from_code, to_code, size=size, progress=stage)
+            stage("installing")
+            installed.append(install_package(archive, models_dir=models_dir, progress=False))
+    return installed
 
 
 def training_corpus(lines: int, seed: int, lang: str | None = None) -> list[str]:
