@@ -189,7 +189,6 @@ REQUIRE_BROWSER_ENV = "XHS_TRANSLATE_REQUIRE_BROWSER"
 def playwright_or_skip() -> Any:
     """``playwright.sync_api``, or skip saying what is missing; fail instead when $XHS_TRANSLATE_REQUIRE_BROWSER is
     set (CI sets it, so that browser tests cannot silently skip there)."""
-    import pytest
 
     try:
         from playwright import sync_api
@@ -200,10 +199,7 @@ def playwright_or_skip() -> Any:
 
         missing = (None if find_chromium()
                    else "no Chromium binary: apt-get install chromium, or set XHS_TRANSLATE_CHROMIUM")
-    if missing and os.environ.get(REQUIRE_BROWSER_ENV):
-        pytest.fail(f"{missing}, and {REQUIRE_BROWSER_ENV} is set")
-    if missing:
-        pytest.skip(missing)
+    skip_unless_required(missing, REQUIRE_BROWSER_ENV)
     return sync_api
 
 
@@ -377,7 +373,6 @@ def distributed_or_skip(module: str) -> Any:
     import importlib
     import shutil
 
-    import pytest
 
     missing = None
     try:
@@ -386,8 +381,16 @@ def distributed_or_skip(module: str) -> Any:
         found, missing = None, f"the {module} package is not installed (pip install '.[distributed]')"
     if module == "redis" and not missing and shutil.which("redis-server") is None:
         missing = "no redis-server binary: apt-get install redis-server"
-    if missing and os.environ.get(REQUIRE_DISTRIBUTED_ENV):
-        pytest.fail(f"{missing}, and {REQUIRE_DISTRIBUTED_ENV} is set")
+    skip_unless_required(missing, REQUIRE_DISTRIBUTED_ENV)
+    return found
+
+
+def skip_unless_required(missing: str | None, require_env: str) -> None:
+    """A real component is ``missing`` (None: it is here): the test skips saying why, or fails where CI sets
+    ``require_env`` because it installed the component, so a broken install cannot pass as a skip."""
+    import pytest
+
+    if missing and os.environ.get(require_env):
+        pytest.fail(f"{missing}, and {require_env} is set")
     if missing:
         pytest.skip(missing)
-    return found

@@ -28,6 +28,7 @@ from itertools import chain
 from pathlib import Path
 
 import pytest
+from helpers import skip_unless_required
 
 from xhs_translate.routing import convert
 
@@ -203,10 +204,7 @@ def npm_libretranslate_or_skip() -> str:
     elif not folder or not Path(folder, "dist", "translate.js").is_file():
         missing = (f"npm libretranslate is not installed: npm install --prefix DIR libretranslate@1.0.1 and set "
                    f"{NPM_CLIENT_ENV}=DIR/node_modules/libretranslate")
-    if missing and os.environ.get(REQUIRE_CLIENTS_ENV):
-        pytest.fail(f"{missing}, and {REQUIRE_CLIENTS_ENV} is set")
-    if missing:
-        pytest.skip(missing)
+    skip_unless_required(missing, REQUIRE_CLIENTS_ENV)
     return folder
 
 
