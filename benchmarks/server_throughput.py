@@ -5,7 +5,8 @@ The load: ``--clients`` (1, 16 and 64) concurrent clients, each sending single-c
 requests one after another (a closed loop, as Mastodon or a browser extension does), every comment distinct, the
 direction given (``source`` zh -> ``target`` en, or en -> zh-Hans, decided by Han characters), so neither side
 spends time on language detection or is misled by it. Every server gets exactly the same request lists, the same
-random-weight ``--size`` packages (installed once into one models folder), the same beam, and the same cores; each
+random-weight ``--size`` packages (installed once into one models folder) and the same cores, each at its own
+default beam (xhs-translate 2, LibreTranslate 4: ``--lt-beams 4,2`` adds LibreTranslate at ours); each
 runs in its own process, started before and stopped after its run, and its CPU seconds over the timed load are
 read from ``/proc/PID/stat`` (user + system, every thread).
 
@@ -25,13 +26,14 @@ read from ``/proc/PID/stat`` (user + system, every thread).
 
 Output lengths: the fixture packages stop decoding after a handful of tokens whatever the input (their EOS logit
 climbs with the position, ``xhs_translate/models/demo.py``), so every side decodes about as many tokens per comment;
-the table shows the mean target tokens per request of each, counted with the target SentencePiece model.
+the table shows the mean target tokens per request of each, counted with the target SentencePiece model, and, for
+xhs-translate, the texts per model call (``/metrics``' dispatches over the timed load).
 
 Repeats alternate every system and the ceiling (``--repeats``), so a busy moment of a shared machine hits all
 alike; requests/s and CPU are medians, latencies pooled over the repeats.
 
     python benchmarks/server_throughput.py --lt-python /path/to/lt-venv/bin/python [--size base]
-        [--clients 1,16,64] [--requests 160] [--repeats 2] [--beam-size 2] [--baseline DIR]
+        [--clients 1,16,64] [--requests 160] [--repeats 2] [--beam-size 2] [--lt-beams 4[,2]] [--baseline DIR]
         [--variant LABEL=ARGS ...] [--seed 0] [--workdir DIR]
 
 ``--stall N`` measures instead what a one-comment request waits while an N-text request runs (issue 19): probes
@@ -155,7 +157,7 @@ def run_load(url: str, plan: list[list[dict]], pid: int) -> dict:
     outputs: list[tuple[str, str]] = []  # (translation, target)
     errors: list[str] = []
     lock = threading.Lock()
-    start = threading.Barrier(len(plan) + 1)
+    warm, start = threading.Barrier(len(plan) + 1), threading.Barrier(len(plan) + 1)
 
     def client(bodies: list[dict]) -> None:
         connection = http.client.HTTPConnection(host, int(port), timeout=600)
@@ -175,6 +177,7 @@ def run_load(url: str, plan: list[list[dict]], pid: int) -> dict:
         try:
             post(bodies[0])
         finally:
+            warm.wait()
             start.wait()
         for body in bodies[1:]:
             t0 = time.perf_counter()
@@ -191,12 +194,31 @@ def run_load(url: str, plan: list[list[dict]], pid: int) -> dict:
     threads = [threading.Thread(target=client, args=(bodies,)) for bodies in plan]
     for t in threads:
         t.start()
+    warm.wait()
+    batches0 = batch_counts(url)  # after the warm-up requests, before the timed ones
     start.wait()
     t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
     for t in threads:
         t.join()
     seconds, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
-    return {"seconds": seconds, "cpu": cpu, "latencies": latencies, "outputs": outputs, "errors": errors}
+    batches = [after - before for after, before in zip(batch_counts(url), batches0)]
+    return {"seconds": seconds, "cpu": cpu, "latencies": latencies, "outputs": outputs, "errors": errors,
+            "batches": batches}
+
+
+_BATCH_SERIES = ("xhs_translate_batch_texts_sum", "xhs_translate_batch_texts_count")
+
+
+def batch_counts(url: str) -> list[float]:
+    """Texts dispatched and engine dispatches so far, from xhs-translate's ``/metrics`` (empty for LibreTranslate,
+    which has none): the load's texts per model call are the differences over it."""
+    try:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=60) as response:
+            text = response.read().decode()
+    except OSError:  # LibreTranslate answers 404
+        return []
+    values = dict(line.rsplit(" ", 1) for line in text.splitlines() if line.startswith(_BATCH_SERIES))
+    return [float(values.get(name, 0)) for name in _BATCH_SERIES]
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -436,7 +458,8 @@ def report(clients: int, runs: dict[str, list[dict]], ceiling: list[dict], reque
     requests/s and CPU, latencies pooled."""
     ceiling_rate = statistics.median(requests / c["seconds"] for c in ceiling)
     ceiling_cpu = statistics.median(c["cpu"] for c in ceiling) / requests
-    lt_rate = statistics.median(len(r["latencies"]) / r["seconds"] for r in runs[LT]) if LT in runs else None
+    reference = next((label for label in runs if label.startswith(LT)), None)  # the first: at its own default beam
+    lt_rate = statistics.median(len(r["latencies"]) / r["seconds"] for r in runs[reference]) if reference else None
     rows = []
     for label, results in runs.items():
         rate = statistics.median(len(r["latencies"]) / r["seconds"] for r in results)
@@ -447,17 +470,18 @@ def report(clients: int, runs: dict[str, list[dict]], ceiling: list[dict], reque
             label, f"{rate:,.1f} ({each})",
             f"{statistics.median(latencies) * 1000:,.0f}" if latencies else "-",
             f"{_percentile(latencies, 0.99) * 1000:,.0f}" if latencies else "-",
-            f"{cpu * 1000:,.1f}", f"{rate / ceiling_rate:.2f}" if label != LT else "-",
-            f"{ceiling_cpu / cpu:.2f}" if label != LT and cpu else "-",
+            f"{cpu * 1000:,.1f}", f"{rate / ceiling_rate:.2f}" if not label.startswith(LT) else "-",
+            f"{ceiling_cpu / cpu:.2f}" if not label.startswith(LT) and cpu else "-",
             f"{target_tokens([x for r in results for x in r['outputs']], models):.1f}",
             str(sum(len(r["errors"]) for r in results)), f"{rate / lt_rate:.2f}x" if lt_rate else "-",
+            _texts_per_call(results),
         ])
     each = ", ".join(f"{requests / c['seconds']:.1f}" for c in ceiling)
     rows.append([f"ceiling: raw CTranslate2, same {segments} segments", f"{ceiling_rate:,.1f} ({each})", "-", "-",
                  f"{ceiling_cpu * 1000:,.1f}", "1.00", "1.00", "-", "-",
-                 f"{ceiling_rate / lt_rate:.2f}x" if lt_rate else "-"])
+                 f"{ceiling_rate / lt_rate:.2f}x" if lt_rate else "-", "-"])
     headers = ["server", "requests/s median (runs)", "p50 ms", "p99 ms", "CPU ms/request", "share of ceiling",
-               "share, CPU", "target tokens/request", "errors", "vs LibreTranslate"]
+               "share, CPU", "target tokens/request", "errors", "vs LibreTranslate", "texts per model call"]
     lines = [f"## {clients} client{'s' if clients > 1 else ''}, {requests} timed requests per run", "",
              format_table(headers, rows), ""]
     for label, results in runs.items():
@@ -467,7 +491,15 @@ def report(clients: int, runs: dict[str, list[dict]], ceiling: list[dict], reque
     return "\n".join(lines)
 
 
-LT = "LibreTranslate 1.9.6 (per-item argostranslate)"
+def _texts_per_call(results: list[dict]) -> str:
+    """Texts per engine dispatch over the timed loads of a server ("-" where it has no ``/metrics``)."""
+    texts = sum(r["batches"][0] for r in results if r.get("batches"))
+    calls = sum(r["batches"][1] for r in results if r.get("batches"))
+    return f"{texts / calls:.1f}" if calls else "-"
+
+
+LT = "LibreTranslate 1.9.6"
+LT_DEFAULT_BEAM = 4  # argostranslate's settings.beam_size when ARGOS_BEAM_SIZE is unset
 OURS = "xhs-translate serve (shared batches)"
 
 
@@ -491,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="concurrent clients, comma-separated (default %(default)s)")
     parser.add_argument("--requests", type=int, default=160,
                         help="timed requests per run, shared among the clients (at least 2 each; default %(default)s)")
-    parser.add_argument("--beam-size", type=int, default=None, help="beam for all (default: xhs-translate's)")
+    parser.add_argument("--beam-size", type=int, default=None,
+                        help="beam of xhs-translate and of the ceiling (default: xhs-translate's)")
+    parser.add_argument("--lt-beams", default=str(LT_DEFAULT_BEAM), metavar="N[,N...]",
+                        help="LibreTranslate's beam, one server per value; the first is the reference of "
+                             "'vs LibreTranslate' (default: %(default)s, its own default, as the issue compares "
+                             "each server at its defaults; add 2 for the same beam as ours)")
     parser.add_argument("--repeats", type=int, default=2,
                         help="alternating runs of each server and the ceiling; medians (default %(default)s)")
     parser.add_argument("--baseline", type=Path, default=None,
@@ -523,7 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     beam = args.beam_size or DecodeOptions().beam_size
     systems = {}
     if args.lt_python:
-        systems[LT] = lambda port, log, state: start_libretranslate(args.lt_python, models, port, beam, state, log)
+        for lt_beam in [int(b) for b in args.lt_beams.split(",")]:
+            own = " (its default)" if lt_beam == LT_DEFAULT_BEAM else (" (as ours)" if lt_beam == beam else "")
+            systems[f"{LT}, beam {lt_beam}{own}"] = functools.partial(
+                lambda port, log, state, b: start_libretranslate(args.lt_python, models, port, b, state, log),
+                b=lt_beam)
     if args.baseline:
         systems[f"before ({args.baseline})"] = lambda port, log, state: start_ours(models, port, beam, log,
                                                                                   code=args.baseline.resolve())

@@ -167,6 +167,8 @@ def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     assert "LibreTranslate: skipped (no --lt-python)" in proc.stdout
     assert re.search(r"\| ceiling: raw CTranslate2, same \d+ segments +\| [\d,.]+ ", proc.stdout)
     assert re.search(r"\| xhs-translate serve \(shared batches\) +\|.*\| \d+\.\d\d +\| \d+\.\d\d +\|", proc.stdout)
+    # texts per model call, from the server's /metrics over the timed load (the last column)
+    assert re.search(r"^\| xhs-translate serve \(shared batches\) +\|.*\| \d+\.\d +\|$", proc.stdout, re.M)
 
 
 def test_server_adapters_runs_small():

@@ -47,3 +47,33 @@ def test_serve_sets_the_openmp_wait_policy_before_ctranslate2_loads(models_dir):
     mine = subprocess.run([sys.executable, "-c", script], env={**env, "OMP_WAIT_POLICY": "ACTIVE"},
                           capture_output=True, text=True, timeout=120)
     assert mine.stdout.split() == ["ACTIVE"], mine.stderr
+
+
+def test_the_server_decodes_each_direction_in_one_replica_on_half_the_cores(models_dir, monkeypatch):
+    """Issue 24: the server keeps both directions' engines busy at once with small shared batches; one replica per
+    direction with half the cores each took less CPU per request than one replica on every core (whose OpenMP
+    teams wait on each other) on the 2-core build machine (README "Performance"). The serve command's defaults
+    say the same, and a user's --intra-threads still wins."""
+    from xhs_translate.cli import build_parser
+    from xhs_translate.server.config import ServerConfig, default_translator_config
+    from xhs_translate.server.service import TranslationService
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert (default_translator_config().engine.inter_threads, default_translator_config().engine.intra_threads) == (1, 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_translator_config().engine.intra_threads == 1
+    monkeypatch.undo()
+
+    half = max(1, (os.cpu_count() or 1) // 2)
+    args = build_parser().parse_args(["serve", "--models-dir", str(models_dir)])
+    assert (args.inter_threads, args.intra_threads) == (1, half)
+    mine = build_parser().parse_args(["serve", "--models-dir", str(models_dir), "--intra-threads", "3"])
+    assert mine.intra_threads == 3
+    config = ServerConfig(translator=default_translator_config().replace(models_dir=models_dir), cache=False)
+    service = TranslationService(config)
+    try:
+        service.load()
+        threads = {engine.engine.threads for engine in service.provider.engines()}
+        assert threads == {(1, half)}, threads
+    finally:
+        service.close()

@@ -199,9 +199,10 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     engine.add_argument("--beam-size", type=_positive_int, default=DecodeOptions.beam_size, metavar="N",
                         help=f"beam size (default: {DecodeOptions.beam_size})")
     engine.add_argument("--inter-threads", type=_positive_int, metavar="N",
-                        help="model replicas decoding in parallel (default: min(2, cores) on the CPU, 1 on CUDA)")
+                        help="model replicas decoding in parallel (default: min(2, cores) on the CPU, 1 on CUDA; "
+                             "serve: 1 per direction)")
     engine.add_argument("--intra-threads", type=_positive_int, metavar="N",
-                        help="threads per replica (default: cores / inter-threads)")
+                        help="threads per replica (default: cores / inter-threads; serve: half the cores)")
 
 
 def check_engine_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -812,6 +813,7 @@ def _add_serve_parser(commands, formatter) -> None:
         SERVER_REPLICAS,
         ServerConfig,
         apply_server_env,
+        server_intra_threads,
     )
 
     serve = commands.add_parser(
@@ -865,8 +867,9 @@ def _add_serve_parser(commands, formatter) -> None:
     serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
                        help="turn off the built-in zh->en slang list")
     add_engine_options(serve)
-    # One replica on every core: the server's shared batches decode fastest that way (README "Server").
-    serve.set_defaults(inter_threads=SERVER_REPLICAS)
+    # One replica per direction on half the cores: the server's shared batches decode cheapest that way
+    # (server/config.py, README "Performance").
+    serve.set_defaults(inter_threads=SERVER_REPLICAS, intra_threads=server_intra_threads())
     _common(serve)
     # The server's OpenMP settings go into the environment before the check loads CTranslate2 (server/config.py).
     def check_serve(a: argparse.Namespace) -> None:

@@ -113,11 +113,13 @@ _DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 #: same length, and a segment decodes the same with any batch mates (module docstring).
 #: Coarse bands (issue 24): a server's batches are the texts its concurrent requests have waiting, so each band
 #: it has to serve separately cuts them smaller. The old 27 bands (4, 6, 8, ... 512) put 16 clients' comments
-#: into ~1.3 segments per model call; with these most Chinese comments fall in 8 or 16. Bulk decoding did not
-#: get slower: 300 zh + 150 en comments took 12.0-12.3 CPU s against 13.1-13.4 with the old bands (fewer
-#: fillers, fuller buckets; base models, alternating runs). The bands change outputs, so they are in the
-#: cache fingerprint (``DecodeOptions.fingerprint``).
-PADDED_LENGTHS = (8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+#: into ~1.3 segments per model call. Since then the first band is 16, not 8 (86% of real Chinese segments were
+#: 8 or 16): padding a short segment to 16 costs no measurable CPU (a batch's decoding steps carry the cost,
+#: not the source length), and the server's 16 clients got 5.2-5.4 texts per model call instead of 4.1-4.3.
+#: Bulk decoding did not get slower either time: 700 zh + 350 en comments took 28.8-30.9 CPU s against
+#: 28.7-31.6 with 8 (base models, alternating runs, README "Performance"). The bands change outputs, so they are
+#: in the cache fingerprint (``DecodeOptions.fingerprint``).
+PADDED_LENGTHS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,23 @@ DEFAULT_PORT = 5000  # LibreTranslate's
 DEFAULT_CORS_ORIGINS = ("https://www.xiaohongshu.com", "https://www.rednote.com")
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024  # bytes: a 5,000-comment /thread export is ~3 MiB
 NO_LIMIT = -1  # LibreTranslate's value for "no limit"
-#: One CTranslate2 replica on every core, not the library's min(2, cores) single-thread replicas: a server's
-#: shared batches are a few texts each (one per waiting request), which one replica with 2 threads decoded about
-#: twice as fast as two single-thread replicas on the 2-core build machine (16 single-comment clients, base
-#: packages, alternating runs on a loaded machine: 15-36 against 9-15 requests/s).
+#: One CTranslate2 replica per direction, with half the cores each (at least one), not the library's min(2, cores)
+#: replicas on every core: the server keeps both directions' engines busy at once, each with small shared batches
+#: (a few texts per waiting request). On the 2-core build machine (16 single-comment clients, base packages,
+#: alternating runs, README "Performance") one thread per direction took 10-20% less CPU per request than one
+#: replica with 2 threads per direction (whose OpenMP teams, 4 threads on 2 cores, wait on each other) and than
+#: two single-thread replicas per direction (which split the batches), at a better p99. More cores were not
+#: measured: there each direction gets cores // 2 threads in one replica.
 SERVER_REPLICAS = 1
+
+
+def server_intra_threads() -> int:
+    """Threads of each direction's one replica: half the cores, at least one (``SERVER_REPLICAS``)."""
+    import os
+
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
 #: The environment ``xhs-translate serve`` runs CTranslate2 in, set before CTranslate2 is first imported (libgomp
 #: reads it once, when it loads) and only where the user has not set it. PASSIVE: OpenMP threads sleep between
 #: calls instead of spinning. A server's calls are small and come in bursts; spinning workers burnt CPU that the
@@ -41,8 +53,9 @@ def apply_server_env() -> None:
 
 
 def default_translator_config() -> TranslatorConfig:
-    """The library's defaults, but ``SERVER_REPLICAS`` CTranslate2 replicas (on every core)."""
-    return TranslatorConfig(engine=EngineConfig(inter_threads=SERVER_REPLICAS))
+    """The library's defaults, but ``SERVER_REPLICAS`` CTranslate2 replica per direction with
+    ``server_intra_threads()`` threads."""
+    return TranslatorConfig(engine=EngineConfig(inter_threads=SERVER_REPLICAS, intra_threads=server_intra_threads()))
 
 
 @dataclass(frozen=True)
