@@ -59,7 +59,8 @@ def test_the_server_decodes_each_direction_in_one_replica_on_half_the_cores(mode
     from xhs_translate.server.service import TranslationService
 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert (default_translator_config().engine.inter_threads, default_translator_config().engine.intra_threads) == (1, 4)
+    engine = default_translator_config().engine
+    assert (engine.inter_threads, engine.intra_threads) == (1, 4)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert default_translator_config().engine.intra_threads == 1
     monkeypatch.undo()
