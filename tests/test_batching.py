@@ -4,6 +4,7 @@ batches across concurrent callers, a text in flight decoded once, fairness, canc
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from helpers import run_in_threads, wait_for
@@ -235,3 +236,43 @@ def test_each_text_is_tokenised_once_and_the_engine_gets_the_batchers_tokens(pac
     monkeypatch.setattr(tokenizer, "encode", lambda batch: whole_texts.append(list(batch)) or encode(batch))
     assert provider(package).translate(texts, DecodeOptions()).translations == expected.translations
     assert all(long_text not in batch and not set(batch) & set(TEXTS) for batch in whole_texts)  # pieces only
+
+
+def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
+    """Issue 24: under load the callers a dispatch just answered send their next texts within a few ms. A text
+    that came while the model was busy waits ``max_wait`` from the end of that dispatch, so the next text to
+    come in that window shares its batch instead of following in a batch of its own."""
+    plain = load_engine(package)
+    first_done = threading.Event()
+
+    class Slow:  # the real engine, held back on its first batch so that a text arrives meanwhile
+        threads, device = plain.threads, plain.device
+
+        def translate(self, texts, options, encoded=None):
+            result = plain.translate(texts, options, encoded=encoded)
+            if not first_done.is_set():
+                time.sleep(1.5)
+                first_done.set()
+            return result
+
+    reports = []
+    engine = BatchingEngine(Slow(), token_counter(plain), max_wait=1.0, workers=1, on_batch=reports.append)
+    try:
+        results = {}
+
+        def call(name: str, text: str) -> None:
+            results[name] = engine.translate([text], DecodeOptions())
+
+        first = threading.Thread(target=call, args=("a", TEXTS[0]))
+        first.start()
+        wait_for(lambda: engine.stats()["dispatches"] == 1, "the first dispatch under way")
+        waiting = threading.Thread(target=call, args=("b", TEXTS[1]))  # overdue by the time the model is free
+        waiting.start()
+        first.join()
+        call("c", TEXTS[2])  # the first caller's next text, sent as soon as it has its answer
+        waiting.join()
+        assert [r.texts for r in reports] == [1, 2]  # b waited for company from the end of a's batch: b and c
+        expected = plain.translate(TEXTS[:3], DecodeOptions()).translations
+        assert tuple(results[k].translations[0] for k in "abc") == expected
+    finally:
+        engine.close()
