@@ -17,9 +17,9 @@ How a call travels:
 2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when
    a band has a full bucket's worth waiting (``max_batch_tokens``, by default the engine's own
    ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms;
-   counted from the worker's last dispatch where that ended later), or at once while closing. A dispatch holds one length band: the band of the next chunk of the first waiting
-   call, and one chunk of that band from each waiting call in turn, oldest call first, up to one bucket of the
-   band (always at least one chunk). So it is one model batch, and the comments of 16 single-comment requests
+   counted from the worker's last dispatch where that ended later), or at once while closing. A dispatch holds
+   one length band: the band of the next chunk of the first waiting call, and one chunk of that band from each
+   waiting call in turn, oldest call first, up to one bucket of the band (always at least one chunk). So it is one model batch, and the comments of 16 single-comment requests
    fill a few batches of their bands rather than one small batch (plus its band's filler) per band each; and a
    call with 5,000 texts gets one chunk per turn like a call with one text, so a big request never stalls
    small ones.
