@@ -14,15 +14,15 @@ How a call travels:
    SentencePiece model, attaches texts that another call already has queued or under decoding to that work
    (a text in flight is decoded once), and cuts its own texts into *chunks*: the length buckets that
    ``Engine.translate`` would make of them (``engine.plan_batches``, same token budget). Then it waits.
-2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when
-   a band has a full bucket's worth waiting (``max_batch_tokens``, by default the engine's own
-   ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms;
-   counted from the worker's last dispatch where that ended later), or at once while closing. A dispatch holds
-   one length band: the band of the next chunk of the first waiting call, and one chunk of that band from each
-   waiting call in turn, oldest call first, up to one bucket of the band (always at least one chunk). So it is one model batch, and the comments of 16 single-comment requests
-   fill a few batches of their bands rather than one small batch (plus its band's filler) per band each; and a
-   call with 5,000 texts gets one chunk per turn like a call with one text, so a big request never stalls
-   small ones.
+2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when a band has a
+   full bucket's worth waiting (``max_batch_tokens``, by default the engine's own
+   ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms; counted
+   from the worker's last dispatch where that ended later), or at once while closing. A dispatch holds one length
+   band: the band of the next chunk of the first waiting call, and one chunk of that band from each waiting call in
+   turn, oldest call first, up to one bucket of the band (always at least one chunk). So it is one model batch, and
+   the comments of 16 single-comment requests fill a few batches of their bands rather than one small batch (plus its
+   band's filler) per band each; and a call with 5,000 texts gets one chunk per turn like a call with one text, so a
+   big request never stalls small ones.
 3. Results go back to every call waiting on each text; a call returns when all its texts are done.
 
 Why chunks follow the engine's own buckets: they are the engine's unit of work (one length band each), so a
