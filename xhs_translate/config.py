@@ -115,7 +115,8 @@ _DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 #: it has to serve separately cuts them smaller. The old 27 bands (4, 6, 8, ... 512) put 16 clients' comments
 #: into ~1.3 segments per model call. Since then the first band is 16, not 8 (86% of real Chinese segments were
 #: 8 or 16): padding a short segment to 16 costs no measurable CPU (a batch's decoding steps carry the cost,
-#: not the source length), and the server's 16 clients got 5.2-5.4 texts per model call instead of 4.1-4.3.
+#: not the source length), and the server's 16 clients got 5.3 texts per model call instead of 4.3, all else
+#: equal (one run of 3 repeats).
 #: Bulk decoding did not get slower either time: 700 zh + 350 en comments took 28.8-30.9 CPU s against
 #: 28.7-31.6 with 8 (base models, alternating runs, README "Performance"). The bands change outputs, so they are
 #: in the cache fingerprint (``DecodeOptions.fingerprint``).

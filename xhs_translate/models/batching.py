@@ -324,8 +324,9 @@ class BatchingEngine:
     def _ready(self, now: float, free_since: float) -> float | None:
         """0 when a dispatch should start now, else seconds to wait (None: nothing queued). The window runs from
         when the oldest text came or when this worker finished its last dispatch, whichever is later: under load
-        the texts of the callers that dispatch just answered come back within a few ms, and waiting for them makes
-        one batch of what would otherwise be two half-size ones (a batch of 8 costs ~0.65 of what two of 4 cost)."""
+        the callers that dispatch just answered send their next texts within a few ms, and waiting for them makes
+        one batch of what could be two smaller ones (a batch of 8 costs ~0.7 of what two of 4 cost). Measured at
+        64 clients: 10.1 against 9.3 texts per model call; at 16, no change (README "Performance")."""
         if not self._queue:
             return None
         if self._closing or any(n >= self._capacity(*key) for key, n in self._waiting.items()):
