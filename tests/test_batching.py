@@ -244,6 +244,7 @@ def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
     come in that window shares its batch instead of following in a batch of its own."""
     plain = load_engine(package)
     first_done = threading.Event()
+    busy = 3.0  # the first batch's extra time: longer than the window, so b is overdue when the model is free
 
     class Slow:  # the real engine, held back on its first batch so that a text arrives meanwhile
         threads, device = plain.threads, plain.device
@@ -251,28 +252,34 @@ def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
         def translate(self, texts, options, encoded=None):
             result = plain.translate(texts, options, encoded=encoded)
             if not first_done.is_set():
-                time.sleep(1.5)
+                time.sleep(busy)
                 first_done.set()
             return result
 
+    # three texts of one band, so that any two may share a batch (which band depends on the fixture's tokenizer)
+    by_band: dict[int, list[str]] = {}
+    for text, count in zip(TEXTS, token_counter(plain)(TEXTS)):
+        by_band.setdefault(padded_length(count), []).append(text)
+    a, b, c = max(by_band.values(), key=len)[:3]
     reports = []
-    engine = BatchingEngine(Slow(), token_counter(plain), max_wait=1.0, workers=1, on_batch=reports.append)
+    engine = BatchingEngine(Slow(), token_counter(plain), max_wait=0.0, workers=1, on_batch=reports.append)
     try:
         results = {}
 
         def call(name: str, text: str) -> None:
             results[name] = engine.translate([text], DecodeOptions())
 
-        first = threading.Thread(target=call, args=("a", TEXTS[0]))
+        first = threading.Thread(target=call, args=("a", a))
         first.start()
         wait_for(lambda: engine.stats()["dispatches"] == 1, "the first dispatch under way")
-        waiting = threading.Thread(target=call, args=("b", TEXTS[1]))  # overdue by the time the model is free
+        engine.max_wait = busy - 1.0  # from now on: c has this long, after a's answer, to share b's batch
+        waiting = threading.Thread(target=call, args=("b", b))
         waiting.start()
         first.join()
-        call("c", TEXTS[2])  # the first caller's next text, sent as soon as it has its answer
+        call("c", c)  # the first caller's next text, sent as soon as it has its answer
         waiting.join()
-        assert [r.texts for r in reports] == [1, 2]  # b waited for company from the end of a's batch: b and c
-        expected = plain.translate(TEXTS[:3], DecodeOptions()).translations
+        assert [r.texts for r in reports] == [1, 2], reports  # b waited for company from the end of a's batch
+        expected = plain.translate([a, b, c], DecodeOptions()).translations
         assert tuple(results[k].translations[0] for k in "abc") == expected
     finally:
         engine.close()

@@ -188,6 +188,14 @@ def test_model_scans_runs_small():
         assert re.search(rf"{name} +run 2: +\d+ folder reads +[\d.]+ ms wall +[\d.]+ ms CPU", proc.stdout), proc.stdout
 
 
+def test_band_costs_runs_small():
+    proc = run("band_costs.py", "--size", "tiny", "--repeats", "1", "--texts", "120", "--sizes", "1,3")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^bulk, \d+ zh \+ \d+ en: first band 8 vs 16 .* \d+\.\d\d$", proc.stdout, re.M), proc.stdout
+    for size in (1, 3):
+        assert re.search(rf"^filler, band 16, batches of {size} \(\d+ texts\) .* \d+\.\d\d$", proc.stdout, re.M)
+
+
 def test_small_costs_runs_small():
     proc = run("small_costs.py", "--repeats", "1", "--texts", "40")
     assert proc.returncode == 0, proc.stderr[-3000:]
