@@ -117,8 +117,8 @@ _DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 #: 8 or 16): padding a short segment to 16 costs no measurable CPU (a batch's decoding steps carry the cost,
 #: not the source length), and the server's 16 clients got 5.3 texts per model call instead of 4.3, all else
 #: equal (one run of 3 repeats).
-#: Bulk decoding did not get slower either time: 700 zh + 350 en comments took 28.8-30.9 CPU s against
-#: 28.7-31.6 with 8 (base models, alternating runs, README "Performance"). The bands change outputs, so they are
+#: Bulk decoding did not get slower either time: 700 zh + 350 en comments took 29.5 CPU s against 29.3 with 8
+#: (benchmarks/band_costs.py, base models, medians of 3 interleaved runs). The bands change outputs, so they are
 #: in the cache fingerprint (``DecodeOptions.fingerprint``).
 PADDED_LENGTHS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
