@@ -23,10 +23,11 @@ NO_LIMIT = -1  # LibreTranslate's value for "no limit"
 #: One CTranslate2 replica per direction, with half the cores each (at least one), not the library's min(2, cores)
 #: replicas on every core: the server keeps both directions' engines busy at once, each with small shared batches
 #: (a few texts per waiting request). On the 2-core build machine (16 single-comment clients, base packages,
-#: alternating runs, README "Performance") one thread per direction took 10-20% less CPU per request than one
-#: replica with 2 threads per direction (whose OpenMP teams, 4 threads on 2 cores, wait on each other) and than
-#: two single-thread replicas per direction (which split the batches), at a better p99. More cores were not
-#: measured: there each direction gets cores // 2 threads in one replica.
+#: alternating runs, README "Performance") one thread per direction took 12-24% less CPU per request than one
+#: replica with 2 threads per direction, whose OpenMP teams (4 threads on 2 cores) wait on each other: three runs
+#: with only the layout changed, p99 better in two of them. Two single-thread replicas per direction split the
+#: batches and did worse in earlier runs. More cores were not measured: there each direction gets cores // 2
+#: threads in one replica.
 SERVER_REPLICAS = 1
 
 
