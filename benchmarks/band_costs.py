@@ -25,8 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common
-from small_costs import comment_texts, compare
+from small_costs import comment_texts, compare, print_rows
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -116,11 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         one_thread = load_engine(find_package("zh", "en", root), inter_threads=1, intra_threads=1)
         rows = [bulk_row(engines, zh, en, args.first_band, args.repeats),
                 *filler_rows(one_thread, zh, [int(s) for s in args.sizes.split(",")], args.repeats)]
-    print(f"{'what':<62} {'old wall':>9} {'new wall':>9} {'ratio':>6} {'old cpu':>9} {'new cpu':>9} {'ratio':>6}")
-    for row in rows:
-        print(f"{row['name']:<62} {row['old_wall']:>8.3f}s {row['new_wall']:>8.3f}s {row['ratio_wall']:>6.2f} "
-              f"{row['old_cpu']:>8.3f}s {row['new_cpu']:>8.3f}s {row['ratio_cpu']:>6.2f}")
-    print(_common.machine_line())
+    print_rows(rows, width=62, digits=3)
     return 0
 
 

@@ -121,13 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     texts, source = comment_texts(args.texts)
     print(f"{len(texts)} distinct comments from {source}; medians of {args.repeats} interleaved runs; "
           "old = before issue 23 §7, new = after")
-    rows = [*batcher_rows(texts, args.size, args.repeats), detection_row(texts, args.repeats)]
-    print(f"{'what':<50} {'old wall':>9} {'new wall':>9} {'ratio':>6} {'old cpu':>9} {'new cpu':>9} {'ratio':>6}")
-    for row in rows:
-        print(f"{row['name']:<50} {row['old_wall']:>8.4f}s {row['new_wall']:>8.4f}s {row['ratio_wall']:>6.2f} "
-              f"{row['old_cpu']:>8.4f}s {row['new_cpu']:>8.4f}s {row['ratio_cpu']:>6.2f}")
-    print(_common.machine_line())
+    print_rows([*batcher_rows(texts, args.size, args.repeats), detection_row(texts, args.repeats)])
     return 0
+
+
+def print_rows(rows: list[dict], width: int = 50, digits: int = 4) -> None:
+    """The :func:`compare` rows as a table (old and new medians, new/old ratios), then the machine."""
+    print(f"{'what':<{width}} {'old wall':>9} {'new wall':>9} {'ratio':>6} {'old cpu':>9} {'new cpu':>9} {'ratio':>6}")
+    for row in rows:
+        print(f"{row['name']:<{width}} {row['old_wall']:>8.{digits}f}s {row['new_wall']:>8.{digits}f}s "
+              f"{row['ratio_wall']:>6.2f} {row['old_cpu']:>8.{digits}f}s {row['new_cpu']:>8.{digits}f}s "
+              f"{row['ratio_cpu']:>6.2f}")
+    print(_common.machine_line())
 
 
 if __name__ == "__main__":
