@@ -551,6 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     counts = [int(c) for c in args.clients.split(",")]
     if min(counts) < 1 or args.requests < 1 or args.repeats < 1:
         parser.error("--clients, --requests and --repeats must be >= 1")
+    try:
+        lt_beams = [int(b) for b in args.lt_beams.split(",")]
+    except ValueError:
+        lt_beams = []
+    if not lt_beams or min(lt_beams) < 1:
+        parser.error(f"--lt-beams must be positive integers separated by commas, got {args.lt_beams!r}")
 
     from testkit.models import cached_package
 
@@ -560,11 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     beam = args.beam_size or DecodeOptions().beam_size
     systems = {}
     if args.lt_python:
-        for lt_beam in [int(b) for b in args.lt_beams.split(",")]:
+        for lt_beam in lt_beams:
             own = " (its default)" if lt_beam == LT_DEFAULT_BEAM else (" (as ours)" if lt_beam == beam else "")
-            systems[f"{LT}, beam {lt_beam}{own}"] = functools.partial(
-                lambda port, log, state, b: start_libretranslate(args.lt_python, models, port, b, state, log),
-                b=lt_beam)
+            systems[f"{LT}, beam {lt_beam}{own}"] = (
+                lambda port, log, state, b=lt_beam: start_libretranslate(args.lt_python, models, port, b, state, log))
     if args.baseline:
         systems[f"before ({args.baseline})"] = lambda port, log, state: start_ours(models, port, beam, log,
                                                                                   code=args.baseline.resolve())

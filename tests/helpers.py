@@ -189,7 +189,6 @@ REQUIRE_BROWSER_ENV = "XHS_TRANSLATE_REQUIRE_BROWSER"
 def playwright_or_skip() -> Any:
     """``playwright.sync_api``, or skip saying what is missing; fail instead when $XHS_TRANSLATE_REQUIRE_BROWSER is
     set (CI sets it, so that browser tests cannot silently skip there)."""
-
     try:
         from playwright import sync_api
     except ImportError:
@@ -372,7 +371,6 @@ def distributed_or_skip(module: str) -> Any:
     tests cannot silently skip there)."""
     import importlib
     import shutil
-
 
     missing = None
     try:

@@ -171,6 +171,11 @@ def test_server_throughput_runs_small_without_libretranslate(tmp_path):
     assert re.search(r"^\| xhs-translate serve \(shared batches\) +\|.*\| \d+\.\d +\|$", proc.stdout, re.M)
 
 
+def test_server_throughput_refuses_a_bad_libretranslate_beam():
+    proc = run("server_throughput.py", "--lt-beams", "4,x")
+    assert proc.returncode == 2 and "--lt-beams must be positive integers separated by commas, got '4,x'" in proc.stderr
+
+
 def test_server_adapters_runs_small():
     proc = run("server_adapters.py", "--size", "tiny", "--items", "3", "--repeats", "2", "--paragraphs", "1,3",
                "--clients", "2", "--rounds", "1")

@@ -810,10 +810,9 @@ def _add_serve_parser(commands, formatter) -> None:
         DEFAULT_CORS_ORIGINS,
         DEFAULT_HOST,
         DEFAULT_PORT,
-        SERVER_REPLICAS,
         ServerConfig,
         apply_server_env,
-        server_intra_threads,
+        default_translator_config,
     )
 
     serve = commands.add_parser(
@@ -867,9 +866,9 @@ def _add_serve_parser(commands, formatter) -> None:
     serve.add_argument("--no-builtin-glossary", dest="builtin_glossary", action="store_false",
                        help="turn off the built-in zh->en slang list")
     add_engine_options(serve)
-    # One replica per direction on half the cores: the server's shared batches decode cheapest that way
-    # (server/config.py, README "Performance").
-    serve.set_defaults(inter_threads=SERVER_REPLICAS, intra_threads=server_intra_threads())
+    # The server's own engine threads (one replica per direction on half the cores: server/config.py).
+    engine = default_translator_config().engine
+    serve.set_defaults(inter_threads=engine.inter_threads, intra_threads=engine.intra_threads)
     _common(serve)
     # The server's OpenMP settings go into the environment before the check loads CTranslate2 (server/config.py).
     def check_serve(a: argparse.Namespace) -> None:
