@@ -34,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from xhs_translate.models.demo import SHARED_DATA_DIR as SHARED_DATA
 
+#: A Han character: a comment with one goes zh->en in the benchmarks' loads, one without en->zh.
+HAN = re.compile(r"[\u3400-\u9fff]")
+
 #: Short comments that real threads repeat verbatim ("exact repeats").
 STOCK_REPEATS = (
     "哈哈哈", "哈哈哈哈哈哈", "[赞R]", "[笑哭R]", "好可爱", "求链接", "蹲", "绝绝子", "yyds", "家人们谁懂啊",

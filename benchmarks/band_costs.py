@@ -17,7 +17,6 @@ generated thread of ``_common``.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -25,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import HAN
 from small_costs import comment_texts, compare, print_rows
-
-_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @contextmanager
@@ -45,8 +43,8 @@ def bands(table: tuple[int, ...]):
 
 def split_languages(texts: list[str], count: int) -> tuple[list[str], list[str]]:
     """Two thirds Chinese and one third English comments, ``count`` in all (as in a RedNote thread)."""
-    zh = [t for t in texts if _HAN.search(t)]
-    en = [t for t in texts if not _HAN.search(t)]
+    zh = [t for t in texts if HAN.search(t)]
+    en = [t for t in texts if not HAN.search(t)]
     return zh[: count * 2 // 3], en[: count - count * 2 // 3]
 
 

@@ -51,7 +51,6 @@ import http.client
 import json
 import math
 import os
-import re
 import shlex
 import signal
 import statistics
@@ -65,10 +64,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import _SENTENCE_END, format_table, iter_thread, library_versions, load_pools, machine_line
+from _common import _SENTENCE_END, HAN, format_table, iter_thread, library_versions, load_pools, machine_line
 from testkit.ports import free_port
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
 
 #: Runs LibreTranslate's own main() with MiniSBD's splitter replaced by the benchmarks' regex one (argv[1]).
@@ -96,7 +94,7 @@ def requests_for(clients: int, per_client: int, seed: int) -> tuple[list[list[di
         if text in seen or not text.strip():
             continue
         seen.add(text)
-        zh = bool(_HAN.search(text))
+        zh = bool(HAN.search(text))
         bodies.append({"q": text, "source": "zh" if zh else "en", "target": "en" if zh else "zh-Hans"})
     need = clients * (per_client + 1)
     if len(bodies) < need:
@@ -377,7 +375,7 @@ def stall_texts(args, count: int) -> tuple[list[str], list[str]]:
     texts = []
     for comment in iter_thread(count * 4, seed=args.seed + 1, repeat_share=0.0, zh_share=1.0, pools=pools):
         text = comment["content"]
-        if text.strip() and text not in seen and _HAN.search(text):
+        if text.strip() and text not in seen and HAN.search(text):
             seen.add(text)
             texts.append(text)
     n = 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
     ARGOS_SHIM_NOTE,
+    HAN,
     argos_version,
     format_table,
     generate_thread,
@@ -45,7 +45,6 @@ from _common import (
 )
 
 ARGOS_DEFAULT_BEAM = 4  # argostranslate settings.beam_size default (ARGOS_BEAM_SIZE)
-_HAN = re.compile(r"[\u3400-\u9fff]")
 PAIRS = (("zh", "en"), ("en", "zh"))
 
 
@@ -120,7 +119,7 @@ def row_argos(config: dict) -> dict:
     import sentencepiece
 
     thread = _load_thread(config)[: config["argos_comments"]]
-    jobs = [(c["content"], *(PAIRS[0] if _HAN.search(c["content"]) else PAIRS[1])) for c in thread]
+    jobs = [(c["content"], *(PAIRS[0] if HAN.search(c["content"]) else PAIRS[1])) for c in thread]
     at.translate("warm-up", "en", "zh")  # load both models outside the timed loop, as a server would
     at.translate("预热", "zh", "en")
     start = time.perf_counter()
