@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     medians = {kind: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
                for kind, r in runs.items()}
     wall_ref, cpu_ref = medians["/translate, one request of the list"]
-    rows = [[kind, f"{wall * 1000:,.0f}", f"{cpu:.3f}", f"{wall / wall_ref:.2f}x", f"{cpu / cpu_ref:.2f}x"]
+    # /proc counts CPU in clock ticks (10 ms): a tiny run's reference can read 0, and then no CPU ratio exists
+    rows = [[kind, f"{wall * 1000:,.0f}", f"{cpu:.3f}", f"{wall / wall_ref:.2f}x",
+             f"{cpu / cpu_ref:.2f}x" if cpu_ref else "- (under one clock tick)"]
             for kind, (wall, cpu) in medians.items()]
     print(f"\n1. {args.items} paragraphs, {args.repeats} interleaved runs of each (medians)")
     print(format_table(["request", "wall ms", "server CPU s", "wall vs /translate", "CPU vs /translate"], rows))
