@@ -238,6 +238,17 @@ def test_each_text_is_tokenised_once_and_the_engine_gets_the_batchers_tokens(pac
     assert all(long_text not in batch and not set(batch) & set(TEXTS) for batch in whole_texts)  # pieces only
 
 
+def _one_band(plain, count: int) -> list[str]:
+    """``count`` of TEXTS in one band, so that any of them may share a batch (the band depends on the fixture's
+    tokenizer, which trains on ../shared/data where that exists)."""
+    by_band: dict[int, list[str]] = {}
+    for text, tokens in zip(TEXTS, token_counter(plain)(TEXTS)):
+        by_band.setdefault(padded_length(tokens), []).append(text)
+    texts = max(by_band.values(), key=len)[:count]
+    assert len(texts) == count, by_band
+    return texts
+
+
 def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
     """Issue 24: under load the callers a dispatch just answered send their next texts within a few ms. A text
     that came while the model was busy waits ``max_wait`` from the end of that dispatch, so the next text to
@@ -256,11 +267,7 @@ def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
                 first_done.set()
             return result
 
-    # three texts of one band, so that any two may share a batch (which band depends on the fixture's tokenizer)
-    by_band: dict[int, list[str]] = {}
-    for text, count in zip(TEXTS, token_counter(plain)(TEXTS)):
-        by_band.setdefault(padded_length(count), []).append(text)
-    a, b, c = max(by_band.values(), key=len)[:3]
+    a, b, c = _one_band(plain, 3)
     reports = []
     engine = BatchingEngine(Slow(), token_counter(plain), max_wait=0.0, workers=1, on_batch=reports.append)
     try:
@@ -283,3 +290,57 @@ def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
         assert tuple(results[k].translations[0] for k in "abc") == expected
     finally:
         engine.close()
+
+
+def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(package):
+    """Issue 24: a server answers the callers of one batch one after another, so their next texts come some ms apart
+    (2-22 ms at 16 clients). After a dispatch that answered two calls, the first caller's next text waits for a
+    second call (up to ``regroup_wait``) and the two share a batch; then the wait ends as soon as it came. A lone
+    caller's next text is never held for it."""
+    plain = load_engine(package)
+    a, b, c, d, e, f = _one_band(plain, 6)
+    reports = []
+    engine = BatchingEngine(plain, token_counter(plain), max_wait=30.0, regroup_wait=600.0, max_batch_tokens=10**6,
+                            workers=1, on_batch=reports.append)
+    results = {}
+
+    def caller(target: BatchingEngine, first: str, then: str, pause: float) -> None:
+        results[first] = target.translate([first], DecodeOptions())
+        time.sleep(pause)  # the second caller is answered later than the first
+        results[then] = target.translate([then], DecodeOptions())
+
+    try:
+        one = threading.Thread(target=caller, args=(engine, a, c, 0.0))
+        one.start()
+        wait_for(lambda: engine.stats()["calls"] == 1, "the first call queued")
+        engine.max_wait = 0.0  # the next call to come wakes the worker: a and b go out together
+        two = threading.Thread(target=caller, args=(engine, b, d, 0.5))
+        two.start()
+        for thread in (one, two):
+            thread.join(120)  # with the wait not ended by d's coming, this would last regroup_wait (600 s)
+            assert not thread.is_alive(), reports
+        assert [r.texts for r in reports] == [2, 2], reports  # c waited for d instead of going alone
+    finally:
+        engine.close()
+    lone = BatchingEngine(plain, token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
+                          workers=1, on_batch=reports.append)
+    try:
+        alone = threading.Thread(target=caller, args=(lone, e, f, 0.0))
+        alone.start()
+        alone.join(120)  # e's batch answered one call: f goes at once, not after regroup_wait
+        assert not alone.is_alive(), reports
+    finally:
+        lone.close()
+    assert [r.texts for r in reports] == [2, 2, 1, 1], reports
+    expected = plain.translate([a, b, c, d, e, f], DecodeOptions()).translations
+    assert tuple(results[t].translations[0] for t in (a, b, c, d, e, f)) == expected
+
+
+@pytest.mark.parametrize("name", ["max_wait", "regroup_wait"])
+@pytest.mark.parametrize("value", [-0.001, float("inf"), float("nan")])
+def test_bad_waits_are_input_errors(package, name, value):
+    from xhs_translate.errors import InputError
+
+    plain = load_engine(package)
+    with pytest.raises(InputError, match=name):
+        BatchingEngine(plain, token_counter(plain), **{name: value})

@@ -87,6 +87,7 @@ def test_listening_beyond_loopback_without_keys_warns(models_dir):
     (["--api-keys", "/no/such/keys.tsv"], "cannot read the API keys file"),
     (["--glossary", "/no/such/glossary.tsv"], "cannot read the glossary"),
     (["--coalesce-ms", "inf"], "coalesce_ms must be a finite number >= 0"),  # texts would wait for ever
+    (["--regroup-ms", "-1"], "regroup_ms must be a finite number >= 0"),
     (["--drain-timeout", "nan"], "drain_timeout must be a finite number >= 0"),
     (["--request-timeout", "0"], "request_timeout must be a finite number > 0"),  # every request would time out
     (["--max-connections", "0"], "--max-connections"),
@@ -125,6 +126,7 @@ def test_importing_the_package_or_the_cli_loads_no_server_stack():
 @pytest.mark.parametrize("options, name", [
     ({"port": "80"}, "port"), ({"body_limit": "1"}, "body_limit"), ({"request_threads": 1.5}, "request_threads"),
     ({"cors_origins": "https://a.example"}, "cors_origins"), ({"coalesce_ms": float("inf")}, "coalesce_ms"),
+    ({"regroup_ms": float("nan")}, "regroup_ms"),
     ({"request_timeout": float("nan")}, "request_timeout"), ({"max_connections": True}, "max_connections"),
     ({"forwarded_allow_ips": "127.0.0.1"}, "forwarded_allow_ips"),
 ])

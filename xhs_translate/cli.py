@@ -855,6 +855,9 @@ def _add_serve_parser(commands, formatter) -> None:
     tuning.add_argument("--coalesce-ms", type=float, default=ServerConfig.coalesce_ms, metavar="MS",
                         help="how long a text may wait for other requests' texts to share its model batch "
                              f"(default: {ServerConfig.coalesce_ms:g})")
+    tuning.add_argument("--regroup-ms", type=float, default=ServerConfig.regroup_ms, metavar="MS",
+                        help="after a model batch that answered several requests, how long the model waits for as "
+                             f"many requests to come, their clients' next texts (default: {ServerConfig.regroup_ms:g})")
     tuning.add_argument("--coalesce-tokens", type=_positive_int, metavar="N",
                         help="tokens that fill a batch and send it at once (default: the engine's token budget)")
     tuning.add_argument("--request-threads", type=_positive_int, default=ServerConfig.request_threads, metavar="N",
@@ -890,7 +893,7 @@ def _run_serve(args: argparse.Namespace) -> int:
             api_keys=args.api_keys, req_limit=args.req_limit,
             char_limit=args.char_limit, batch_limit=args.batch_limit, body_limit=args.body_limit,
             cors_origins=tuple(args.cors_origins or DEFAULT_CORS_ORIGINS), coalesce_ms=args.coalesce_ms,
-            coalesce_tokens=args.coalesce_tokens, request_threads=args.request_threads,
+            regroup_ms=args.regroup_ms, coalesce_tokens=args.coalesce_tokens, request_threads=args.request_threads,
             drain_timeout=args.drain_timeout, request_timeout=args.request_timeout,
             max_connections=args.max_connections,
             forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()),

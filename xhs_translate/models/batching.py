@@ -17,7 +17,9 @@ How a call travels:
 2. ``workers`` dispatcher threads (one per CTranslate2 replica by default) take work from the queue when a band has a
    full bucket's worth waiting (``max_batch_tokens``, by default the engine's own
    ``DecodeOptions.max_batch_tokens``), or when its oldest text has waited ``max_wait`` seconds (a few ms; counted
-   from the worker's last dispatch where that ended later), or at once while closing. A dispatch holds one length
+   from the worker's last dispatch where that ended later), or at once while closing. After a dispatch that answered
+   several calls, the worker also waits up to ``regroup_wait`` for as many calls to come (their callers' next texts,
+   under load), unless a bucket fills first. A dispatch holds one length
    band: the band of the next chunk of the first waiting call, and one chunk of that band from each waiting call in
    turn, oldest call first, up to one bucket of the band (always at least one chunk). So it is one model batch, and
    the comments of 16 single-comment requests fill a few batches of their bands rather than one small batch (plus its
@@ -56,6 +58,10 @@ from ..results import Stats
 from .engine import EngineResult, check_texts, load_engine, padded_length, plan_batches
 
 DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
+#: Seconds a worker waits, after a dispatch that answered several calls, for as many calls to come. A server answers
+#: those callers one after another (~2.5 ms of Python each on 2 cores), so their next texts came 2-22 ms after the
+#: batch ended at 16 clients; with 5 ms most of them missed the next batch (README "Performance").
+DEFAULT_REGROUP_WAIT = 0.02
 _DEFAULT_OPTIONS = DecodeOptions()
 
 
@@ -172,6 +178,15 @@ class _Call:
         self.cancelled = False
 
 
+@dataclass(frozen=True)
+class _LastDispatch:
+    """A worker's last dispatch: when it ended, the calls it finished, and the engine's call count then."""
+
+    ended: float = 0.0
+    answered: int = 0
+    calls: int = 0
+
+
 class BatchingEngine:
     """An ``Engine`` shared by concurrent callers; ``translate`` blocks its caller until its texts are done.
 
@@ -179,7 +194,8 @@ class BatchingEngine:
     or the tokens themselves (the package's SentencePiece encoder; the chunks follow ``plan_batches`` on their
     counts); tokens go on to an engine whose ``translate`` takes ``encoded=`` (``Engine``): tokenised once.
     ``workers``: dispatches running at once (default: the engine's replicas, ``engine.threads[0]``). ``on_batch``:
-    called with a :class:`BatchReport` after each dispatch (metrics).
+    called with a :class:`BatchReport` after each dispatch (metrics). ``max_wait`` and ``regroup_wait``: seconds,
+    see the module's docstring.
     """
 
     def __init__(
@@ -188,18 +204,21 @@ class BatchingEngine:
         measure: Callable[[Sequence[str]], Sequence[int | list[str]]],
         *,
         max_wait: float = DEFAULT_MAX_WAIT,
+        regroup_wait: float = DEFAULT_REGROUP_WAIT,
         max_batch_tokens: int | None = None,
         workers: int | None = None,
         on_batch: Callable[[BatchReport], None] | None = None,
     ):
-        if max_wait < 0:
-            raise InputError(f"max_wait must be >= 0 seconds, got {max_wait!r}")
+        for name, value in (("max_wait", max_wait), ("regroup_wait", regroup_wait)):
+            if not 0 <= value < float("inf"):
+                raise InputError(f"{name} must be a finite number >= 0 seconds, got {value!r}")
         if max_batch_tokens is not None and max_batch_tokens < 1:
             raise InputError(f"max_batch_tokens must be >= 1 or None, got {max_batch_tokens!r}")
         self.engine = engine
         self._measure = measure
         self._takes_tokens = "encoded" in inspect.signature(engine.translate).parameters
         self.max_wait = max_wait
+        self.regroup_wait = regroup_wait
         self.max_batch_tokens = max_batch_tokens
         self.workers = workers or max(1, int(getattr(engine, "threads", (1,))[0]))
         self._on_batch = on_batch
@@ -217,7 +236,8 @@ class BatchingEngine:
             thread.start()
 
     def __repr__(self) -> str:
-        return f"BatchingEngine({self.engine!r}, workers={self.workers}, max_wait={self.max_wait})"
+        return (f"BatchingEngine({self.engine!r}, workers={self.workers}, max_wait={self.max_wait}, "
+                f"regroup_wait={self.regroup_wait})")
 
     # --- the Engine interface -------------------------------------------------------------------------------
     def translate(self, texts: Sequence[str], options: DecodeOptions = _DEFAULT_OPTIONS) -> EngineResult:
@@ -321,18 +341,24 @@ class BatchingEngine:
         """Texts of ``band`` one dispatch takes: as many as ``plan_batches`` puts in one bucket of the budget."""
         return max(1, self._budget(options) // band - 1)
 
-    def _ready(self, now: float, free_since: float) -> float | None:
+    def _ready(self, now: float, last: _LastDispatch) -> float | None:
         """0 when a dispatch should start now, else seconds to wait (None: nothing queued). The window runs from
         when the oldest text came or when this worker finished its last dispatch, whichever is later: under load
         the callers that dispatch just answered send their next texts within a few ms, and waiting for them makes
         one batch of what could be two smaller ones (a batch of 8 costs ~0.7 of what two of 4 cost). Measured at
-        64 clients: 10.1 against 9.3 texts per model call; at 16, no change (README "Performance")."""
+        64 clients: 10.1 against 9.3 texts per model call; at 16, no change (README "Performance").
+        After a dispatch that answered several calls, the window lasts until as many calls came since, or
+        ``regroup_wait`` after it ended: at 16 clients the answered callers came back 2-22 ms later, one by one.
+        A lone caller is never held for it (README "Performance", issue 24's fifth look)."""
         if not self._queue:
             return None
         if self._closing or any(n >= self._capacity(*key) for key, n in self._waiting.items()):
             return 0.0
         oldest = min(call.chunks[0][0].enqueued for call in self._queue)
-        return max(0.0, max(oldest, free_since) + self.max_wait - now)
+        deadline = max(oldest, last.ended) + self.max_wait
+        if last.answered >= 2 and self._counts["calls"] - last.calls < last.answered:
+            deadline = max(deadline, last.ended + self.regroup_wait)
+        return max(0.0, deadline - now)
 
     def _take(self) -> tuple[DecodeOptions, list[_Item]]:
         """The next dispatch: the band of the first waiting call's next chunk, and one chunk of that band from each
@@ -376,11 +402,11 @@ class BatchingEngine:
         return options, batch
 
     def _work(self) -> None:
-        free_since = 0.0  # when this worker's last dispatch ended
+        last = _LastDispatch()
         while True:
             with self._cond:
                 while True:
-                    wait = self._ready(time.monotonic(), free_since)
+                    wait = self._ready(time.monotonic(), last)
                     if wait == 0.0:
                         break
                     if wait is None and self._closing:
@@ -388,10 +414,10 @@ class BatchingEngine:
                     self._cond.wait(wait)
                 options, batch = self._take()
             if batch:  # empty when every chunk taken held texts dispatched through other calls already
-                self._dispatch(options, batch)
-                free_since = time.monotonic()
+                last = self._dispatch(options, batch)
 
-    def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> None:
+    def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> _LastDispatch:
+        """Decode ``batch`` and hand its results to their calls."""
         started = time.monotonic()
         try:
             texts = [item.text for item in batch]
@@ -408,6 +434,7 @@ class BatchingEngine:
         seconds = time.monotonic() - started
         error = "; ".join(errors) if errors else "the model failed on this text"
         share, extra = divmod(target_tokens, len(batch))
+        answered = 0
         with self._cond:
             calls = len({id(c) for item in batch for c in item.waiters})
             for n, (item, output, (log_prob, scored)) in enumerate(zip(batch, outputs, scores)):
@@ -420,10 +447,13 @@ class BatchingEngine:
                     call.remaining -= 1
                     if call.remaining == 0:
                         call.done.set()
+                        answered += 1
+            last = _LastDispatch(time.monotonic(), answered, self._counts["calls"])  # before any answer comes back
         if self._on_batch is not None:
             report = BatchReport(len(batch), calls, sum(i.tokens for i in batch),
                                  tuple(started - i.enqueued for i in batch), seconds)
             self._on_batch(report)
+        return last
 
     def _cancel(self, call: _Call) -> None:
         """Drop a cancelled call's queued texts that no other call waits for, and wake its caller."""
@@ -469,7 +499,7 @@ class BatchingEngine:
         """Stop waiting for company: dispatch what is queued now, and what comes later at once (a server that
         drains takes no new requests, so no text would join them)."""
         with self._cond:
-            self.max_wait = 0.0
+            self.max_wait = self.regroup_wait = 0.0
             self._cond.notify_all()
 
     def close(self, timeout: float | None = None) -> None:
@@ -494,11 +524,12 @@ class BatchingProvider:
     """
 
     def __init__(self, *, load: Callable[..., Any] = load_engine, max_wait: float = DEFAULT_MAX_WAIT,
-                 max_batch_tokens: int | None = None, workers: int | None = None,
-                 on_batch: Callable[[BatchReport], None] | None = None):
+                 regroup_wait: float = DEFAULT_REGROUP_WAIT, max_batch_tokens: int | None = None,
+                 workers: int | None = None, on_batch: Callable[[BatchReport], None] | None = None):
         self._load = load
-        self._options: dict[str, Any] = {"max_wait": max_wait, "max_batch_tokens": max_batch_tokens, "workers": workers,
-                         "on_batch": on_batch}
+        self._options: dict[str, Any] = {"max_wait": max_wait, "regroup_wait": regroup_wait,
+                                         "max_batch_tokens": max_batch_tokens, "workers": workers,
+                                         "on_batch": on_batch}
         self._lock = threading.Lock()
         self._engines: dict[int, BatchingEngine] = {}
         self._closed = False
@@ -527,7 +558,7 @@ class BatchingProvider:
     def hurry(self) -> None:
         """:meth:`BatchingEngine.hurry` for every engine, also those loaded later."""
         with self._lock:
-            self._options["max_wait"] = 0.0
+            self._options["max_wait"] = self._options["regroup_wait"] = 0.0
             engines = list(self._engines.values())
         for engine in engines:
             engine.hurry()

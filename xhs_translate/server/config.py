@@ -66,8 +66,10 @@ class ServerConfig:
     ``translator``: models, glossary, decoding and engine options of every request (a request chooses only its
     target, source, and for ``/thread`` the field names). ``cache``: as ``Translator(cache=)``: a path, None for
     the default file, False for none; one cache is shared by every Translator of the server.
-    ``coalesce_ms``: how long a text may wait for others to share its model batch; ``coalesce_tokens``: the
-    token budget that flushes a batch at once (None: ``DecodeOptions.max_batch_tokens``).
+    ``coalesce_ms``: how long a text may wait for others to share its model batch; ``regroup_ms``: how long, after a
+    model batch that answered several requests, the model waits for as many requests to come (their clients' next
+    texts: ``BatchingEngine``'s ``regroup_wait``); ``coalesce_tokens``: the token budget that flushes a batch at
+    once (None: ``DecodeOptions.max_batch_tokens``).
     ``request_threads``: translation calls running at once (each waits for its batch in a worker thread).
     ``drain_timeout``: seconds SIGTERM waits for requests in flight before it cancels them.
     ``request_timeout``: seconds a request may take to arrive, headers and body (then 408).
@@ -87,6 +89,7 @@ class ServerConfig:
     body_limit: int = DEFAULT_BODY_LIMIT
     cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
     coalesce_ms: float = 5.0
+    regroup_ms: float = 20.0
     coalesce_tokens: int | None = None
     request_threads: int = 32
     drain_timeout: float = 60.0
@@ -115,7 +118,7 @@ class ServerConfig:
         if isinstance(self.request_timeout, bool) or not isinstance(self.request_timeout, (int, float)) or \
                 not 0 < self.request_timeout < math.inf:
             raise InputError(f"request_timeout must be a finite number > 0, got {self.request_timeout!r}")
-        for name in ("coalesce_ms", "drain_timeout"):
+        for name in ("coalesce_ms", "regroup_ms", "drain_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise InputError(f"{name} must be a finite number >= 0, got {value!r}")

@@ -79,7 +79,8 @@ class TranslationService:
 
         self.config = config
         self.provider = BatchingProvider(
-            max_wait=config.coalesce_ms / 1000, max_batch_tokens=config.coalesce_tokens, on_batch=on_batch
+            max_wait=config.coalesce_ms / 1000, regroup_wait=config.regroup_ms / 1000,
+            max_batch_tokens=config.coalesce_tokens, on_batch=on_batch,
         )
         self.served = Served.from_packages(list_packages(config.translator.models_dir))
         self._cache = open_cache(config.cache)  # one backend (SQLite connections) for every Translator
