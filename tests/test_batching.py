@@ -298,28 +298,38 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
     second call (up to ``regroup_wait``) and the two share a batch; then the wait ends as soon as it came. A lone
     caller's next text is never held for it."""
     plain = load_engine(package)
-    a, b, c, d, e, f = _one_band(plain, 6)
+    z, a, b, c, d, e, f = _one_band(plain, 7)
+    release = threading.Event()
+
+    class Gated:  # the real engine, its first batch held until a and b are queued behind it
+        threads, device = plain.threads, plain.device
+
+        def translate(self, texts, options, encoded=None):
+            release.wait(120)
+            return plain.translate(texts, options, encoded=encoded)
+
     reports = []
-    engine = BatchingEngine(plain, token_counter(plain), max_wait=30.0, regroup_wait=600.0, max_batch_tokens=10**6,
+    engine = BatchingEngine(Gated(), token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
                             workers=1, on_batch=reports.append)
     results = {}
 
-    def caller(target: BatchingEngine, first: str, then: str, pause: float) -> None:
+    def caller(target: BatchingEngine, first: str, then: str | None, pause: float) -> None:
         results[first] = target.translate([first], DecodeOptions())
         time.sleep(pause)  # the second caller is answered later than the first
-        results[then] = target.translate([then], DecodeOptions())
+        if then is not None:
+            results[then] = target.translate([then], DecodeOptions())
 
     try:
-        one = threading.Thread(target=caller, args=(engine, a, c, 0.0))
-        one.start()
-        wait_for(lambda: engine.stats()["calls"] == 1, "the first call queued")
-        engine.max_wait = 0.0  # the next call to come wakes the worker: a and b go out together
-        two = threading.Thread(target=caller, args=(engine, b, d, 0.5))
-        two.start()
-        for thread in (one, two):
+        threads = [threading.Thread(target=caller, args=args) for args in
+                   [(engine, z, None, 0.0), (engine, a, c, 0.0), (engine, b, d, 0.5)]]
+        for n, thread in enumerate(threads, 1):
+            thread.start()
+            wait_for(lambda n=n: engine.stats()["calls"] == n, f"call {n} queued")
+        release.set()  # z's batch answers one call; a and b go out together and answer two
+        for thread in threads:
             thread.join(120)  # with the wait not ended by d's coming, this would last regroup_wait (600 s)
             assert not thread.is_alive(), reports
-        assert [r.texts for r in reports] == [2, 2], reports  # c waited for d instead of going alone
+        assert [r.texts for r in reports] == [1, 2, 2], reports  # c waited for d instead of going alone
     finally:
         engine.close()
     lone = BatchingEngine(plain, token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
@@ -331,9 +341,9 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
         assert not alone.is_alive(), reports
     finally:
         lone.close()
-    assert [r.texts for r in reports] == [2, 2, 1, 1], reports
-    expected = plain.translate([a, b, c, d, e, f], DecodeOptions()).translations
-    assert tuple(results[t].translations[0] for t in (a, b, c, d, e, f)) == expected
+    assert [r.texts for r in reports] == [1, 2, 2, 1, 1], reports
+    texts = [z, a, b, c, d, e, f]
+    assert tuple(results[t].translations[0] for t in texts) == plain.translate(texts, DecodeOptions()).translations
 
 
 @pytest.mark.parametrize("name", ["max_wait", "regroup_wait"])
