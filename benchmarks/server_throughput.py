@@ -417,12 +417,14 @@ def measure_stall(models: Path, beam: int, big: list[str], probes: list[str], wo
             _probe(url, probes[-1], timeout)  # warm-up
             idle = [_probe(url, text, timeout) for text in own]
             body = json.dumps({"q": big, "source": "zh", "target": "en"}).encode("utf-8")
+            dispatched = batch_counts(url)[1]
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
             connection.request("POST", "/translate", body=body, headers={"Content-Type": "application/json"})
             deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and "xhs_translate_texts_in_flight 0.0" in \
-                    urllib.request.urlopen(f"{url}/metrics", timeout=60).read().decode():
-                time.sleep(0.2)  # until the big request's texts are queued
+            # until the big request's first model batch: a count that only grows, so a request that is done before
+            # the first look is not waited for until the deadline (texts in flight would read 0 again)
+            while time.monotonic() < deadline and batch_counts(url)[1] == dispatched:
+                time.sleep(0.2)
             busy_own = [_probe(url, f"{text}！", timeout) for text in own]  # not cached by the idle round
             busy_shared = [_probe(url, text, timeout) for text in shared]
             connection.close()  # the big request's client hangs up: its texts leave the queue

@@ -322,7 +322,9 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
     try:
         threads = [threading.Thread(target=caller, args=args) for args in
                    [(engine, z, None, 0.0), (engine, a, c, 0.0), (engine, b, d, 0.5)]]
-        for n, thread in enumerate(threads, 1):
+        threads[0].start()
+        wait_for(lambda: engine.stats()["dispatches"] == 1, "z's batch under way")  # so that a does not join it
+        for n, thread in enumerate(threads[1:], 2):
             thread.start()
             wait_for(lambda n=n: engine.stats()["calls"] == n, f"call {n} queued")
         release.set()  # z's batch answers one call; a and b go out together and answer two
