@@ -296,7 +296,7 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
     """Issue 24: a server answers the callers of one batch one after another, so their next texts come some ms apart
     (2-22 ms at 16 clients). After a dispatch that answered two calls, the first caller's next text waits for a
     second call (up to ``regroup_wait``) and the two share a batch; then the wait ends as soon as it came. A lone
-    caller's next text is never held for it."""
+    caller's next text (its batch answered one call) is not held."""
     plain = load_engine(package)
     z, a, b, c, d, e, f = _one_band(plain, 7)
     release = threading.Event()

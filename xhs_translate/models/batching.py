@@ -349,7 +349,8 @@ class BatchingEngine:
         64 clients: 10.1 against 9.3 texts per model call; at 16, no change (README "Performance").
         After a dispatch that answered several calls, the window lasts until as many calls came since, or
         ``regroup_wait`` after it ended: at 16 clients the answered callers came back 2-22 ms later, one by one.
-        A lone caller is never held for it (README "Performance", issue 24's fifth look)."""
+        After a dispatch that answered one call nothing waits, so a caller alone is never held (README
+        "Performance", issue 24's fifth look)."""
         if not self._queue:
             return None
         if self._closing or any(n >= self._capacity(*key) for key, n in self._waiting.items()):
