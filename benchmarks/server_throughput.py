@@ -417,7 +417,10 @@ def measure_stall(models: Path, beam: int, big: list[str], probes: list[str], wo
             _probe(url, probes[-1], timeout)  # warm-up
             idle = [_probe(url, text, timeout) for text in own]
             body = json.dumps({"q": big, "source": "zh", "target": "en"}).encode("utf-8")
-            dispatched = batch_counts(url)[1]
+            dispatched, previous = batch_counts(url)[1], None
+            while dispatched != previous:  # a batch is counted just after its answer: let the last probe's settle
+                time.sleep(0.1)
+                previous, dispatched = dispatched, batch_counts(url)[1]
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
             connection.request("POST", "/translate", body=body, headers={"Content-Type": "application/json"})
             deadline = time.monotonic() + 300

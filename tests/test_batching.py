@@ -333,6 +333,7 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
             assert not thread.is_alive(), reports
         assert [r.texts for r in reports] == [1, 2, 2], reports  # c waited for d instead of going alone
     finally:
+        release.set()  # a failed wait_for must not leave close() waiting on the gate
         engine.close()
     lone = BatchingEngine(plain, token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
                           workers=1, on_batch=reports.append)
@@ -346,6 +347,56 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
     assert [r.texts for r in reports] == [1, 2, 2, 1, 1], reports
     texts = [z, a, b, c, d, e, f]
     assert tuple(results[t].translations[0] for t in texts) == plain.translate(texts, DecodeOptions()).translations
+
+
+@pytest.mark.parametrize("end", ["regroup_wait", "hurry"])
+def test_a_regroup_wait_that_no_second_call_ends_ends_at_regroup_wait_or_hurry(package, end):
+    """The wait after a batch that answered two calls, when only one of them comes back: its text goes alone once
+    ``regroup_wait`` has passed, or at once when the engine is told to hurry (a draining server)."""
+    plain = load_engine(package)
+    z, a, b, c = _one_band(plain, 4)
+    release = threading.Event()
+
+    class Gated:  # the real engine, its first batch held until a and b are queued behind it
+        threads, device = plain.threads, plain.device
+
+        def translate(self, texts, options, encoded=None):
+            release.wait(120)
+            return plain.translate(texts, options, encoded=encoded)
+
+    reports = []
+    engine = BatchingEngine(Gated(), token_counter(plain), max_wait=0.0,
+                            regroup_wait=0.5 if end == "regroup_wait" else 600.0, max_batch_tokens=10**6,
+                            workers=1, on_batch=reports.append)
+    results = {}
+
+    def call(text: str) -> None:
+        results[text] = engine.translate([text], DecodeOptions())
+
+    try:
+        first = threading.Thread(target=call, args=(z,))
+        first.start()
+        wait_for(lambda: engine.stats()["dispatches"] == 1, "z's batch under way")
+        pair = [threading.Thread(target=call, args=(text,)) for text in (a, b)]
+        for n, thread in enumerate(pair, 2):
+            thread.start()
+            wait_for(lambda n=n: engine.stats()["calls"] == n, f"call {n} queued")
+        release.set()
+        for thread in (first, *pair):
+            thread.join(120)
+        wait_for(lambda: engine.stats()["dispatches"] == 2, "a and b decoded together")
+        last = threading.Thread(target=call, args=(c,))  # only one of the two callers comes back
+        last.start()
+        wait_for(lambda: engine.stats()["calls"] == 4, "c queued")
+        if end == "hurry":
+            engine.hurry()
+        last.join(120)  # a wait that ended neither way would last 600 s
+        assert not last.is_alive(), reports
+        assert [r.texts for r in reports] == [1, 2, 1], reports
+        assert results[c].translations == plain.translate([c], DecodeOptions()).translations
+    finally:
+        release.set()
+        engine.close()
 
 
 @pytest.mark.parametrize("name", ["max_wait", "regroup_wait"])

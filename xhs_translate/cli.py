@@ -856,8 +856,9 @@ def _add_serve_parser(commands, formatter) -> None:
                         help="how long a text may wait for other requests' texts to share its model batch "
                              f"(default: {ServerConfig.coalesce_ms:g})")
     tuning.add_argument("--regroup-ms", type=float, default=ServerConfig.regroup_ms, metavar="MS",
-                        help="after a model batch that answered several requests, how long the model waits for as "
-                             f"many requests to come, their clients' next texts (default: {ServerConfig.regroup_ms:g})")
+                        help="after a model batch that answered several requests, how long that direction's model "
+                             "waits for as many requests to reach it, their clients' next texts "
+                             f"(default: {ServerConfig.regroup_ms:g})")
     tuning.add_argument("--coalesce-tokens", type=_positive_int, metavar="N",
                         help="tokens that fill a batch and send it at once (default: the engine's token budget)")
     tuning.add_argument("--request-threads", type=_positive_int, default=ServerConfig.request_threads, metavar="N",

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -180,11 +181,12 @@ class _Call:
 
 @dataclass(frozen=True)
 class _LastDispatch:
-    """A worker's last dispatch: when it ended, the calls it finished, and the engine's call count then."""
+    """A worker's last dispatch: when it ended, the calls it finished, and how many calls the engine had seen
+    by then (``BatchingEngine._ready`` waits for as many new ones)."""
 
     ended: float = 0.0
     answered: int = 0
-    calls: int = 0
+    calls_seen: int = 0
 
 
 class BatchingEngine:
@@ -210,7 +212,8 @@ class BatchingEngine:
         on_batch: Callable[[BatchReport], None] | None = None,
     ):
         for name, value in (("max_wait", max_wait), ("regroup_wait", regroup_wait)):
-            if not 0 <= value < float("inf"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and value >= 0):
                 raise InputError(f"{name} must be a finite number >= 0 seconds, got {value!r}")
         if max_batch_tokens is not None and max_batch_tokens < 1:
             raise InputError(f"max_batch_tokens must be >= 1 or None, got {max_batch_tokens!r}")
@@ -295,7 +298,7 @@ class BatchingEngine:
                 self._queue_chunks(call, mine)
                 self._queued_tokens += sum(i.tokens for i in call.owned)
                 self._queue.append(call)
-                self._cond.notify_all()
+            self._cond.notify_all()  # also a call with nothing to queue: it counts towards a regroup wait's end
             if call.remaining == 0:
                 call.done.set()
             return call
@@ -349,15 +352,16 @@ class BatchingEngine:
         64 clients: 10.1 against 9.3 texts per model call; at 16, no change (README "Performance").
         After a dispatch that answered several calls, the window lasts until as many calls came since, or
         ``regroup_wait`` after it ended: at 16 clients the answered callers came back 2-22 ms later, one by one.
-        After a dispatch that answered one call nothing waits, so a caller alone is never held (README
-        "Performance", issue 24's fifth look)."""
+        After a dispatch that answered one call nothing waits. The wait is this worker's and counts calls to
+        this engine (one direction): callers that come back to the other direction's engine do not end it early
+        (README "Performance", issue 24's fifth look)."""
         if not self._queue:
             return None
         if self._closing or any(n >= self._capacity(*key) for key, n in self._waiting.items()):
             return 0.0
         oldest = min(call.chunks[0][0].enqueued for call in self._queue)
         deadline = max(oldest, last.ended) + self.max_wait
-        if last.answered >= 2 and self._counts["calls"] - last.calls < last.answered:
+        if last.answered >= 2 and self._counts["calls"] - last.calls_seen < last.answered:
             deadline = max(deadline, last.ended + self.regroup_wait)
         return max(0.0, deadline - now)
 
@@ -418,7 +422,7 @@ class BatchingEngine:
                 last = self._dispatch(options, batch)
 
     def _dispatch(self, options: DecodeOptions, batch: list[_Item]) -> _LastDispatch:
-        """Decode ``batch`` and hand its results to their calls."""
+        """Decode ``batch`` and hand its results to their calls; returns the record ``_ready`` reads next."""
         started = time.monotonic()
         try:
             texts = [item.text for item in batch]
