@@ -68,8 +68,8 @@ class ServerConfig:
     the default file, False for none; one cache is shared by every Translator of the server.
     ``coalesce_ms``: how long a text may wait for others to share its model batch; ``regroup_ms``: how long, after a
     model batch that answered several requests, that direction's model waits for as many requests to reach it
-    (their clients' next texts: ``BatchingEngine``'s ``regroup_wait``); ``coalesce_tokens``: the token budget that flushes a batch at
-    once (None: ``DecodeOptions.max_batch_tokens``).
+    (their clients' next texts: ``BatchingEngine``'s ``regroup_wait``); ``coalesce_tokens``: the token budget that
+    flushes a batch at once (None: ``DecodeOptions.max_batch_tokens``).
     ``request_threads``: translation calls running at once (each waits for its batch in a worker thread).
     ``drain_timeout``: seconds SIGTERM waits for requests in flight before it cancels them.
     ``request_timeout``: seconds a request may take to arrive, headers and body (then 408).
