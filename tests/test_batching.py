@@ -292,6 +292,49 @@ def test_the_coalescing_window_runs_from_the_end_of_the_last_dispatch(package):
         engine.close()
 
 
+class _SharedBatchFirst:
+    """A BatchingEngine over the real engine (one worker, no coalescing window) whose first caller's batch is held
+    until the next callers are queued behind it, so that their first texts share the next batch; each caller may
+    then send one more text, after a pause."""
+
+    def __init__(self, plain, regroup_wait: float):
+        self.plain, self.reports, self.results = plain, [], {}
+        self.release = threading.Event()
+        release = self.release
+
+        class Gated:
+            threads, device = plain.threads, plain.device
+
+            def translate(self, texts, options, encoded=None):
+                release.wait(120)
+                return plain.translate(texts, options, encoded=encoded)
+
+        self.engine = BatchingEngine(Gated(), token_counter(plain), max_wait=0.0, regroup_wait=regroup_wait,
+                                     max_batch_tokens=10**6, workers=1, on_batch=self.reports.append)
+
+    def caller(self, first: str, then: str | None = None, pause: float = 0.0) -> None:
+        self.results[first] = self.engine.translate([first], DecodeOptions())
+        time.sleep(pause)  # a later caller is answered later than the first
+        if then is not None:
+            self.results[then] = self.engine.translate([then], DecodeOptions())
+
+    def start(self, *callers: tuple) -> list[threading.Thread]:
+        """Start ``callers`` (``caller``'s arguments): the first one's batch under way, the others queued behind it,
+        then the gate opens."""
+        threads = [threading.Thread(target=self.caller, args=args) for args in callers]
+        threads[0].start()
+        wait_for(lambda: self.engine.stats()["dispatches"] == 1, "the first batch under way")  # no one joins it
+        for n, thread in enumerate(threads[1:], 2):
+            thread.start()
+            wait_for(lambda n=n: self.engine.stats()["calls"] == n, f"call {n} queued")
+        self.release.set()
+        return threads
+
+    def close(self) -> None:
+        self.release.set()  # a failed wait_for must not leave close() waiting on the gate
+        self.engine.close()
+
+
 def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(package):
     """Issue 24: a server answers the callers of one batch one after another, so their next texts come some ms apart
     (2-22 ms at 16 clients). After a dispatch that answered two calls, the first caller's next text waits for a
@@ -299,54 +342,31 @@ def test_after_a_batch_for_several_calls_the_worker_waits_for_as_many_calls(pack
     caller's next text (its batch answered one call) is not held."""
     plain = load_engine(package)
     z, a, b, c, d, e, f = _one_band(plain, 7)
-    release = threading.Event()
-
-    class Gated:  # the real engine, its first batch held until a and b are queued behind it
-        threads, device = plain.threads, plain.device
-
-        def translate(self, texts, options, encoded=None):
-            release.wait(120)
-            return plain.translate(texts, options, encoded=encoded)
-
-    reports = []
-    engine = BatchingEngine(Gated(), token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
-                            workers=1, on_batch=reports.append)
-    results = {}
-
-    def caller(target: BatchingEngine, first: str, then: str | None, pause: float) -> None:
-        results[first] = target.translate([first], DecodeOptions())
-        time.sleep(pause)  # the second caller is answered later than the first
-        if then is not None:
-            results[then] = target.translate([then], DecodeOptions())
-
+    run = _SharedBatchFirst(plain, regroup_wait=600.0)
     try:
-        threads = [threading.Thread(target=caller, args=args) for args in
-                   [(engine, z, None, 0.0), (engine, a, c, 0.0), (engine, b, d, 0.5)]]
-        threads[0].start()
-        wait_for(lambda: engine.stats()["dispatches"] == 1, "z's batch under way")  # so that a does not join it
-        for n, thread in enumerate(threads[1:], 2):
-            thread.start()
-            wait_for(lambda n=n: engine.stats()["calls"] == n, f"call {n} queued")
-        release.set()  # z's batch answers one call; a and b go out together and answer two
-        for thread in threads:
+        # z's batch answers one call; a and b go out together and answer two
+        for thread in run.start((z,), (a, c), (b, d, 0.5)):
             thread.join(120)  # with the wait not ended by d's coming, this would last regroup_wait (600 s)
-            assert not thread.is_alive(), reports
-        assert [r.texts for r in reports] == [1, 2, 2], reports  # c waited for d instead of going alone
+            assert not thread.is_alive(), run.reports
+        assert [r.texts for r in run.reports] == [1, 2, 2], run.reports  # c waited for d instead of going alone
     finally:
-        release.set()  # a failed wait_for must not leave close() waiting on the gate
-        engine.close()
+        run.close()
+    reports = []
     lone = BatchingEngine(plain, token_counter(plain), max_wait=0.0, regroup_wait=600.0, max_batch_tokens=10**6,
                           workers=1, on_batch=reports.append)
+    results = {}
     try:
-        alone = threading.Thread(target=caller, args=(lone, e, f, 0.0))
+        alone = threading.Thread(target=lambda: results.update(
+            {text: lone.translate([text], DecodeOptions()) for text in (e, f)}))
         alone.start()
         alone.join(120)  # e's batch answered one call: f goes at once, not after regroup_wait
         assert not alone.is_alive(), reports
     finally:
         lone.close()
-    assert [r.texts for r in reports] == [1, 2, 2, 1, 1], reports
+    assert [r.texts for r in reports] == [1, 1], reports
     texts = [z, a, b, c, d, e, f]
-    assert tuple(results[t].translations[0] for t in texts) == plain.translate(texts, DecodeOptions()).translations
+    assert tuple({**run.results, **results}[t].translations[0] for t in texts) == plain.translate(
+        texts, DecodeOptions()).translations
 
 
 @pytest.mark.parametrize("end", ["regroup_wait", "hurry"])
@@ -355,48 +375,19 @@ def test_a_regroup_wait_that_no_second_call_ends_ends_at_regroup_wait_or_hurry(p
     ``regroup_wait`` has passed, or at once when the engine is told to hurry (a draining server)."""
     plain = load_engine(package)
     z, a, b, c = _one_band(plain, 4)
-    release = threading.Event()
-
-    class Gated:  # the real engine, its first batch held until a and b are queued behind it
-        threads, device = plain.threads, plain.device
-
-        def translate(self, texts, options, encoded=None):
-            release.wait(120)
-            return plain.translate(texts, options, encoded=encoded)
-
-    reports = []
-    engine = BatchingEngine(Gated(), token_counter(plain), max_wait=0.0,
-                            regroup_wait=0.5 if end == "regroup_wait" else 600.0, max_batch_tokens=10**6,
-                            workers=1, on_batch=reports.append)
-    results = {}
-
-    def call(text: str) -> None:
-        results[text] = engine.translate([text], DecodeOptions())
-
+    run = _SharedBatchFirst(plain, regroup_wait=0.5 if end == "regroup_wait" else 600.0)
     try:
-        first = threading.Thread(target=call, args=(z,))
-        first.start()
-        wait_for(lambda: engine.stats()["dispatches"] == 1, "z's batch under way")
-        pair = [threading.Thread(target=call, args=(text,)) for text in (a, b)]
-        for n, thread in enumerate(pair, 2):
-            thread.start()
-            wait_for(lambda n=n: engine.stats()["calls"] == n, f"call {n} queued")
-        release.set()
-        for thread in (first, *pair):
-            thread.join(120)
-        wait_for(lambda: engine.stats()["dispatches"] == 2, "a and b decoded together")
-        last = threading.Thread(target=call, args=(c,))  # only one of the two callers comes back
-        last.start()
-        wait_for(lambda: engine.stats()["calls"] == 4, "c queued")
+        threads = run.start((z,), (a, c), (b,))  # only a's caller comes back
+        wait_for(lambda: run.engine.stats()["calls"] == 4, "c queued")
         if end == "hurry":
-            engine.hurry()
-        last.join(120)  # a wait that ended neither way would last 600 s
-        assert not last.is_alive(), reports
-        assert [r.texts for r in reports] == [1, 2, 1], reports
-        assert results[c].translations == plain.translate([c], DecodeOptions()).translations
+            run.engine.hurry()
+        for thread in threads:
+            thread.join(120)  # a wait that ended neither way would last 600 s
+            assert not thread.is_alive(), run.reports
+        assert [r.texts for r in run.reports] == [1, 2, 1], run.reports
+        assert run.results[c].translations == plain.translate([c], DecodeOptions()).translations
     finally:
-        release.set()
-        engine.close()
+        run.close()
 
 
 @pytest.mark.parametrize("name", ["max_wait", "regroup_wait"])

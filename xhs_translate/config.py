@@ -122,6 +122,15 @@ _DEFAULT_EXPECTED = frozenset(DEFAULT_LANGUAGES)
 #: in the cache fingerprint (``DecodeOptions.fingerprint``).
 PADDED_LENGTHS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
+#: Seconds a text may wait for other callers' texts to share its model batch before it is dispatched anyway
+#: (``BatchingEngine``'s ``max_wait``; ``serve --coalesce-ms``).
+DEFAULT_MAX_WAIT = 0.005
+#: Seconds a batching worker waits, after a dispatch that answered several calls, for as many calls to come
+#: (``BatchingEngine``'s ``regroup_wait``; ``serve --regroup-ms``). A server answers those callers one after another
+#: (~2.5 ms of Python each on 2 cores), so their next texts came 2-22 ms after the batch ended at 16 clients; with
+#: 5 ms most of them missed the next batch (README "Performance").
+DEFAULT_REGROUP_WAIT = 0.02
+
 
 @dataclass(frozen=True)
 class DecodeOptions:

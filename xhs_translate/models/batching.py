@@ -53,16 +53,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import DecodeOptions
+from ..config import DEFAULT_MAX_WAIT, DEFAULT_REGROUP_WAIT, DecodeOptions
 from ..errors import InputError, XhsTranslateError
 from ..results import Stats
 from .engine import EngineResult, check_texts, load_engine, padded_length, plan_batches
 
-DEFAULT_MAX_WAIT = 0.005  # seconds a text may wait for company before it is dispatched anyway
-#: Seconds a worker waits, after a dispatch that answered several calls, for as many calls to come. A server answers
-#: those callers one after another (~2.5 ms of Python each on 2 cores), so their next texts came 2-22 ms after the
-#: batch ended at 16 clients; with 5 ms most of them missed the next batch (README "Performance").
-DEFAULT_REGROUP_WAIT = 0.02
 _DEFAULT_OPTIONS = DecodeOptions()
 
 

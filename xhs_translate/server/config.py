@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import EngineConfig, TranslatorConfig
+from ..config import DEFAULT_MAX_WAIT, DEFAULT_REGROUP_WAIT, EngineConfig, TranslatorConfig
 from ..errors import InputError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -88,8 +88,8 @@ class ServerConfig:
     batch_limit: int = NO_LIMIT
     body_limit: int = DEFAULT_BODY_LIMIT
     cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
-    coalesce_ms: float = 5.0
-    regroup_ms: float = 20.0
+    coalesce_ms: float = DEFAULT_MAX_WAIT * 1000
+    regroup_ms: float = DEFAULT_REGROUP_WAIT * 1000
     coalesce_tokens: int | None = None
     request_threads: int = 32
     drain_timeout: float = 60.0
